@@ -1,0 +1,28 @@
+# TransferSim: `make run` runs the default experiment, `make test` runs the test suite.
+SWIFT ?= swift
+OUT ?= results/default
+
+.PHONY: deps build run test keys clean
+
+# Installs OpenBLAS and LAPACKE with apt when pkg-config cannot find them (needs root or sudo).
+deps:
+	@if ! pkg-config --exists lapacke openblas 2>/dev/null || [ ! -f /usr/include/x86_64-linux-gnu/cblas.h ] && [ ! -f /usr/include/cblas.h ]; then \
+		echo "installing liblapacke-dev libopenblas-dev pkg-config with apt"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y liblapacke-dev libopenblas-dev pkg-config; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+run: build
+	$(SWIFT) run -c release transfersim run --config experiments/default.yaml --out $(OUT) --force
+
+test: deps
+	$(SWIFT) test
+
+keys: build
+	$(SWIFT) run -c release transfersim keys
+
+clean:
+	rm -rf .build results

@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "TransferSim",
+    products: [
+        .library(name: "TransferSim", targets: ["TransferSim"]),
+        .executable(name: "transfersim", targets: ["TransferSimCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System library over OpenBLAS's cblas.h and LAPACKE (Debian: libopenblas-dev, liblapacke-dev).
+        // The module map links `openblas` and `lapacke` explicitly so reference BLAS is never picked up.
+        .systemLibrary(
+            name: "CLAPACK",
+            pkgConfig: "lapacke",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
+        ),
+        .target(
+            name: "TransferSim",
+            dependencies: ["CLAPACK", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "TransferSimCLI",
+            dependencies: ["TransferSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "TransferSimTests", dependencies: ["TransferSim"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

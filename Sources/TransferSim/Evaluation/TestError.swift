@@ -1,0 +1,117 @@
+import Foundation
+
+/// Which estimator of the task-2 test error is used (MODEL.md §7).
+public enum EvaluationMethod: String, Sendable, CaseIterable {
+    /// Exact-in-distribution Gaussian draws of the `2m` noise pre-activations (default; lower variance).
+    case population
+    /// A fresh test set of `n_test` points, as Kou et al.
+    case sample
+}
+
+/// A test-error estimate of one model.
+public struct TestError: Sendable, Equatable {
+    /// Error against noisy labels (Bayes-optimal: `p`).
+    public let error: Double
+    /// Error against clean labels (Bayes-optimal: 0).
+    public let cleanError: Double
+    /// Monte-Carlo standard error of ``cleanError``.
+    public let cleanStandardError: Double
+
+    /// Accuracy `1 − error` against noisy labels.
+    public var accuracy: Double { 1 - error }
+}
+
+/// Fixed test draws for one task, so that every model evaluated on them sees the same points (§7).
+public struct TestDraws: Sendable {
+    /// The distribution the draws represent.
+    public let distribution: TaskDistribution
+    /// The estimator.
+    public let method: EvaluationMethod
+    private let points: TaskSample?
+    private let gaussians: Matrix?
+
+    /// Draws `count` test points (`sample`) or `count` standard-normal vectors of length `2m`
+    /// (`population`, row by row) from the stream seed `seed`.
+    public init(distribution: TaskDistribution, method: EvaluationMethod, count: Int, filterCount: Int, seed: UInt64) {
+        self.distribution = distribution
+        self.method = method
+        switch method {
+        case .sample:
+            points = distribution.sample(count: count, seed: seed)
+            gaussians = nil
+        case .population:
+            var generator = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "gaussians"))
+            var z = Matrix(rows: count, cols: filterCount)
+            generator.fillNormal(&z.storage)
+            gaussians = z
+            points = nil
+        }
+    }
+
+    /// The test error of `parameters`.
+    ///
+    /// `sample`: the fraction of test points misclassified, against clean and against noisy labels.
+    /// `population`: the noise pre-activations `a = Wξ + b ~ N(b, σ_p² W Q Wᵀ)` with `Q = I − P_k`
+    /// (projected) or `I` (isotropic) are drawn as `a = b + L z`, `L Lᵀ = σ_p² (WQ)(WQ)ᵀ` (LAPACKE `dsyevd`),
+    /// the signal pre-activations are `ŷ Wμ + b`; each draw scores both labels `ŷ = ±1` (each with
+    /// probability ½), so the clean error is `mean_z ½(1[f(+1, a) ≤ 0] + 1[f(−1, a) > 0])` and the noisy-label
+    /// error `p + (1 − 2p) e`.
+    ///
+    /// - Throws: `LAPACKError` if the covariance cannot be factorised.
+    public func evaluate(_ architecture: Architecture, _ parameters: Parameters) throws -> TestError {
+        if let points {
+            let outputs = Forward(architecture: architecture, parameters: parameters, sample: points).outputs
+            let clean = Forward.errorRate(outputs: outputs, labels: points.cleanLabels)
+            let noisy = Forward.errorRate(outputs: outputs, labels: points.labels)
+            let se = (clean * (1 - clean) / Double(max(points.count, 1))).squareRoot()
+            return TestError(error: noisy, cleanError: clean, cleanStandardError: se)
+        }
+        guard let z = gaussians else { preconditionFailure("TestDraws holds neither points nor Gaussian draws") }
+        return try populationError(architecture, parameters, z)
+    }
+
+    private func populationError(_ architecture: Architecture, _ parameters: Parameters, _ z: Matrix) throws -> TestError {
+        let rows = architecture.filterCount
+        var projected = parameters.weights
+        for q in distribution.removedDirections {
+            for row in 0..<rows {
+                var dot = 0.0
+                for (axis, value) in q { dot += projected[row, axis] * value }
+                for (axis, value) in q { projected[row, axis] -= dot * value }
+            }
+        }
+        var covariance = Matrix(rows: rows, cols: rows)
+        let variance = distribution.noiseLevel * distribution.noiseLevel
+        BLAS.gemm(projected, projected, transposeB: true, into: &covariance, alpha: variance)
+        let factor = try SymmetricFactor.squareRoot(of: covariance)
+        var activations = Matrix(rows: z.rows, cols: rows)
+        BLAS.gemm(z, factor, transposeB: true, into: &activations)
+        var signal = [Double](repeating: 0, count: rows)
+        BLAS.gemv(parameters.weights, distribution.mu, into: &signal)
+        let m = architecture.filtersPerClass
+        let kappa = architecture.outputScale
+        var plus = 0.0, minus = 0.0
+        for row in 0..<rows {
+            let sign = row < m ? kappa : -kappa
+            plus += sign * max(signal[row] + parameters.biases[row], 0)
+            minus += sign * max(-signal[row] + parameters.biases[row], 0)
+        }
+        var total = 0.0, totalSquares = 0.0
+        for k in 0..<z.rows {
+            var noisePart = 0.0
+            for row in 0..<rows {
+                let sign = row < m ? kappa : -kappa
+                noisePart += sign * max(activations[k, row] + parameters.biases[row], 0)
+            }
+            let wrong = ((plus + noisePart) <= 0 ? 0.5 : 0) + ((minus + noisePart) > 0 ? 0.5 : 0)
+            total += wrong
+            totalSquares += wrong * wrong
+        }
+        let n = Double(max(z.rows, 1))
+        let clean = total / n
+        let variance2 = max(totalSquares / n - clean * clean, 0)
+        let p = distribution.flipRate
+        return TestError(error: p + (1 - 2 * p) * clean, cleanError: clean,
+                         cleanStandardError: (variance2 / n).squareRoot())
+    }
+}

@@ -1,0 +1,98 @@
+import CLAPACK
+
+/// Thin, dimension-checked wrappers over the CBLAS routines the simulator uses (OpenBLAS).
+///
+/// Every wrapper checks the shapes with `precondition` before calling BLAS: a mismatch is a
+/// programming error, never a data error.
+public enum BLAS {
+    /// Sets the number of threads OpenBLAS uses for every subsequent call in this process.
+    ///
+    /// Use 1 when the caller already runs independent work in parallel (oversubscription is slow).
+    public static func setThreadCount(_ n: Int) {
+        precondition(n >= 1, "OpenBLAS thread count must be at least 1, got \(n)")
+        openblas_set_num_threads(Int32(n))
+    }
+
+    /// `C ← alpha · op(A) · op(B) + beta · C` (dgemm), all row-major.
+    ///
+    /// - Complexity: O(M N K) for `op(A)` of size M × K and `op(B)` of size K × N.
+    public static func gemm(
+        _ a: Matrix, transposeA: Bool = false,
+        _ b: Matrix, transposeB: Bool = false,
+        into c: inout Matrix, alpha: Double = 1, beta: Double = 0
+    ) {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let kb = transposeB ? b.cols : b.rows
+        let n = transposeB ? b.rows : b.cols
+        precondition(k == kb, "gemm inner dimensions differ: \(k) vs \(kb)")
+        precondition(c.rows == m && c.cols == n, "gemm output is \(c.rows)×\(c.cols), expected \(m)×\(n)")
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            c.storage.withUnsafeMutableBufferPointer { cp in
+                for i in cp.indices { cp[i] *= beta }
+            }
+            return
+        }
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                c.storage.withUnsafeMutableBufferPointer { cp in
+                    cblas_dgemm(
+                        CblasRowMajor,
+                        transposeA ? CblasTrans : CblasNoTrans,
+                        transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha,
+                        ap.baseAddress, Int32(max(a.cols, 1)),
+                        bp.baseAddress, Int32(max(b.cols, 1)),
+                        beta, cp.baseAddress, Int32(max(c.cols, 1)))
+                }
+            }
+        }
+    }
+
+    /// `y ← alpha · A · x + beta · y` (dgemv, no transpose), row-major `A`.
+    ///
+    /// - Complexity: O(rows · cols).
+    public static func gemv(_ a: Matrix, _ x: [Double], into y: inout [Double], alpha: Double = 1, beta: Double = 0) {
+        precondition(x.count == a.cols, "gemv: x has \(x.count) entries, A has \(a.cols) columns")
+        precondition(y.count == a.rows, "gemv: y has \(y.count) entries, A has \(a.rows) rows")
+        guard a.rows > 0, a.cols > 0 else {
+            for i in y.indices { y[i] *= beta }
+            return
+        }
+        a.storage.withUnsafeBufferPointer { ap in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(a.rows), Int32(a.cols), alpha,
+                                ap.baseAddress, Int32(a.cols), xp.baseAddress, 1, beta, yp.baseAddress, 1)
+                }
+            }
+        }
+    }
+
+    /// Rank-one update `A ← A + alpha · x yᵀ` (dger), row-major `A`.
+    ///
+    /// - Complexity: O(rows · cols).
+    public static func ger(_ x: [Double], _ y: [Double], into a: inout Matrix, alpha: Double = 1) {
+        precondition(x.count == a.rows && y.count == a.cols, "ger: outer product \(x.count)×\(y.count) into \(a.rows)×\(a.cols)")
+        guard a.rows > 0, a.cols > 0 else { return }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                a.storage.withUnsafeMutableBufferPointer { ap in
+                    cblas_dger(CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha,
+                               xp.baseAddress, 1, yp.baseAddress, 1, ap.baseAddress, Int32(a.cols))
+                }
+            }
+        }
+    }
+
+    /// Dot product `⟨x, y⟩` (ddot).
+    public static func dot(_ x: [Double], _ y: [Double]) -> Double {
+        precondition(x.count == y.count, "dot: lengths differ: \(x.count) vs \(y.count)")
+        return x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                cblas_ddot(Int32(x.count), xp.baseAddress, 1, yp.baseAddress, 1)
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// A dense row-major matrix of `Double`, the storage every BLAS call in the library works on.
+///
+/// Element `(i, j)` lives at `storage[i * cols + j]` (C order), so a `(2m) × d` filter matrix has the
+/// filter `w_{j,r}` as a contiguous row and exports to NumPy without reordering.
+public struct Matrix: Sendable, Equatable {
+    /// Number of rows.
+    public let rows: Int
+    /// Number of columns.
+    public let cols: Int
+    /// Row-major entries, `rows * cols` of them.
+    public var storage: [Double]
+
+    /// A `rows × cols` matrix filled with `value`.
+    public init(rows: Int, cols: Int, repeating value: Double = 0) {
+        precondition(rows >= 0 && cols >= 0, "Matrix size must be non-negative, got \(rows)×\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.storage = Array(repeating: value, count: rows * cols)
+    }
+
+    /// A matrix over existing row-major storage; `storage.count` must equal `rows * cols`.
+    public init(rows: Int, cols: Int, storage: [Double]) {
+        precondition(storage.count == rows * cols, "Matrix storage has \(storage.count) entries, expected \(rows)×\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.storage = storage
+    }
+
+    /// Entry `(i, j)`.
+    @inlinable
+    public subscript(i: Int, j: Int) -> Double {
+        get { storage[i * cols + j] }
+        set { storage[i * cols + j] = newValue }
+    }
+
+    /// Row `i` as a new array.
+    public func row(_ i: Int) -> [Double] {
+        Array(storage[(i * cols)..<((i + 1) * cols)])
+    }
+}

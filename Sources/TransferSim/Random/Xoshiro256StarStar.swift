@@ -1,0 +1,75 @@
+import Foundation
+
+/// xoshiro256** 1.0 (Blackman & Vigna 2018), the generator behind every random draw of the simulator.
+///
+/// 256 bits of state, period 2²⁵⁶ − 1, output `rotl(s₁ · 5, 7) · 9`. The state is filled from a 64-bit
+/// seed by four outputs of ``SplitMix64``, as the authors recommend. Given the same seed it yields the
+/// same sequence on every platform: all results are bit-reproducible.
+public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
+    private var s0: UInt64
+    private var s1: UInt64
+    private var s2: UInt64
+    private var s3: UInt64
+    /// The second Box–Muller normal of the last pair, if not yet used (see ``normal()``).
+    private var spareNormal: Double?
+
+    /// A generator whose state is four SplitMix64 outputs from `seed`.
+    public init(seed: UInt64) {
+        var expander = SplitMix64(seed: seed)
+        s0 = expander.next()
+        s1 = expander.next()
+        s2 = expander.next()
+        s3 = expander.next()
+        spareNormal = nil
+    }
+
+    /// Next 64 random bits.
+    public mutating func next() -> UInt64 {
+        let result = rotateLeft(s1 &* 5, by: 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = rotateLeft(s3, by: 45)
+        return result
+    }
+
+    func rotateLeft(_ x: UInt64, by k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    // MARK: - Derived draws
+
+    /// A uniform double in [0, 1): the top 53 bits of ``next()`` times 2⁻⁵³.
+    public mutating func uniform() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// A uniform sign ±1 from the top bit of ``next()``.
+    public mutating func sign() -> Double {
+        (next() >> 63) == 0 ? 1 : -1
+    }
+
+    /// A standard normal draw by the Box–Muller transform.
+    ///
+    /// With `u₁ = 1 − uniform() ∈ (0, 1]`, `u₂ = uniform()`: `r = √(−2 ln u₁)`, the pair
+    /// `(r cos 2πu₂, r sin 2πu₂)` is i.i.d. N(0, 1); the first is returned and the second kept for the
+    /// next call.
+    public mutating func normal() -> Double {
+        if let spare = spareNormal {
+            spareNormal = nil
+            return spare
+        }
+        let u1 = 1 - uniform()
+        let u2 = uniform()
+        let r = (-2 * log(u1)).squareRoot()
+        let angle = 2 * Double.pi * u2
+        spareNormal = r * sin(angle)
+        return r * cos(angle)
+    }
+
+    /// Fills `buffer` with i.i.d. N(0, scale²) draws, in order.
+    public mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
+        for i in buffer.indices { buffer[i] = scale * normal() }
+    }
+}

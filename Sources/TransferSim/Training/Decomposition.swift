@@ -1,0 +1,51 @@
+/// The signal–noise decomposition of a model trained on one task (MODEL.md §5).
+///
+///     w_{j,r}⁽ᵗ⁾ = w_{j,r}⁽⁰⁾ + j γ_{j,r}⁽ᵗ⁾ μ/‖μ‖² + Σ_i ρ_{j,r,i}⁽ᵗ⁾ ξ_i/‖ξ_i‖²
+///
+/// Accumulated exactly from the gradient coefficients of every step: with per-filter step `η_{j,r}`,
+/// `γ_{j,r} += −η_{j,r} j signal_{j,r} ‖μ‖²` and `ρ_{j,r,i} += −η_{j,r} noise_{j,r,i} ‖ξ_i‖²`
+/// (see ``GradientCoefficients``). A zero `μ` (or `ξ_i`) contributes nothing and its coefficient stays 0.
+public struct Decomposition: Sendable, Equatable {
+    /// `γ_{j,r}` (length `2m`, filter row order).
+    public var gamma: [Double]
+    /// `ρ_{j,r,i}`, a `2m × N` matrix.
+    public var rho: Matrix
+
+    /// All coefficients zero: the decomposition at `t = 0`.
+    public init(filterCount: Int, sampleCount: Int) {
+        gamma = [Double](repeating: 0, count: filterCount)
+        rho = Matrix(rows: filterCount, cols: sampleCount)
+    }
+
+    /// Adds one gradient step with `rowScales[r] = −η_{j,r}`.
+    ///
+    /// - Complexity: O(m N).
+    public mutating func accumulate(_ coefficients: GradientCoefficients, rowScales: [Double], architecture: Architecture,
+                                    muSquaredNorm: Double, noiseSquaredNorms: [Double]) {
+        let n = rho.cols
+        for row in 0..<rho.rows {
+            let scale = rowScales[row]
+            gamma[row] += scale * architecture.classSign(ofRow: row) * coefficients.signal[row] * muSquaredNorm
+            for i in 0..<n {
+                rho[row, i] += scale * coefficients.noise[row, i] * noiseSquaredNorms[i]
+            }
+        }
+    }
+
+    /// The filters the decomposition describes: `w⁽⁰⁾ + j γ μ/‖μ‖² + Σ_i ρ_i ξ_i/‖ξ_i‖²`.
+    public func reconstruct(initial: Matrix, architecture: Architecture, sample: TaskSample) -> Matrix {
+        var weights = initial
+        let muSquared = BLAS.dot(sample.mu, sample.mu)
+        let xiSquared = sample.noiseSquaredNorms
+        var scaledRho = rho
+        for row in 0..<rho.rows {
+            for i in 0..<rho.cols { scaledRho[row, i] = xiSquared[i] > 0 ? rho[row, i] / xiSquared[i] : 0 }
+        }
+        BLAS.gemm(scaledRho, sample.noise, into: &weights, beta: 1)
+        if muSquared > 0 {
+            let signalCoefficients = (0..<rho.rows).map { architecture.classSign(ofRow: $0) * gamma[$0] / muSquared }
+            BLAS.ger(signalCoefficients, sample.mu, into: &weights)
+        }
+        return weights
+    }
+}

@@ -1,0 +1,119 @@
+/// How one stage trains: full-batch gradient descent with per-filter step sizes (MODEL.md §4, §6).
+public struct TrainingSchedule: Sendable, Equatable {
+    /// Base step size `η > 0`.
+    public var stepSize: Double
+    /// Number of steps `T ≥ 0`.
+    public var steps: Int
+    /// Step multiplier of each filter row after unfreezing (`λ` for inherited filters, 1 otherwise).
+    public var rowStepScales: [Double]
+    /// Rows held fixed during the first ``freezeSteps`` steps (the inherited filters).
+    public var frozenRows: [Bool]
+    /// `T_freeze`: steps `t < T_freeze` leave the frozen rows (and their biases) unchanged.
+    public var freezeSteps: Int
+    /// Record a ``HistoryRecord`` at every multiple of this many steps, and at the last step.
+    public var logEvery: Int
+
+    /// A plain schedule: every filter trains with step `stepSize`, nothing frozen.
+    public init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {
+        self.init(stepSize: stepSize, steps: steps, rowStepScales: [Double](repeating: 1, count: filterCount),
+                  frozenRows: [Bool](repeating: false, count: filterCount), freezeSteps: 0, logEvery: logEvery)
+    }
+
+    /// A schedule with explicit per-row scales and freezing.
+    public init(stepSize: Double, steps: Int, rowStepScales: [Double], frozenRows: [Bool], freezeSteps: Int, logEvery: Int) {
+        precondition(rowStepScales.count == frozenRows.count, "TrainingSchedule: \(rowStepScales.count) scales, \(frozenRows.count) freeze flags")
+        precondition(steps >= 0 && freezeSteps >= 0 && logEvery >= 1, "TrainingSchedule: steps \(steps), freeze \(freezeSteps), logEvery \(logEvery)")
+        self.stepSize = stepSize
+        self.steps = steps
+        self.rowStepScales = rowStepScales
+        self.frozenRows = frozenRows
+        self.freezeSteps = freezeSteps
+        self.logEvery = logEvery
+    }
+
+    /// `−η_{j,r}` at step `t`: 0 for a frozen row while `t < T_freeze`, else `−η · scale_{j,r}`.
+    public func rowScales(atStep t: Int) -> [Double] {
+        rowStepScales.indices.map { row in
+            t < freezeSteps && frozenRows[row] ? 0 : -stepSize * rowStepScales[row]
+        }
+    }
+}
+
+/// Whether a stage finished (MODEL.md §4).
+public enum RunStatus: String, Sendable, Equatable {
+    /// Ran all steps with a finite loss.
+    case ok
+    /// The loss became NaN or infinite; training stopped at that step.
+    case diverged
+    /// Not run (the upstream stage when `α = 0`).
+    case skipped
+}
+
+/// The outcome of training one stage.
+public struct TrainingResult: Sendable {
+    /// Parameters at the start.
+    public let initial: Parameters
+    /// Parameters after the last step (or at divergence).
+    public let final: Parameters
+    /// `(γ, ρ)` of §5 relative to ``initial``.
+    public let decomposition: Decomposition
+    /// Logged steps.
+    public let history: [HistoryRecord]
+    /// `ok` or `diverged`.
+    public let status: RunStatus
+    /// Training loss of ``final`` (NaN or ∞ when diverged).
+    public let trainLoss: Double
+    /// Training error of ``final`` against the observed labels.
+    public let trainError: Double
+}
+
+/// Full-batch gradient descent `W ← W − η ∇L(W)` on one training set (MODEL.md §4), tracking §5.
+public struct GradientDescent: Sendable {
+    /// The network trained.
+    public let architecture: Architecture
+    /// Directions `ŝ` whose alignments are logged (``Signals/alignmentDirections``).
+    public let alignmentDirections: [[(Int, Double)]]
+
+    /// A trainer for `architecture`, logging alignments with `alignmentDirections`.
+    public init(architecture: Architecture, alignmentDirections: [[(Int, Double)]]) {
+        self.architecture = architecture
+        self.alignmentDirections = alignmentDirections
+    }
+
+    /// Trains from `initial` on `sample` with `schedule`.
+    ///
+    /// Each step runs one forward pass (the loss at `W⁽ᵗ⁾`), stops with status `diverged` if that loss is
+    /// not finite, then applies the exact gradient with per-row steps ``TrainingSchedule/rowScales(atStep:)``
+    /// and accumulates the decomposition. Step `T`'s forward pass gives the final loss and error.
+    ///
+    /// - Complexity: O(T m N d).
+    public func train(from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule) -> TrainingResult {
+        var parameters = initial
+        var decomposition = Decomposition(filterCount: architecture.filterCount, sampleCount: sample.count)
+        var history: [HistoryRecord] = []
+        let muSquared = BLAS.dot(sample.mu, sample.mu)
+        let xiSquared = sample.noiseSquaredNorms
+        var step = 0
+        while true {
+            let forward = Forward(architecture: architecture, parameters: parameters, sample: sample)
+            let loss = forward.loss(labels: sample.labels)
+            let error = forward.errorRate(labels: sample.labels)
+            let diverged = !loss.isFinite
+            if diverged || step % schedule.logEvery == 0 || step == schedule.steps {
+                history.append(HistoryRecord(step: step, loss: loss, trainError: error, parameters: parameters,
+                                             decomposition: decomposition, architecture: architecture,
+                                             labels: sample.labels, directions: alignmentDirections))
+            }
+            if diverged || step == schedule.steps {
+                return TrainingResult(initial: initial, final: parameters, decomposition: decomposition, history: history,
+                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error)
+            }
+            let coefficients = GradientCoefficients(architecture: architecture, parameters: parameters, forward: forward, sample: sample)
+            let scales = schedule.rowScales(atStep: step)
+            decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
+                                     muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
+            coefficients.apply(rowScales: scales, sample: sample, to: &parameters)
+            step += 1
+        }
+    }
+}

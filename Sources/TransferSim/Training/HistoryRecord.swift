@@ -1,0 +1,93 @@
+/// One logged training step: loss, error, the §5 decomposition summary and the filters' alignments.
+///
+/// Columns of `history.csv` (see `docs/outputs.md`):
+/// - `gamma_pos_*` / `gamma_neg_*`: max and mean of `γ_{j,r}` over the filters of class `j = +1` / `−1`;
+/// - `rho_bar_max`: `max ρ̄_{j,r,i}` over `j = y_i` (`ρ̄ = max(ρ, 0)`), the noise memorised by the
+///   filters of the sample's own class;
+/// - `rho_under_min`: `min ρ̲_{j,r,i}` over `j = −y_i` (`ρ̲ = min(ρ, 0)`);
+/// - `align_<s>_mean|max`: mean and max over all `2m` filters of the class-signed alignment
+///   `j ⟨w_{j,r}, ŝ⟩` with `ŝ ∈ {e_u, v̂_1, v̂_2}`; it grows as filters learn the feature.
+public struct HistoryRecord: Sendable, Equatable {
+    /// Gradient-descent step `t` (0 = before the first update).
+    public var step: Int
+    /// Training loss `L(W⁽ᵗ⁾)`.
+    public var loss: Double
+    /// Training error against the observed labels.
+    public var trainError: Double
+    /// Max of `γ` over class `+1`.
+    public var gammaPositiveMax: Double
+    /// Mean of `γ` over class `+1`.
+    public var gammaPositiveMean: Double
+    /// Max of `γ` over class `−1`.
+    public var gammaNegativeMax: Double
+    /// Mean of `γ` over class `−1`.
+    public var gammaNegativeMean: Double
+    /// `max ρ̄` over `j = y_i`.
+    public var rhoBarMax: Double
+    /// `min ρ̲` over `j = −y_i`.
+    public var rhoUnderMin: Double
+    /// Mean class-signed alignment with `e_u`, `v̂_1`, `v̂_2` (in that order).
+    public var alignmentMean: [Double]
+    /// Max class-signed alignment with `e_u`, `v̂_1`, `v̂_2` (in that order).
+    public var alignmentMax: [Double]
+
+    /// The CSV column names after `stage`, in order.
+    public static let columns = [
+        "step", "loss", "train_error",
+        "gamma_pos_max", "gamma_pos_mean", "gamma_neg_max", "gamma_neg_mean",
+        "rho_bar_max", "rho_under_min",
+        "align_u_mean", "align_u_max", "align_v1_mean", "align_v1_max", "align_v2_mean", "align_v2_max",
+    ]
+
+    /// The values in ``columns`` order.
+    public var values: [Double] {
+        [Double(step), loss, trainError,
+         gammaPositiveMax, gammaPositiveMean, gammaNegativeMax, gammaNegativeMean,
+         rhoBarMax, rhoUnderMin,
+         alignmentMean[0], alignmentMax[0], alignmentMean[1], alignmentMax[1], alignmentMean[2], alignmentMax[2]]
+    }
+
+    /// Summarises the state at step `step`.
+    public init(step: Int, loss: Double, trainError: Double, parameters: Parameters, decomposition: Decomposition,
+                architecture: Architecture, labels: [Double], directions: [[(Int, Double)]]) {
+        self.step = step
+        self.loss = loss
+        self.trainError = trainError
+        let m = architecture.filtersPerClass
+        let positive = decomposition.gamma[0..<m]
+        let negative = decomposition.gamma[m...]
+        gammaPositiveMax = positive.max() ?? 0
+        gammaPositiveMean = positive.reduce(0, +) / Double(m)
+        gammaNegativeMax = negative.max() ?? 0
+        gammaNegativeMean = negative.reduce(0, +) / Double(m)
+        var barMax = 0.0
+        var underMin = 0.0
+        for row in 0..<architecture.filterCount {
+            let j = architecture.classSign(ofRow: row)
+            for i in labels.indices {
+                let value = decomposition.rho[row, i]
+                if labels[i] == j { barMax = max(barMax, value) } else { underMin = min(underMin, value) }
+            }
+        }
+        rhoBarMax = barMax
+        rhoUnderMin = underMin
+        var means: [Double] = []
+        var maxima: [Double] = []
+        let d = architecture.dimension
+        for direction in directions {
+            var total = 0.0
+            var largest = -Double.infinity
+            for row in 0..<architecture.filterCount {
+                var dot = 0.0
+                for (axis, value) in direction where axis < d { dot += parameters.weights[row, axis] * value }
+                let signed = architecture.classSign(ofRow: row) * dot
+                total += signed
+                largest = max(largest, signed)
+            }
+            means.append(total / Double(architecture.filterCount))
+            maxima.append(largest)
+        }
+        alignmentMean = means
+        alignmentMax = maxima
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import TransferSim
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one experiment: upstream, inheritance, transfer and baseline; write results to --out.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Output directory (created; written all-or-nothing).")
+    var out: String
+
+    @Flag(name: .long, help: "Also write the data sets and filters as NumPy .npy files.")
+    var exportState = false
+
+    @Flag(name: .long, help: "Replace --out if it already holds files.")
+    var force = false
+
+    func run() throws {
+        do {
+            let config = try options.resolve()
+            let directory = try StagedDirectory(path: out, replace: force)
+            BLAS.setThreadCount(1)
+            let result = try TransferExperiment(config: config).run()
+            try RunWriter.write(result, exportState: exportState, into: directory)
+            try directory.commit()
+            print(Report.lines(result, directory: directory.destination.path).joined(separator: "\n"))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// The short text report `run` prints.
+enum Report {
+    static func lines(_ result: ExperimentResult, directory: String) -> [String] {
+        let metrics = Dictionary(result.metrics, uniquingKeysWith: { a, _ in a })
+        func show(_ key: String) -> String {
+            guard let value = metrics[key], value.isFinite else { return "—" }
+            return String(format: "%.4f", value)
+        }
+        func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        var lines = [column("stage", 10) + column("status", 10) + column("train_loss", 12) + column("test_acc", 10) + "clean_test_err"]
+        for stage in Stage.allCases {
+            let name = stage.rawValue
+            lines.append(column(name, 10) + column(result.outcome(stage).status.rawValue, 10) + column(show("\(name)_train_loss"), 12)
+                         + column(show("\(name)_test_accuracy"), 10) + show("\(name)_clean_test_error"))
+        }
+        lines.append("transfer_gain = \(show("transfer_gain"))   S_1 = \(show("kou_stat_1"))   S_2 = \(show("kou_stat_2"))")
+        lines.append("results in \(directory)")
+        return lines
+    }
+}
