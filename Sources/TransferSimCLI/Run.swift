@@ -6,7 +6,14 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one experiment: upstream, inheritance, transfer and baseline; write results to --out.")
 
-    @OptionGroup var options: ConfigOptions
+    @Option(name: .long, help: "YAML or JSON config file with the flat keys of CONFIG.md (default: theory preset).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Base seed; overrides the config's seed.")
+    var seed: UInt64?
 
     @Option(name: .long, help: "Output directory (created; written all-or-nothing).")
     var out: String
@@ -18,14 +25,11 @@ struct Run: ParsableCommand {
     var force = false
 
     func run() throws {
+        BLAS.setThreadCount(1)
+        let job = RunJob(configPath: config, overrides: overrides, seed: seed, output: out, exportState: exportState, force: force)
         do {
-            let config = try options.resolve()
-            let directory = try StagedDirectory(path: out, replace: force)
-            BLAS.setThreadCount(1)
-            let result = try TransferExperiment(config: config).run()
-            try RunWriter.write(result, exportState: exportState, into: directory)
-            try directory.commit()
-            print(Report.lines(result, directory: directory.destination.path).joined(separator: "\n"))
+            let (result, directory) = try job.execute()
+            print(Report.lines(result, directory: directory).joined(separator: "\n"))
         } catch {
             throw fail(error)
         }

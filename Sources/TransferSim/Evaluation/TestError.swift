@@ -55,7 +55,8 @@ public struct TestDraws: Sendable {
     /// (projected) or `I` (isotropic) are drawn as `a = b + L z`, `L Lᵀ = σ_p² (WQ)(WQ)ᵀ` (LAPACKE `dsyevd`),
     /// the signal pre-activations are `ŷ Wμ + b`; each draw scores both labels `ŷ = ±1` (each with
     /// probability ½), so the clean error is `mean_z ½(1[f(+1, a) ≤ 0] + 1[f(−1, a) > 0])` and the noisy-label
-    /// error `p + (1 − 2p) e`.
+    /// error `p + (1 − 2p) e`. `(W, b)` are first divided by their largest entry (f is positively
+    /// homogeneous, so predictions do not change) to keep the covariance finite.
     ///
     /// - Throws: `LAPACKError` if the covariance cannot be factorised.
     public func evaluate(_ architecture: Architecture, _ parameters: Parameters) throws -> TestError {
@@ -70,8 +71,16 @@ public struct TestDraws: Sendable {
         return try populationError(architecture, parameters, z)
     }
 
-    private func populationError(_ architecture: Architecture, _ parameters: Parameters, _ z: Matrix) throws -> TestError {
+    private func populationError(_ architecture: Architecture, _ unscaled: Parameters, _ z: Matrix) throws -> TestError {
         let rows = architecture.filterCount
+        // f is positively homogeneous in (W, b): dividing both by their largest entry leaves every
+        // prediction unchanged and keeps the covariance σ_p² W Q Wᵀ from overflowing for huge filters.
+        let magnitude = unscaled.maxMagnitude
+        var parameters = unscaled
+        if magnitude > 0 {
+            for k in parameters.weights.storage.indices { parameters.weights.storage[k] /= magnitude }
+            for r in parameters.biases.indices { parameters.biases[r] /= magnitude }
+        }
         var projected = parameters.weights
         for q in distribution.removedDirections {
             for row in 0..<rows {

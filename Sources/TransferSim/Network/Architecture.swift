@@ -44,4 +44,14 @@ public struct Parameters: Sendable, Equatable {
         self.weights = weights
         self.biases = biases
     }
+
+    /// Whether every filter entry and bias is finite.
+    public var isFinite: Bool {
+        weights.storage.allSatisfy(\.isFinite) && biases.allSatisfy(\.isFinite)
+    }
+
+    /// The largest absolute filter entry or bias (`‖(W, b)‖_max`).
+    public var maxMagnitude: Double {
+        max(weights.storage.reduce(0) { max($0, abs($1)) }, biases.reduce(0) { max($0, abs($1)) })
+    }
 }

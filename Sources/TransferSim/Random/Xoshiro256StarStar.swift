@@ -23,6 +23,16 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         spareNormal = nil
     }
 
+    /// A generator with the raw state `(s0, s1, s2, s3)` (not all zero), for reference test vectors.
+    public init(state s0: UInt64, _ s1: UInt64, _ s2: UInt64, _ s3: UInt64) {
+        precondition(s0 | s1 | s2 | s3 != 0, "xoshiro256** state must not be all zero")
+        self.s0 = s0
+        self.s1 = s1
+        self.s2 = s2
+        self.s3 = s3
+        spareNormal = nil
+    }
+
     /// Next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, by: 7) &* 9

@@ -43,7 +43,7 @@ public struct TrainingSchedule: Sendable, Equatable {
 public enum RunStatus: String, Sendable, Equatable {
     /// Ran all steps with a finite loss.
     case ok
-    /// The loss became NaN or infinite; training stopped at that step.
+    /// The loss (or a parameter) became NaN or infinite; training stopped at that step.
     case diverged
     /// Not run (the upstream stage when `α = 0`).
     case skipped
@@ -82,8 +82,8 @@ public struct GradientDescent: Sendable {
 
     /// Trains from `initial` on `sample` with `schedule`.
     ///
-    /// Each step runs one forward pass (the loss at `W⁽ᵗ⁾`), stops with status `diverged` if that loss is
-    /// not finite, then applies the exact gradient with per-row steps ``TrainingSchedule/rowScales(atStep:)``
+    /// Each step runs one forward pass (the loss at `W⁽ᵗ⁾`), stops with status `diverged` if that loss
+    /// (or any parameter) is not finite, then applies the exact gradient with per-row steps ``TrainingSchedule/rowScales(atStep:)``
     /// and accumulates the decomposition. Step `T`'s forward pass gives the final loss and error.
     ///
     /// - Complexity: O(T m N d).
@@ -98,7 +98,7 @@ public struct GradientDescent: Sendable {
             let forward = Forward(architecture: architecture, parameters: parameters, sample: sample)
             let loss = forward.loss(labels: sample.labels)
             let error = forward.errorRate(labels: sample.labels)
-            let diverged = !loss.isFinite
+            let diverged = !loss.isFinite || !parameters.isFinite
             if diverged || step % schedule.logEvery == 0 || step == schedule.steps {
                 history.append(HistoryRecord(step: step, loss: loss, trainError: error, parameters: parameters,
                                              decomposition: decomposition, architecture: architecture,

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import TransferSim
+
+@Suite struct ConfigTests {
+    /// A fresh empty temporary directory.
+    static func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static let small = ["d=20", "m=2", "n1=8", "n2=6", "steps1=5", "steps2=5", "population_draws=200"]
+
+    @Test("bad input is rejected with a one-line message naming the key, and leaves nothing behind",
+          arguments: [
+            (["colour=red"], "colour"), (["m=abc"], "m"), (["m=-1"], "m"), (["n1=0"], "n1"), (["d=2.5"], "d"),
+            (["sigma_p1=-1"], "sigma_p1"), (["sigma_p2=0"], "sigma_p2"), (["sigma0=-0.1"], "sigma0"),
+            (["alpha=1.5"], "alpha"), (["alpha=-0.1"], "alpha"), (["flip1=0.5"], "flip1"), (["flip2=-0.1"], "flip2"),
+            (["u_norm=3", "mu2_norm=2.5"], "mu2_norm"), (["d=2"], "d"), (["v2_norm=1", "mu2_norm=2"], "mu2_norm"),
+            (["freeze_steps=6"], "freeze_steps"), (["noise=gaussian"], "noise"), (["bias=maybe"], "bias"),
+            (["eta1=nan"], "eta1"), (["seed=-3"], "seed"), (["cos_v1_v2=1.2"], "cos_v1_v2"), (["u_norm=-1"], "u_norm"),
+            (["inherit_unit=entry", "freeze_steps=2"], "inherit_unit"), (["preset=kou"], "preset"), (["novalue"], "novalue"),
+          ])
+    func badInput_rejected(overrides: [String], key: String) throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let output = root.appendingPathComponent("out").path
+        let job = RunJob(configPath: nil, overrides: Self.small + overrides, output: output)
+        let error = try #require(throws: ConfigError.self) { try job.execute() }
+        #expect(error.key == key)
+        #expect(!error.description.contains("\n"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+    }
+
+    @Test("an unwritable output directory is rejected and nothing is left behind")
+    func unwritableOutput_rejected() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("plain-file")
+        try Data("x".utf8).write(to: file)
+        let job = RunJob(configPath: nil, overrides: Self.small, output: file.appendingPathComponent("sub/out").path)
+        let error = try #require(throws: ConfigError.self) { try job.execute() }
+        #expect(error.key == "--out")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["plain-file"])
+    }
+
+    @Test("run writes its files atomically, refuses to overwrite without --force, and replaces with it")
+    func run_writesAndProtectsOutput() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let output = root.appendingPathComponent("nested/out").path
+        _ = try RunJob(configPath: nil, overrides: Self.small, output: output).execute()
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: output))
+        #expect(files == ["config.resolved.yaml", "summary.json", "history.csv"])
+        let again = RunJob(configPath: nil, overrides: Self.small + ["seed=4"], output: output)
+        #expect(throws: ConfigError.self) { try again.execute() }
+        var forced = again
+        forced.force = true
+        _ = try forced.execute()
+        let summary = try String(contentsOfFile: output + "/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"seed\": 4"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("nested").path) == ["out"])
+    }
+
+    @Test("config.resolved.yaml loads back to the same config, for both presets and both signal parametrisations",
+          arguments: [["preset=theory", "mu2_norm=2.2", "v1_norm=1"], ["preset=kou2023-code", "v2_norm=1.5", "mu1_norm=3", "alpha=0.4"]])
+    func resolvedYAML_roundTrip(overrides: [String]) throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = try RunJob(configPath: nil, overrides: overrides, output: "unused").resolveConfig()
+        let path = root.appendingPathComponent("config.yaml").path
+        try config.resolvedYAML.write(toFile: path, atomically: true, encoding: .utf8)
+        let reloaded = try RunJob(configPath: path, output: "unused").resolveConfig()
+        #expect(reloaded.resolvedEntries.map(\.value) == config.resolvedEntries.map(\.value))
+        #expect(reloaded.resolvedYAML == config.resolvedYAML)
+    }
+
+    @Test("JSON configs work; the preset supplies defaults and explicit keys override it")
+    func json_presetAndOverrides() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("c.json").path
+        try #"{"preset": "kou2023-code", "eta2": 0.05, "m": 4}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try RunJob(configPath: path, overrides: ["m=6"], seed: 9, output: "unused").resolveConfig()
+        #expect(config.preset == .kou2023Code)
+        #expect(config.eta2 == 0.05 && config.eta1 == 0.1)
+        #expect(config.m == 6 && config.seed == 9)
+        #expect(config.resolvedOutputScale == 0.5 && config.bias && config.noise == .isotropic && config.initKind == .pytorchUniform)
+        #expect(try RunJob(configPath: nil, output: "unused").resolveConfig().resolvedOutputScale == 0.1)
+    }
+
+    @Test("a sweep-style list value is refused by run with the key named")
+    func nonScalar_rejected() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("c.yaml").path
+        try "alpha: [0, 0.5]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let error = try #require(throws: ConfigError.self) { try RunJob(configPath: path, output: "unused").resolveConfig() }
+        #expect(error.key == "alpha")
+    }
+}

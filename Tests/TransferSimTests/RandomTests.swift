@@ -1,0 +1,54 @@
+import Testing
+@testable import TransferSim
+
+@Suite struct RandomTests {
+    @Test("xoshiro256** matches the reference outputs for state {1, 2, 3, 4}")
+    func xoshiro_referenceVector() {
+        var generator = Xoshiro256StarStar(state: 1, 2, 3, 4)
+        let outputs = (0..<4).map { _ in generator.next() }
+        #expect(outputs == [11520, 0, 1_509_978_240, 1_215_971_899_390_074_240])
+    }
+
+    @Test("SplitMix64 matches the reference outputs for seed 1234567")
+    func splitMix_referenceVector() {
+        var generator = SplitMix64(seed: 1_234_567)
+        let outputs = (0..<3).map { _ in generator.next() }
+        #expect(outputs == [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423])
+    }
+
+    @Test("normal draws have mean 0 and variance 1 within 5 standard errors", arguments: [1, 2, 3] as [UInt64])
+    func normal_moments(seed: UInt64) {
+        var generator = Xoshiro256StarStar(seed: seed)
+        let n = 200_000
+        var values = [Double](repeating: 0, count: n)
+        generator.fillNormal(&values)
+        let mean = values.reduce(0, +) / Double(n)
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)
+        let fourth = values.map { $0 * $0 * $0 * $0 }.reduce(0, +) / Double(n)
+        let root: Double = Double(n).squareRoot()
+        #expect(abs(mean) < 5 / root)
+        #expect(abs(variance - 1) < 5 * 2.0.squareRoot() / root)
+        #expect(abs(fourth - 3) < 5 * 96.0.squareRoot() / root)
+    }
+
+    @Test("uniform draws lie in [0, 1) with mean 1/2")
+    func uniform_range() {
+        var generator = Xoshiro256StarStar(seed: 5)
+        let values = (0..<100_000).map { _ in generator.uniform() }
+        #expect(values.allSatisfy { $0 >= 0 && $0 < 1 })
+        let mean: Double = values.reduce(0, +) / 100_000
+        let tolerance: Double = 5 * (1.0 / 12 / 100_000).squareRoot()
+        #expect(abs(mean - 0.5) < tolerance)
+    }
+
+    @Test("named streams are distinct and depend only on (seed, role)")
+    func streams_independentByRole() {
+        let seeds = StreamSeed.Role.allCases.map { StreamSeed.derive(42, $0.rawValue) }
+        #expect(Set(seeds).count == seeds.count)
+        #expect(StreamSeed.derive(42, "test") == StreamSeed.derive(42, "test"))
+        #expect(StreamSeed.derive(42, "test") != StreamSeed.derive(43, "test"))
+        var a = StreamSeed.generator(9, .upstreamData)
+        var b = StreamSeed.generator(9, .upstreamData)
+        #expect((0..<10).map { _ in a.next() } == (0..<10).map { _ in b.next() })
+    }
+}

@@ -1,0 +1,95 @@
+import Testing
+@testable import TransferSim
+
+@Suite struct TrainingTests {
+    static func trainer(_ config: ExperimentConfig) -> GradientDescent {
+        GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections)
+    }
+
+    @Test("the decomposition reconstructs the trained filters: w⁽ᵀ⁾ = w⁽⁰⁾ + jγμ/‖μ‖² + Σρξ/‖ξ‖² to 1e-9",
+          arguments: [Preset.theory, .kou2023Code], ["projected", "isotropic"])
+    func decomposition_reconstructsFilters(preset: Preset, noise: String) throws {
+        let config = try Fixtures.config(preset, ["noise": noise, "steps2": "40"])
+        let sample = Fixtures.sample(config)
+        let initial = Fixtures.parameters(config)
+        let schedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: config.architecture.filterCount, logEvery: 5)
+        let result = Self.trainer(config).train(from: initial, on: sample, schedule: schedule)
+        let rebuilt = result.decomposition.reconstruct(initial: initial.weights, architecture: config.architecture, sample: sample)
+        let scale = max(1, result.final.weights.storage.map(abs).max() ?? 1)
+        #expect(Fixtures.maxDifference(rebuilt.storage, result.final.weights.storage) < 1e-9 * scale)
+        // Training moved the filters: the identity is not trivially w⁽ᵀ⁾ = w⁽⁰⁾.
+        #expect(Fixtures.maxDifference(result.final.weights.storage, initial.weights.storage) > 1e-3)
+    }
+
+    @Test("the decomposition also holds for the transfer stage with freezing and λ")
+    func decomposition_transferStage() throws {
+        let config = try Fixtures.config(.theory, ["alpha": "0.67", "freeze_steps": "8", "inherited_lr_scale": "0.3"])
+        let result = try TransferExperiment(config: config).run()
+        let training = try #require(result.transfer.training)
+        let rebuilt = training.decomposition.reconstruct(initial: training.initial.weights, architecture: config.architecture,
+                                                         sample: result.downstreamSample)
+        #expect(Fixtures.maxDifference(rebuilt.storage, training.final.weights.storage) < 1e-9)
+    }
+
+    @Test("γ follows the §5 recursion: one step from w⁽⁰⁾ gives Δγ = −(ηκ/N) Σ ℓ'_i σ'(⟨w, ŷ_iμ⟩) ŷ_i y_i ‖μ‖²")
+    func gamma_oneStepClosedForm() throws {
+        let config = try Fixtures.config(.theory, ["steps2": "1"])
+        let sample = Fixtures.sample(config)
+        let initial = Fixtures.parameters(config, scale: 5)
+        let architecture = config.architecture
+        let schedule = TrainingSchedule(stepSize: 0.7, steps: 1, filterCount: architecture.filterCount, logEvery: 1)
+        let result = Self.trainer(config).train(from: initial, on: sample, schedule: schedule)
+        let forward = Forward(architecture: architecture, parameters: initial, sample: sample)
+        let muSquared = BLAS.dot(sample.mu, sample.mu)
+        for row in 0..<architecture.filterCount {
+            var sum = 0.0
+            let projection = BLAS.dot(initial.weights.row(row), sample.mu)
+            for i in 0..<sample.count where sample.cleanLabels[i] * projection > 0 {
+                sum += LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.cleanLabels[i] * sample.labels[i]
+            }
+            let expected = -0.7 * architecture.outputScale / Double(sample.count) * sum * muSquared
+            #expect(abs(result.decomposition.gamma[row] - expected) < 1e-12)
+        }
+    }
+
+    @Test("a gradient step with a tiny η lowers the loss", arguments: [Preset.theory, .kou2023Code])
+    func smallStep_lowersLoss(preset: Preset) throws {
+        let config = try Fixtures.config(preset)
+        let sample = Fixtures.sample(config)
+        let initial = Fixtures.parameters(config, scale: 3)
+        let schedule = TrainingSchedule(stepSize: 1e-4, steps: 1, filterCount: config.architecture.filterCount, logEvery: 1)
+        let result = Self.trainer(config).train(from: initial, on: sample, schedule: schedule)
+        #expect(result.trainLoss < initial.loss(architecture: config.architecture, sample: sample))
+    }
+
+    @Test("a non-finite loss or parameter ends training with status diverged and no test error",
+          arguments: [Double.nan, .infinity])
+    func nonFinite_diverges(bad: Double) throws {
+        let config = try Fixtures.config(.theory)
+        let sample = Fixtures.sample(config)
+        var initial = Fixtures.parameters(config)
+        initial.weights[1, 2] = bad
+        let schedule = TrainingSchedule(stepSize: 0.5, steps: 10, filterCount: config.architecture.filterCount, logEvery: 5)
+        let result = Self.trainer(config).train(from: initial, on: sample, schedule: schedule)
+        #expect(result.status == .diverged)
+        #expect(result.history.map(\.step) == [0])
+        let outcome = StageOutcome(training: result, test: nil)
+        #expect(outcome.status == .diverged)
+        #expect(outcome.metrics(.baseline).first { $0.key == "baseline_test_error" }?.value.isNaN == true)
+    }
+
+    @Test("a finite run is ok: huge steps saturate the logistic loss instead of overflowing")
+    func hugeStep_staysFinite() throws {
+        let result = try TransferExperiment(config: try Fixtures.config(.theory, ["eta2": "1e200"])).run()
+        #expect(result.baseline.status == .ok)
+        #expect(result.baseline.test != nil)
+    }
+
+    @Test("history logs step 0, every log_every steps and the last step")
+    func history_loggingSteps() throws {
+        let config = try Fixtures.config(.theory, ["steps2": "23", "log_every": "5"])
+        let result = try TransferExperiment(config: config).run()
+        #expect(result.baseline.training?.history.map(\.step) == [0, 5, 10, 15, 20, 23])
+        #expect(result.baseline.training?.history.first?.gammaPositiveMax == 0)
+    }
+}
