@@ -100,3 +100,17 @@ import Testing
         #expect(error.key == "alpha")
     }
 }
+
+@Suite struct DocumentationTests {
+    @Test("the README's key table is exactly `transfersim keys`")
+    func readme_keyTableInSync() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let begin = try #require(readme.range(of: "<!-- keys:begin -->\n"))
+        let end = try #require(readme.range(of: "\n<!-- keys:end -->"))
+        #expect(String(readme[begin.upperBound..<end.lowerBound]) == ConfigField.markdownTable)
+        for key in ["preset", "seed", "d", "m", "u_norm", "v1_norm", "mu2_norm", "freeze_steps", "log_every"] {
+            #expect(ConfigField.named(key) != nil)
+        }
+    }
+}

@@ -68,3 +68,17 @@ extension ConfigField {
         all.first { $0.key == key }
     }
 }
+
+extension ConfigField {
+    /// The Markdown table of every key with its `theory` and `kou2023-code` defaults, meaning and range
+    /// (printed by `transfersim keys`, embedded in the README).
+    public static var markdownTable: String {
+        let theory = ExperimentConfig(preset: .theory)
+        let kou = ExperimentConfig(preset: .kou2023Code)
+        var lines = ["| key | theory default | kou2023-code default | meaning | range |", "|---|---|---|---|---|"]
+        for field in all {
+            lines.append("| `\(field.key)` | \(field.render(theory)) | \(field.render(kou)) | \(field.meaning) | \(field.range) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
