@@ -6,8 +6,8 @@ OUT ?= results/default
 
 # Installs OpenBLAS and LAPACKE with apt when pkg-config cannot find them (needs root or sudo).
 deps:
-	@if ! pkg-config --exists lapacke openblas 2>/dev/null || [ ! -f /usr/include/x86_64-linux-gnu/cblas.h ] && [ ! -f /usr/include/cblas.h ]; then \
-		echo "installing liblapacke-dev libopenblas-dev pkg-config with apt"; \
+	@if ! pkg-config --exists lapacke openblas 2>/dev/null; then \
+		echo "pkg-config cannot find lapacke/openblas: installing liblapacke-dev libopenblas-dev pkg-config with apt"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y liblapacke-dev libopenblas-dev pkg-config; \
 	fi
