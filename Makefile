@@ -2,7 +2,7 @@
 SWIFT ?= swift
 OUT ?= results/default
 
-.PHONY: deps build run test keys clean
+.PHONY: deps build run test keys clean readme
 
 # Installs OpenBLAS and LAPACKE with apt when pkg-config cannot find them (needs root or sudo).
 deps:
@@ -26,3 +26,9 @@ keys: build
 
 clean:
 	rm -rf .build results
+
+# Rewrites the README's key table from `transfersim keys` (a test checks they agree).
+readme: build
+	$(SWIFT) run -c release transfersim keys > .keys.md
+	python3 -c "import re,sys; r=open('README.md').read(); k=open('.keys.md').read().rstrip('\n'); open('README.md','w').write(re.sub(r'(<!-- keys:begin -->\n).*?(\n<!-- keys:end -->)', lambda m: m.group(1)+k+m.group(2), r, flags=re.S))"
+	rm -f .keys.md

@@ -47,8 +47,23 @@ import Testing
         #expect(Set(seeds).count == seeds.count)
         #expect(StreamSeed.derive(42, "test") == StreamSeed.derive(42, "test"))
         #expect(StreamSeed.derive(42, "test") != StreamSeed.derive(43, "test"))
-        var a = StreamSeed.generator(9, .upstreamData)
-        var b = StreamSeed.generator(9, .upstreamData)
+        var a = Xoshiro256StarStar(seed: StreamSeed.derive(9, "upstream-data"))
+        var b = Xoshiro256StarStar(seed: StreamSeed.derive(9, "upstream-data"))
         #expect((0..<10).map { _ in a.next() } == (0..<10).map { _ in b.next() })
+    }
+
+    @Test("stream seeds depend on seed, replicate and layout keys only, not on scale parameters")
+    func streamSeeds_layoutOnly() throws {
+        let base = try Fixtures.config(.theory)
+        let scaled = try Fixtures.config(.theory, ["sigma_p1": "2", "flip2": "0.2", "u_norm": "0.5", "alpha": "0.3", "n1": "40"])
+        let otherD = try Fixtures.config(.theory, ["d": "30"])
+        let otherReplicate = try Fixtures.config(.theory, ["replicate": "1"])
+        for role in StreamSeed.Role.allCases {
+            #expect(base.streamSeed(role) == scaled.streamSeed(role))
+            #expect(base.streamSeed(role) != otherD.streamSeed(role))
+            #expect(base.streamSeed(role) != otherReplicate.streamSeed(role))
+        }
+        let seeds = StreamSeed.Role.allCases.map { base.streamSeed($0) }
+        #expect(Set(seeds).count == seeds.count)
     }
 }

@@ -16,6 +16,7 @@ extension ConfigField {
                         }
                         config.seed = seed
                     }, render: { String($0.seed) }),
+        integer("replicate", "replicate index r; every stream derives from (seed, r), so a sweep row is reproduced by run with its seed and replicate", "an integer ≥ 0", \.replicate) { $0 >= 0 },
         integer("d", "patch dimension d", "an integer ≥ 1 (and ≥ the axes the nonzero signals use)", \.d) { $0 >= 1 },
         integer("m", "filters per class m", "an integer ≥ 1", \.m) { $0 >= 1 },
         real("u_norm", "‖u‖, universal signal strength shared by both tasks", "a number ≥ 0", \.uNorm) { $0 >= 0 },

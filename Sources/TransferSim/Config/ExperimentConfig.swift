@@ -47,6 +47,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var preset: Preset = .theory
     /// Base seed of every random stream.
     public var seed: UInt64 = 0
+    /// Replicate index `r`: streams derive from `(seed, r)`; a sweep's replicates are `0..<replicates`.
+    public var replicate = 0
     /// Patch dimension `d`.
     public var d = 400
     /// Filters per class `m`.

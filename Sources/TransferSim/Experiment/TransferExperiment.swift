@@ -9,73 +9,105 @@ public struct TransferExperiment: Sendable {
         self.config = config
     }
 
-    /// Runs every stage. Streams (``StreamSeed/Role``) derive from `config.seed`:
+    /// The trained upstream stage, reusable by every config with the same ``ExperimentConfig/upstreamKey``.
+    public struct Upstream: Sendable {
+        /// Task-1 training set.
+        public let sample: TaskSample
+        /// The trained and tested upstream model.
+        public let outcome: StageOutcome
+    }
+
+    /// Runs every stage; see ``trainUpstream()`` and ``run(upstream:)``.
+    public func run() throws -> ExperimentResult {
+        try run(upstream: config.alpha > 0 ? trainUpstream() : nil)
+    }
+
+    /// Stage 1: task-1 data (`upstream-data`), fresh init (`upstream-init`), `T_1` steps of `η_1`,
+    /// tested on task-1 draws (`upstream-test`).
     ///
-    /// 1. upstream: task-1 data (`upstream-data`), fresh init (`upstream-init`), `T_1` steps of `η_1`;
-    ///    skipped when `α = 0` (nothing is inherited);
-    /// 2. inheritance: the mask (`inheritance`) picks inherited parameters from the upstream model, the
+    /// - Throws: `LAPACKError` from the population estimator.
+    public func trainUpstream() throws -> Upstream {
+        let architecture = config.architecture
+        let task1 = config.distribution(.one)
+        let sample = task1.sample(count: config.n1, seed: config.streamSeed(.upstreamData))
+        var initStream = Xoshiro256StarStar(seed: config.streamSeed(.upstreamInit))
+        let initial = config.initialization.draw(architecture, generator: &initStream)
+        let schedule = TrainingSchedule(stepSize: config.eta1, steps: config.steps1, filterCount: architecture.filterCount,
+                                        logEvery: config.logEvery)
+        let training = trainer.train(from: initial, on: sample, schedule: schedule)
+        let draws = testDraws(task1, role: .upstreamTest)
+        return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws)))
+    }
+
+    /// Stages 2–4 given the upstream stage (`nil` skips it: nothing is inherited, as when `α = 0`).
+    ///
+    /// 2. inheritance: the mask (`inheritance`) takes inherited parameters from the upstream model, the
     ///    rest from a fresh init (`downstream-init`);
     /// 3. transfer: `T_2` steps of `η_2` on task-2 data (`downstream-data`), inherited filters frozen for
     ///    `T_freeze` steps and stepped by `λ η_2` after;
     /// 4. baseline: the same task-2 data from the same fresh init, every filter stepped by `η_2`.
-    /// Transfer and baseline are tested on the same draws (`test`); upstream on task-1 draws (`upstream-test`).
+    /// Transfer and baseline are tested on the same draws (`test`).
     ///
     /// - Throws: `LAPACKError` from the population estimator.
-    public func run() throws -> ExperimentResult {
+    public func run(upstream: Upstream?) throws -> ExperimentResult {
         let architecture = config.architecture
-        let trainer = GradientDescent(architecture: architecture, alignmentDirections: config.signals.alignmentDirections)
-        let seed = config.seed
         let rows = architecture.filterCount
-        let testCount = config.evaluation == .sample ? config.nTest : config.populationDraws
-
-        var upstreamSample: TaskSample?
-        var upstream = StageOutcome.skipped
+        var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
+        let fresh = config.initialization.draw(architecture, generator: &initStream)
         var mask: InheritanceMask?
-        var downstreamInit = StreamSeed.generator(seed, .downstreamInit)
-        let fresh = config.initialization.draw(architecture, generator: &downstreamInit)
         var transferInitial = fresh
-        if config.alpha > 0 {
-            let task1 = config.distribution(.one)
-            let sample = task1.sample(count: config.n1, seed: StreamSeed.derive(seed, StreamSeed.Role.upstreamData.rawValue))
-            var upstreamInit = StreamSeed.generator(seed, .upstreamInit)
-            let initial = config.initialization.draw(architecture, generator: &upstreamInit)
-            let schedule = TrainingSchedule(stepSize: config.eta1, steps: config.steps1, filterCount: rows, logEvery: config.logEvery)
-            let training = trainer.train(from: initial, on: sample, schedule: schedule)
-            let draws = TestDraws(distribution: task1, method: config.evaluation, count: testCount, filterCount: rows,
-                                  seed: StreamSeed.derive(seed, StreamSeed.Role.upstreamTest.rawValue))
-            upstream = StageOutcome(training: training, test: try evaluate(training, on: draws))
-            upstreamSample = sample
-            var inheritanceStream = StreamSeed.generator(seed, .inheritance)
+        if let upstreamFinal = upstream?.outcome.training?.final {
+            var inheritanceStream = Xoshiro256StarStar(seed: config.streamSeed(.inheritance))
             let drawn = config.inheritance.mask(architecture, generator: &inheritanceStream)
-            transferInitial = drawn.combine(upstream: training.final, fresh: fresh)
+            transferInitial = drawn.combine(upstream: upstreamFinal, fresh: fresh)
             mask = drawn
         }
-
         let task2 = config.distribution(.two)
-        let downstreamSample = task2.sample(count: config.n2, seed: StreamSeed.derive(seed, StreamSeed.Role.downstreamData.rawValue))
-        let draws = TestDraws(distribution: task2, method: config.evaluation, count: testCount, filterCount: rows,
-                              seed: StreamSeed.derive(seed, StreamSeed.Role.test.rawValue))
+        let sample = task2.sample(count: config.n2, seed: config.streamSeed(.downstreamData))
+        let draws = testDraws(task2, role: .test)
         let inheritedRows = mask?.rows ?? [Bool](repeating: false, count: rows)
         let transferSchedule = TrainingSchedule(
             stepSize: config.eta2, steps: config.steps2,
             rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
             frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
-        let transferTraining = trainer.train(from: transferInitial, on: downstreamSample, schedule: transferSchedule)
+        let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule)
         let baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
-        let baselineTraining = trainer.train(from: fresh, on: downstreamSample, schedule: baselineSchedule)
-
+        let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule)
         return ExperimentResult(
             config: config,
-            upstreamSample: upstreamSample,
-            downstreamSample: downstreamSample,
+            upstreamSample: upstream?.sample,
+            downstreamSample: sample,
             mask: mask,
-            upstream: upstream,
-            transfer: StageOutcome(training: transferTraining, test: try evaluate(transferTraining, on: draws)),
-            baseline: StageOutcome(training: baselineTraining, test: try evaluate(baselineTraining, on: draws)))
+            upstream: upstream?.outcome ?? .skipped,
+            transfer: StageOutcome(training: transfer, test: try evaluate(transfer, on: draws)),
+            baseline: StageOutcome(training: baseline, test: try evaluate(baseline, on: draws)))
+    }
+
+    // MARK: - Helpers
+
+    private var trainer: GradientDescent {
+        GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections)
+    }
+
+    private func testDraws(_ distribution: TaskDistribution, role: StreamSeed.Role) -> TestDraws {
+        let count = config.evaluation == .sample ? config.nTest : config.populationDraws
+        return TestDraws(distribution: distribution, method: config.evaluation, count: count,
+                         filterCount: config.architecture.filterCount, seed: config.streamSeed(role))
     }
 
     /// The test error of a finished run; `nil` for a diverged one (its filters are not finite).
     private func evaluate(_ training: TrainingResult, on draws: TestDraws) throws -> TestError? {
         training.status == .ok ? try draws.evaluate(config.architecture, training.final) : nil
+    }
+}
+
+extension ExperimentConfig {
+    /// The values the upstream stage depends on (task 1, network, init, `η_1`, `T_1`, evaluation, logging,
+    /// seed and replicate): two configs with the same key train the identical upstream model.
+    public var upstreamKey: String {
+        let keys = ["seed", "replicate", "d", "m", "u_norm", "v1_norm", "cos_v1_v2", "n1", "sigma_p1", "flip1", "noise", "init",
+                    "sigma0", "bias", "output_scale", "eta1", "steps1", "evaluation", "n_test", "population_draws", "log_every"]
+        let values = Dictionary(resolvedEntries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        return keys.map { "\($0)=\(values[$0] ?? "")" }.joined(separator: ";")
     }
 }

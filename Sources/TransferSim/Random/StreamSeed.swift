@@ -28,11 +28,6 @@ public enum StreamSeed {
         SplitMix64.mix(SplitMix64.mix(seed &+ 0x9E37_79B9_7F4A_7C15) ^ fnv1a64(label))
     }
 
-    /// A generator for `role` under `seed`.
-    public static func generator(_ seed: UInt64, _ role: Role) -> Xoshiro256StarStar {
-        Xoshiro256StarStar(seed: derive(seed, role.rawValue))
-    }
-
     /// 64-bit FNV-1a hash of the UTF-8 bytes of `text`.
     public static func fnv1a64(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
