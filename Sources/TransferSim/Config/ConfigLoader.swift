@@ -64,10 +64,11 @@ public enum ConfigLoader {
         return (String(text[..<equals]).trimmingCharacters(in: .whitespaces), String(text[text.index(after: equals)...]))
     }
 
-    /// Resolves layers of entries (file first, then overrides) into a validated config.
+    /// Resolves layers of entries (file first, then overrides) into a config, validated unless
+    /// `validate` is false (a sweep's base, whose cells are validated one by one).
     ///
     /// - Throws: ``ConfigError`` naming the first offending key.
-    public static func resolve(_ layers: [[Entry]]) throws -> ExperimentConfig {
+    public static func resolve(_ layers: [[Entry]], validate: Bool = true) throws -> ExperimentConfig {
         var config = ExperimentConfig()
         if let presetText = layers.joined().last(where: { $0.key == "preset" })?.value {
             try ConfigField.named("preset")!.set(presetText, in: &config)
@@ -84,7 +85,7 @@ public enum ConfigLoader {
                 try field.set(entry.value, in: &config)
             }
         }
-        try config.validate()
+        if validate { try config.validate() }
         return config
     }
 }

@@ -38,8 +38,14 @@ public struct ExperimentResult: Sendable {
         return result
     }
 
+    /// Every metric column name, in ``metrics`` order.
+    public static let metricNames = Stage.allCases.flatMap(StageOutcome.metricNames) + ["transfer_gain", "kou_stat_1", "kou_stat_2", "inherited_strength"]
+
+    /// The `<stage>_status` column names.
+    public static let statusNames = Stage.allCases.map { "\($0.rawValue)_status" }
+
     /// `<stage>_status` for each stage.
     public var statuses: [(key: String, value: String)] {
-        Stage.allCases.map { ("\($0.rawValue)_status", outcome($0).status.rawValue) }
+        zip(Self.statusNames, Stage.allCases).map { ($0, outcome($1).status.rawValue) }
     }
 }

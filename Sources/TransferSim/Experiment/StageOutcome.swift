@@ -24,14 +24,14 @@ public struct StageOutcome: Sendable {
     /// The metric columns `<stage>_train_loss`, `_train_error`, `_test_error`, `_clean_test_error`,
     /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md); NaN where the stage has no value.
     public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
-        let name = stage.rawValue
-        return [
-            ("\(name)_train_loss", training?.trainLoss ?? .nan),
-            ("\(name)_train_error", training?.trainError ?? .nan),
-            ("\(name)_test_error", test?.error ?? .nan),
-            ("\(name)_clean_test_error", test?.cleanError ?? .nan),
-            ("\(name)_clean_test_error_se", test?.cleanStandardError ?? .nan),
-            ("\(name)_test_accuracy", test?.accuracy ?? .nan),
-        ]
+        let values = [training?.trainLoss, training?.trainError, test?.error, test?.cleanError,
+                      test?.cleanStandardError, test?.accuracy]
+        return zip(Self.metricNames(stage), values).map { ($0, $1 ?? .nan) }
+    }
+
+    /// The metric column names of `stage`, in ``metrics(_:)`` order.
+    public static func metricNames(_ stage: Stage) -> [String] {
+        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy"]
+            .map { "\(stage.rawValue)_\($0)" }
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+
+/// `transfersim merge`: combines shard directories into exactly the files an unsharded sweep writes.
+public enum SweepMerge {
+    /// Merges `directories` (each a `sweep --shard i/N` output of one sweep) into `output`.
+    ///
+    /// Every directory must hold the same sweep config; rows are combined (a pair found twice is kept
+    /// once); every (cell, replicate) of the plan must be present, else the merge is refused with the
+    /// missing cells and the shards they belong to. `output` is written all-or-nothing.
+    ///
+    /// - Throws: ``ConfigError``.
+    public static func merge(directories: [String], output: String, force: Bool = false) throws -> (plan: SweepPlan, rows: Int) {
+        guard let first = directories.first else { throw ConfigError(key: "merge", "give at least one shard directory") }
+        let plan = try SweepPlan.load(path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
+        var rows: [[String]] = []
+        var seen = Set<String>()
+        var shardCount = 1
+        let replicateColumn = ResultColumns.index("replicate")
+        for path in directories {
+            let url = URL(fileURLWithPath: path)
+            let other = try SweepPlan.load(path: url.appendingPathComponent("config.resolved.yaml").path)
+            let differing = SweepPlan.differingKeys(plan.identity, other.identity)
+            guard differing.isEmpty else {
+                throw ConfigError(key: path, "holds another sweep than \(first) (differing: \(differing.joined(separator: ", ")))")
+            }
+            if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
+                shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
+            }
+            let data: Data
+            do { data = try Data(contentsOf: url.appendingPathComponent("results.csv")) } catch {
+                throw ConfigError(key: path, "has no readable results.csv")
+            }
+            let records = CSV.parse(String(decoding: data, as: UTF8.self))
+            guard records.first == ResultColumns.header else { throw ConfigError(key: path, "results.csv has other columns") }
+            for row in records.dropFirst() where seen.insert("\(row[0])/\(row[replicateColumn])").inserted {
+                rows.append(row)
+            }
+        }
+        var missing: [String] = []
+        var missingShards = Set<Int>()
+        for cell in plan.cells {
+            let absent = (0..<plan.spec.replicates).filter { !seen.contains("\(cell.id)/\($0)") }
+            guard !absent.isEmpty else { continue }
+            missingShards.insert(cell.index % shardCount)
+            if missing.count < 5 { missing.append("cell \(cell.index) (\(cell.id)) replicates \(absent.map(String.init).joined(separator: " "))") }
+        }
+        guard missing.isEmpty else {
+            let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
+            throw ConfigError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
+        }
+        let staged = try StagedDirectory(path: output, replace: force)
+        defer { staged.discard() }
+        try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")
+        try SweepSummary.finalize(plan: plan, rows: rows, directory: staged.staging)
+        try staged.commit()
+        return (plan, rows.count)
+    }
+}

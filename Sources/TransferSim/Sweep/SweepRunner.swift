@@ -1,0 +1,262 @@
+import Foundation
+
+/// Which cells a process runs: those with canonical index ≡ `index` (mod `count`).
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    /// This shard, `0 ≤ index < count`.
+    public let index: Int
+    /// Number of shards.
+    public let count: Int
+
+    /// The whole sweep.
+    public static let all = Shard(index: 0, count: 1)
+
+    /// A shard; checked by ``parse(_:)``.
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `i/N`.
+    ///
+    /// - Throws: ``ConfigError`` (key `--shard`) unless `0 ≤ i < N`.
+    public static func parse(_ text: String) throws -> Shard {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else {
+            throw ConfigError(key: "--shard", "must be i/N with 0 ≤ i < N, got '\(text)'")
+        }
+        return Shard(index: i, count: n)
+    }
+
+    /// Whether the cell with canonical index `cell` belongs to this shard.
+    public func contains(_ cell: Int) -> Bool { cell % count == index }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// What a sweep run did.
+public struct SweepReport: Sendable {
+    /// (cell, replicate) pairs of this shard.
+    public var pairs = 0
+    /// Pairs found finished in an existing `results.csv` and skipped.
+    public var resumed = 0
+    /// Pairs computed by this run.
+    public var computed = 0
+    /// Upstream models trained by this run (each shared by every cell with the same upstream key).
+    public var upstreamTrainings = 0
+    /// `cell_id/replicate: status` of every row with a stage `diverged` or `error` (this run's and resumed).
+    public var failures: [String] = []
+    /// Whether the run stopped early (`--fail-fast`).
+    public var stoppedEarly = false
+}
+
+/// Runs a sweep into a directory, in parallel, resumably (MODEL.md experiments over a ``SweepPlan``).
+///
+/// Work is grouped into units of (upstream key, replicate): a unit trains its upstream model once and
+/// then runs every cell that shares it (cells with `α = 0` need none). Units run on `threads` workers,
+/// OpenBLAS pinned to one thread. Rows are appended to `results.csv` as cells finish; when the shard is
+/// complete the file is rewritten in canonical order and (unsharded) `summary.csv` and heatmaps are written.
+public struct SweepRunner: Sendable {
+    /// The plan.
+    public let plan: SweepPlan
+    /// Output directory.
+    public let directory: URL
+    /// Worker threads (≥ 1).
+    public var threads: Int
+    /// The cells to run.
+    public var shard: Shard
+    /// Stop at the first diverged or failed cell.
+    public var failFast: Bool
+    /// Progress display.
+    public var progress: ProgressReporter.Mode
+
+    /// A runner with all cells, all cores, no fail-fast, quiet.
+    public init(plan: SweepPlan, directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                shard: Shard = .all, failFast: Bool = false, progress: ProgressReporter.Mode = .quiet) {
+        self.plan = plan
+        self.directory = URL(fileURLWithPath: directory).standardizedFileURL
+        self.threads = max(1, threads)
+        self.shard = shard
+        self.failFast = failFast
+        self.progress = progress
+    }
+
+    /// Runs (or resumes) the sweep.
+    ///
+    /// - Throws: ``ConfigError`` if the directory holds another sweep (naming the differing keys) or
+    ///   cannot be written.
+    public func run() throws -> SweepReport {
+        try prepareDirectory()
+        let results = try ResultsFile(url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
+        defer { results.close() }
+        let replicateColumn = ResultColumns.index("replicate")
+        let finished = Set(results.existingRows.map { "\($0[0])/\($0[replicateColumn])" })
+        var report = SweepReport()
+        var units: [[(cell: SweepPlan.Cell, replicate: Int)]] = []
+        var unitOfKey: [String: Int] = [:]
+        for cell in plan.cells where shard.contains(cell.index) {
+            for r in 0..<plan.spec.replicates {
+                report.pairs += 1
+                if finished.contains("\(cell.id)/\(r)") {
+                    report.resumed += 1
+                    continue
+                }
+                let key = cell.config.alpha > 0 ? cell.config(replicate: r).upstreamKey : "cell:\(cell.id)/\(r)"
+                if let unit = unitOfKey[key] {
+                    units[unit].append((cell, r))
+                } else {
+                    unitOfKey[key] = units.count
+                    units.append([(cell, r)])
+                }
+            }
+        }
+        let state = RunState(units: units, results: results,
+                             progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count }, mode: progress), failFast: failFast)
+        BLAS.setThreadCount(1)
+        DispatchQueue.concurrentPerform(iterations: min(threads, max(units.count, 1))) { _ in
+            while let unit = state.nextUnit() { Self.process(unit, state: state) }
+        }
+        state.progress.finish()
+        if let error = state.fatalError { throw error }
+        report.computed = state.computed
+        report.upstreamTrainings = state.upstreamTrainings
+        report.stoppedEarly = state.stopped
+        let statusColumns = ExperimentResult.statusNames.map(ResultColumns.index)
+        var rows = results.existingRows
+        rows += state.rows
+        for row in rows where statusColumns.contains(where: { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus }) {
+            let statuses = statusColumns.map { row[$0] }.joined(separator: "/")
+            let message = row[ResultColumns.index("message")]
+            report.failures.append("cell \(row[0]) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")")
+        }
+        if !report.stoppedEarly {
+            try SweepSummary.finalize(plan: plan, rows: rows, directory: directory, summaries: shard.count == 1)
+        }
+        return report
+    }
+
+    /// Runs one unit: the shared upstream model (if any cell needs it), then each cell.
+    private static func process(_ unit: [(cell: SweepPlan.Cell, replicate: Int)], state: RunState) {
+        var upstream: Result<TransferExperiment.Upstream, Error>?
+        for (cell, replicate) in unit {
+            guard !state.stopped else { return }
+            let config = cell.config(replicate: replicate)
+            let start = Date()
+            let experiment = TransferExperiment(config: config)
+            let row: [String]
+            var failed = false
+            do {
+                if config.alpha > 0 && upstream == nil {
+                    upstream = Result { try experiment.trainUpstream() }
+                    state.countUpstream()
+                }
+                let result = try experiment.run(upstream: config.alpha > 0 ? upstream?.get() : nil)
+                failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
+                row = ResultColumns.row(cellID: cell.id, result: result, seconds: Date().timeIntervalSince(start))
+            } catch {
+                failed = true
+                row = ResultColumns.errorRow(cellID: cell.id, config: config, error: error, seconds: Date().timeIntervalSince(start))
+            }
+            state.record(row, failed: failed)
+        }
+    }
+
+    /// Creates the directory, or checks that an existing one holds this same sweep (and shard).
+    private func prepareDirectory() throws {
+        let manager = FileManager.default
+        let configURL = directory.appendingPathComponent("config.resolved.yaml")
+        let shardURL = directory.appendingPathComponent("shard")
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ConfigError(key: "--out", "'\(directory.path)' is not a directory") }
+            let contents = (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
+            if manager.fileExists(atPath: configURL.path) {
+                let previous = try SweepPlan.load(path: configURL.path)
+                let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
+                guard differing.isEmpty else {
+                    throw ConfigError(key: "--out", "'\(directory.path)' holds a sweep with another config (differing: \(differing.joined(separator: ", "))); use a new --out to run this one")
+                }
+                let previousShard = (try? String(contentsOf: shardURL, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? Shard.all.description
+                guard previousShard == shard.description else {
+                    throw ConfigError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
+                }
+                return
+            }
+            guard contents.isEmpty else {
+                throw ConfigError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
+            }
+        }
+        do {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
+        }
+        if shard.count > 1 { try AtomicFile.write(shard.description + "\n", to: shardURL) }
+        try AtomicFile.write(plan.resolvedYAML, to: configURL)
+    }
+}
+
+extension SweepPlan {
+    /// Keys whose values differ between two identities (present in one only, or with other values).
+    public static func differingKeys(_ a: [(key: String, value: String)], _ b: [(key: String, value: String)]) -> [String] {
+        let left = Dictionary(a.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
+        let right = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
+        let keys = a.map(\.key) + b.map(\.key).filter { left[$0] == nil }
+        return keys.filter { left[$0] != right[$0] }
+    }
+}
+
+/// Shared state of one sweep run's workers (guarded by a lock).
+private final class RunState: @unchecked Sendable {
+    let units: [[(cell: SweepPlan.Cell, replicate: Int)]]
+    let results: ResultsFile
+    let progress: ProgressReporter
+    let failFast: Bool
+    private let lock = NSLock()
+    private var next = 0
+    private(set) var rows: [[String]] = []
+    private(set) var computed = 0
+    private(set) var upstreamTrainings = 0
+    private(set) var fatalError: Error?
+    private var stop = false
+
+    init(units: [[(cell: SweepPlan.Cell, replicate: Int)]], results: ResultsFile, progress: ProgressReporter, failFast: Bool) {
+        self.units = units
+        self.results = results
+        self.progress = progress
+        self.failFast = failFast
+    }
+
+    var stopped: Bool { locked { stop } }
+
+    func nextUnit() -> [(cell: SweepPlan.Cell, replicate: Int)]? {
+        locked {
+            guard !stop, next < units.count else { return nil }
+            defer { next += 1 }
+            return units[next]
+        }
+    }
+
+    func countUpstream() { locked { upstreamTrainings += 1 } }
+
+    func record(_ row: [String], failed: Bool) {
+        locked {
+            guard !stop else { return }
+            do {
+                try results.append(row)
+                rows.append(row)
+                computed += 1
+                if failed && failFast { stop = true }
+            } catch {
+                fatalError = error
+                stop = true
+            }
+        }
+        progress.advance()
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}

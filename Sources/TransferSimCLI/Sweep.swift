@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import TransferSim
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a grid of experiments (grid:, zip:, replicates:) into --out; resumes an interrupted run.")
+
+    @Option(name: .long, help: "Sweep config: the flat experiment keys plus grid:, zip:, replicates:.")
+    var config: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one fixed key (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Base seed; overrides the config's seed.")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    @Option(name: .long, help: "Run only cells with index ≡ i (mod N), e.g. 0/4.")
+    var shard: String?
+
+    @Option(name: .long, help: "Output directory (created; rerun the same command to resume).")
+    var out: String
+
+    @Flag(name: .long, help: "Stop at the first cell that diverges or fails.")
+    var failFast = false
+
+    @Flag(name: .long, help: "No progress on stderr.")
+    var quiet = false
+
+    func run() throws {
+        do {
+            if let threads, threads < 1 { throw ConfigError(key: "--threads", "must be an integer ≥ 1, got \(threads)") }
+            let plan = try SweepPlan.load(path: config, overrides: overrides, seed: seed)
+            var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
+            if let threads { runner.threads = threads }
+            if let shard { runner.shard = try Shard.parse(shard) }
+            let report = try runner.run()
+            print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained; results in \(runner.directory.path)")
+            if !report.failures.isEmpty {
+                FileHandle.standardError.write(Data(("\(report.failures.count) row(s) diverged or failed:\n" + report.failures.prefix(10).joined(separator: "\n") + "\n").utf8))
+            }
+            if report.stoppedEarly { FileHandle.standardError.write(Data("stopped early (--fail-fast); rerun to resume\n".utf8)) }
+            if !report.failures.isEmpty || report.stoppedEarly { throw ExitCode.failure }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Combine the directories of `sweep --shard i/N` into the files an unsharded sweep writes.")
+
+    @Argument(help: "Shard output directories.")
+    var directories: [String]
+
+    @Option(name: .long, help: "Merged output directory (written all-or-nothing).")
+    var out: String
+
+    @Flag(name: .long, help: "Replace --out if it already holds files.")
+    var force = false
+
+    func run() throws {
+        do {
+            let (plan, rows) = try SweepMerge.merge(directories: directories, output: out, force: force)
+            print("merged \(rows) rows of \(plan.cells.count) cells into \(out)")
+        } catch {
+            throw fail(error)
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Testing
+@testable import TransferSim
+
+@Suite struct SweepTests {
+    static let base = """
+        preset: theory
+        d: 30
+        m: 3
+        n1: 12
+        n2: 8
+        steps1: 20
+        steps2: 10
+        sigma0: 0.2
+        population_draws: 500
+        log_every: 10
+
+        """
+
+    /// Writes `text` as a config file in a fresh directory; returns (directory, config path).
+    static func setUp(_ text: String) throws -> (root: URL, config: String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let path = root.appendingPathComponent("sweep.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return (root, path)
+    }
+
+    static func read(_ url: URL, _ name: String) throws -> String {
+        try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    /// The rows of results.csv without the `seconds` column, in file order.
+    static func rowsWithoutTiming(_ directory: URL) throws -> [[String]] {
+        CSV.parse(try read(directory, "results.csv")).dropFirst().map { Array($0.dropLast()) }
+    }
+
+    static let grid = base + """
+        grid:
+          alpha: [0, 0.5, 1]
+          u_norm: {from: 0.5, to: 1.5, steps: 2}
+        replicates: 2
+
+        """
+
+    @Test("1 and 2 threads give the same rows and a byte-identical summary.csv")
+    func threads_doNotChangeResults() throws {
+        let (root, config) = try Self.setUp(Self.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let one = root.appendingPathComponent("one"), two = root.appendingPathComponent("two")
+        _ = try SweepRunner(plan: plan, directory: one.path, threads: 1).run()
+        _ = try SweepRunner(plan: plan, directory: two.path, threads: 2).run()
+        #expect(try Self.rowsWithoutTiming(one) == Self.rowsWithoutTiming(two))
+        #expect(try Self.rowsWithoutTiming(one).count == 12)
+        #expect(try Self.read(one, "summary.csv") == Self.read(two, "summary.csv"))
+        #expect(try Self.read(one, "heatmap_transfer_gain.csv") == Self.read(two, "heatmap_transfer_gain.csv"))
+    }
+
+    @Test("a sweep cut part way (with a torn last line) and resumed gives the same rows, none missing or doubled")
+    func resume_afterInterruption() throws {
+        let (root, config) = try Self.setUp(Self.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let full = root.appendingPathComponent("full"), cut = root.appendingPathComponent("cut")
+        _ = try SweepRunner(plan: plan, directory: full.path, threads: 2).run()
+        // The state a kill leaves: config, header, the first rows, and half of the next row.
+        try FileManager.default.createDirectory(at: cut, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: full.appendingPathComponent("config.resolved.yaml"), to: cut.appendingPathComponent("config.resolved.yaml"))
+        let lines = try Self.read(full, "results.csv").split(separator: "\n", omittingEmptySubsequences: false)
+        let partial = lines[0..<6].joined(separator: "\n") + "\n" + lines[6].prefix(40)
+        try partial.write(to: cut.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        let report = try SweepRunner(plan: plan, directory: cut.path, threads: 2).run()
+        #expect(report.resumed == 5 && report.computed == 7)
+        #expect(try Self.rowsWithoutTiming(cut) == Self.rowsWithoutTiming(full))
+        #expect(try Self.read(cut, "summary.csv") == Self.read(full, "summary.csv"))
+        // Rerunning a finished sweep computes nothing.
+        let again = try SweepRunner(plan: plan, directory: cut.path).run()
+        #expect(again.computed == 0 && again.resumed == 12)
+    }
+
+    @Test("shards merged equal the unsharded run, file for file")
+    func shardsAndMerge_equalUnsharded() throws {
+        let (root, config) = try Self.setUp(Self.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let whole = root.appendingPathComponent("whole")
+        _ = try SweepRunner(plan: plan, directory: whole.path).run()
+        var shards: [String] = []
+        for i in 0..<3 {
+            let path = root.appendingPathComponent("shard\(i)").path
+            _ = try SweepRunner(plan: plan, directory: path, threads: 1, shard: Shard(index: i, count: 3)).run()
+            shards.append(path)
+        }
+        let incomplete = try #require(throws: ConfigError.self) {
+            try SweepMerge.merge(directories: Array(shards.prefix(2)), output: root.appendingPathComponent("bad").path)
+        }
+        #expect(incomplete.message.contains("2/3"))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bad").path))
+        let merged = root.appendingPathComponent("merged")
+        _ = try SweepMerge.merge(directories: shards, output: merged.path)
+        #expect(try Self.rowsWithoutTiming(merged) == Self.rowsWithoutTiming(whole))
+        let files = try FileManager.default.contentsOfDirectory(atPath: whole.path).sorted()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: merged.path).sorted() == files)
+        for name in files where name != "results.csv" {
+            #expect(try Self.read(merged, name) == Self.read(whole, name))
+        }
+    }
+
+    @Test("adding a grid value leaves every other cell's rows unchanged")
+    func addingGridValue_keepsOtherCells() throws {
+        let (root, config) = try Self.setUp(Self.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let widerPath = root.appendingPathComponent("wider.yaml").path
+        try Self.grid.replacingOccurrences(of: "alpha: [0, 0.5, 1]", with: "alpha: [0, 0.25, 0.5, 1]")
+            .write(toFile: widerPath, atomically: true, encoding: .utf8)
+        let small = root.appendingPathComponent("small"), wide = root.appendingPathComponent("wide")
+        _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: small.path).run()
+        _ = try SweepRunner(plan: try SweepPlan.load(path: widerPath), directory: wide.path).run()
+        let smallRows = try Self.rowsWithoutTiming(small)
+        let wideRows = try Self.rowsWithoutTiming(wide)
+        #expect(wideRows.count == 16)
+        #expect(Set(smallRows.map { $0.joined(separator: ",") }).isSubset(of: Set(wideRows.map { $0.joined(separator: ",") })))
+    }
+
+    @Test("each upstream model is trained once and shared; a shared-upstream row equals the cell's own run")
+    func upstreamCache_trainsOnce() throws {
+        let (root, config) = try Self.setUp(Self.base + """
+            grid:
+              alpha: [0, 0.34, 1]
+              n2: [6, 8]
+              freeze_steps: [0, 5]
+            replicates: 2
+
+            """)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let report = try SweepRunner(plan: plan, directory: root.appendingPathComponent("out").path, threads: 2).run()
+        #expect(report.upstreamTrainings == 2)   // one per replicate; α = 0 cells need none
+        #expect(report.computed == 24)
+        let rows = try Self.rowsWithoutTiming(root.appendingPathComponent("out"))
+        let cell = plan.cells[plan.cells.count - 1]
+        let standalone = try TransferExperiment(config: cell.config(replicate: 1)).run()
+        let expected = Array(ResultColumns.row(cellID: cell.id, result: standalone, seconds: 0).dropLast())
+        #expect(rows.contains(expected))
+        // With α = 0 the upstream stage is skipped and transfer equals baseline.
+        let gain = ResultColumns.index("transfer_gain"), upstreamStatus = ResultColumns.index("upstream_status")
+        for row in rows where row[ResultColumns.index("alpha")] == "0.0" {
+            #expect(row[upstreamStatus] == "skipped" && row[gain] == "0.0")
+        }
+    }
+
+    @Test("a changed config is refused on resume, naming the keys that differ")
+    func resume_refusesChangedConfig() throws {
+        let (root, config) = try Self.setUp(Self.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out").path
+        _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: out).run()
+        let changed = try SweepPlan.load(path: config, overrides: ["eta2=0.3"])
+        let error = try #require(throws: ConfigError.self) { try SweepRunner(plan: changed, directory: out).run() }
+        #expect(error.message.contains("eta2"))
+        let otherGrid = root.appendingPathComponent("g.yaml").path
+        try Self.grid.replacingOccurrences(of: "replicates: 2", with: "replicates: 3").write(toFile: otherGrid, atomically: true, encoding: .utf8)
+        let gridError = try #require(throws: ConfigError.self) { try SweepRunner(plan: try SweepPlan.load(path: otherGrid), directory: out).run() }
+        #expect(gridError.message.contains("replicates"))
+    }
+
+    @Test("a diverging cell is recorded with its status and the other cells finish; --fail-fast stops early")
+    func divergence_recordedOthersFinish() throws {
+        let (root, config) = try Self.setUp(Self.base + """
+            sigma_p2: 1e10
+            grid:
+              eta2: [0.5, 1e300, 0.7]
+
+            """)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let out = root.appendingPathComponent("out")
+        let report = try SweepRunner(plan: plan, directory: out.path, threads: 1).run()
+        #expect(report.computed == 3 && report.failures.count == 1)
+        let rows = try Self.rowsWithoutTiming(out)
+        #expect(rows.map { $0[ResultColumns.index("baseline_status")] } == ["ok", "diverged", "ok"])
+        let summary = CSV.parse(try Self.read(out, "summary.csv"))
+        #expect(summary.count == 4 && summary[2][SweepSummary.header.firstIndex(of: "failed_n")!] == "1")
+        let fast = try SweepRunner(plan: plan, directory: root.appendingPathComponent("fast").path, threads: 1, failFast: true).run()
+        #expect(fast.stoppedEarly && fast.computed == 2)
+    }
+
+    @Test("grid specs: ranges expand exactly; bad ranges and unknown keys are one-line errors",
+          arguments: [
+            ("grid:\n  alpha: {from: 0, to: 1, steps: 0}\n", "grid.alpha.steps"),
+            ("grid:\n  alpha: {from: 0, to: 1, step: -0.5}\n", "grid.alpha.step"),
+            ("grid:\n  alpha: {from: 0, to: 1}\n", "grid.alpha"),
+            ("grid:\n  alpha: []\n", "grid.alpha"),
+            ("grid:\n  colour: [1, 2]\n", "grid.colour"),
+            ("grid:\n  seed: [1, 2]\n", "grid.seed"),
+            ("grid:\n  alpha: [0, 2]\n", "alpha"),
+            ("grid:\n  m: [2, 2.5]\n", "m"),
+            ("zip:\n  n1: [10, 20]\n  steps1: [5]\n", "zip"),
+            ("grid:\n  alpha: [0.5]\nreplicates: 0\n", "replicates"),
+            ("replicates: 2\n", "grid"),
+          ])
+    func gridSpec_badInputRejected(text: String, key: String) throws {
+        let (root, config) = try Self.setUp(Self.base + text)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let error = try #require(throws: ConfigError.self) { try SweepPlan.load(path: config) }
+        #expect(error.key == key)
+        #expect(!error.description.contains("\n"))
+    }
+
+    @Test("range specs expand to the documented values; zip varies keys together; canonical order is first-axis-outermost")
+    func gridSpec_expansion() throws {
+        let (root, config) = try Self.setUp(Self.base + """
+            grid:
+              u_norm: {from: 0, to: 0.3, step: 0.1}
+              d: {from: 100, to: 200, steps: 3}
+            zip:
+              n1: [10, 20]
+              steps1: [5, 7]
+
+            """)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        #expect(plan.spec.axes[0].points == [["0"], ["0.1"], ["0.2"], ["0.3"]])
+        #expect(plan.spec.axes[1].points == [["100"], ["150"], ["200"]])
+        #expect(plan.cells.count == 24)
+        #expect(plan.cells[1].config.n1 == 20 && plan.cells[1].config.steps1 == 7 && plan.cells[1].config.d == 100)
+        #expect(plan.cells[2].config.d == 150 && plan.cells[6].config.uNorm == 0.1)
+        #expect(Set(plan.cells.map(\.id)).count == 24)
+        // The resolved sweep config loads back to the same plan.
+        let path = root.appendingPathComponent("resolved.yaml").path
+        try plan.resolvedYAML.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(SweepPlan.differingKeys(try SweepPlan.load(path: path).identity, plan.identity).isEmpty)
+    }
+}
