@@ -15,8 +15,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+# The default job: a small sweep (alpha-quick: transfer gain over α × ‖u‖) that writes CSV and SVG heatmaps.
 run: build
-	$(SWIFT) run -c release transfersim run --config experiments/default.yaml --out $(OUT) --force
+	$(SWIFT) run -c release transfersim figure alpha --quick --out $(OUT)
 
 test: deps
 	$(SWIFT) test

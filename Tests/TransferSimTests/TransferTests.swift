@@ -14,6 +14,18 @@ import Testing
         #expect(result.metrics.first { $0.key == "transfer_gain" }?.value == 0)
     }
 
+    @Test("inheriting nothing (round(α m) = 0 with α > 0) trains a transfer model identical to the baseline, bit for bit")
+    func nothingInherited_transferEqualsBaseline() throws {
+        let result = try TransferExperiment(config: try Fixtures.config(.kou2023Code, ["alpha": "0.1"])).run()
+        #expect(result.upstream.status == .ok)
+        #expect(result.mask?.weights.contains(true) == false)
+        let transfer = try #require(result.transfer.training)
+        let baseline = try #require(result.baseline.training)
+        #expect(transfer.final == baseline.final)
+        #expect(transfer.history == baseline.history)
+        #expect(result.transfer.test == result.baseline.test)
+    }
+
     @Test("α = 1 with T_freeze = T_2 leaves every inherited filter (and bias) unchanged", arguments: [Preset.theory, .kou2023Code])
     func fullFreeze_keepsInheritedFilters(preset: Preset) throws {
         let config = try Fixtures.config(preset, ["alpha": "1", "freeze_steps": "20", "steps2": "20"])

@@ -70,17 +70,23 @@ public struct TransferExperiment: Sendable {
             stepSize: config.eta2, steps: config.steps2,
             rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
             frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
-        let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule)
         let baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
         let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule)
+        let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws))
+        // Without an upstream model nothing is inherited: the transfer stage is the baseline run itself
+        // (same init, data and schedule), not trained a second time.
+        let transferOutcome = try mask == nil ? baselineOutcome : {
+            let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule)
+            return StageOutcome(training: transfer, test: try evaluate(transfer, on: draws))
+        }()
         return ExperimentResult(
             config: config,
             upstreamSample: upstream?.sample,
             downstreamSample: sample,
             mask: mask,
             upstream: upstream?.outcome ?? .skipped,
-            transfer: StageOutcome(training: transfer, test: try evaluate(transfer, on: draws)),
-            baseline: StageOutcome(training: baseline, test: try evaluate(baseline, on: draws)))
+            transfer: transferOutcome,
+            baseline: baselineOutcome)
     }
 
     // MARK: - Helpers

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import TransferSim
+
+struct FigureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "figure",
+        abstract: "Run (or reuse) a figure's sweep and render its SVG panels.",
+        discussion: "Figures: " + Figure.all.map(\.name).joined(separator: ", ") + ". Configs are experiments/<name>[-quick].yaml.")
+
+    @Argument(help: "Figure name.")
+    var name: String
+
+    @Flag(name: .long, help: "Use the small <name>-quick.yaml grid (seconds).")
+    var quick = false
+
+    @Option(name: .long, help: "Sweep directory (default: results/<name>[-quick]); finished rows are reused.")
+    var out: String?
+
+    @Option(name: .long, help: "Where the SVG files go (default: the sweep directory).")
+    var plots: String?
+
+    @Option(name: .long, help: "Folder of the figure configs.")
+    var experiments = "experiments"
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(name: .long, help: "No progress on stderr.")
+    var quiet = false
+
+    func run() throws {
+        do {
+            let figure = try Figure.named(name)
+            let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
+            let (report, written) = try figure.run(quick: quick, experiments: experiments, out: directory, plots: plots ?? directory,
+                                                   threads: threads, progress: ProgressReporter.mode(quiet: quiet))
+            print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
+            for path in written { print("wrote \(path)") }
+            if !report.failures.isEmpty {
+                FileHandle.standardError.write(Data("\(report.failures.count) row(s) diverged or failed (see results.csv)\n".utf8))
+                throw ExitCode.failure
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render the SVG panels of a finished sweep directory without rerunning it.")
+
+    @Argument(help: "Sweep directory (config.resolved.yaml + summary.csv).")
+    var directory: String
+
+    @Option(name: .long, help: "Figure whose panels to draw (default: the one recorded in the directory, else by dimension).")
+    var figure: String?
+
+    @Option(name: .long, help: "Where the SVG files go (default: the sweep directory).")
+    var plots: String?
+
+    func run() throws {
+        do {
+            let url = URL(fileURLWithPath: directory)
+            let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
+            for path in try chosen.render(from: url, into: URL(fileURLWithPath: plots ?? directory)) { print("wrote \(path)") }
+        } catch {
+            throw fail(error)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import TransferSim
+
+/// Counts elements of an SVG by name and class; parsing fails on malformed XML.
+private final class ElementCounter: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        counts[name, default: 0] += 1
+        if let cssClass = attributes["class"] { counts["\(name).\(cssClass)", default: 0] += 1 }
+    }
+
+    static func count(_ svg: String) -> [String: Int]? {
+        let parser = XMLParser(data: Data(svg.utf8))
+        let counter = ElementCounter()
+        parser.delegate = counter
+        return parser.parse() ? counter.counts : nil
+    }
+}
+
+@Suite struct PlotTests {
+    static func sweep(_ grid: String) throws -> (root: URL, table: SweepTable) {
+        let (root, config) = try SweepTests.setUp(SweepTests.base + grid)
+        let out = root.appendingPathComponent("out")
+        _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: out.path).run()
+        return (root, try SweepTable(directory: out))
+    }
+
+    @Test("heatmaps are well-formed SVG with one cell per grid point and a threshold contour")
+    func heatmap_wellFormed() throws {
+        let (root, table) = try Self.sweep("grid:\n  alpha: [0, 0.5, 1]\n  u_norm: [0, 1, 2, 2.5]\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for panel in Figure.generic(dimensions: 2).panels {
+            guard case .heatmap(let plot) = panel.panel else { Issue.record("expected heatmaps"); continue }
+            let counts = try #require(ElementCounter.count(plot.render(table)))
+            #expect(counts["rect.cell"] == 12)
+        }
+        // summary.csv's `alpha` column crosses 0.25 between the first and second x columns: one contour.
+        let plot = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), contour: 0.25, legend: "α")
+        let svg = plot.render(table)
+        let counts = try #require(ElementCounter.count(svg))
+        #expect(counts["path.contour"] == 1)
+        #expect(svg.components(separatedBy: "V").count - 1 == 4)   // one vertical edge per y row
+        let flat = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), contour: 2, legend: "α")
+        #expect(ElementCounter.count(flat.render(table))?["path.contour"] == nil)
+        let binary = HeatmapPlot(title: "a < b & c", column: "transfer_test_accuracy_mean", colorMap: .binary(threshold: 0.7, below: false), legend: "x")
+        #expect(ElementCounter.count(binary.render(table))?["rect.cell"] == 12)
+    }
+
+    @Test("line plots are well-formed SVG with a curve per series and ±1 SE bars per point")
+    func linePlot_wellFormed() throws {
+        let (root, table) = try Self.sweep("grid:\n  n1: [6, 12, 24]\nreplicates: 2\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        guard case .lines(let plot) = Figure.generic(dimensions: 1).panels[0].panel else { Issue.record("expected lines"); return }
+        let counts = try #require(ElementCounter.count(plot.render(table)))
+        #expect(counts["polyline.series"] == 2)
+        #expect(counts["line.errorbar"] == 6)
+    }
+
+    @Test("figures render from a finished sweep directory and refuse a sweep of the wrong shape")
+    func figure_rendersAndChecksShape() throws {
+        let (root, _) = try Self.sweep("grid:\n  n1: [6, 12]\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out")
+        let written = try Figure.recorded(in: out).render(from: out, into: root.appendingPathComponent("plots"))
+        #expect(written.count == 1 && FileManager.default.fileExists(atPath: written[0]))
+        #expect(throws: ConfigError.self) { try Figure.named("fig2").render(from: out, into: root) }
+        #expect(throws: ConfigError.self) { try Figure.named("nope") }
+    }
+
+    @Test("every figure has a full and a quick config that load as sweeps of the right shape")
+    func figureConfigs_load() throws {
+        let experiments = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("experiments").path
+        for figure in Figure.all {
+            for quick in [false, true] {
+                let plan = try SweepPlan.load(path: figure.configPath(experiments: experiments, quick: quick))
+                let expected = figure.panels.contains { if case .lines = $0.panel { true } else { false } } ? 1 : 2
+                #expect(plan.spec.axes.count == expected, "\(figure.name) quick=\(quick)")
+            }
+        }
+    }
+}
