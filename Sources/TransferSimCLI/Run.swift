@@ -6,14 +6,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one experiment: upstream, inheritance, transfer and baseline; write results to --out.")
 
-    @Option(name: .long, help: "YAML or JSON config file with the flat keys of CONFIG.md (default: theory preset).")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
-
-    @Option(name: .long, help: "Base seed; overrides the config's seed.")
-    var seed: UInt64?
+    @OptionGroup var options: ConfigOptions
 
     @Option(name: .long, help: "Output directory (created; written all-or-nothing).")
     var out: String
@@ -26,7 +19,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         BLAS.setThreadCount(1)
-        let job = RunJob(configPath: config, overrides: overrides, seed: seed, output: out, exportState: exportState, force: force)
+        let job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out, exportState: exportState, force: force)
         do {
             let (result, directory) = try job.execute()
             print(Report.lines(result, directory: directory).joined(separator: "\n"))

@@ -6,14 +6,7 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a grid of experiments (grid:, zip:, replicates:) into --out; resumes an interrupted run.")
 
-    @Option(name: .long, help: "Sweep config: the flat experiment keys plus grid:, zip:, replicates:.")
-    var config: String
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one fixed key (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
-
-    @Option(name: .long, help: "Base seed; overrides the config's seed.")
-    var seed: UInt64?
+    @OptionGroup var options: ConfigOptions
 
     @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
@@ -33,7 +26,8 @@ struct Sweep: ParsableCommand {
     func run() throws {
         do {
             if let threads, threads < 1 { throw ConfigError(key: "--threads", "must be an integer ≥ 1, got \(threads)") }
-            let plan = try SweepPlan.load(path: config, overrides: overrides, seed: seed)
+            guard let config = options.config else { throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:") }
+            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed)
             var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
             if let threads { runner.threads = threads }
             if let shard { runner.shard = try Shard.parse(shard) }

@@ -10,6 +10,18 @@ struct TransferSim: ParsableCommand {
         subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Keys.self])
 }
 
+/// `--config`, `--set` and `--seed`, shared by `run` and `sweep`.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML or JSON config with the flat keys of CONFIG.md (sweeps add grid:, zip:, replicates:).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Base seed; overrides the config's seed.")
+    var seed: UInt64?
+}
+
 /// Prints a library error as one line on stderr and exits with status 1.
 func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -82,3 +82,18 @@ import Testing
 }
 
 import Foundation
+
+@Suite struct TheoryTests {
+    @Test("the §8 statistics equal their formulas on a hand-computed case")
+    func statistics_handComputed() throws {
+        // N_1 = 50, N_2 = 10, ‖u‖ = 1, ‖v_1‖ = 2, ‖v_2‖ = √3 (‖μ_2‖ = 2), σ_1 = 2, σ_2 = 0.5, d = 100, α = 0.5.
+        let config = try ConfigLoader.resolve([[("n1", "50"), ("n2", "10"), ("u_norm", "1"), ("v1_norm", "2"), ("mu2_norm", "2"),
+                                                ("sigma_p1", "2"), ("sigma_p2", "0.5"), ("d", "100"), ("alpha", "0.5")]])
+        let values = Dictionary(TheoryStatistic.all.map { ($0.name, $0.value(config)) }, uniquingKeysWith: { a, _ in a })
+        #expect(abs(values["kou_stat_1"]! - 50.0 * 25 / (16 * 100)) < 1e-12)      // ‖μ_1‖⁴ = 25
+        #expect(abs(values["kou_stat_2"]! - 10.0 * 16 / (0.0625 * 100)) < 1e-12)  // ‖μ_2‖⁴ = 16
+        #expect(abs(values["transfer_stat"]! - 1 / (0.25 * (4 + 4.0 * 100 / 50))) < 1e-12)
+        #expect(abs(values["inherited_strength"]! - 0.5 * 50 * 1 / (4 * 100)) < 1e-12)
+        #expect(ExperimentResult.metricNames.suffix(4) == ["kou_stat_1", "kou_stat_2", "transfer_stat", "inherited_strength"])
+    }
+}

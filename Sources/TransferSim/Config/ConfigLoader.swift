@@ -64,6 +64,15 @@ public enum ConfigLoader {
         return (String(text[..<equals]).trimmingCharacters(in: .whitespaces), String(text[text.index(after: equals)...]))
     }
 
+    /// The command-line layer: `--set key=value` overrides in order, then `--seed`.
+    ///
+    /// - Throws: ``ConfigError`` for a malformed assignment.
+    public static func commandLineLayer(overrides: [String], seed: UInt64?) throws -> [Entry] {
+        var layer = try overrides.map(parseAssignment)
+        if let seed { layer.append(("seed", String(seed))) }
+        return layer
+    }
+
     /// Resolves layers of entries (file first, then overrides) into a config, validated unless
     /// `validate` is false (a sweep's base, whose cells are validated one by one).
     ///

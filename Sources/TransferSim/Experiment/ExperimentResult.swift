@@ -26,20 +26,17 @@ public struct ExperimentResult: Sendable {
 
     /// The result metrics with the CSV column names of CONFIG.md, in output order: per stage the
     /// ``StageOutcome/metrics(_:)``, then `transfer_gain` (= transfer − baseline test accuracy; negative
-    /// is negative transfer), `kou_stat_1`, `kou_stat_2` (S_k of §8) and `inherited_strength` (Λ).
+    /// is negative transfer) and the §8 statistics of ``TheoryStatistic/all`` (`kou_stat_1`, `kou_stat_2`,
+    /// `transfer_stat`, `inherited_strength`).
     public var metrics: [(key: String, value: Double)] {
-        let c = config
         var result = Stage.allCases.flatMap { outcome($0).metrics($0) }
         let gain = (transfer.test?.accuracy ?? .nan) - (baseline.test?.accuracy ?? .nan)
         result.append(("transfer_gain", gain))
-        result.append(("kou_stat_1", PhaseStatistics.kou(sampleSize: c.n1, muNorm: c.signals.muNorm(.one), noiseLevel: c.sigmaP1, dimension: c.d)))
-        result.append(("kou_stat_2", PhaseStatistics.kou(sampleSize: c.n2, muNorm: c.signals.muNorm(.two), noiseLevel: c.sigmaP2, dimension: c.d)))
-        result.append(("inherited_strength", PhaseStatistics.inheritedStrength(alpha: c.alpha, n1: c.n1, uNorm: c.uNorm, noiseLevel1: c.sigmaP1, dimension: c.d)))
-        return result
+        return result + TheoryStatistic.all.map { ($0.name, $0.value(config)) }
     }
 
     /// Every metric column name, in ``metrics`` order.
-    public static let metricNames = Stage.allCases.flatMap(StageOutcome.metricNames) + ["transfer_gain", "kou_stat_1", "kou_stat_2", "inherited_strength"]
+    public static let metricNames = Stage.allCases.flatMap(StageOutcome.metricNames) + ["transfer_gain"] + TheoryStatistic.all.map(\.name)
 
     /// The `<stage>_status` column names.
     public static let statusNames = Stage.allCases.map { "\($0.rawValue)_status" }

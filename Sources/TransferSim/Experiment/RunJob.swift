@@ -33,9 +33,7 @@ public struct RunJob: Sendable {
     public func resolveConfig() throws -> ExperimentConfig {
         var layers: [[ConfigLoader.Entry]] = []
         if let configPath { layers.append(try ConfigLoader.readFlat(path: configPath)) }
-        var commandLine = try overrides.map(ConfigLoader.parseAssignment)
-        if let seed { commandLine.append(("seed", String(seed))) }
-        layers.append(commandLine)
+        layers.append(try ConfigLoader.commandLineLayer(overrides: overrides, seed: seed))
         return try ConfigLoader.resolve(layers)
     }
 

@@ -133,8 +133,6 @@ extension SweepPlan {
         }
         let node = { (name: String) in mapping.first { $0.key == name }?.node }
         let spec = try SweepSpec.parse(grid: node("grid"), zip: node("zip"), replicates: node("replicates"))
-        var commandLine = try overrides.map(ConfigLoader.parseAssignment)
-        if let seed { commandLine.append(("seed", String(seed))) }
-        return try SweepPlan(baseLayers: [fixed, commandLine], spec: spec)
+        return try SweepPlan(baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)
     }
 }
