@@ -23,8 +23,8 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
 }
 
 @Suite struct PlotTests {
-    static func sweep(_ grid: String) throws -> (root: URL, table: SweepTable) {
-        let (root, config) = try SweepTests.setUp(SweepTests.base + grid)
+    static func sweep(_ grid: String, base: String = SweepTests.base) throws -> (root: URL, table: SweepTable) {
+        let (root, config) = try SweepTests.setUp(base + grid)
         let out = root.appendingPathComponent("out")
         _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: out.path).run()
         return (root, try SweepTable(directory: out))

@@ -39,4 +39,22 @@ public enum SymmetricFactor {
         }
         return factor
     }
+
+    /// Solves `A x = b` for a symmetric positive-definite `A` (n × n, row-major) by Cholesky (LAPACKE `dposv`).
+    ///
+    /// - Complexity: O(n³).
+    /// - Throws: `LAPACKError` when `A` is not positive definite (`info > 0`) or an argument is bad.
+    public static func solvePositiveDefinite(_ a: Matrix, _ b: [Double]) throws -> [Double] {
+        precondition(a.rows == a.cols && b.count == a.rows, "solvePositiveDefinite: A is \(a.rows)×\(a.cols), b has \(b.count)")
+        var factor = a.storage
+        var x = b
+        let n = Int32(a.rows)
+        let info = factor.withUnsafeMutableBufferPointer { ap in
+            x.withUnsafeMutableBufferPointer { xp in
+                LAPACKE_dposv(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "U")), n, 1, ap.baseAddress, n, xp.baseAddress, 1)
+            }
+        }
+        guard info == 0 else { throw LAPACKError(routine: "dposv", info: info) }
+        return x
+    }
 }

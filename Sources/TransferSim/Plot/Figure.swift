@@ -30,27 +30,31 @@ public struct Figure: Sendable {
                       question: "How much shared signal does transfer need to beat the baseline?"),
         Figure(name: "fig2", question: "Where in (‖u‖, d) is downstream accuracy above 0.65 / 0.70, with and without transfer?", panels: [
             ("transfer_accuracy", .heatmap(HeatmapPlot(title: "Fig. 2a: accuracy with transfer", column: "transfer_test_accuracy_mean",
-                                                       colorMap: .sequential(low: 0.5, high: 0.9), contour: 0.7, legend: "test accuracy"))),
+                                                       colorMap: .sequential(low: 0.5, high: 0.9), contour: 0.7, legend: "test accuracy",
+                                                       boundaries: [.transferGain]))),
             ("transfer_065", .heatmap(HeatmapPlot(title: "Fig. 2b: transfer accuracy ≥ 0.65", column: "transfer_test_accuracy_mean",
                                                   colorMap: .binary(threshold: 0.65, below: false), contour: 0.65, legend: "accuracy"))),
             ("transfer_070", .heatmap(HeatmapPlot(title: "Fig. 2c: transfer accuracy ≥ 0.70", column: "transfer_test_accuracy_mean",
                                                   colorMap: .binary(threshold: 0.70, below: false), contour: 0.70, legend: "accuracy"))),
             ("baseline_accuracy", .heatmap(HeatmapPlot(title: "Accuracy without transfer (baseline)", column: "baseline_test_accuracy_mean",
-                                                       colorMap: .sequential(low: 0.5, high: 0.9), contour: 0.7, legend: "test accuracy"))),
+                                                       colorMap: .sequential(low: 0.5, high: 0.9), contour: 0.7, legend: "test accuracy",
+                                                       boundaries: [.baselineDichotomy]))),
             ("baseline_070", .heatmap(HeatmapPlot(title: "Baseline accuracy ≥ 0.70", column: "baseline_test_accuracy_mean",
                                                   colorMap: .binary(threshold: 0.70, below: false), contour: 0.70, legend: "accuracy"))),
-            ("gain", gainPanel("Transfer gain (transfer − baseline accuracy)")),
+            ("gain", gainPanel("Transfer gain (transfer − baseline accuracy)", boundaries: [.transferGain, .baselineDichotomy])),
         ]),
         Figure(name: "alpha", question: "For which inherited fraction α and shared signal ‖u‖ does transfer help, and where does it hurt?", panels: [
-            ("gain", gainPanel("Transfer gain over (α, ‖u‖); red = negative transfer")),
+            ("gain", gainPanel("Transfer gain over (α, ‖u‖); red = negative transfer", boundaries: [.transferGain])),
             ("transfer_accuracy", .heatmap(HeatmapPlot(title: "Accuracy with transfer", column: "transfer_test_accuracy_mean",
                                                        colorMap: .sequential(low: 0.5, high: 0.9), contour: nil, legend: "test accuracy"))),
         ]),
         Figure(name: "kou2023", question: "Kou et al.'s phase diagram: where does a network trained from scratch overfit benignly?", panels: [
             ("test_error", .heatmap(HeatmapPlot(title: "Test error (noisy labels), trained from scratch", column: "baseline_test_error_mean",
-                                                colorMap: .sequential(low: 0.1, high: 0.5), contour: 0.2, legend: "test error"))),
+                                                colorMap: .sequential(low: 0.1, high: 0.5), contour: 0.2, legend: "test error",
+                                                boundaries: [.baselineDichotomy]))),
             ("test_error_020", .heatmap(HeatmapPlot(title: "Test error ≤ 0.2 (benign overfitting)", column: "baseline_test_error_mean",
-                                                    colorMap: .binary(threshold: 0.2, below: true), contour: 0.2, legend: "test error"))),
+                                                    colorMap: .binary(threshold: 0.2, below: true), contour: 0.2, legend: "test error",
+                                                    boundaries: [.baselineDichotomy]))),
         ]),
     ]
 
@@ -76,9 +80,9 @@ public struct Figure: Sendable {
         ])
     }
 
-    private static func gainPanel(_ title: String) -> Panel {
+    private static func gainPanel(_ title: String, boundaries: [BoundarySpec] = []) -> Panel {
         .heatmap(HeatmapPlot(title: title, column: "transfer_gain_mean", colorMap: .diverging(limit: 0.2), contour: 0,
-                             legend: "gain"))
+                             legend: "gain", boundaries: boundaries))
     }
 
     private static func accuracyLines(_ name: String, _ title: String, question: String) -> Figure {

@@ -12,15 +12,21 @@ public struct HeatmapPlot: Sendable {
     public var contour: Double?
     /// Colour-bar caption.
     public var legend: String
+    /// Phase boundaries fitted on the sweep and drawn as curves `statistic = C` (``BoundarySpec``).
+    public var boundaries: [BoundarySpec]
 
     /// A panel; see the properties.
-    public init(title: String, column: String, colorMap: ColorMap, contour: Double? = nil, legend: String) {
+    public init(title: String, column: String, colorMap: ColorMap, contour: Double? = nil, legend: String,
+                boundaries: [BoundarySpec] = []) {
         self.title = title
         self.column = column
         self.colorMap = colorMap
         self.contour = contour
         self.legend = legend
+        self.boundaries = boundaries
     }
+
+    private static let boundaryColors = ["#000000", "#ff00ff", "#00c0ff"]
 
     /// The panel as an SVG document. Cells are `<rect class="cell">` (one per grid cell, NaN grey) with
     /// a `<title>` tooltip; the contour is a `<path class="contour">` along cell edges.
@@ -30,7 +36,7 @@ public struct HeatmapPlot: Sendable {
         let xAxis = plan.spec.axes[0], yAxis = plan.spec.axes[1]
         let nx = xAxis.points.count, ny = yAxis.points.count
         let left = 80.0, top = 44.0, plotWidth = 480.0, plotHeight = 400.0
-        var svg = SVGDocument(width: left + plotWidth + 130, height: top + plotHeight + 70)
+        var svg = SVGDocument(width: left + plotWidth + 130, height: top + plotHeight + 70 + 18 * Double(boundaries.count))
         let cellWidth = plotWidth / Double(nx), cellHeight = plotHeight / Double(ny)
         func value(_ i: Int, _ j: Int) -> Double { table.value(plan.cells[i * ny + j], column) }
         func x(_ i: Double) -> Double { left + i * cellWidth }
@@ -59,6 +65,23 @@ public struct HeatmapPlot: Sendable {
                 }
             }
             svg.path(path, stroke: "#e8112d", width: 2.5, cssClass: "contour")
+        }
+        for (k, spec) in boundaries.enumerated() {
+            let color = Self.boundaryColors[k % Self.boundaryColors.count]
+            let legendY = top + plotHeight + 66 + 18 * Double(k)
+            svg.line(left, legendY - 4, left + 28, legendY - 4, stroke: color, width: 2.5)
+            guard let statistic = TheoryStatistic.all.first(where: { $0.name == spec.statistic }),
+                  let fit = try? spec.fit(table) else {
+                svg.text("\(spec.label): no fit (the cells do not show both regimes)", x: left + 34, y: legendY, size: 11)
+                continue
+            }
+            let data = BoundaryCurve.path(plan: plan, statistic: statistic, threshold: fit.threshold) { axis, t in
+                axis == 0 ? x(t + 0.5) : y(t + 0.5)
+            }
+            svg.path(data, stroke: color, width: 2.5, cssClass: "boundary")
+            svg.text("\(spec.label) fitted: " + String(format: "C = %.3g, 95%% CI [%.3g, %.3g], %.0f%% of %d cells classified correctly",
+                                                       fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count),
+                     x: left + 34, y: legendY, size: 11)
         }
         svg.rect(x: left, y: top, width: plotWidth, height: plotHeight, fill: "none", stroke: "#333333")
         for i in Self.tickIndices(nx) {

@@ -44,9 +44,10 @@ public struct SVGDocument: Sendable {
     }
 
     /// A path from SVG path data.
-    public mutating func path(_ data: String, stroke: String, width: Double = 1, cssClass: String? = nil) {
+    public mutating func path(_ data: String, stroke: String, width: Double = 1, dash: String? = nil, cssClass: String? = nil) {
         guard !data.isEmpty else { return }
-        let classAttribute = cssClass.map { ##" class="\##($0)""## } ?? ""
+        var classAttribute = cssClass.map { ##" class="\##($0)""## } ?? ""
+        if let dash { classAttribute += ##" stroke-dasharray="\##(dash)""## }
         body.append(##"<path d="\##(data)" fill="none" stroke="\##(stroke)" stroke-width="\##(Self.n(width))" stroke-linecap="square"\##(classAttribute)/>"##)
     }
 

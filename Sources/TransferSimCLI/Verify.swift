@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import TransferSim
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the paper's claims numerically; write verification.md and verification.csv into --out.")
+
+    @Flag(name: .long, help: "Small problems and few replicates (about a minute).")
+    var quick = false
+
+    @Option(name: .long, help: "Output directory (sweeps are kept under sweeps/ and reused on rerun).")
+    var out: String
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func run() throws {
+        do {
+            let suite = VerificationSuite(quick: quick, directory: out, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let results = try suite.run()
+            for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
+            print("report: \(suite.directory.appendingPathComponent("verification.md").path)")
+        } catch {
+            throw fail(error)
+        }
+    }
+}

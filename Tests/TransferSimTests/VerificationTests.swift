@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import TransferSim
+
+@Suite struct VerificationTests {
+    @Test("the logistic fit recovers a known boundary C from synthetic labels, with a covering interval", arguments: [1, 2, 3] as [UInt64])
+    func logisticFit_recoversBoundary(seed: UInt64) throws {
+        var generator = Xoshiro256StarStar(seed: seed)
+        let trueC = 5.0, slope = 3.0
+        var statistics: [Double] = [], labels: [Bool] = []
+        for _ in 0..<2000 {
+            let s = exp(log(trueC) + 4 * (2 * generator.uniform() - 1))
+            let p = 1 / (1 + exp(-slope * (log(s) - log(trueC))))
+            statistics.append(s)
+            labels.append(generator.uniform() < p)
+        }
+        let fit = try LogisticBoundary.fit(statistics: statistics, labels: labels)
+        // The 95% interval is exp(log Ĉ ± 1.96 se): the truth lies within 3.5 se (fails with probability < 5e-4).
+        let se = log(fit.interval.high / fit.interval.low) / (2 * 1.96)
+        #expect(abs(log(fit.threshold / trueC)) < 3.5 * se, "Ĉ = \(fit.threshold), interval \(fit.interval)")
+        #expect(se > 0.005 && se < 0.1)
+        #expect(abs(fit.slope - slope) < 0.6)
+        #expect(fit.accuracy > 0.8 && fit.count == 2000)
+    }
+
+    @Test("perfectly separated labels put the boundary between the classes and classify every cell")
+    func logisticFit_separated() throws {
+        let statistics = [0.1, 0.2, 0.5, 1, 2, 8, 16, 40]
+        let labels = statistics.map { $0 > 1.5 }
+        let fit = try LogisticBoundary.fit(statistics: statistics, labels: labels)
+        #expect(fit.threshold > 1 && fit.threshold < 2)
+        #expect(fit.accuracy == 1)
+        #expect(throws: ConfigError.self) { try LogisticBoundary.fit(statistics: [1, 2], labels: [true, true]) }
+    }
+
+    @Test("paired comparisons: exact t interval and p-value on a hand-computed case")
+    func pairedComparison_handComputed() {
+        // Differences 1, 2, 3, 4: mean 2.5, sd = √(5/3), se = 0.6455; t = 3.873 on 3 df: p = 0.0305; t₀.₉₇₅(3) = 3.1824.
+        let comparison = PairedComparison([0, 0, 0, 0], [1, 2, 3, 4])
+        #expect(abs(comparison.mean - 2.5) < 1e-12)
+        #expect(abs(comparison.standardError - (5.0 / 3 / 4).squareRoot()) < 1e-12)
+        #expect(abs(comparison.pValue - 0.030466) < 1e-5)
+        #expect(abs(comparison.interval.low - (2.5 - 3.182446 * 0.645497)) < 1e-4)
+        #expect(abs(PairedComparison.studentQuantile(0.975, degrees: 1e6) - 1.959964) < 1e-4)
+    }
+
+    @Test("a fitted boundary curve lands in the heatmap SVG")
+    func boundary_drawnInSVG() throws {
+        // Without label noise, ‖μ₂‖ = 0.2, 0.5 stay near chance and 3, 5 are learnt: both regimes of the dichotomy.
+        let base = SweepTests.base.replacingOccurrences(of: "steps2: 10", with: "steps2: 60").replacingOccurrences(of: "sigma0: 0.2", with: "sigma0: 0.01")
+        let (root, table) = try PlotTests.sweep("alpha: 0\nu_norm: 0\neta2: 2\nflip2: 0\ngrid:\n  mu2_norm: [0.2, 0.5, 3, 5]\n  d: [200, 400]\nreplicates: 2\n", base: base)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fit = try BoundarySpec.baselineDichotomy.fit(table)
+        #expect(fit.accuracy == 1)
+        let plot = HeatmapPlot(title: "t", column: "baseline_test_error_mean", colorMap: .sequential(low: 0, high: 0.5),
+                               legend: "e", boundaries: [.baselineDichotomy])
+        let svg = plot.render(table)
+        #expect(svg.contains("class=\"boundary\""))
+        #expect(svg.contains("S₂ = C fitted: C = "))
+    }
+
+    @Test("verify --quick writes a row for every claim, and the exactness claim holds")
+    func verifyQuick_everyClaim() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-verify-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let results = try VerificationSuite(quick: true, directory: root.path).run()
+        #expect(results.map(\.id) == ["1", "2a", "2b", "2c", "2d", "3", "4a", "4b", "5"])
+        #expect(results.last?.verdict == .supported)
+        let csv = CSV.parse(try String(contentsOf: root.appendingPathComponent("verification.csv"), encoding: .utf8))
+        #expect(csv.count == 10 && csv[0] == ClaimResult.csvHeader)
+        let report = try String(contentsOf: root.appendingPathComponent("verification.md"), encoding: .utf8)
+        #expect(results.allSatisfy { report.contains("| \($0.id) |") })
+    }
+}
