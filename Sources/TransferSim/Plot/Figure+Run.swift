@@ -17,8 +17,23 @@ extension Figure {
         if let threads { runner.threads = threads }
         let report = try runner.run()
         try AtomicFile.write(name + "\n", to: runner.directory.appendingPathComponent("figure"))
+        if panels.contains(where: { if case .dynamics = $0.panel { true } else { false } }) {
+            try writeCellRuns(plan, into: runner.directory)
+        }
         guard !report.stoppedEarly else { return (report, []) }
         return (report, try render(from: runner.directory, into: URL(fileURLWithPath: plots)))
+    }
+
+    /// Writes `cell-k/` (as `transfersim run` does, histories included) for replicate 0 of each cell, unless present.
+    func writeCellRuns(_ plan: SweepPlan, into directory: URL) throws {
+        for cell in plan.cells {
+            let path = directory.appendingPathComponent("cell-\(cell.index)").path
+            guard !FileManager.default.fileExists(atPath: path) else { continue }
+            let staged = try StagedDirectory(path: path, replace: false)
+            defer { staged.discard() }
+            try RunWriter.write(try TransferExperiment(config: cell.config).run(), exportState: false, into: staged)
+            try staged.commit()
+        }
     }
 
     /// The figure a sweep directory was made for (its `figure` file), or the generic panels for its shape.

@@ -11,6 +11,8 @@ public struct Figure: Sendable {
         case heatmap(HeatmapPlot)
         /// Curves against a 1-D sweep's axis.
         case lines(LinePlot)
+        /// γ and ρ̄ over training, from one run per cell (`cell-k/`).
+        case dynamics(DynamicsPlot)
     }
 
     /// Figure name (`fig1a`, …); also the config file's stem.
@@ -47,6 +49,9 @@ public struct Figure: Sendable {
             ("gain", gainPanel("Transfer gain over (α, ‖u‖); red = negative transfer", boundaries: [.transferGain])),
             ("transfer_accuracy", .heatmap(HeatmapPlot(title: "Accuracy with transfer", column: "transfer_test_accuracy_mean",
                                                        colorMap: .sequential(low: 0.5, high: 0.9), contour: nil, legend: "test accuracy"))),
+        ]),
+        Figure(name: "dynamics", question: "Does feature learning (γ) or noise memorisation (ρ̄) drive fine-tuning, in a harmful and a beneficial cell?", panels: [
+            ("gamma_rho", .dynamics(DynamicsPlot(title: "Feature learning γ vs noise memorisation ρ̄ during fine-tuning"))),
         ]),
         Figure(name: "kou2023", question: "Kou et al.'s phase diagram: where does a network trained from scratch overfit benignly?", panels: [
             ("test_error", .heatmap(HeatmapPlot(title: "Test error (noisy labels), trained from scratch", column: "baseline_test_error_mean",
@@ -112,6 +117,8 @@ public struct Figure: Sendable {
             case .lines(let plot):
                 guard dimensions == 1 else { throw ConfigError(key: name, "line plots need a 1-D sweep, this one has \(dimensions) axes") }
                 text = plot.render(table)
+            case .dynamics(let plot):
+                text = try plot.render(from: directory)
             }
             let url = plots.appendingPathComponent("\(name)_\(suffix).svg")
             try AtomicFile.write(text, to: url)
