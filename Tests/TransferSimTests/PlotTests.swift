@@ -79,7 +79,7 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
         for figure in Figure.all {
             for quick in [false, true] {
                 let plan = try SweepPlan.load(path: figure.configPath(experiments: experiments, quick: quick))
-                let expected = figure.panels.contains { if case .lines = $0.panel { true } else { false } } ? 1 : 2
+                let expected = figure.panels.contains { if case .heatmap = $0.panel { true } else { false } } ? 2 : 1
                 #expect(plan.spec.axes.count == expected, "\(figure.name) quick=\(quick)")
             }
         }
