@@ -84,4 +84,20 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
             }
         }
     }
+
+    @Test("the dynamics figure writes one run per cell and draws γ and ρ̄ of both stages in each panel")
+    func dynamics_rendersEveryCell() throws {
+        let (root, _) = try SweepTests.setUp("")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try (SweepTests.base + "alpha: 1\ngrid:\n  u_norm: [0, 2]\n").write(
+            to: root.appendingPathComponent("dynamics.yaml"), atomically: true, encoding: .utf8)
+        let out = root.appendingPathComponent("out")
+        let (_, written) = try Figure.named("dynamics").run(quick: false, experiments: root.path, out: out.path, plots: out.path,
+                                                            threads: 1, progress: .quiet)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("cell-1/history.csv").path))
+        let counts = try #require(ElementCounter.count(try String(contentsOfFile: written[0], encoding: .utf8)))
+        #expect(counts["polyline.series"] == 4 && counts["path.series"] == 4)
+        // `plot` redraws it from the directory alone.
+        #expect(try Figure.recorded(in: out).name == "dynamics")
+    }
 }
