@@ -2,7 +2,7 @@
 SWIFT ?= swift
 OUT ?= results/default
 
-.PHONY: deps build run test keys clean readme
+.PHONY: deps build run test test-slurm keys clean readme
 
 # Installs OpenBLAS and LAPACKE with apt when pkg-config cannot find them (needs root or sudo).
 deps:
@@ -21,6 +21,10 @@ run: build
 
 test: deps
 	$(SWIFT) test
+
+# A real single-node Slurm cluster (installs slurm-wlm and munge with apt if missing; needs root).
+test-slurm: deps
+	bash scripts/slurm_test.sh
 
 keys: build
 	$(SWIFT) run -c release transfersim keys

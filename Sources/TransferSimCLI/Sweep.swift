@@ -53,15 +53,12 @@ struct Merge: ParsableCommand {
     @Argument(help: "Shard output directories.")
     var directories: [String]
 
-    @Option(name: .long, help: "Merged output directory (written all-or-nothing).")
+    @Option(name: .long, help: "Merged output: a new directory (written all-or-nothing) or one of this sweep (files replaced atomically).")
     var out: String
-
-    @Flag(name: .long, help: "Replace --out if it already holds files.")
-    var force = false
 
     func run() throws {
         do {
-            let (plan, rows) = try SweepMerge.merge(directories: directories, output: out, force: force)
+            let (plan, rows) = try SweepMerge.merge(directories: directories, output: out)
             print("merged \(rows) rows of \(plan.cells.count) cells into \(out)")
         } catch {
             throw fail(error)

@@ -233,3 +233,49 @@ import Testing
         #expect(SweepPlan.differingKeys(try SweepPlan.load(path: path).identity, plan.identity).isEmpty)
     }
 }
+
+@Suite struct SlurmJobTests {
+    @Test("the job array runs every shard into shards/i with the task's CPUs; the merge job merges them into the job directory")
+    func scripts_content() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config, overrides: ["eta2=0.7"])
+        var job = try SlurmJob(plan: plan, directory: root.appendingPathComponent("job").path, shards: 5, cpusPerTask: 2,
+                               executable: "/opt/bin/transfersim")
+        job.maxRunning = 3
+        job.partition = "short"
+        job.time = "01:00:00"
+        try job.write()
+        let sweep = try String(contentsOf: job.directory.appendingPathComponent("sweep.sbatch"), encoding: .utf8)
+        #expect(sweep.contains("#SBATCH --array=0-4%3\n") && sweep.contains("#SBATCH --cpus-per-task=2\n"))
+        #expect(sweep.contains("#SBATCH --partition=short\n") && sweep.contains("#SBATCH --time=01:00:00\n"))
+        #expect(sweep.contains("--shard \"${SLURM_ARRAY_TASK_ID}/5\" --threads 2"))
+        let merge = try String(contentsOf: job.directory.appendingPathComponent("merge.sbatch"), encoding: .utf8)
+        #expect((0..<5).allSatisfy { merge.contains("/job/shards/\($0)'") })
+        // The frozen sweep.yaml carries the --set override, so every task runs the same sweep.
+        let frozen = try SweepPlan.load(path: job.directory.appendingPathComponent("sweep.yaml").path)
+        #expect(SweepPlan.differingKeys(frozen.identity, plan.identity).isEmpty && frozen.base.eta2 == 0.7)
+        // Another sweep cannot reuse the job directory.
+        let other = try SlurmJob(plan: try SweepPlan.load(path: config), directory: job.directory.path, shards: 5, cpusPerTask: 1, executable: "x")
+        #expect(throws: ConfigError.self) { try other.write() }
+    }
+
+    @Test("merging a job's shards fills the job directory; a missing shard is named")
+    func merge_intoJobDirectory() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let job = try SlurmJob(plan: plan, directory: root.appendingPathComponent("job").path, shards: 3, cpusPerTask: 1, executable: "x")
+        try job.write()
+        let shards = (0..<3).map { job.shardDirectory($0).path }
+        for i in [0, 2] { _ = try SweepRunner(plan: plan, directory: shards[i], threads: 1, shard: Shard(index: i, count: 3)).run() }
+        let error = try #require(throws: ConfigError.self) { try SweepMerge.merge(directories: shards, output: job.directory.path) }
+        #expect(error.message.contains("1/3"))
+        _ = try SweepRunner(plan: plan, directory: shards[1], threads: 1, shard: Shard(index: 1, count: 3)).run()
+        _ = try SweepMerge.merge(directories: shards, output: job.directory.path)
+        let whole = root.appendingPathComponent("whole")
+        _ = try SweepRunner(plan: plan, directory: whole.path).run()
+        #expect(try SweepTests.read(job.directory, "summary.csv") == SweepTests.read(whole, "summary.csv"))
+        #expect(FileManager.default.fileExists(atPath: job.directory.appendingPathComponent("sweep.sbatch").path))
+    }
+}

@@ -6,17 +6,25 @@ public enum SweepMerge {
     ///
     /// Every directory must hold the same sweep config; rows are combined (a pair found twice is kept
     /// once); every (cell, replicate) of the plan must be present, else the merge is refused with the
-    /// missing cells and the shards they belong to. `output` is written all-or-nothing.
+    /// missing cells and the shards they belong to. A new (or empty) `output` is written all-or-nothing; an
+    /// existing one must already belong to this sweep (its `config.resolved.yaml`, or the `sweep.yaml` of a
+    /// `transfersim slurm` job directory), and each file is then replaced atomically.
     ///
     /// - Throws: ``ConfigError``.
-    public static func merge(directories: [String], output: String, force: Bool = false) throws -> (plan: SweepPlan, rows: Int) {
-        guard let first = directories.first else { throw ConfigError(key: "merge", "give at least one shard directory") }
+    public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int) {
+        let present = directories.filter {
+            FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0).appendingPathComponent("config.resolved.yaml").path)
+        }
+        guard let first = present.first else {
+            throw ConfigError(key: "merge", "none of the \(directories.count) directories holds a sweep (config.resolved.yaml)")
+        }
         let plan = try SweepPlan.load(path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
         var rows: [[String]] = []
         var seen = Set<String>()
         var shardCount = 1
         let replicateColumn = ResultColumns.index("replicate")
-        for path in directories {
+        // A shard whose task never started has no directory yet: its cells are reported missing below.
+        for path in present {
             let url = URL(fileURLWithPath: path)
             let other = try SweepPlan.load(path: url.appendingPathComponent("config.resolved.yaml").path)
             let differing = SweepPlan.differingKeys(plan.identity, other.identity)
@@ -48,11 +56,27 @@ public enum SweepMerge {
             let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
             throw ConfigError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
         }
-        let staged = try StagedDirectory(path: output, replace: force)
-        defer { staged.discard() }
-        try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")
-        try SweepSummary.finalize(plan: plan, rows: rows, directory: staged.staging)
-        try staged.commit()
+        let destination = URL(fileURLWithPath: output)
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? []
+        if contents.isEmpty {
+            let staged = try StagedDirectory(path: output, replace: true)
+            defer { staged.discard() }
+            try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")
+            try SweepSummary.finalize(plan: plan, rows: rows, directory: staged.staging)
+            try staged.commit()
+        } else {
+            let owner = ["config.resolved.yaml", "sweep.yaml"].first { contents.contains($0) }
+            guard let owner else {
+                throw ConfigError(key: "--out", "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
+            }
+            let existing = try SweepPlan.load(path: destination.appendingPathComponent(owner).path)
+            let differing = SweepPlan.differingKeys(existing.identity, plan.identity)
+            guard differing.isEmpty else {
+                throw ConfigError(key: "--out", "'\(output)' belongs to another sweep (differing: \(differing.joined(separator: ", ")))")
+            }
+            try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))
+            try SweepSummary.finalize(plan: plan, rows: rows, directory: destination)
+        }
         return (plan, rows.count)
     }
 }

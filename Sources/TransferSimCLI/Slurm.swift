@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import TransferSim
+
+struct Slurm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write (and with --submit, submit) a sweep as a Slurm job array plus a dependent merge job.",
+        discussion: "Resubmitting the same command after a preempted, timed-out or failed task reruns only unfinished cells.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Array tasks; task i runs the cells with index ≡ i (mod N).")
+    var shards: Int
+
+    @Option(name: .long, help: "Job directory: sweep.yaml, sweep.sbatch, merge.sbatch, shards/, logs/, and the merged results.")
+    var out: String
+
+    @Option(name: .long, help: "At most K array tasks at once.")
+    var maxRunning: Int?
+
+    @Option(name: .long, help: "Slurm partition.")
+    var partition: String?
+
+    @Option(name: .long, help: "Time limit per task (HH:MM:SS).")
+    var time: String?
+
+    @Option(name: .long, help: "CPUs per task (also each task's worker threads).")
+    var cpusPerTask: Int = 1
+
+    @Option(name: .long, help: "Memory per task, e.g. 2G.")
+    var mem: String?
+
+    @Option(name: .long, help: "transfersim executable the tasks run (default: this one).")
+    var executable: String?
+
+    @Flag(name: .long, help: "Submit with sbatch and print the job ids.")
+    var submit = false
+
+    func run() throws {
+        do {
+            guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
+            if let maxRunning, maxRunning < 1 { throw ConfigError(key: "--max-running", "must be an integer ≥ 1, got \(maxRunning)") }
+            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed)
+            let binary = executable ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+            var job = try SlurmJob(plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,
+                                   executable: URL(fileURLWithPath: binary, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path)
+            job.maxRunning = maxRunning
+            job.partition = partition
+            job.time = time
+            job.memory = mem
+            try job.write()
+            print("wrote \(job.directory.path)/sweep.sbatch (\(shards) tasks, \(plan.cells.count) cells × \(plan.spec.replicates) replicates) and merge.sbatch")
+            guard submit else {
+                print("submit: jid=$(sbatch --parsable \(job.directory.path)/sweep.sbatch) && sbatch --dependency=afterok:$jid \(job.directory.path)/merge.sbatch")
+                return
+            }
+            let ids = try job.submit()
+            print("submitted array job \(ids.array) and merge job \(ids.merge)")
+            print("watch: squeue -j \(ids.array),\(ids.merge)   (logs in \(job.directory.path)/logs/)")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
