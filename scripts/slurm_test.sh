@@ -122,4 +122,4 @@ strip() { awk -F, 'BEGIN { OFS = "," } { NF--; print }' "$1"; }
 [ "$(strip "$work/job/results.csv")" = "$(strip "$work/local/results.csv")" ] || fail "results.csv rows differ"
 rows=$(( $(wc -l < "$work/job/results.csv") - 1 ))
 echo "slurm: 4 array tasks + merge job matched the local run ($rows rows)"
-echo "1 passed, 0 failed"
+echo "slurm: 1 passed, 0 failed"
