@@ -109,6 +109,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var populationDraws = 10000
     /// History logging interval.
     public var logEvery = 10
+    /// Gradient-descent engine (weight space, span, or chosen by cost).
+    public var engine: Engine = .auto
 
     /// The `theory` preset's defaults.
     public init() {}

@@ -92,7 +92,7 @@ public struct TransferExperiment: Sendable {
     // MARK: - Helpers
 
     private var trainer: GradientDescent {
-        GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections)
+        GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections, engine: config.engine)
     }
 
     private func testDraws(_ distribution: TaskDistribution, role: StreamSeed.Role) -> TestDraws {
@@ -112,7 +112,7 @@ extension ExperimentConfig {
     /// seed and replicate): two configs with the same key train the identical upstream model.
     public var upstreamKey: String {
         let keys = ["seed", "replicate", "d", "m", "u_norm", "v1_norm", "cos_v1_v2", "n1", "sigma_p1", "flip1", "noise", "init",
-                    "sigma0", "bias", "output_scale", "eta1", "steps1", "evaluation", "n_test", "population_draws", "log_every"]
+                    "sigma0", "bias", "output_scale", "eta1", "steps1", "evaluation", "n_test", "population_draws", "log_every", "engine"]
         let values = Dictionary(resolvedEntries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         return keys.map { "\($0)=\(values[$0] ?? "")" }.joined(separator: ";")
     }

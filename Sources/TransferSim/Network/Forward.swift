@@ -11,25 +11,39 @@ public struct Forward: Sendable {
     /// Network outputs `f(W, x_i)` (length `N`).
     public let outputs: [Double]
 
-    /// Runs the forward pass of `parameters` on `sample`.
+    /// Runs the forward pass of `parameters` on `sample`: `Wμ` by `dgemv`, `WΞᵀ` by `dgemm`.
     ///
     /// - Complexity: O(m N d) (the `dgemm`).
     public init(architecture: Architecture, parameters: Parameters, sample: TaskSample) {
         let rows = architecture.filterCount
-        let n = sample.count
         precondition(parameters.weights.rows == rows && parameters.weights.cols == sample.dimension,
                      "Forward: filters are \(parameters.weights.rows)×\(parameters.weights.cols), expected \(rows)×\(sample.dimension)")
         var projections = [Double](repeating: 0, count: rows)
         BLAS.gemv(parameters.weights, sample.mu, into: &projections)
-        var noise = Matrix(rows: rows, cols: n)
-        BLAS.gemm(parameters.weights, sample.noise, transposeB: true, into: &noise)
+        var products = Matrix(rows: rows, cols: sample.count)
+        BLAS.gemm(parameters.weights, sample.noise, transposeB: true, into: &products)
+        self.init(architecture: architecture, biases: parameters.biases, signalProjections: projections,
+                  noiseProducts: products, sample: sample)
+    }
+
+    /// The forward pass from the inner products `⟨w_{j,r}, μ⟩` (length `2m`) and `⟨w_{j,r}, ξ_i⟩`
+    /// (`2m × N`, without bias), however they were computed (weight space or the span engine).
+    ///
+    /// - Complexity: O(m N).
+    public init(architecture: Architecture, biases: [Double], signalProjections projections: [Double],
+                noiseProducts: Matrix, sample: TaskSample) {
+        let rows = architecture.filterCount
+        let n = sample.count
+        precondition(projections.count == rows && noiseProducts.rows == rows && noiseProducts.cols == n && biases.count == rows,
+                     "Forward: products are \(noiseProducts.rows)×\(noiseProducts.cols), expected \(rows)×\(n)")
+        var noise = noiseProducts
         var outputs = [Double](repeating: 0, count: n)
         let m = architecture.filtersPerClass
         let kappa = architecture.outputScale
         noise.storage.withUnsafeMutableBufferPointer { a in
             outputs.withUnsafeMutableBufferPointer { f in
                 for row in 0..<rows {
-                    let bias = parameters.biases[row]
+                    let bias = biases[row]
                     let sign = row < m ? kappa : -kappa
                     let projection = projections[row]
                     let base = row * n

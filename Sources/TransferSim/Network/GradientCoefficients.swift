@@ -17,10 +17,10 @@ public struct GradientCoefficients: Sendable {
     /// `∇_{b_{j,r}} L` (length `2m`; zero without bias).
     public var bias: [Double]
 
-    /// The coefficients of `parameters` at the point where `forward` was computed.
+    /// The coefficients at the point where `forward` was computed, with biases `biases`.
     ///
     /// - Complexity: O(m N).
-    public init(architecture: Architecture, parameters: Parameters, forward: Forward, sample: TaskSample) {
+    public init(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample) {
         let rows = architecture.filterCount
         let n = sample.count
         let m = architecture.filtersPerClass
@@ -37,7 +37,7 @@ public struct GradientCoefficients: Sendable {
                 for row in 0..<rows {
                     let factor = row < m ? scale : -scale
                     let projection = forward.signalProjections[row]
-                    let b = parameters.biases[row]
+                    let b = biases[row]
                     var signalSum = 0.0
                     var biasSum = 0.0
                     let base = row * n
@@ -92,7 +92,7 @@ extension Parameters {
     /// The exact gradient `∇L` (filters and biases) of these parameters on `sample` (MODEL.md §4).
     public func gradient(architecture: Architecture, sample: TaskSample) -> Parameters {
         let forward = Forward(architecture: architecture, parameters: self, sample: sample)
-        let coefficients = GradientCoefficients(architecture: architecture, parameters: self, forward: forward, sample: sample)
+        let coefficients = GradientCoefficients(architecture: architecture, biases: biases, forward: forward, sample: sample)
         var result = Parameters(weights: Matrix(rows: weights.rows, cols: weights.cols),
                                 biases: [Double](repeating: 0, count: biases.count))
         coefficients.apply(rowScales: [Double](repeating: 1, count: weights.rows), sample: sample, to: &result)

@@ -67,52 +67,81 @@ public struct TrainingResult: Sendable {
     public let trainError: Double
 }
 
+/// How gradient descent represents the filters (MODEL.md §4–§5); both give the same iterates up to rounding.
+public enum Engine: String, Sendable, CaseIterable {
+    /// The span engine when it is cheaper (`N < d`: O(m N²) against O(m N d) per step), else weight space.
+    case auto
+    /// The `2m × d` filters themselves (``WeightSpaceState``).
+    case weight
+    /// Coefficients on the training patches (``SpanState``).
+    case span
+
+    /// The engine used for `sampleCount` samples of dimension `dimension`.
+    public func resolved(sampleCount: Int, dimension: Int) -> Engine {
+        self == .auto ? (sampleCount < dimension ? .span : .weight) : self
+    }
+}
+
 /// Full-batch gradient descent `W ← W − η ∇L(W)` on one training set (MODEL.md §4), tracking §5.
 public struct GradientDescent: Sendable {
     /// The network trained.
     public let architecture: Architecture
     /// Directions `ŝ` whose alignments are logged (``Signals/alignmentDirections``).
     public let alignmentDirections: [[(Int, Double)]]
+    /// Weight space, span, or chosen by cost.
+    public let engine: Engine
 
     /// A trainer for `architecture`, logging alignments with `alignmentDirections`.
-    public init(architecture: Architecture, alignmentDirections: [[(Int, Double)]]) {
+    public init(architecture: Architecture, alignmentDirections: [[(Int, Double)]], engine: Engine = .auto) {
         self.architecture = architecture
         self.alignmentDirections = alignmentDirections
+        self.engine = engine
     }
 
     /// Trains from `initial` on `sample` with `schedule`.
     ///
     /// Each step runs one forward pass (the loss at `W⁽ᵗ⁾`), stops with status `diverged` if that loss
-    /// (or any parameter) is not finite, then applies the exact gradient with per-row steps ``TrainingSchedule/rowScales(atStep:)``
-    /// and accumulates the decomposition. Step `T`'s forward pass gives the final loss and error.
+    /// (or any parameter) is not finite, then applies the exact gradient with per-row steps
+    /// ``TrainingSchedule/rowScales(atStep:)`` and accumulates the decomposition. Step `T`'s forward pass
+    /// gives the final loss and error.
     ///
-    /// - Complexity: O(T m N d).
+    /// - Complexity: O(T m N d) in weight space; O(N² d + T m N²) with the span engine.
     public func train(from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule) -> TrainingResult {
-        var parameters = initial
+        switch engine.resolved(sampleCount: sample.count, dimension: sample.dimension) {
+        case .span:
+            var state = SpanState(architecture: architecture, sample: sample, initial: initial)
+            return run(&state, initial: initial, sample: sample, schedule: schedule)
+        default:
+            var state = WeightSpaceState(architecture: architecture, sample: sample, current: initial)
+            return run(&state, initial: initial, sample: sample, schedule: schedule)
+        }
+    }
+
+    private func run<State: DescentState>(_ state: inout State, initial: Parameters, sample: TaskSample,
+                                          schedule: TrainingSchedule) -> TrainingResult {
         var decomposition = Decomposition(filterCount: architecture.filterCount, sampleCount: sample.count)
         var history: [HistoryRecord] = []
         let muSquared = BLAS.dot(sample.mu, sample.mu)
         let xiSquared = sample.noiseSquaredNorms
         var step = 0
         while true {
-            let forward = Forward(architecture: architecture, parameters: parameters, sample: sample)
+            let forward = state.forward()
             let loss = forward.loss(labels: sample.labels)
             let error = forward.errorRate(labels: sample.labels)
-            let diverged = !loss.isFinite || !parameters.isFinite
+            let diverged = !loss.isFinite || !state.isFinite
             if diverged || step % schedule.logEvery == 0 || step == schedule.steps {
-                history.append(HistoryRecord(step: step, loss: loss, trainError: error, parameters: parameters,
-                                             decomposition: decomposition, architecture: architecture,
-                                             labels: sample.labels, directions: alignmentDirections))
+                history.append(HistoryRecord(step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
+                                             decomposition: decomposition, architecture: architecture, labels: sample.labels))
             }
             if diverged || step == schedule.steps {
-                return TrainingResult(initial: initial, final: parameters, decomposition: decomposition, history: history,
+                return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
                                       status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error)
             }
-            let coefficients = GradientCoefficients(architecture: architecture, parameters: parameters, forward: forward, sample: sample)
+            let coefficients = GradientCoefficients(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
             let scales = schedule.rowScales(atStep: step)
             decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
                                      muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
-            coefficients.apply(rowScales: scales, sample: sample, to: &parameters)
+            state.step(coefficients, rowScales: scales)
             step += 1
         }
     }

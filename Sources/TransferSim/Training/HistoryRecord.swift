@@ -47,9 +47,9 @@ public struct HistoryRecord: Sendable, Equatable {
          alignmentMean[0], alignmentMax[0], alignmentMean[1], alignmentMax[1], alignmentMean[2], alignmentMax[2]]
     }
 
-    /// Summarises the state at step `step`.
-    public init(step: Int, loss: Double, trainError: Double, parameters: Parameters, decomposition: Decomposition,
-                architecture: Architecture, labels: [Double], directions: [[(Int, Double)]]) {
+    /// Summarises the state at step `step`; `alignments[k][row]` is `⟨w_row, ŝ_k⟩`.
+    public init(step: Int, loss: Double, trainError: Double, alignments: [[Double]], decomposition: Decomposition,
+                architecture: Architecture, labels: [Double]) {
         self.step = step
         self.loss = loss
         self.trainError = trainError
@@ -71,23 +71,8 @@ public struct HistoryRecord: Sendable, Equatable {
         }
         rhoBarMax = barMax
         rhoUnderMin = underMin
-        var means: [Double] = []
-        var maxima: [Double] = []
-        let d = architecture.dimension
-        for direction in directions {
-            var total = 0.0
-            var largest = -Double.infinity
-            for row in 0..<architecture.filterCount {
-                var dot = 0.0
-                for (axis, value) in direction where axis < d { dot += parameters.weights[row, axis] * value }
-                let signed = architecture.classSign(ofRow: row) * dot
-                total += signed
-                largest = max(largest, signed)
-            }
-            means.append(total / Double(architecture.filterCount))
-            maxima.append(largest)
-        }
-        alignmentMean = means
-        alignmentMax = maxima
+        let signed = alignments.map { dots in dots.indices.map { architecture.classSign(ofRow: $0) * dots[$0] } }
+        alignmentMean = signed.map { $0.reduce(0, +) / Double(architecture.filterCount) }
+        alignmentMax = signed.map { $0.max() ?? 0 }
     }
 }

@@ -1,0 +1,47 @@
+/// What full-batch gradient descent iterates: the filters themselves (``WeightSpaceState``) or their
+/// coefficients on the training patches (``SpanState``). Both give the same iterates up to rounding.
+protocol DescentState {
+    /// Current biases.
+    var biases: [Double] { get }
+    /// Whether every coefficient and bias is finite.
+    var isFinite: Bool { get }
+    /// The forward pass at the current point.
+    func forward() -> Forward
+    /// One step: filter `row` moves by `rowScales[row] · ∇_{w_row} L` (and its bias likewise).
+    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double])
+    /// `⟨w_row, ŝ⟩` for every direction (outer index) and filter row (inner index).
+    func alignments(_ directions: [[(Int, Double)]]) -> [[Double]]
+    /// The filters and biases, materialised.
+    func parameters() -> Parameters
+}
+
+/// Gradient descent on the `2m × d` filter matrix: a forward `dgemm` and an update `dgemm` per step.
+///
+/// - Complexity: O(m N d) per step.
+struct WeightSpaceState: DescentState {
+    let architecture: Architecture
+    let sample: TaskSample
+    var current: Parameters
+
+    var biases: [Double] { current.biases }
+    var isFinite: Bool { current.isFinite }
+
+    func forward() -> Forward {
+        Forward(architecture: architecture, parameters: current, sample: sample)
+    }
+
+    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {
+        coefficients.apply(rowScales: rowScales, sample: sample, to: &current)
+    }
+
+    func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
+        let d = architecture.dimension
+        return directions.map { direction in
+            (0..<architecture.filterCount).map { row in
+                direction.reduce(0) { $0 + ($1.0 < d ? current.weights[row, $1.0] * $1.1 : 0) }
+            }
+        }
+    }
+
+    func parameters() -> Parameters { current }
+}

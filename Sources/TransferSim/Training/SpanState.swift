@@ -1,0 +1,111 @@
+/// The exact span engine: gradient descent on the coefficients of the filters in the span of the
+/// training patches (MODEL.md §5).
+///
+/// Every update adds multiples of `μ` and of the `ξ_i` to the filters, so
+/// `w_{j,r}⁽ᵗ⁾ = w_{j,r}⁽⁰⁾ + c_{j,r} μ + Σ_i R_{j,r,i} ξ_i` (`c = jγ/‖μ‖²`, `R = ρ/‖ξ‖²`). With the Gram
+/// quantities computed once — `G = ΞΞᵀ` (N × N), `m = Ξμ`, `‖μ‖²`, `P₀ = W⁽⁰⁾Ξᵀ`, `s₀ = W⁽⁰⁾μ` — the
+/// inner products every step needs are
+///
+///     ⟨w_{j,r}, ξ_i⟩ = P₀ + (R G)_{j,r,i} + c_{j,r} m_i,      ⟨w_{j,r}, μ⟩ = s₀ + c_{j,r} ‖μ‖² + (R m)_{j,r}
+///
+/// and a step moves `c` by `−η_{j,r} · signal_{j,r}` and `R` by `−η_{j,r} · noise_{j,r,i}`
+/// (``GradientCoefficients``). Biases, per-filter steps (`T_freeze`, `λ`), any initial filters (inherited
+/// or fresh) and both presets are covered; the filters are materialised only when asked
+/// (`W = W⁽⁰⁾ + c μᵀ + R Ξ`).
+///
+/// - Complexity: O(N² d + m N d) once, then O(m N²) per step instead of O(m N d).
+struct SpanState: DescentState {
+    let architecture: Architecture
+    let sample: TaskSample
+    let initial: Parameters
+    /// `G = Ξ Ξᵀ`.
+    let gram: Matrix
+    /// `m_i = ⟨ξ_i, μ⟩`.
+    let noiseDotMu: [Double]
+    /// `‖μ‖²`.
+    let muSquared: Double
+    /// `P₀ = W⁽⁰⁾ Ξᵀ`.
+    let initialProducts: Matrix
+    /// `s₀ = W⁽⁰⁾ μ`.
+    let initialProjections: [Double]
+    /// Coefficients `c_{j,r}` on `μ`.
+    var muCoefficients: [Double]
+    /// Coefficients `R_{j,r,i}` on `ξ_i` (`2m × N`).
+    var noiseCoefficients: Matrix
+    var biases: [Double]
+
+    init(architecture: Architecture, sample: TaskSample, initial: Parameters) {
+        self.architecture = architecture
+        self.sample = sample
+        self.initial = initial
+        let n = sample.count, rows = architecture.filterCount
+        var gram = Matrix(rows: n, cols: n)
+        BLAS.gemm(sample.noise, sample.noise, transposeB: true, into: &gram)
+        self.gram = gram
+        var dots = [Double](repeating: 0, count: n)
+        BLAS.gemv(sample.noise, sample.mu, into: &dots)
+        noiseDotMu = dots
+        muSquared = BLAS.dot(sample.mu, sample.mu)
+        var products = Matrix(rows: rows, cols: n)
+        BLAS.gemm(initial.weights, sample.noise, transposeB: true, into: &products)
+        initialProducts = products
+        var projections = [Double](repeating: 0, count: rows)
+        BLAS.gemv(initial.weights, sample.mu, into: &projections)
+        initialProjections = projections
+        muCoefficients = [Double](repeating: 0, count: rows)
+        noiseCoefficients = Matrix(rows: rows, cols: n)
+        biases = initial.biases
+    }
+
+    var isFinite: Bool {
+        muCoefficients.allSatisfy(\.isFinite) && noiseCoefficients.storage.allSatisfy(\.isFinite) && biases.allSatisfy(\.isFinite)
+    }
+
+    func forward() -> Forward {
+        var products = initialProducts
+        BLAS.gemm(noiseCoefficients, gram, into: &products, beta: 1)
+        BLAS.ger(muCoefficients, noiseDotMu, into: &products)
+        var projections = initialProjections
+        BLAS.gemv(noiseCoefficients, noiseDotMu, into: &projections, beta: 1)
+        for row in projections.indices { projections[row] += muCoefficients[row] * muSquared }
+        return Forward(architecture: architecture, biases: biases, signalProjections: projections, noiseProducts: products, sample: sample)
+    }
+
+    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {
+        let n = noiseCoefficients.cols
+        noiseCoefficients.storage.withUnsafeMutableBufferPointer { r in
+            coefficients.noise.storage.withUnsafeBufferPointer { c in
+                for row in 0..<noiseCoefficients.rows {
+                    let scale = rowScales[row]
+                    guard scale != 0 else { continue }
+                    for i in 0..<n { r[row * n + i] += scale * c[row * n + i] }
+                }
+            }
+        }
+        for row in muCoefficients.indices {
+            muCoefficients[row] += rowScales[row] * coefficients.signal[row]
+            biases[row] += rowScales[row] * coefficients.bias[row]
+        }
+    }
+
+    func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
+        let d = architecture.dimension
+        return directions.map { direction in
+            let component = { (vector: (Int) -> Double) in direction.reduce(0) { $0 + ($1.0 < d ? vector($1.0) * $1.1 : 0) } }
+            let muPart = component { sample.mu[$0] }
+            let noiseParts = (0..<sample.count).map { i in component { sample.noise[i, $0] } }
+            return (0..<architecture.filterCount).map { row in
+                var value = component { initial.weights[row, $0] } + muCoefficients[row] * muPart
+                for i in noiseParts.indices { value += noiseCoefficients[row, i] * noiseParts[i] }
+                return value
+            }
+        }
+    }
+
+    func parameters() -> Parameters {
+        var weights = initial.weights
+        BLAS.gemm(noiseCoefficients, sample.noise, into: &weights, beta: 1)
+        BLAS.ger(muCoefficients, sample.mu, into: &weights)
+        return Parameters(weights: weights, biases: biases)
+    }
+}
