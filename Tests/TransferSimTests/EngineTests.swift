@@ -55,3 +55,21 @@ import Testing
         #expect(Engine.weight.resolved(sampleCount: 20, dimension: 400) == .weight)
     }
 }
+
+@Suite struct DrawCacheTests {
+    @Test("cells reusing cached standard draws give results identical to fresh draws, for both evaluators")
+    func cache_identicalResults() throws {
+        for evaluation in ["sample", "population"] {
+            let cache = DrawCache()
+            for mu in ["0.5", "1.5", "3"] {
+                let config = try Fixtures.config(.kou2023Code, ["alpha": "0", "u_norm": "0", "mu2_norm": mu, "evaluation": evaluation])
+                let cached = try TransferExperiment(config: config).run(upstream: nil, cache: cache)
+                let fresh = try TransferExperiment(config: config).run()
+                #expect(RunWriter.summary(cached).text == RunWriter.summary(fresh).text)
+                #expect(cached.downstreamSample == fresh.downstreamSample)
+            }
+            // Training data and (sample) test points: drawn once for the three values of ‖μ‖.
+            #expect(cache.generated == (evaluation == "sample" ? 2 : 1))
+        }
+    }
+}

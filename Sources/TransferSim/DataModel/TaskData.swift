@@ -39,36 +39,100 @@ public struct TaskDistribution: Sendable, Equatable {
         noise == .projected ? signals.projectorBasis(task) : []
     }
 
-    /// Draws `n` samples.
+    /// The samples made from standard draws (MODEL.md §2): observed label `−ŷ` iff `U < p_k`, so raising
+    /// `p_k` only adds flips; noise `ξ = σ_p g` projected, `ξ − Σ_q ⟨ξ, q⟩ q` over the removed directions `q`.
     ///
-    /// Draw order, fixed so that results are reproducible and common random numbers hold across cells:
-    /// `labels` gives, per sample in turn, the clean label `ŷ` (top bit) and then a uniform `U`; the label
-    /// flips iff `U < p_k`, so raising `p_k` only adds flips. `noise` gives the `n × d` Gaussian matrix
-    /// `g` row by row; each row is then projected, `ξ = σ_p (g − Σ_q ⟨g, q⟩ q)` over the removed
-    /// directions `q`, and scaled.
-    public func sample(count n: Int, labels: inout Xoshiro256StarStar, noise noiseStream: inout Xoshiro256StarStar) -> TaskSample {
-        var clean = [Double](repeating: 0, count: n)
-        var observed = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            clean[i] = labels.sign()
-            observed[i] = labels.uniform() < flipRate ? -clean[i] : clean[i]
-        }
-        var xi = Matrix(rows: n, cols: dimension)
-        noiseStream.fillNormal(&xi.storage, scale: noiseLevel)
+    /// - Complexity: O(n d).
+    public func sample(from draws: StandardDraws) -> TaskSample {
+        precondition(draws.gaussians.cols == dimension, "StandardDraws of dimension \(draws.gaussians.cols) for d = \(dimension)")
+        let n = draws.count
+        let observed = (0..<n).map { draws.uniforms[$0] < flipRate ? -draws.signs[$0] : draws.signs[$0] }
+        var xi = draws.gaussians
         let removed = removedDirections
-        if !removed.isEmpty {
-            xi.storage.withUnsafeMutableBufferPointer { buffer in
-                for i in 0..<n {
-                    let base = i * dimension
-                    for q in removed {
-                        var projection = 0.0
-                        for (axis, value) in q { projection += buffer[base + axis] * value }
-                        for (axis, value) in q { buffer[base + axis] -= projection * value }
-                    }
+        let scale = noiseLevel
+        xi.storage.withUnsafeMutableBufferPointer { buffer in
+            for k in buffer.indices { buffer[k] = scale * buffer[k] }
+            guard !removed.isEmpty else { return }
+            for i in 0..<n {
+                let base = i * dimension
+                for q in removed {
+                    var projection = 0.0
+                    for (axis, value) in q { projection += buffer[base + axis] * value }
+                    for (axis, value) in q { buffer[base + axis] -= projection * value }
                 }
             }
         }
-        return TaskSample(mu: mu, cleanLabels: clean, labels: observed, noise: xi)
+        return TaskSample(mu: mu, cleanLabels: draws.signs, labels: observed, noise: xi)
+    }
+}
+
+/// The standard random draws behind `n` samples of dimension `d` (MODEL.md §2), before any parameter
+/// other than `n` and `d` is applied: per sample a sign `ŷ` and a uniform `U` (stream `labels`), and an
+/// `n × d` standard Gaussian matrix `g` (stream `noise`, row by row).
+///
+/// Cells that differ only in `μ`, `σ_p`, `p` or the projection reuse the same draws (``DrawCache``).
+public struct StandardDraws: Sendable {
+    /// Clean labels `ŷ_i ∈ {−1, +1}` (top bit of the `labels` stream).
+    public let signs: [Double]
+    /// Uniforms `U_i ∈ [0, 1)` deciding the flips (drawn after each sign).
+    public let uniforms: [Double]
+    /// Standard normals `g`, `n × d`.
+    public let gaussians: Matrix
+
+    /// Number of samples.
+    public var count: Int { signs.count }
+
+    /// The draws of stream seed `seed`: labels from `derive(seed, "labels")`, noise from `derive(seed, "noise")`,
+    /// so the labels do not change when only `d` does.
+    public init(count n: Int, dimension d: Int, seed: UInt64) {
+        var labels = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "labels"))
+        var noise = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "noise"))
+        var signs = [Double](repeating: 0, count: n)
+        var uniforms = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            signs[i] = labels.sign()
+            uniforms[i] = labels.uniform()
+        }
+        var gaussians = Matrix(rows: n, cols: d)
+        noise.fillNormal(&gaussians.storage)
+        self.signs = signs
+        self.uniforms = uniforms
+        self.gaussians = gaussians
+    }
+}
+
+/// The last few standard draws made, kept by one worker so that consecutive cells with the same stream
+/// seed, count and `d` (a sweep row varying `‖μ‖`, `σ_p` or `p`) skip regenerating them. Not shared
+/// between threads; holds at most ``capacity`` entries (the oldest is dropped).
+public final class DrawCache {
+    private struct Key: Hashable {
+        let seed: UInt64
+        let count: Int
+        let dimension: Int
+    }
+
+    /// Entries kept.
+    public let capacity: Int
+    private var entries: [Key: StandardDraws] = [:]
+    private var order: [Key] = []
+    /// Draws generated (cache misses) since creation.
+    public private(set) var generated = 0
+
+    /// An empty cache of `capacity` entries.
+    public init(capacity: Int = 4) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// The draws for `(count, dimension, seed)`, from the cache when present.
+    public func draws(count: Int, dimension: Int, seed: UInt64) -> StandardDraws {
+        let key = Key(seed: seed, count: count, dimension: dimension)
+        if let hit = entries[key] { return hit }
+        let fresh = StandardDraws(count: count, dimension: dimension, seed: seed)
+        generated += 1
+        entries[key] = fresh
+        order.append(key)
+        if order.count > capacity { entries[order.removeFirst()] = nil }
+        return fresh
     }
 }
 
@@ -109,11 +173,8 @@ public struct TaskSample: Sendable, Equatable {
 }
 
 extension TaskDistribution {
-    /// Draws `n` samples from the stream seed `seed`: labels from `derive(seed, "labels")`, noise from
-    /// `derive(seed, "noise")`, so that the labels do not change when only `d` or `σ_p` does.
-    public func sample(count n: Int, seed: UInt64) -> TaskSample {
-        var labels = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "labels"))
-        var noise = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "noise"))
-        return sample(count: n, labels: &labels, noise: &noise)
+    /// Draws `n` samples from the stream seed `seed` (``StandardDraws``; `cache` reuses the last draws).
+    public func sample(count n: Int, seed: UInt64, cache: DrawCache? = nil) -> TaskSample {
+        sample(from: cache?.draws(count: n, dimension: dimension, seed: seed) ?? StandardDraws(count: n, dimension: dimension, seed: seed))
     }
 }

@@ -31,13 +31,14 @@ public struct TestDraws: Sendable {
     private let gaussians: Matrix?
 
     /// Draws `count` test points (`sample`) or `count` standard-normal vectors of length `2m`
-    /// (`population`, row by row) from the stream seed `seed`.
-    public init(distribution: TaskDistribution, method: EvaluationMethod, count: Int, filterCount: Int, seed: UInt64) {
+    /// (`population`, row by row) from the stream seed `seed`; `cache` reuses the standard draws of test points.
+    public init(distribution: TaskDistribution, method: EvaluationMethod, count: Int, filterCount: Int, seed: UInt64,
+                cache: DrawCache? = nil) {
         self.distribution = distribution
         self.method = method
         switch method {
         case .sample:
-            points = distribution.sample(count: count, seed: seed)
+            points = distribution.sample(count: count, seed: seed, cache: cache)
             gaussians = nil
         case .population:
             var generator = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "gaussians"))

@@ -39,7 +39,8 @@ public struct TransferExperiment: Sendable {
         return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws)))
     }
 
-    /// Stages 2–4 given the upstream stage (`nil` skips it: nothing is inherited, as when `α = 0`).
+    /// Stages 2–4 given the upstream stage (`nil` skips it: nothing is inherited, as when `α = 0`); `cache`
+    /// reuses standard draws of earlier cells with the same streams (results are identical either way).
     ///
     /// 2. inheritance: the mask (`inheritance`) takes inherited parameters from the upstream model, the
     ///    rest from a fresh init (`downstream-init`);
@@ -49,7 +50,7 @@ public struct TransferExperiment: Sendable {
     /// Transfer and baseline are tested on the same draws (`test`).
     ///
     /// - Throws: `LAPACKError` from the population estimator.
-    public func run(upstream: Upstream?) throws -> ExperimentResult {
+    public func run(upstream: Upstream?, cache: DrawCache? = nil) throws -> ExperimentResult {
         let architecture = config.architecture
         let rows = architecture.filterCount
         var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
@@ -63,8 +64,8 @@ public struct TransferExperiment: Sendable {
             mask = drawn
         }
         let task2 = config.distribution(.two)
-        let sample = task2.sample(count: config.n2, seed: config.streamSeed(.downstreamData))
-        let draws = testDraws(task2, role: .test)
+        let sample = task2.sample(count: config.n2, seed: config.streamSeed(.downstreamData), cache: cache)
+        let draws = testDraws(task2, role: .test, cache: cache)
         let inheritedRows = mask?.rows ?? [Bool](repeating: false, count: rows)
         let transferSchedule = TrainingSchedule(
             stepSize: config.eta2, steps: config.steps2,
@@ -95,10 +96,10 @@ public struct TransferExperiment: Sendable {
         GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections, engine: config.engine)
     }
 
-    private func testDraws(_ distribution: TaskDistribution, role: StreamSeed.Role) -> TestDraws {
+    private func testDraws(_ distribution: TaskDistribution, role: StreamSeed.Role, cache: DrawCache? = nil) -> TestDraws {
         let count = config.evaluation == .sample ? config.nTest : config.populationDraws
         return TestDraws(distribution: distribution, method: config.evaluation, count: count,
-                         filterCount: config.architecture.filterCount, seed: config.streamSeed(role))
+                         filterCount: config.architecture.filterCount, seed: config.streamSeed(role), cache: cache)
     }
 
     /// The test error of a finished run; `nil` for a diverged one (its filters are not finite).

@@ -52,7 +52,8 @@ public struct SweepReport: Sendable {
 /// Runs a sweep into a directory, in parallel, resumably (MODEL.md experiments over a ``SweepPlan``).
 ///
 /// Work is grouped into units of (upstream key, replicate): a unit trains its upstream model once and
-/// then runs every cell that shares it (cells with `α = 0` need none). Units run on `threads` workers,
+/// then runs every cell that shares it; cells with `α = 0` need none and are grouped by their task-2
+/// streams instead, so that they reuse standard draws. Units run on `threads` workers,
 /// OpenBLAS pinned to one thread. Rows are appended to `results.csv` as cells finish; when the shard is
 /// complete the file is rewritten in canonical order and (unsharded) `summary.csv` and heatmaps are written.
 public struct SweepRunner: Sendable {
@@ -100,7 +101,11 @@ public struct SweepRunner: Sendable {
                     report.resumed += 1
                     continue
                 }
-                let key = cell.config.alpha > 0 ? cell.config(replicate: r).upstreamKey : "cell:\(cell.id)/\(r)"
+                // Cells sharing an upstream model form a unit; cells without one are grouped by their task-2
+                // streams and d, so a unit's cells reuse standard draws (``DrawCache``).
+                let config = cell.config(replicate: r)
+                let key = config.alpha > 0 ? config.upstreamKey
+                    : "draws:\(config.streamSeed(.test))/\(config.streamSeed(.downstreamData))/\(config.d)"
                 if let unit = unitOfKey[key] {
                     units[unit].append((cell, r))
                 } else {
@@ -137,6 +142,7 @@ public struct SweepRunner: Sendable {
     /// Runs one unit: the shared upstream model (if any cell needs it), then each cell.
     private static func process(_ unit: [(cell: SweepPlan.Cell, replicate: Int)], state: RunState) {
         var upstream: Result<TransferExperiment.Upstream, Error>?
+        let cache = DrawCache()
         for (cell, replicate) in unit {
             guard !state.stopped else { return }
             let config = cell.config(replicate: replicate)
@@ -149,7 +155,7 @@ public struct SweepRunner: Sendable {
                     upstream = Result { try experiment.trainUpstream() }
                     state.countUpstream()
                 }
-                let result = try experiment.run(upstream: config.alpha > 0 ? upstream?.get() : nil)
+                let result = try experiment.run(upstream: config.alpha > 0 ? upstream?.get() : nil, cache: cache)
                 failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
                 row = ResultColumns.row(cellID: cell.id, result: result, seconds: Date().timeIntervalSince(start))
             } catch {
