@@ -50,8 +50,10 @@ public struct TaskDistribution: Sendable, Equatable {
         var xi = draws.gaussians
         let removed = removedDirections
         let scale = noiseLevel
+        // σ = 1 without projection leaves the draws as they are: keep sharing their storage (no copy).
+        guard scale != 1 || !removed.isEmpty else { return TaskSample(mu: mu, cleanLabels: draws.signs, labels: observed, noise: xi) }
         xi.storage.withUnsafeMutableBufferPointer { buffer in
-            for k in buffer.indices { buffer[k] = scale * buffer[k] }
+            if scale != 1 { for k in buffer.indices { buffer[k] = scale * buffer[k] } }
             guard !removed.isEmpty else { return }
             for i in 0..<n {
                 let base = i * dimension
