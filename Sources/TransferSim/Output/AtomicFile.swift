@@ -19,3 +19,47 @@ public enum AtomicFile {
         }
     }
 }
+
+/// A file written piece by piece into a hidden temporary sibling and renamed over the target by
+/// ``commit()``, for outputs too large to build in memory (a finished sweep's `results.csv`).
+final class StreamingFile {
+    let url: URL
+    private let temporary: URL
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(_ url: URL) throws {
+        self.url = url
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: temporary) else {
+            throw ConfigError(key: url.path, "cannot write")
+        }
+        self.handle = handle
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        do { try handle.write(contentsOf: buffer) } catch { throw ConfigError(key: url.path, "cannot write: \(error.localizedDescription)") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered, closes, and renames the file into place.
+    func commit() throws {
+        try flush()
+        try? handle.close()
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ConfigError(key: url.path, "cannot write: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: temporary)
+    }
+}

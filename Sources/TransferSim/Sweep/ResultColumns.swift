@@ -20,8 +20,10 @@ public enum ResultColumns {
 
     /// The row of a cell whose computation threw `error`.
     public static func errorRow(cellID: String, config: ExperimentConfig, error: Error, seconds: Double) -> [String] {
-        [cellID] + config.resolvedEntries.map(\.value) + ExperimentResult.statusNames.map { _ in errorStatus }
-            + ExperimentResult.metricNames.map { _ in "" } + ["\(error)", String(format: "%.6f", seconds)]
+        let message = "\(error)".replacingOccurrences(of: "\n", with: " ")   // one row per line, always
+        let statuses = ExperimentResult.statusNames.map { _ in errorStatus }
+        let metrics = ExperimentResult.metricNames.map { _ in "" }
+        return [cellID] + config.resolvedEntries.map(\.value) + statuses + metrics + [message, String(format: "%.6f", seconds)]
     }
 
     /// Index of `column` in ``header``.

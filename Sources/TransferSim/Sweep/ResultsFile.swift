@@ -4,12 +4,10 @@ import Foundation
 /// each finishes, so an interrupted sweep loses at most the row being written.
 ///
 /// Opening an existing file checks its header and cuts a torn last line (one without its `\n`, left by a
-/// kill mid-write); its complete rows are the finished pairs a resumed sweep skips.
+/// kill mid-write); which pairs are finished is read with ``ResultsIndex`` (without loading the rows).
 public final class ResultsFile: @unchecked Sendable {
     /// The file.
     public let url: URL
-    /// Complete rows found when the file was opened.
-    public let existingRows: [[String]]
     private let handle: FileHandle
     private let lock = NSLock()
 
@@ -20,23 +18,32 @@ public final class ResultsFile: @unchecked Sendable {
         self.url = url
         let manager = FileManager.default
         do {
-            if manager.fileExists(atPath: url.path) {
-                let data = try Data(contentsOf: url)
-                let complete = data.lastIndex(of: UInt8(ascii: "\n")).map { data.prefix(through: $0) } ?? Data()
-                let records = CSV.parse(String(decoding: complete, as: UTF8.self))
-                if !records.isEmpty && records[0] != header {
-                    throw ConfigError(key: url.path, "has other columns than this version writes; use a new --out")
-                }
-                if complete.count != data.count {
-                    try complete.write(to: url)   // cut the torn last line
-                }
-                existingRows = records.isEmpty ? [] : Array(records.dropFirst())
-                if records.isEmpty { try Data(CSV.line(header).utf8).write(to: url) }
-            } else {
-                existingRows = []
+            if !manager.fileExists(atPath: url.path) {
                 try Data(CSV.line(header).utf8).write(to: url)
             }
-            handle = try FileHandle(forWritingTo: url)
+            handle = try FileHandle(forUpdating: url)
+            let size = try handle.seekToEnd()
+            // The last newline: everything after it is a torn line.
+            var end: UInt64 = 0
+            var position = size
+            while position > 0 {
+                let start = position >= 65_536 ? position - 65_536 : 0
+                try handle.seek(toOffset: start)
+                let chunk = try handle.read(upToCount: Int(position - start)) ?? Data()
+                if let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) {
+                    end = start + UInt64(newline - chunk.startIndex) + 1
+                    break
+                }
+                position = start
+            }
+            if end < size { try handle.truncate(atOffset: end) }
+            try handle.seek(toOffset: 0)
+            let firstLine = end == 0 ? Data() : (try handle.read(upToCount: 65_536) ?? Data()).prefix { $0 != UInt8(ascii: "\n") }
+            if end == 0 {
+                try handle.write(contentsOf: Data(CSV.line(header).utf8))
+            } else if CSV.parse(String(decoding: firstLine, as: UTF8.self) + "\n").first != header {
+                throw ConfigError(key: url.path, "has other columns than this version writes; use a new --out")
+            }
             try handle.seekToEnd()
         } catch let error as ConfigError {
             throw error

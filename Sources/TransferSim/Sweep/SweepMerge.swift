@@ -19,10 +19,7 @@ public enum SweepMerge {
             throw ConfigError(key: "merge", "none of the \(directories.count) directories holds a sweep (config.resolved.yaml)")
         }
         let plan = try SweepPlan.load(path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
-        var rows: [[String]] = []
-        var seen = Set<String>()
         var shardCount = 1
-        let replicateColumn = ResultColumns.index("replicate")
         // A shard whose task never started has no directory yet: its cells are reported missing below.
         for path in present {
             let url = URL(fileURLWithPath: path)
@@ -34,20 +31,12 @@ public enum SweepMerge {
             if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
                 shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
             }
-            let data: Data
-            do { data = try Data(contentsOf: url.appendingPathComponent("results.csv")) } catch {
-                throw ConfigError(key: path, "has no readable results.csv")
-            }
-            let records = CSV.parse(String(decoding: data, as: UTF8.self))
-            guard records.first == ResultColumns.header else { throw ConfigError(key: path, "results.csv has other columns") }
-            for row in records.dropFirst() where seen.insert("\(row[0])/\(row[replicateColumn])").inserted {
-                rows.append(row)
-            }
         }
+        let index = try ResultsIndex(files: present.map { URL(fileURLWithPath: $0).appendingPathComponent("results.csv") })
         var missing: [String] = []
         var missingShards = Set<Int>()
         for cell in plan.cells {
-            let absent = (0..<plan.spec.replicates).filter { !seen.contains("\(cell.id)/\($0)") }
+            let absent = (0..<plan.spec.replicates).filter { !index.contains(cell: cell.id, replicate: $0) }
             guard !absent.isEmpty else { continue }
             missingShards.insert(cell.index % shardCount)
             if missing.count < 5 { missing.append("cell \(cell.index) (\(cell.id)) replicates \(absent.map(String.init).joined(separator: " "))") }
@@ -62,7 +51,7 @@ public enum SweepMerge {
             let staged = try StagedDirectory(path: output, replace: true)
             defer { staged.discard() }
             try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")
-            try SweepSummary.finalize(plan: plan, rows: rows, directory: staged.staging)
+            try SweepSummary.finalize(plan: plan, index: index, directory: staged.staging)
             try staged.commit()
         } else {
             let owner = ["config.resolved.yaml", "sweep.yaml"].first { contents.contains($0) }
@@ -75,8 +64,8 @@ public enum SweepMerge {
                 throw ConfigError(key: "--out", "'\(output)' belongs to another sweep (differing: \(differing.joined(separator: ", ")))")
             }
             try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))
-            try SweepSummary.finalize(plan: plan, rows: rows, directory: destination)
+            try SweepSummary.finalize(plan: plan, index: index, directory: destination)
         }
-        return (plan, rows.count)
+        return (plan, index.count)
     }
 }

@@ -89,15 +89,14 @@ public struct SweepRunner: Sendable {
         try prepareDirectory()
         let results = try ResultsFile(url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
         defer { results.close() }
-        let replicateColumn = ResultColumns.index("replicate")
-        let finished = Set(results.existingRows.map { "\($0[0])/\($0[replicateColumn])" })
+        let finished = try ResultsIndex(files: [results.url])
         var report = SweepReport()
         var units: [[(cell: SweepPlan.Cell, replicate: Int)]] = []
         var unitOfKey: [String: Int] = [:]
         for cell in plan.cells where shard.contains(cell.index) {
             for r in 0..<plan.spec.replicates {
                 report.pairs += 1
-                if finished.contains("\(cell.id)/\(r)") {
+                if finished.contains(cell: cell.id, replicate: r) {
                     report.resumed += 1
                     continue
                 }
@@ -125,16 +124,11 @@ public struct SweepRunner: Sendable {
         report.computed = state.computed
         report.upstreamTrainings = state.upstreamTrainings
         report.stoppedEarly = state.stopped
-        let statusColumns = ExperimentResult.statusNames.map(ResultColumns.index)
-        var rows = results.existingRows
-        rows += state.rows
-        for row in rows where statusColumns.contains(where: { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus }) {
-            let statuses = statusColumns.map { row[$0] }.joined(separator: "/")
-            let message = row[ResultColumns.index("message")]
-            report.failures.append("cell \(row[0]) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")")
-        }
-        if !report.stoppedEarly {
-            try SweepSummary.finalize(plan: plan, rows: rows, directory: directory, summaries: shard.count == 1)
+        if report.stoppedEarly {
+            report.failures = state.failures
+        } else {
+            let index = try ResultsIndex(files: [results.url])
+            report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
         }
         return report
     }
@@ -219,7 +213,7 @@ private final class RunState: @unchecked Sendable {
     let failFast: Bool
     private let lock = NSLock()
     private var next = 0
-    private(set) var rows: [[String]] = []
+    private(set) var failures: [String] = []
     private(set) var computed = 0
     private(set) var upstreamTrainings = 0
     private(set) var fatalError: Error?
@@ -249,9 +243,11 @@ private final class RunState: @unchecked Sendable {
             guard !stop else { return }
             do {
                 try results.append(row)
-                rows.append(row)
                 computed += 1
-                if failed && failFast { stop = true }
+                if failed {
+                    failures.append("cell \(row[0]) replicate \(row[ResultColumns.index("replicate")])")
+                    if failFast { stop = true }
+                }
             } catch {
                 fatalError = error
                 stop = true

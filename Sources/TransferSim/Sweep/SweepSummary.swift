@@ -26,63 +26,79 @@ public enum SweepSummary {
         return (mean, (variance / Double(n)).squareRoot(), n)
     }
 
-    /// Rows of `results.csv` grouped by cell id, each group sorted by replicate.
-    static func group(_ rows: [[String]]) -> [String: [[String]]] {
-        let replicate = ResultColumns.index("replicate")
-        return Dictionary(grouping: rows, by: { $0[0] }).mapValues { group in
-            group.sorted { (Int($0[replicate]) ?? 0) < (Int($1[replicate]) ?? 0) }
-        }
-    }
-
-    /// The per-cell summary rows, one per cell of `plan` in canonical order (cells without rows omitted).
-    public static func summaryRows(plan: SweepPlan, rows: [[String]]) -> [[String]] {
-        let groups = group(rows)
+    /// The summary row of `cell` from its rows (replicates ascending).
+    static func summaryRow(_ cell: SweepPlan.Cell, _ group: [[String]]) -> [String] {
         let keyColumns = ConfigField.all.map(\.key).filter { $0 != "replicate" }.map(ResultColumns.index)
-        let statusColumns = ExperimentResult.statusNames.map(ResultColumns.index)
-        let metricColumns = ExperimentResult.metricNames.map(ResultColumns.index)
-        return plan.cells.compactMap { cell -> [String]? in
-            guard let group = groups[cell.id], let first = group.first else { return nil }
-            let failed = group.filter { row in statusColumns.contains { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus } }.count
-            var fields = [cell.id] + keyColumns.map { first[$0] } + [String(group.count), String(failed)]
-            for column in metricColumns {
-                let stats = statistics(group.map { Double($0[column]) ?? .nan })
-                fields += [CSV.number(stats.mean), CSV.number(stats.se), String(stats.n)]
-            }
-            return fields
+        let failed = group.filter(isFailure).count
+        var fields = [cell.id] + keyColumns.map { group[0][$0] } + [String(group.count), String(failed)]
+        for column in ExperimentResult.metricNames.map(ResultColumns.index) {
+            let stats = statistics(group.map { Double($0[column]) ?? .nan })
+            fields += [CSV.number(stats.mean), CSV.number(stats.se), String(stats.n)]
         }
+        return fields
     }
 
-    /// `heatmap_<metric>.csv` for a 2-D sweep: first axis = x (columns), second = y (rows). The corner
-    /// field is `<y key>\<x key>`, the first row holds the x values, each next row a y value and the means.
-    public static func heatmap(plan: SweepPlan, summary: [[String]], metric: String) -> String? {
+    /// Whether a row has a stage `diverged` or `error`.
+    static func isFailure(_ row: [String]) -> Bool {
+        ExperimentResult.statusNames.map(ResultColumns.index).contains { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus }
+    }
+
+    /// `heatmap_<metric>.csv` for a 2-D sweep from the cells' means: first axis = x (columns), second = y
+    /// (rows). The corner field is `<y key>\<x key>`, the first row holds the x values, each next row a y
+    /// value and the means.
+    static func heatmap(plan: SweepPlan, means: [Int: [String: String]], metric: String) -> String? {
         guard plan.spec.axes.count == 2 else { return nil }
         let x = plan.spec.axes[0], y = plan.spec.axes[1]
-        guard let column = header.firstIndex(of: "\(metric)_mean") else { return nil }
-        let byID = Dictionary(summary.map { ($0[0], $0[column]) }, uniquingKeysWith: { a, _ in a })
         var text = CSV.line(["\(y.name)\\\(x.name)"] + x.points.map { $0[0] })
         for j in y.points.indices {
-            let values = x.points.indices.map { i in byID[plan.cells[i * y.points.count + j].id] ?? "" }
+            let values = x.points.indices.map { i in means[i * y.points.count + j]?[metric] ?? "" }
             text += CSV.line([y.points[j][0]] + values)
         }
         return text
     }
 
-    /// Writes `results.csv` sorted in canonical order (cell, then replicate) and, with `summaries`,
-    /// `summary.csv` and (2-D sweeps) the heatmaps, each atomically, into `directory`.
-    public static func finalize(plan: SweepPlan, rows: [[String]], directory: URL, summaries: Bool = true) throws {
-        let order = Dictionary(plan.cells.map { ($0.id, $0.index) }, uniquingKeysWith: { a, _ in a })
-        let replicate = ResultColumns.index("replicate")
-        let sorted = rows.sorted {
-            (order[$0[0]] ?? .max, Int($0[replicate]) ?? 0) < (order[$1[0]] ?? .max, Int($1[replicate]) ?? 0)
-        }
-        try AtomicFile.write(([ResultColumns.header] + sorted).map(CSV.line).joined(), to: directory.appendingPathComponent("results.csv"))
-        guard summaries else { return }
-        let summary = summaryRows(plan: plan, rows: sorted)
-        try AtomicFile.write(([header] + summary).map(CSV.line).joined(), to: directory.appendingPathComponent("summary.csv"))
-        for metric in heatmapMetrics {
-            if let text = heatmap(plan: plan, summary: summary, metric: metric) {
-                try AtomicFile.write(text, to: directory.appendingPathComponent("heatmap_\(metric).csv"))
+    /// Writes `results.csv` in canonical order (cell, then replicate) and, with `summaries`, `summary.csv`
+    /// and (2-D sweeps) the heatmaps into `directory`, each atomically, streaming one cell at a time from
+    /// `index`. Returns a line for every row with a stage `diverged` or `error`.
+    ///
+    /// - Throws: ``ConfigError`` on an I/O failure.
+    @discardableResult
+    public static func finalize(plan: SweepPlan, index: ResultsIndex, directory: URL, summaries: Bool = true) throws -> [String] {
+        let results = try StreamingFile(directory.appendingPathComponent("results.csv"))
+        let summary = summaries ? try StreamingFile(directory.appendingPathComponent("summary.csv")) : nil
+        try results.write(CSV.line(ResultColumns.header))
+        try summary?.write(CSV.line(header))
+        var means: [Int: [String: String]] = [:]
+        var failures: [String] = []
+        let replicateColumn = ResultColumns.index("replicate")
+        for cell in plan.cells {
+            let lines = try index.lines(of: cell.id)
+            guard !lines.isEmpty else { continue }
+            let group = lines.compactMap { CSV.parse($0 + "\n").first }
+            for (line, row) in zip(lines, group) {
+                try results.write(line + "\n")
+                if isFailure(row) {
+                    let statuses = ExperimentResult.statusNames.map { row[ResultColumns.index($0)] }.joined(separator: "/")
+                    let message = row[ResultColumns.index("message")]
+                    failures.append("cell \(cell.id) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")")
+                }
+            }
+            guard let summary else { continue }
+            let row = summaryRow(cell, group)
+            try summary.write(CSV.line(row))
+            if plan.spec.axes.count == 2 {
+                means[cell.index] = Dictionary(heatmapMetrics.map { ($0, row[header.firstIndex(of: "\($0)_mean")!]) }, uniquingKeysWith: { a, _ in a })
             }
         }
+        try results.commit()
+        try summary?.commit()
+        if summaries {
+            for metric in heatmapMetrics {
+                if let text = heatmap(plan: plan, means: means, metric: metric) {
+                    try AtomicFile.write(text, to: directory.appendingPathComponent("heatmap_\(metric).csv"))
+                }
+            }
+        }
+        return failures
     }
 }
