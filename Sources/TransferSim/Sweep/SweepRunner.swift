@@ -91,7 +91,7 @@ public struct SweepRunner: Sendable {
         defer { results.close() }
         let finished = try ResultsIndex(files: [results.url])
         var report = SweepReport()
-        var units: [[(cell: SweepPlan.Cell, replicate: Int)]] = []
+        var units: [[Pair]] = []
         var unitOfKey: [String: Int] = [:]
         for cell in plan.cells where shard.contains(cell.index) {
             for r in 0..<plan.spec.replicates {
@@ -106,10 +106,10 @@ public struct SweepRunner: Sendable {
                 let key = config.alpha > 0 ? config.upstreamKey
                     : "draws:\(config.streamSeed(.test))/\(config.streamSeed(.downstreamData))/\(config.d)"
                 if let unit = unitOfKey[key] {
-                    units[unit].append((cell, r))
+                    units[unit].append(Pair(cell: cell.index, replicate: r))
                 } else {
                     unitOfKey[key] = units.count
-                    units.append([(cell, r)])
+                    units.append([Pair(cell: cell.index, replicate: r)])
                 }
             }
         }
@@ -117,7 +117,7 @@ public struct SweepRunner: Sendable {
                              progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count }, mode: progress), failFast: failFast)
         BLAS.setThreadCount(1)
         DispatchQueue.concurrentPerform(iterations: min(threads, max(units.count, 1))) { _ in
-            while let unit = state.nextUnit() { Self.process(unit, state: state) }
+            while let unit = state.nextUnit() { Self.process(unit, plan: plan, state: state) }
         }
         state.progress.finish()
         if let error = state.fatalError { throw error }
@@ -134,11 +134,12 @@ public struct SweepRunner: Sendable {
     }
 
     /// Runs one unit: the shared upstream model (if any cell needs it), then each cell.
-    private static func process(_ unit: [(cell: SweepPlan.Cell, replicate: Int)], state: RunState) {
+    private static func process(_ unit: [Pair], plan: SweepPlan, state: RunState) {
         var upstream: Result<TransferExperiment.Upstream, Error>?
         let cache = DrawCache()
-        for (cell, replicate) in unit {
+        for pair in unit {
             guard !state.stopped else { return }
+            let cell = plan.cells[pair.cell], replicate = pair.replicate
             let config = cell.config(replicate: replicate)
             let start = Date()
             let experiment = TransferExperiment(config: config)
@@ -205,9 +206,15 @@ extension SweepPlan {
     }
 }
 
+/// A (cell index, replicate) pair of work: indices, so that the queue of a large grid stays small.
+private struct Pair {
+    let cell: Int
+    let replicate: Int
+}
+
 /// Shared state of one sweep run's workers (guarded by a lock).
 private final class RunState: @unchecked Sendable {
-    let units: [[(cell: SweepPlan.Cell, replicate: Int)]]
+    let units: [[Pair]]
     let results: ResultsFile
     let progress: ProgressReporter
     let failFast: Bool
@@ -219,7 +226,7 @@ private final class RunState: @unchecked Sendable {
     private(set) var fatalError: Error?
     private var stop = false
 
-    init(units: [[(cell: SweepPlan.Cell, replicate: Int)]], results: ResultsFile, progress: ProgressReporter, failFast: Bool) {
+    init(units: [[Pair]], results: ResultsFile, progress: ProgressReporter, failFast: Bool) {
         self.units = units
         self.results = results
         self.progress = progress
@@ -228,7 +235,7 @@ private final class RunState: @unchecked Sendable {
 
     var stopped: Bool { locked { stop } }
 
-    func nextUnit() -> [(cell: SweepPlan.Cell, replicate: Int)]? {
+    func nextUnit() -> [Pair]? {
         locked {
             guard !stop, next < units.count else { return nil }
             defer { next += 1 }
