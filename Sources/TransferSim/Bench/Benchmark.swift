@@ -71,7 +71,7 @@ public struct Benchmark: Sendable {
             add(Row(name: "numpy kou2023 slice", value: numpy, unit: "trainings/s",
                     note: String(format: "TransferSim is %.1f× faster", kou.rate / numpy)))
         }
-        add(Row(name: "kou2023 full grid (projected)", value: 100_000 / kou.rate, unit: "s", note: "10⁵ trainings at the slice's rate"))
+        add(Row(name: "kou2023 full grid (projected)", value: 100_000 / kou.rate, unit: "s", note: "10⁵ trainings at the slice's rate: an upper bound, full rows of 100 cells share draws better"))
         let fig2 = try sweepThroughput(name: "fig2-quick", config: "\(experiments)/fig2-quick.yaml", kouSlice: nil)
         add(fig2.row)
         if let numpy = referenceRun(["fig2", "1"]) {
