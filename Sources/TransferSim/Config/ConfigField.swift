@@ -1,3 +1,5 @@
+import Foundation
+
 /// One config key: its name (also its CSV column), meaning, allowed range, parser and renderer.
 ///
 /// The table ``all`` is the single list of keys (`../shared/spec/CONFIG.md`): parsing, validation
@@ -80,5 +82,3 @@ public struct ConfigField: Sendable {
         return Int(real)
     }
 }
-
-import Foundation

@@ -119,9 +119,9 @@ public struct TestDraws: Sendable {
         }
         let n = Double(max(z.rows, 1))
         let clean = total / n
-        let variance2 = max(totalSquares / n - clean * clean, 0)
+        let drawVariance = max(totalSquares / n - clean * clean, 0)
         let p = distribution.flipRate
         return TestError(error: p + (1 - 2 * p) * clean, cleanError: clean,
-                         cleanStandardError: (variance2 / n).squareRoot())
+                         cleanStandardError: (drawVariance / n).squareRoot())
     }
 }

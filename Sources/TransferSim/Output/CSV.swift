@@ -1,3 +1,5 @@
+import Foundation
+
 /// The CSV dialect of every file TransferSim writes: comma-separated, `\n`-terminated, a field quoted
 /// with `"` (inner quotes doubled) only when it holds a comma, quote or newline. Numbers are written in
 /// Swift's shortest round-trip form; a missing number (NaN: skipped stage, undefined standard error)
@@ -57,5 +59,3 @@ public enum CSV {
         return records
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The columns of a sweep's `results.csv` (documented in `docs/outputs.md`).
 ///
 /// `cell_id`, every config key of ``ConfigField/all`` (resolved values, so `seed` and `replicate` too),
@@ -32,5 +34,3 @@ public enum ResultColumns {
         return index
     }
 }
-
-import Foundation
