@@ -125,6 +125,20 @@ public final class DrawCache {
         self.capacity = max(1, capacity)
     }
 
+    private var matrices: [String: Matrix] = [:]
+    private var matrixOrder: [String] = []
+
+    /// A matrix named by `key` (a string that determines its values), computed by `compute` on a miss;
+    /// keeps the last ``capacity`` matrices (the span engine's test products, ``SpanRepresentation``).
+    public func matrix(_ key: String, _ compute: () -> Matrix) -> Matrix {
+        if let hit = matrices[key] { return hit }
+        let fresh = compute()
+        matrices[key] = fresh
+        matrixOrder.append(key)
+        if matrixOrder.count > capacity { matrices[matrixOrder.removeFirst()] = nil }
+        return fresh
+    }
+
     /// The draws for `(count, dimension, seed)`, from the cache when present.
     public func draws(count: Int, dimension: Int, seed: UInt64) -> StandardDraws {
         let key = Key(seed: seed, count: count, dimension: dimension)

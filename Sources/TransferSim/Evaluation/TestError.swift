@@ -59,10 +59,25 @@ public struct TestDraws: Sendable {
     /// error `p + (1 − 2p) e`. `(W, b)` are first divided by their largest entry (f is positively
     /// homogeneous, so predictions do not change) to keep the covariance finite.
     ///
+    /// A model the span engine trained (`span`, with its training set and the keys naming its draws) is
+    /// evaluated on test points through ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``.
+    ///
     /// - Throws: `LAPACKError` if the covariance cannot be factorised.
-    public func evaluate(_ architecture: Architecture, _ parameters: Parameters) throws -> TestError {
+    public func evaluate(_ architecture: Architecture, _ parameters: Parameters,
+                         span: (representation: SpanRepresentation, training: TaskSample, keys: SpanRepresentation.Keys?)? = nil,
+                         cache: DrawCache? = nil) throws -> TestError {
         if let points {
-            let outputs = Forward(architecture: architecture, parameters: parameters, sample: points).outputs
+            let forward: Forward
+            if let span {
+                var projections = [Double](repeating: 0, count: architecture.filterCount)
+                BLAS.gemv(parameters.weights, points.mu, into: &projections)
+                let products = span.representation.noiseProducts(test: points, training: span.training, cache: cache, keys: span.keys)
+                forward = Forward(architecture: architecture, biases: parameters.biases, signalProjections: projections,
+                                  noiseProducts: products, sample: points)
+            } else {
+                forward = Forward(architecture: architecture, parameters: parameters, sample: points)
+            }
+            let outputs = forward.outputs
             let clean = Forward.errorRate(outputs: outputs, labels: points.cleanLabels)
             let noisy = Forward.errorRate(outputs: outputs, labels: points.labels)
             let se = (clean * (1 - clean) / Double(max(points.count, 1))).squareRoot()

@@ -36,7 +36,7 @@ public struct TransferExperiment: Sendable {
                                         logEvery: config.logEvery)
         let training = trainer.train(from: initial, on: sample, schedule: schedule)
         let draws = testDraws(task1, role: .upstreamTest)
-        return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws)))
+        return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws, sample: sample, keys: nil, cache: nil)))
     }
 
     /// Stages 2–4 given the upstream stage (`nil` skips it: nothing is inherited, as when `α = 0`); `cache`
@@ -73,12 +73,12 @@ public struct TransferExperiment: Sendable {
             frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
         let baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
         let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule)
-        let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws))
+        let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: drawKeys, cache: cache))
         // Without an upstream model nothing is inherited: the transfer stage is the baseline run itself
         // (same init, data and schedule), not trained a second time.
         let transferOutcome = try mask == nil ? baselineOutcome : {
             let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule)
-            return StageOutcome(training: transfer, test: try evaluate(transfer, on: draws))
+            return StageOutcome(training: transfer, test: try evaluate(transfer, on: draws, sample: sample, keys: nil, cache: nil))
         }()
         return ExperimentResult(
             config: config,
@@ -102,9 +102,22 @@ public struct TransferExperiment: Sendable {
                          filterCount: config.architecture.filterCount, seed: config.streamSeed(role), cache: cache)
     }
 
-    /// The test error of a finished run; `nil` for a diverged one (its filters are not finite).
-    private func evaluate(_ training: TrainingResult, on draws: TestDraws) throws -> TestError? {
-        training.status == .ok ? try draws.evaluate(config.architecture, training.final) : nil
+    /// The test error of a finished run; `nil` for a diverged one (its filters are not finite). A span-engine
+    /// run is evaluated through its span representation (`keys` let a sweep row share the products).
+    private func evaluate(_ training: TrainingResult, on draws: TestDraws, sample: TaskSample,
+                          keys: SpanRepresentation.Keys?, cache: DrawCache?) throws -> TestError? {
+        guard training.status == .ok else { return nil }
+        return try draws.evaluate(config.architecture, training.final, span: training.span.map { ($0, sample, keys) }, cache: cache)
+    }
+
+    /// Strings that determine the baseline's `W⁽⁰⁾`, the task-2 training noise and the task-2 test noise.
+    private var drawKeys: SpanRepresentation.Keys {
+        let c = config
+        let noise = "\(c.sigmaP2)|\(c.noise.rawValue)|\(c.distribution(.two).removedDirections.map { $0.map { "\($0.0):\($0.1)" } })"
+        return SpanRepresentation.Keys(
+            initial: "\(c.streamSeed(.downstreamInit))|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
+            training: "\(c.streamSeed(.downstreamData))|\(c.n2)|\(c.d)|\(noise)",
+            test: "\(c.streamSeed(.test))|\(c.nTest)|\(c.d)|\(noise)")
     }
 }
 

@@ -13,6 +13,8 @@ protocol DescentState {
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]]
     /// The filters and biases, materialised.
     func parameters() -> Parameters
+    /// The filters as coefficients on the training patches, when the state keeps them.
+    var spanRepresentation: SpanRepresentation? { get }
 }
 
 /// Gradient descent on the `2m × d` filter matrix: a forward `dgemm` and an update `dgemm` per step.
@@ -44,4 +46,6 @@ struct WeightSpaceState: DescentState {
     }
 
     func parameters() -> Parameters { current }
+
+    var spanRepresentation: SpanRepresentation? { nil }
 }

@@ -65,6 +65,9 @@ public struct TrainingResult: Sendable {
     public let trainLoss: Double
     /// Training error of ``final`` against the observed labels.
     public let trainError: Double
+    /// `final` as `W⁽⁰⁾ + c μᵀ + R Ξ` when the span engine trained it (test points are then evaluated through
+    /// the same representation, ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``).
+    public let span: SpanRepresentation?
 }
 
 /// How gradient descent represents the filters (MODEL.md §4–§5); both give the same iterates up to rounding.
@@ -135,7 +138,8 @@ public struct GradientDescent: Sendable {
             }
             if diverged || step == schedule.steps {
                 return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
-                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error)
+                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error,
+                                      span: state.spanRepresentation)
             }
             let coefficients = GradientCoefficients(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
             let scales = schedule.rowScales(atStep: step)

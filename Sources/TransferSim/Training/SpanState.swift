@@ -108,4 +108,52 @@ struct SpanState: DescentState {
         BLAS.ger(muCoefficients, sample.mu, into: &weights)
         return Parameters(weights: weights, biases: biases)
     }
+
+    var spanRepresentation: SpanRepresentation? {
+        SpanRepresentation(initial: initial.weights, muCoefficients: muCoefficients, noiseCoefficients: noiseCoefficients)
+    }
+}
+
+/// Filters in the span of the training patches: `W = W⁽⁰⁾ + c μᵀ + R Ξ` (MODEL.md §5, ``SpanState``).
+public struct SpanRepresentation: Sendable {
+    /// `W⁽⁰⁾`, `2m × d`.
+    public let initial: Matrix
+    /// `c`, length `2m`.
+    public let muCoefficients: [Double]
+    /// `R`, `2m × N`.
+    public let noiseCoefficients: Matrix
+
+    /// Keys naming the values of `W⁽⁰⁾`, the training noise `Ξ` and the test noise, for ``DrawCache/matrix(_:_:)``.
+    public struct Keys: Sendable {
+        /// Determines `W⁽⁰⁾`.
+        public let initial: String
+        /// Determines `Ξ`.
+        public let training: String
+        /// Determines the test noise.
+        public let test: String
+    }
+
+    /// `⟨w_{j,r}, ξ_t⟩` for every test point: `W⁽⁰⁾Ξ_tᵀ + c (Ξ_t μ)ᵀ + R (Ξ Ξ_tᵀ)`.
+    ///
+    /// `W⁽⁰⁾Ξ_tᵀ` and `ΞΞ_tᵀ` are shared by the cells of a sweep row (same init, training and test draws), so
+    /// with `cache` and `keys` they are computed once; the result is the same bits either way.
+    ///
+    /// - Complexity: O(m N n_test) with both products cached, else O((m + N) d n_test).
+    public func noiseProducts(test: TaskSample, training: TaskSample, cache: DrawCache?, keys: Keys?) -> Matrix {
+        func product(_ name: String, _ left: Matrix) -> Matrix {
+            let compute = {
+                var result = Matrix(rows: left.rows, cols: test.count)
+                BLAS.gemm(left, test.noise, transposeB: true, into: &result)
+                return result
+            }
+            guard let cache, let keys else { return compute() }
+            return cache.matrix("\(name)|\(name == "A" ? keys.initial : keys.training)|\(keys.test)", compute)
+        }
+        var products = product("A", initial)
+        BLAS.gemm(noiseCoefficients, product("B", training.noise), into: &products, beta: 1)
+        var testDotMu = [Double](repeating: 0, count: test.count)
+        BLAS.gemv(test.noise, training.mu, into: &testDotMu)
+        BLAS.ger(muCoefficients, testDotMu, into: &products)
+        return products
+    }
 }
