@@ -24,10 +24,18 @@ public struct Decomposition: Sendable, Equatable {
                                     muSquaredNorm: Double, noiseSquaredNorms: [Double]) {
         let n = rho.cols
         for row in 0..<rho.rows {
-            let scale = rowScales[row]
-            gamma[row] += scale * architecture.classSign(ofRow: row) * coefficients.signal[row] * muSquaredNorm
-            for i in 0..<n {
-                rho[row, i] += scale * coefficients.noise[row, i] * noiseSquaredNorms[i]
+            gamma[row] += rowScales[row] * architecture.classSign(ofRow: row) * coefficients.signal[row] * muSquaredNorm
+        }
+        rho.storage.withUnsafeMutableBufferPointer { r in
+            coefficients.noise.storage.withUnsafeBufferPointer { c in
+                noiseSquaredNorms.withUnsafeBufferPointer { xi in
+                    for row in 0..<rho.rows {
+                        let scale = rowScales[row]
+                        guard scale != 0 else { continue }
+                        let base = row * n
+                        for i in 0..<n { r[base + i] += scale * c[base + i] * xi[i] }
+                    }
+                }
             }
         }
     }
