@@ -37,12 +37,7 @@ struct FigureCommand: ParsableCommand {
                                                    threads: threads, progress: ProgressReporter.mode(quiet: quiet))
             print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
             for path in written { print("wrote \(path)") }
-            if !report.failures.isEmpty {
-                FileHandle.standardError.write(Data("\(report.failures.count) row(s) diverged or failed (see results.csv)\n".utf8))
-                throw ExitCode.failure
-            }
-        } catch let exit as ExitCode {
-            throw exit
+            try finish(report)
         } catch {
             throw fail(error)
         }

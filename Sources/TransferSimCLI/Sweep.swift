@@ -33,13 +33,7 @@ struct Sweep: ParsableCommand {
             if let shard { runner.shard = try Shard.parse(shard) }
             let report = try runner.run()
             print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained; results in \(runner.directory.path)")
-            if !report.failures.isEmpty {
-                FileHandle.standardError.write(Data(("\(report.failures.count) row(s) diverged or failed:\n" + report.failures.prefix(10).joined(separator: "\n") + "\n").utf8))
-            }
-            if report.stoppedEarly { FileHandle.standardError.write(Data("stopped early (--fail-fast); rerun to resume\n".utf8)) }
-            if !report.failures.isEmpty || report.stoppedEarly { throw ExitCode.failure }
-        } catch let exit as ExitCode {
-            throw exit
+            try finish(report)
         } catch {
             throw fail(error)
         }

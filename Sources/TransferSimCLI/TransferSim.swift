@@ -22,8 +22,20 @@ struct ConfigOptions: ParsableArguments {
     var seed: UInt64?
 }
 
-/// Prints a library error as one line on stderr and exits with status 1.
+/// Prints a library error as one line on stderr and exits with status 1 (an `ExitCode` passes through).
 func fail(_ error: Error) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     return ExitCode.failure
+}
+
+/// Reports a sweep's diverged or failed rows (the first 10) and an early stop on stderr, and exits with
+/// status 1 if there were any; the sweep's files are complete either way.
+func finish(_ report: SweepReport) throws {
+    if !report.failures.isEmpty {
+        let lines = report.failures.prefix(10).joined(separator: "\n")
+        FileHandle.standardError.write(Data("\(report.failures.count) row(s) diverged or failed:\n\(lines)\n".utf8))
+    }
+    if report.stoppedEarly { FileHandle.standardError.write(Data("stopped early (--fail-fast); rerun to resume\n".utf8)) }
+    if !report.failures.isEmpty || report.stoppedEarly { throw ExitCode.failure }
 }

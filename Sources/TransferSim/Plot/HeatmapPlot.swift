@@ -38,7 +38,7 @@ public struct HeatmapPlot: Sendable {
         let left = 80.0, top = 44.0, plotWidth = 480.0, plotHeight = 400.0
         var svg = SVGDocument(width: left + plotWidth + 130, height: top + plotHeight + 70 + 18 * Double(boundaries.count))
         let cellWidth = plotWidth / Double(nx), cellHeight = plotHeight / Double(ny)
-        func value(_ i: Int, _ j: Int) -> Double { table.value(plan.cells[i * ny + j], column) }
+        func value(_ i: Int, _ j: Int) -> Double { table.value(plan.cells[plan.cellIndex(x: i, y: j)], column) }
         func x(_ i: Double) -> Double { left + i * cellWidth }
         func y(_ j: Double) -> Double { top + plotHeight - j * cellHeight }
         for i in 0..<nx {

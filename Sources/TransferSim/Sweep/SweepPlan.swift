@@ -67,6 +67,12 @@ public struct SweepPlan: Sendable {
         self.cells = cells
     }
 
+    /// Canonical index of the cell at point `x` of the first axis and `y` of the second (2-D sweeps).
+    public func cellIndex(x: Int, y: Int) -> Int {
+        precondition(spec.axes.count == 2, "cellIndex(x:y:) needs a 2-D sweep, this one has \(spec.axes.count) axes")
+        return x * spec.axes[1].points.count + y
+    }
+
     /// FNV-1a 64 of the cell's resolved `key=value` pairs except `seed` and `replicate`, as 16 hex digits.
     public static func cellID(_ config: ExperimentConfig) -> String {
         let text = config.resolvedEntries.filter { $0.key != "seed" && $0.key != "replicate" }

@@ -51,7 +51,7 @@ public enum SweepSummary {
         let x = plan.spec.axes[0], y = plan.spec.axes[1]
         var text = CSV.line(["\(y.name)\\\(x.name)"] + x.points.map { $0[0] })
         for j in y.points.indices {
-            let values = x.points.indices.map { i in means[i * y.points.count + j]?[metric] ?? "" }
+            let values = x.points.indices.map { i in means[plan.cellIndex(x: i, y: j)]?[metric] ?? "" }
             text += CSV.line([y.points[j][0]] + values)
         }
         return text
