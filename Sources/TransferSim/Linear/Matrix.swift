@@ -38,3 +38,18 @@ public struct Matrix: Sendable, Equatable {
         Array(storage[(i * cols)..<((i + 1) * cols)])
     }
 }
+
+extension Array where Element == Double {
+    /// Whether every entry is finite, tested on the bit patterns so the pass is branch-free integer arithmetic:
+    /// an exponent field of all ones (∞ or NaN) carries into the sign bit when `2⁵²` is added to it.
+    public var allFinite: Bool {
+        withUnsafeBufferPointer { values in
+            guard let base = values.baseAddress else { return true }
+            var carries: UInt64 = 0
+            for i in 0..<values.count {
+                carries |= ((base[i].bitPattern & 0x7FF0_0000_0000_0000) &+ 0x0010_0000_0000_0000) & 0x8000_0000_0000_0000
+            }
+            return carries == 0
+        }
+    }
+}

@@ -47,7 +47,7 @@ public struct Parameters: Sendable, Equatable {
 
     /// Whether every filter entry and bias is finite.
     public var isFinite: Bool {
-        weights.storage.allSatisfy(\.isFinite) && biases.allSatisfy(\.isFinite)
+        weights.storage.allFinite && biases.allFinite
     }
 
     /// The largest absolute filter entry or bias (`‖(W, b)‖_max`).

@@ -5,11 +5,11 @@
 /// for all samples) and the noise pre-activations are the `2m × N` product `W Ξᵀ + b` (one `dgemm`).
 public struct Forward: Sendable {
     /// `⟨w_{j,r}, μ⟩` for every filter row (length `2m`).
-    public let signalProjections: [Double]
+    public internal(set) var signalProjections: [Double]
     /// `⟨w_{j,r}, ξ_i⟩ + b_{j,r}`, a `2m × N` matrix.
-    public let noisePreActivations: Matrix
+    public internal(set) var noisePreActivations: Matrix
     /// Network outputs `f(W, x_i)` (length `N`).
-    public let outputs: [Double]
+    public private(set) var outputs: [Double]
 
     /// Runs the forward pass of `parameters` on `sample`: `Wμ` by `dgemv`, `WΞᵀ` by `dgemm`.
     ///
@@ -32,32 +32,59 @@ public struct Forward: Sendable {
     /// - Complexity: O(m N).
     public init(architecture: Architecture, biases: [Double], signalProjections projections: [Double],
                 noiseProducts: Matrix, sample: TaskSample) {
+        signalProjections = projections
+        noisePreActivations = noiseProducts
+        outputs = [Double](repeating: 0, count: sample.count)
+        complete(architecture: architecture, biases: biases, sample: sample)
+    }
+
+    /// A forward pass of the right shapes for `sample`, all zero: the buffer ``GradientDescent`` refills every step.
+    init(architecture: Architecture, sample: TaskSample) {
+        signalProjections = [Double](repeating: 0, count: architecture.filterCount)
+        noisePreActivations = Matrix(rows: architecture.filterCount, cols: sample.count)
+        outputs = [Double](repeating: 0, count: sample.count)
+    }
+
+    /// Turns the inner products held in ``signalProjections`` and ``noisePreActivations`` (without bias) into the
+    /// forward pass in place: adds the biases and sums the outputs `f_i` (§3).
+    mutating func complete(architecture: Architecture, biases: [Double], sample: TaskSample) {
         let rows = architecture.filterCount
         let n = sample.count
-        precondition(projections.count == rows && noiseProducts.rows == rows && noiseProducts.cols == n && biases.count == rows,
-                     "Forward: products are \(noiseProducts.rows)×\(noiseProducts.cols), expected \(rows)×\(n)")
-        var noise = noiseProducts
-        var outputs = [Double](repeating: 0, count: n)
+        precondition(signalProjections.count == rows && noisePreActivations.rows == rows && noisePreActivations.cols == n
+                     && biases.count == rows && outputs.count == n,
+                     "Forward: products are \(noisePreActivations.rows)×\(noisePreActivations.cols), expected \(rows)×\(n)")
         let m = architecture.filtersPerClass
         let kappa = architecture.outputScale
-        noise.storage.withUnsafeMutableBufferPointer { a in
+        let projections = signalProjections
+        noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
             outputs.withUnsafeMutableBufferPointer { f in
-                for row in 0..<rows {
-                    let bias = biases[row]
-                    let sign = row < m ? kappa : -kappa
-                    let projection = projections[row]
-                    let base = row * n
-                    for i in 0..<n {
-                        a[base + i] += bias
-                        let signal = sample.cleanLabels[i] * projection + bias
-                        f[i] += sign * (max(signal, 0) + max(a[base + i], 0))
+                sample.cleanLabels.withUnsafeBufferPointer { yHat in
+                    f.update(repeating: 0)
+                    for row in 0..<rows {
+                        let bias = biases[row]
+                        let sign = row < m ? kappa : -kappa
+                        // ŷ ∈ {±1}: the signal patch's activation is one of two values per filter.
+                        let positive = max(projections[row] + bias, 0), negative = max(-projections[row] + bias, 0)
+                        let preActivations = a.baseAddress! + row * n
+                        for i in 0..<n {
+                            let preActivation = preActivations[i] + bias
+                            preActivations[i] = preActivation
+                            f[i] += sign * ((yHat[i] > 0 ? positive : negative) + max(preActivation, 0))
+                        }
                     }
                 }
             }
         }
-        self.signalProjections = projections
-        self.noisePreActivations = noise
-        self.outputs = outputs
+    }
+
+    /// Whether every output satisfies `|f_i| ≤ 10¹⁰⁰`: then every `ℓ(y_i f_i) ≤ 10¹⁰⁰ + 1` and the loss is finite
+    /// (a NaN output fails the test).
+    var hasModerateOutputs: Bool {
+        outputs.withUnsafeBufferPointer { f in
+            var moderate = true
+            for value in f { moderate = moderate && abs(value) <= 1e100 }
+            return moderate
+        }
     }
 
     /// The empirical loss `L(W) = (1/N) Σ_i ℓ(y_i f(W, x_i))` (§4).

@@ -11,54 +11,73 @@
 /// decomposition of §5, so the gradient and `(γ, ρ)` are computed once.
 public struct GradientCoefficients: Sendable {
     /// `signal_{j,r}` (length `2m`).
-    public var signal: [Double]
+    public private(set) var signal: [Double]
     /// `noise_{j,r,i}`, a `2m × N` matrix.
-    public var noise: Matrix
+    public private(set) var noise: Matrix
     /// `∇_{b_{j,r}} L` (length `2m`; zero without bias).
-    public var bias: [Double]
+    public private(set) var bias: [Double]
+    /// `(κ / N) g_i`, the scratch of ``update(architecture:biases:forward:sample:)`` (length `N`).
+    private var scaledLossWeights: [Double]
 
     /// The coefficients at the point where `forward` was computed, with biases `biases`.
     ///
     /// - Complexity: O(m N).
     public init(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample) {
+        self.init(architecture: architecture, sampleCount: sample.count)
+        update(architecture: architecture, biases: biases, forward: forward, sample: sample)
+    }
+
+    /// Zero coefficients of the right shapes: the buffer ``GradientDescent`` refills every step.
+    init(architecture: Architecture, sampleCount n: Int) {
+        signal = [Double](repeating: 0, count: architecture.filterCount)
+        noise = Matrix(rows: architecture.filterCount, cols: n)
+        bias = [Double](repeating: 0, count: architecture.filterCount)
+        scaledLossWeights = [Double](repeating: 0, count: n)
+    }
+
+    /// Recomputes the coefficients in place at the point where `forward` was computed.
+    ///
+    /// The signal patch `ŷ_i μ` activates filter `(j, r)` for every `i` of one clean class or none, so with the
+    /// class sums `S_± = Σ_{ŷ_i = ±1} g_i` the signal coefficient is `(κ j / N)(1[⟨w, μ⟩ + b > 0] S₊ −
+    /// 1[−⟨w, μ⟩ + b > 0] S₋)` — the formula above, summed by class.
+    ///
+    /// - Complexity: O(m N).
+    mutating func update(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample) {
         let rows = architecture.filterCount
         let n = sample.count
         let m = architecture.filtersPerClass
-        var g = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            g[i] = LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.labels[i]
-        }
-        var signal = [Double](repeating: 0, count: rows)
-        var bias = [Double](repeating: 0, count: rows)
-        var noise = Matrix(rows: rows, cols: n)
         let scale = architecture.outputScale / Double(n)
+        var positiveSum = 0.0, negativeSum = 0.0
+        scaledLossWeights.withUnsafeMutableBufferPointer { h in
+            for i in 0..<n {
+                let g = LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.labels[i]
+                if sample.cleanLabels[i] > 0 { positiveSum += g } else { negativeSum += g }
+                h[i] = scale * g
+            }
+        }
+        let hasBias = architecture.hasBias
         forward.noisePreActivations.storage.withUnsafeBufferPointer { a in
             noise.storage.withUnsafeMutableBufferPointer { c in
-                for row in 0..<rows {
-                    let factor = row < m ? scale : -scale
-                    let projection = forward.signalProjections[row]
-                    let b = biases[row]
-                    var signalSum = 0.0
-                    var biasSum = 0.0
-                    let base = row * n
-                    for i in 0..<n {
-                        let yHat = sample.cleanLabels[i]
-                        let noiseCoefficient = a[base + i] > 0 ? factor * g[i] : 0
-                        c[base + i] = noiseCoefficient
-                        biasSum += noiseCoefficient
-                        if yHat * projection + b > 0 {
-                            signalSum += factor * g[i] * yHat
-                            biasSum += factor * g[i]
+                scaledLossWeights.withUnsafeBufferPointer { h in
+                    for row in 0..<rows {
+                        let preActivations = a.baseAddress! + row * n, coefficients = c.baseAddress! + row * n
+                        // −(s g) = (−s) g exactly, so both classes share h = (κ/N) g.
+                        let sign = row < m ? 1.0 : -1.0
+                        for i in 0..<n { coefficients[i] = preActivations[i] > 0 ? sign * h[i] : 0 }
+                        let factor = row < m ? scale : -scale
+                        let projection = forward.signalProjections[row], b = biases[row]
+                        let positive = projection + b > 0 ? positiveSum : 0
+                        let negative = -projection + b > 0 ? negativeSum : 0
+                        signal[row] = factor * (positive - negative)
+                        if hasBias {
+                            var noiseSum = 0.0
+                            for i in 0..<n { noiseSum += coefficients[i] }
+                            bias[row] = noiseSum + factor * (positive + negative)
                         }
                     }
-                    signal[row] = signalSum
-                    bias[row] = architecture.hasBias ? biasSum : 0
                 }
             }
         }
-        self.signal = signal
-        self.noise = noise
-        self.bias = bias
     }
 
     /// Adds `scale_{j,r} · ∇_{w_{j,r}} L` to every filter and `scale_{j,r} · ∇_{b_{j,r}} L` to every bias.

@@ -32,8 +32,8 @@ public struct Decomposition: Sendable, Equatable {
                     for row in 0..<rho.rows {
                         let scale = rowScales[row]
                         guard scale != 0 else { continue }
-                        let base = row * n
-                        for i in 0..<n { r[base + i] += scale * c[base + i] * xi[i] }
+                        let target = r.baseAddress! + row * n, source = c.baseAddress! + row * n
+                        for i in 0..<n { target[i] += scale * source[i] * xi[i] }
                     }
                 }
             }

@@ -5,8 +5,8 @@ protocol DescentState {
     var biases: [Double] { get }
     /// Whether every coefficient and bias is finite.
     var isFinite: Bool { get }
-    /// The forward pass at the current point.
-    func forward() -> Forward
+    /// Overwrites `forward` (shaped by ``Forward/init(architecture:sample:)``) with the forward pass at the current point.
+    func forward(into forward: inout Forward)
     /// One step: filter `row` moves by `rowScales[row] · ∇_{w_row} L` (and its bias likewise).
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double])
     /// `⟨w_row, ŝ⟩` for every direction (outer index) and filter row (inner index).
@@ -28,8 +28,10 @@ struct WeightSpaceState: DescentState {
     var biases: [Double] { current.biases }
     var isFinite: Bool { current.isFinite }
 
-    func forward() -> Forward {
-        Forward(architecture: architecture, parameters: current, sample: sample)
+    func forward(into forward: inout Forward) {
+        BLAS.gemv(current.weights, sample.mu, into: &forward.signalProjections)
+        BLAS.gemm(current.weights, sample.noise, transposeB: true, into: &forward.noisePreActivations)
+        forward.complete(architecture: architecture, biases: current.biases, sample: sample)
     }
 
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {

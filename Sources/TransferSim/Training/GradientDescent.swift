@@ -126,23 +126,27 @@ public struct GradientDescent: Sendable {
         var history: [HistoryRecord] = []
         let muSquared = BLAS.dot(sample.mu, sample.mu)
         let xiSquared = sample.noiseSquaredNorms
+        let frozenScales = schedule.rowScales(atStep: 0), freeScales = schedule.rowScales(atStep: schedule.freezeSteps)
+        var forward = Forward(architecture: architecture, sample: sample)
+        var coefficients = GradientCoefficients(architecture: architecture, sampleCount: sample.count)
         var step = 0
         while true {
-            let forward = state.forward()
-            let loss = forward.loss(labels: sample.labels)
-            let error = forward.errorRate(labels: sample.labels)
-            let diverged = !loss.isFinite || !state.isFinite
-            if diverged || step % schedule.logEvery == 0 || step == schedule.steps {
-                history.append(HistoryRecord(step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
+            state.forward(into: &forward)
+            // The loss is finite whenever every output is moderate; otherwise it is computed to decide.
+            let diverged = !(forward.hasModerateOutputs || forward.loss(labels: sample.labels).isFinite) || !state.isFinite
+            let logged = diverged || step % schedule.logEvery == 0 || step == schedule.steps
+            if logged {
+                history.append(HistoryRecord(step: step, loss: forward.loss(labels: sample.labels), trainError: forward.errorRate(labels: sample.labels),
+                                             alignments: state.alignments(alignmentDirections),
                                              decomposition: decomposition, architecture: architecture, labels: sample.labels))
             }
             if diverged || step == schedule.steps {
                 return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
-                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error,
-                                      span: state.spanRepresentation)
+                                      status: diverged ? .diverged : .ok, trainLoss: forward.loss(labels: sample.labels),
+                                      trainError: forward.errorRate(labels: sample.labels), span: state.spanRepresentation)
             }
-            let coefficients = GradientCoefficients(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
-            let scales = schedule.rowScales(atStep: step)
+            coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
+            let scales = step < schedule.freezeSteps ? frozenScales : freeScales
             decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
                                      muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
             state.step(coefficients, rowScales: scales)

@@ -58,17 +58,21 @@ struct SpanState: DescentState {
     }
 
     var isFinite: Bool {
-        muCoefficients.allSatisfy(\.isFinite) && noiseCoefficients.storage.allSatisfy(\.isFinite) && biases.allSatisfy(\.isFinite)
+        muCoefficients.allFinite && noiseCoefficients.storage.allFinite && biases.allFinite
     }
 
-    func forward() -> Forward {
-        var products = initialProducts
-        BLAS.gemm(noiseCoefficients, gram, into: &products, beta: 1)
-        BLAS.ger(muCoefficients, noiseDotMu, into: &products)
-        var projections = initialProjections
-        BLAS.gemv(noiseCoefficients, noiseDotMu, into: &projections, beta: 1)
-        for row in projections.indices { projections[row] += muCoefficients[row] * muSquared }
-        return Forward(architecture: architecture, biases: biases, signalProjections: projections, noiseProducts: products, sample: sample)
+    func forward(into forward: inout Forward) {
+        forward.noisePreActivations.storage.withUnsafeMutableBufferPointer { products in
+            _ = products.update(fromContentsOf: initialProducts.storage)
+        }
+        BLAS.gemm(noiseCoefficients, gram, into: &forward.noisePreActivations, beta: 1)
+        BLAS.ger(muCoefficients, noiseDotMu, into: &forward.noisePreActivations)
+        forward.signalProjections.withUnsafeMutableBufferPointer { projections in
+            _ = projections.update(fromContentsOf: initialProjections)
+        }
+        BLAS.gemv(noiseCoefficients, noiseDotMu, into: &forward.signalProjections, beta: 1)
+        for row in muCoefficients.indices { forward.signalProjections[row] += muCoefficients[row] * muSquared }
+        forward.complete(architecture: architecture, biases: biases, sample: sample)
     }
 
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {
@@ -78,7 +82,8 @@ struct SpanState: DescentState {
                 for row in 0..<noiseCoefficients.rows {
                     let scale = rowScales[row]
                     guard scale != 0 else { continue }
-                    for i in 0..<n { r[row * n + i] += scale * c[row * n + i] }
+                    let target = r.baseAddress! + row * n, source = c.baseAddress! + row * n
+                    for i in 0..<n { target[i] += scale * source[i] }
                 }
             }
         }
