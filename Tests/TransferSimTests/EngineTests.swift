@@ -48,11 +48,51 @@ import Testing
         try Self.compare(["alpha": "0.5", "inherit_unit": "entry"], preset: preset)
     }
 
-    @Test("auto picks the span engine when N < d and weight space otherwise")
+    @Test("auto picks the engine with fewer FLOPs: span when N < 2d for long runs, weight space otherwise")
     func auto_choosesByCost() {
-        #expect(Engine.auto.resolved(sampleCount: 20, dimension: 400) == .span)
-        #expect(Engine.auto.resolved(sampleCount: 400, dimension: 400) == .weight)
-        #expect(Engine.weight.resolved(sampleCount: 20, dimension: 400) == .weight)
+        #expect(Engine.auto.resolved(sampleCount: 20, dimension: 400, filterCount: 20, steps: 100) == .span)
+        #expect(Engine.auto.resolved(sampleCount: 300, dimension: 200, filterCount: 20, steps: 1000) == .span)
+        #expect(Engine.auto.resolved(sampleCount: 300, dimension: 140, filterCount: 20, steps: 1000) == .weight)
+        // No steps: the span engine's one-off products are pure overhead.
+        #expect(Engine.auto.resolved(sampleCount: 20, dimension: 400, filterCount: 20, steps: 0) == .weight)
+        #expect(Engine.weight.resolved(sampleCount: 20, dimension: 400, filterCount: 20, steps: 100) == .weight)
+        #expect(Engine.span.resolved(sampleCount: 400, dimension: 20, filterCount: 20, steps: 100) == .span)
+    }
+}
+
+@Suite struct BatchTrainingTests {
+    static func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
+
+    @Test("models trained in one batch on the same noise equal their own runs bit for bit, a diverging one included",
+          arguments: [3, 10])
+    func batch_equalsOneByOne(m: Int) {
+        let d = 60, n = 25
+        let architecture = Architecture(filtersPerClass: m, dimension: d, outputScale: 1 / Double(m), hasBias: m == 3)
+        let draws = StandardDraws(count: n, dimension: d, seed: 5)
+        var jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)] = []
+        for (k, u) in [0.5, 1, 2, 1.5].enumerated() {
+            let signals = Signals(uNorm: u, v1Norm: 1, v2Norm: 1, cosine: 0)
+            let sample = TaskDistribution(task: .one, signals: signals, dimension: d, noiseLevel: 1, flipRate: 0.1, noise: .isotropic)
+                .sample(from: draws)
+            var generator = Xoshiro256StarStar(seed: UInt64(10 + k))
+            var initial = Initialization.gaussian(sigma0: 0.1).draw(architecture, generator: &generator)
+            // Job 1 stops early; job 3 diverges (an infinite filter entry).
+            if k == 3 { initial.weights[1, 2] = .infinity }
+            let schedule = TrainingSchedule(stepSize: 0.5, steps: k == 1 ? 7 : 30,
+                                            filterCount: architecture.filterCount, logEvery: 4)
+            jobs.append((initial, sample, schedule))
+        }
+        let trainer = GradientDescent(architecture: architecture, alignmentDirections: [[(0, 1)], [(1, 1)], [(2, 1)]], engine: .span)
+        let batched = trainer.train(batch: jobs)
+        #expect(batched.map(\.status) == [.ok, .ok, .ok, .diverged])
+        for (job, batch) in zip(jobs, batched) {
+            let single = trainer.train(from: job.initial, on: job.sample, schedule: job.schedule)
+            #expect(batch.status == single.status)
+            #expect(Self.bits(batch.final.weights.storage) == Self.bits(single.final.weights.storage))
+            #expect(Self.bits(batch.final.biases) == Self.bits(single.final.biases))
+            #expect(Self.bits(batch.decomposition.rho.storage) == Self.bits(single.decomposition.rho.storage))
+            #expect(batch.history.map { Self.bits($0.values) } == single.history.map { Self.bits($0.values) })
+        }
     }
 }
 

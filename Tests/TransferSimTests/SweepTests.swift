@@ -150,6 +150,26 @@ import Testing
         }
     }
 
+    @Test("upstream models batched along a row over ‖u‖ give each cell's own run")
+    func batchedUpstreams_equalOwnRuns() throws {
+        let (root, config) = try Self.setUp(Self.base + """
+            alpha: 1
+            grid:
+              u_norm: [0.25, 0.5, 1]
+            replicates: 1
+
+            """)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let report = try SweepRunner(plan: plan, directory: root.appendingPathComponent("out").path, threads: 1).run()
+        #expect(report.upstreamTrainings == 3)
+        let rows = try Self.rowsWithoutTiming(root.appendingPathComponent("out"))
+        for cell in plan.cells {
+            let own = try TransferExperiment(config: cell.config(replicate: 0)).run()
+            #expect(rows.contains(Array(ResultColumns.row(cellID: cell.id, result: own, seconds: 0).dropLast())))
+        }
+    }
+
     @Test("a changed config is refused on resume, naming the keys that differ")
     func resume_refusesChangedConfig() throws {
         let (root, config) = try Self.setUp(Self.grid)

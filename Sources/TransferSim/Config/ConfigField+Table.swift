@@ -62,7 +62,7 @@ extension ConfigField {
         integer("n_test", "test points for evaluation: sample", "an integer ≥ 1", \.nTest) { $0 >= 1 },
         integer("population_draws", "Gaussian draws for evaluation: population", "an integer ≥ 1", \.populationDraws) { $0 >= 1 },
         integer("log_every", "history.csv logging interval in steps", "an integer ≥ 1", \.logEvery) { $0 >= 1 },
-        choice("engine", "gradient descent on the filters (weight), on their coefficients in the span of the patches (span, O(m N²) per step), or auto: span when N < d; equal up to rounding", \.engine),
+        choice("engine", "gradient descent on the filters (weight), on their coefficients in the span of the patches (span, O(m N²) per step), or auto: the one with fewer FLOPs (span when N < 2d for long runs); equal up to rounding", \.engine),
     ]
 
     /// The field named `key`, if any.

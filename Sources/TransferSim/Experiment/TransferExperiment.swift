@@ -27,15 +27,55 @@ public struct TransferExperiment: Sendable {
     ///
     /// - Throws: `LAPACKError` from the population estimator.
     public func trainUpstream() throws -> Upstream {
+        let job = upstreamJob(cache: nil)
+        return try upstream(job.sample, trainer.train(from: job.initial, on: job.sample, schedule: job.schedule))
+    }
+
+    /// The upstream stages of several experiments (``trainUpstream()`` for each, the same results bit for bit).
+    ///
+    /// Experiments with the same network, logged directions and engine whose task-1 training sets have the same
+    /// noise patches — e.g. the cells of a sweep row over `‖u‖` with the same seed and `d` — are trained
+    /// together by ``GradientDescent/train(batch:)``; the task-1 standard draws are shared through one
+    /// ``DrawCache``.
+    public static func trainUpstreams(_ experiments: [TransferExperiment]) -> [Result<Upstream, Error>] {
+        let cache = DrawCache()
+        let jobs = experiments.map { $0.upstreamJob(cache: cache) }
+        // Groups of experiments that can share a batch: same trainer, bit-identical noise.
+        var groups: [[Int]] = []
+        for (index, experiment) in experiments.enumerated() {
+            if let group = groups.firstIndex(where: {
+                let lead = experiments[$0[0]]
+                return lead.trainerIdentity == experiment.trainerIdentity && jobs[$0[0]].sample.noise == jobs[index].sample.noise
+            }) {
+                groups[group].append(index)
+            } else {
+                groups.append([index])
+            }
+        }
+        var results = [Result<Upstream, Error>?](repeating: nil, count: experiments.count)
+        for group in groups {
+            let trainings = experiments[group[0]].trainer.train(batch: group.map { jobs[$0] })
+            for (index, training) in zip(group, trainings) {
+                results[index] = Result { try experiments[index].upstream(jobs[index].sample, training) }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Stage 1's training job: the task-1 sample, the fresh init and the schedule.
+    private func upstreamJob(cache: DrawCache?) -> (initial: Parameters, sample: TaskSample, schedule: TrainingSchedule) {
         let architecture = config.architecture
-        let task1 = config.distribution(.one)
-        let sample = task1.sample(count: config.n1, seed: config.streamSeed(.upstreamData))
+        let sample = config.distribution(.one).sample(count: config.n1, seed: config.streamSeed(.upstreamData), cache: cache)
         var initStream = Xoshiro256StarStar(seed: config.streamSeed(.upstreamInit))
         let initial = config.initialization.draw(architecture, generator: &initStream)
         let schedule = TrainingSchedule(stepSize: config.eta1, steps: config.steps1, filterCount: architecture.filterCount,
                                         logEvery: config.logEvery)
-        let training = trainer.train(from: initial, on: sample, schedule: schedule)
-        let draws = testDraws(task1, role: .upstreamTest)
+        return (initial, sample, schedule)
+    }
+
+    /// Stage 1's outcome: `training` on `sample`, tested on task-1 draws (`upstream-test`).
+    private func upstream(_ sample: TaskSample, _ training: TrainingResult) throws -> Upstream {
+        let draws = testDraws(config.distribution(.one), role: .upstreamTest)
         return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws, sample: sample, keys: nil, cache: nil)))
     }
 
@@ -94,6 +134,11 @@ public struct TransferExperiment: Sendable {
 
     private var trainer: GradientDescent {
         GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections, engine: config.engine)
+    }
+
+    /// Equal for experiments whose ``trainer``s are equal.
+    private var trainerIdentity: String {
+        "\(config.architecture)|\(config.signals.alignmentDirections)|\(config.engine)"
     }
 
     private func testDraws(_ distribution: TaskDistribution, role: StreamSeed.Role, cache: DrawCache? = nil) -> TestDraws {

@@ -33,6 +33,28 @@ public struct Matrix: Sendable, Equatable {
         set { storage[i * cols + j] = newValue }
     }
 
+    /// Overwrites rows `start ..< start + source.rows` with `source` (same column count).
+    public mutating func copyRows(from source: Matrix, at start: Int) {
+        precondition(source.cols == cols && start >= 0 && start + source.rows <= rows,
+                     "copyRows: \(source.rows)×\(source.cols) at row \(start) of \(rows)×\(cols)")
+        storage.withUnsafeMutableBufferPointer { target in
+            _ = UnsafeMutableBufferPointer(rebasing: target[(start * cols)..<((start + source.rows) * cols)])
+                .update(fromContentsOf: source.storage)
+        }
+    }
+
+    /// Overwrites `target` with rows `start ..< start + target.rows` of this matrix (same column count).
+    public func copyRows(at start: Int, into target: inout Matrix) {
+        precondition(target.cols == cols && start >= 0 && start + target.rows <= rows,
+                     "copyRows: rows \(start)..<\(start + target.rows) of \(rows)×\(cols) into \(target.rows)×\(target.cols)")
+        let range = (start * cols)..<((start + target.rows) * cols)
+        storage.withUnsafeBufferPointer { source in
+            target.storage.withUnsafeMutableBufferPointer { destination in
+                _ = destination.update(fromContentsOf: source[range])
+            }
+        }
+    }
+
     /// Row `i` as a new array.
     public func row(_ i: Int) -> [Double] {
         Array(storage[(i * cols)..<((i + 1) * cols)])

@@ -53,8 +53,9 @@ public struct SweepReport: Sendable {
 ///
 /// Work is grouped into units of (upstream key, replicate): a unit trains its upstream model once and
 /// then runs every cell that shares it; cells with `α = 0` need none and are grouped by their task-2
-/// streams instead, so that they reuse standard draws. Units run on `threads` workers,
-/// OpenBLAS pinned to one thread. Rows are appended to `results.csv` as cells finish; when the shard is
+/// streams instead, so that they reuse standard draws. Units whose upstream models share task-1 noise are
+/// batched, their upstream models trained together (``GradientDescent/train(batch:)``, the same bits as one by
+/// one). Batches run on `threads` workers, OpenBLAS pinned to one thread. Rows are appended to `results.csv` as cells finish; when the shard is
 /// complete the file is rewritten in canonical order and (unsharded) `summary.csv` and heatmaps are written.
 public struct SweepRunner: Sendable {
     /// The plan.
@@ -113,11 +114,27 @@ public struct SweepRunner: Sendable {
                 }
             }
         }
-        let state = RunState(units: units, results: results,
+        // Units whose upstream models may share task-1 noise (same data stream, d and N₁: a row over ‖u‖) form a
+        // batch that trains them together (``TransferExperiment/trainUpstreams(_:)``), at most `cap` units so
+        // that every worker has batches to take.
+        var batches: [[[Pair]]] = []
+        var batchOfKey: [String: Int] = [:]
+        let cap = max(4, (units.count + 4 * threads - 1) / (4 * threads))
+        for unit in units {
+            let config = plan.cells[unit[0].cell].config(replicate: unit[0].replicate)
+            let key = "\(config.streamSeed(.upstreamData))|\(config.d)|\(config.n1)"
+            if config.alpha > 0, let batch = batchOfKey[key], batches[batch].count < cap {
+                batches[batch].append(unit)
+            } else {
+                if config.alpha > 0 { batchOfKey[key] = batches.count }
+                batches.append([unit])
+            }
+        }
+        let state = RunState(batches: batches, results: results,
                              progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count }, mode: progress), failFast: failFast)
         BLAS.setThreadCount(1)
-        DispatchQueue.concurrentPerform(iterations: min(threads, max(units.count, 1))) { _ in
-            while let unit = state.nextUnit() { Self.process(unit, plan: plan, state: state) }
+        DispatchQueue.concurrentPerform(iterations: min(threads, max(batches.count, 1))) { _ in
+            while let batch = state.nextBatch() { Self.process(batch, plan: plan, state: state) }
         }
         state.progress.finish()
         if let error = state.fatalError { throw error }
@@ -133,9 +150,22 @@ public struct SweepRunner: Sendable {
         return report
     }
 
-    /// Runs one unit: the shared upstream model (if any cell needs it), then each cell.
-    private static func process(_ unit: [Pair], plan: SweepPlan, state: RunState) {
-        var upstream: Result<TransferExperiment.Upstream, Error>?
+    /// Runs a batch of units: their upstream models together, then each unit's cells.
+    private static func process(_ batch: [[Pair]], plan: SweepPlan, state: RunState) {
+        guard !state.stopped else { return }
+        let leads = batch.map { plan.cells[$0[0].cell].config(replicate: $0[0].replicate) }
+        let needing = leads.indices.filter { leads[$0].alpha > 0 }
+        let trained = TransferExperiment.trainUpstreams(needing.map { TransferExperiment(config: leads[$0]) })
+        var upstreams: [Int: Result<TransferExperiment.Upstream, Error>] = [:]
+        for (unit, upstream) in zip(needing, trained) {
+            upstreams[unit] = upstream
+            state.countUpstream()
+        }
+        for (index, unit) in batch.enumerated() { process(unit, upstream: upstreams[index], plan: plan, state: state) }
+    }
+
+    /// Runs one unit's cells, which share `upstream` (nil when `α = 0`).
+    private static func process(_ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, plan: SweepPlan, state: RunState) {
         let cache = DrawCache()
         for pair in unit {
             guard !state.stopped else { return }
@@ -146,10 +176,6 @@ public struct SweepRunner: Sendable {
             let row: [String]
             var failed = false
             do {
-                if config.alpha > 0 && upstream == nil {
-                    upstream = Result { try experiment.trainUpstream() }
-                    state.countUpstream()
-                }
                 let result = try experiment.run(upstream: config.alpha > 0 ? upstream?.get() : nil, cache: cache)
                 failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
                 row = ResultColumns.row(cellID: cell.id, result: result, seconds: Date().timeIntervalSince(start))
@@ -214,7 +240,7 @@ private struct Pair {
 
 /// Shared state of one sweep run's workers (guarded by a lock).
 private final class RunState: @unchecked Sendable {
-    let units: [[Pair]]
+    let batches: [[[Pair]]]
     let results: ResultsFile
     let progress: ProgressReporter
     let failFast: Bool
@@ -226,8 +252,8 @@ private final class RunState: @unchecked Sendable {
     private(set) var fatalError: Error?
     private var stop = false
 
-    init(units: [[Pair]], results: ResultsFile, progress: ProgressReporter, failFast: Bool) {
-        self.units = units
+    init(batches: [[[Pair]]], results: ResultsFile, progress: ProgressReporter, failFast: Bool) {
+        self.batches = batches
         self.results = results
         self.progress = progress
         self.failFast = failFast
@@ -235,11 +261,11 @@ private final class RunState: @unchecked Sendable {
 
     var stopped: Bool { locked { stop } }
 
-    func nextUnit() -> [Pair]? {
+    func nextBatch() -> [[Pair]]? {
         locked {
-            guard !stop, next < units.count else { return nil }
+            guard !stop, next < batches.count else { return nil }
             defer { next += 1 }
-            return units[next]
+            return batches[next]
         }
     }
 

@@ -34,14 +34,13 @@ struct SpanState: DescentState {
     var noiseCoefficients: Matrix
     var biases: [Double]
 
-    init(architecture: Architecture, sample: TaskSample, initial: Parameters) {
+    /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` when already computed (``gram(_:)``).
+    init(architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil) {
         self.architecture = architecture
         self.sample = sample
         self.initial = initial
         let n = sample.count, rows = architecture.filterCount
-        var gram = Matrix(rows: n, cols: n)
-        BLAS.gemm(sample.noise, sample.noise, transposeB: true, into: &gram)
-        self.gram = gram
+        self.gram = gram ?? Self.gram(sample.noise)
         var dots = [Double](repeating: 0, count: n)
         BLAS.gemv(sample.noise, sample.mu, into: &dots)
         noiseDotMu = dots
@@ -57,6 +56,13 @@ struct SpanState: DescentState {
         biases = initial.biases
     }
 
+    /// The Gram matrix `G = ΞΞᵀ` of the noise patches (rows of `noise`).
+    static func gram(_ noise: Matrix) -> Matrix {
+        var gram = Matrix(rows: noise.rows, cols: noise.rows)
+        BLAS.gemm(noise, noise, transposeB: true, into: &gram)
+        return gram
+    }
+
     var isFinite: Bool {
         muCoefficients.allFinite && noiseCoefficients.storage.allFinite && biases.allFinite
     }
@@ -66,6 +72,12 @@ struct SpanState: DescentState {
             _ = products.update(fromContentsOf: initialProducts.storage)
         }
         BLAS.gemm(noiseCoefficients, gram, into: &forward.noisePreActivations, beta: 1)
+        completeForward(&forward)
+    }
+
+    /// Completes a forward pass whose noise products hold `P₀ + R G`: adds `c (Ξμ)ᵀ`, sets the signal projections
+    /// `s₀ + R Ξμ + c ‖μ‖²`, then the biases and outputs (``Forward``).
+    func completeForward(_ forward: inout Forward) {
         BLAS.ger(muCoefficients, noiseDotMu, into: &forward.noisePreActivations)
         forward.signalProjections.withUnsafeMutableBufferPointer { projections in
             _ = projections.update(fromContentsOf: initialProjections)

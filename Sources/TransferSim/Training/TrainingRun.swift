@@ -1,0 +1,68 @@
+/// One gradient-descent run in progress (MODEL.md §4–§5): the state, its per-step buffers, the
+/// decomposition and the log.
+///
+/// A driver fills ``forward`` with the forward pass at the current point (``DescentState/forward(into:)``,
+/// or a batched product for several runs at once) and calls ``advance()``, until it returns the result.
+struct TrainingRun<State: DescentState> {
+    let architecture: Architecture
+    let alignmentDirections: [[(Int, Double)]]
+    let initial: Parameters
+    let sample: TaskSample
+    let schedule: TrainingSchedule
+    /// The iterate.
+    var state: State
+    /// The forward pass at the current point, refilled by the driver before each ``advance()``.
+    var forward: Forward
+    private var coefficients: GradientCoefficients
+    private var decomposition: Decomposition
+    private var history: [HistoryRecord] = []
+    private var step = 0
+    private let muSquared: Double
+    private let xiSquared: [Double]
+    private let frozenScales: [Double]
+    private let freeScales: [Double]
+
+    init(state: State, architecture: Architecture, alignmentDirections: [[(Int, Double)]], initial: Parameters,
+         sample: TaskSample, schedule: TrainingSchedule) {
+        self.state = state
+        self.architecture = architecture
+        self.alignmentDirections = alignmentDirections
+        self.initial = initial
+        self.sample = sample
+        self.schedule = schedule
+        forward = Forward(architecture: architecture, sample: sample)
+        coefficients = GradientCoefficients(architecture: architecture, sampleCount: sample.count)
+        decomposition = Decomposition(filterCount: architecture.filterCount, sampleCount: sample.count)
+        muSquared = BLAS.dot(sample.mu, sample.mu)
+        xiSquared = sample.noiseSquaredNorms
+        frozenScales = schedule.rowScales(atStep: 0)
+        freeScales = schedule.rowScales(atStep: schedule.freezeSteps)
+    }
+
+    /// Consumes the forward pass at step `t` held in ``forward``: stops with status `diverged` if the loss (or a
+    /// parameter) is not finite, logs the step when due, returns the result after step `T`'s pass, and otherwise
+    /// applies the exact gradient with per-row steps ``TrainingSchedule/rowScales(atStep:)`` and accumulates the
+    /// decomposition.
+    mutating func advance() -> TrainingResult? {
+        let labels = sample.labels
+        // The loss is finite whenever every output is moderate; otherwise it is computed to decide.
+        let diverged = !(forward.hasModerateOutputs || forward.loss(labels: labels).isFinite) || !state.isFinite
+        if diverged || step % schedule.logEvery == 0 || step == schedule.steps {
+            history.append(HistoryRecord(step: step, loss: forward.loss(labels: labels), trainError: forward.errorRate(labels: labels),
+                                         alignments: state.alignments(alignmentDirections),
+                                         decomposition: decomposition, architecture: architecture, labels: labels))
+        }
+        if diverged || step == schedule.steps {
+            return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
+                                  status: diverged ? .diverged : .ok, trainLoss: forward.loss(labels: labels),
+                                  trainError: forward.errorRate(labels: labels), span: state.spanRepresentation)
+        }
+        coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
+        let scales = step < schedule.freezeSteps ? frozenScales : freeScales
+        decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
+                                 muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
+        state.step(coefficients, rowScales: scales)
+        step += 1
+        return nil
+    }
+}
