@@ -28,17 +28,16 @@ public struct TransferExperiment: Sendable {
     /// - Throws: `LAPACKError` from the population estimator.
     public func trainUpstream() throws -> Upstream {
         let job = upstreamJob(cache: nil)
-        return try upstream(job.sample, trainer.train(from: job.initial, on: job.sample, schedule: job.schedule))
+        return try upstream(job.sample, trainer.train(from: job.initial, on: job.sample, schedule: job.schedule), cache: nil)
     }
 
     /// The upstream stages of several experiments (``trainUpstream()`` for each, the same results bit for bit).
     ///
     /// Experiments with the same network, logged directions and engine whose task-1 training sets have the same
     /// noise patches — e.g. the cells of a sweep row over `‖u‖` with the same seed and `d` — are trained
-    /// together by ``GradientDescent/train(batch:)``; the task-1 standard draws are shared through one
-    /// ``DrawCache``.
-    public static func trainUpstreams(_ experiments: [TransferExperiment]) -> [Result<Upstream, Error>] {
-        let cache = DrawCache()
+    /// together by ``GradientDescent/train(batch:)``; standard draws (task-1 training and test) are shared
+    /// through `cache`.
+    public static func trainUpstreams(_ experiments: [TransferExperiment], cache: DrawCache) -> [Result<Upstream, Error>] {
         let jobs = experiments.map { $0.upstreamJob(cache: cache) }
         // Groups of experiments that can share a batch: same trainer, bit-identical noise.
         var groups: [[Int]] = []
@@ -56,7 +55,7 @@ public struct TransferExperiment: Sendable {
         for group in groups {
             let trainings = experiments[group[0]].trainer.train(batch: group.map { jobs[$0] })
             for (index, training) in zip(group, trainings) {
-                results[index] = Result { try experiments[index].upstream(jobs[index].sample, training) }
+                results[index] = Result { try experiments[index].upstream(jobs[index].sample, training, cache: cache) }
             }
         }
         return results.map { $0! }
@@ -74,8 +73,8 @@ public struct TransferExperiment: Sendable {
     }
 
     /// Stage 1's outcome: `training` on `sample`, tested on task-1 draws (`upstream-test`).
-    private func upstream(_ sample: TaskSample, _ training: TrainingResult) throws -> Upstream {
-        let draws = testDraws(config.distribution(.one), role: .upstreamTest)
+    private func upstream(_ sample: TaskSample, _ training: TrainingResult, cache: DrawCache?) throws -> Upstream {
+        let draws = testDraws(config.distribution(.one), role: .upstreamTest, cache: cache)
         return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws, sample: sample, keys: nil, cache: nil)))
     }
 

@@ -63,7 +63,11 @@ public struct GradientCoefficients: Sendable {
                         let preActivations = a.baseAddress! + row * n, coefficients = c.baseAddress! + row * n
                         // −(s g) = (−s) g exactly, so both classes share h = (κ/N) g.
                         let sign = row < m ? 1.0 : -1.0
-                        for i in 0..<n { coefficients[i] = preActivations[i] > 0 ? sign * h[i] : 0 }
+                        for i in 0..<n {
+                            // σ'(a) h as a bit mask (no branch): all ones when a > 0, else +0.
+                            let active: UInt64 = preActivations[i] > 0 ? ~0 : 0
+                            coefficients[i] = Double(bitPattern: (sign * h[i]).bitPattern & active)
+                        }
                         let factor = row < m ? scale : -scale
                         let projection = forward.signalProjections[row], b = biases[row]
                         let positive = projection + b > 0 ? positiveSum : 0

@@ -115,7 +115,7 @@ public struct SweepRunner: Sendable {
             }
         }
         // Units whose upstream models may share task-1 noise (same data stream, d and N₁: a row over ‖u‖) form a
-        // batch that trains them together (``TransferExperiment/trainUpstreams(_:)``), at most `cap` units so
+        // batch that trains them together (``TransferExperiment/trainUpstreams(_:cache:)``), at most `cap` units so
         // that every worker has batches to take.
         var batches: [[[Pair]]] = []
         var batchOfKey: [String: Int] = [:]
@@ -150,23 +150,25 @@ public struct SweepRunner: Sendable {
         return report
     }
 
-    /// Runs a batch of units: their upstream models together, then each unit's cells.
+    /// Runs a batch of units: their upstream models together, then each unit's cells; standard draws with the
+    /// same streams (e.g. the test draws of a row) are shared through one ``DrawCache``.
     private static func process(_ batch: [[Pair]], plan: SweepPlan, state: RunState) {
         guard !state.stopped else { return }
+        let cache = DrawCache()
         let leads = batch.map { plan.cells[$0[0].cell].config(replicate: $0[0].replicate) }
         let needing = leads.indices.filter { leads[$0].alpha > 0 }
-        let trained = TransferExperiment.trainUpstreams(needing.map { TransferExperiment(config: leads[$0]) })
+        let trained = TransferExperiment.trainUpstreams(needing.map { TransferExperiment(config: leads[$0]) }, cache: cache)
         var upstreams: [Int: Result<TransferExperiment.Upstream, Error>] = [:]
         for (unit, upstream) in zip(needing, trained) {
             upstreams[unit] = upstream
             state.countUpstream()
         }
-        for (index, unit) in batch.enumerated() { process(unit, upstream: upstreams[index], plan: plan, state: state) }
+        for (index, unit) in batch.enumerated() { process(unit, upstream: upstreams[index], cache: cache, plan: plan, state: state) }
     }
 
     /// Runs one unit's cells, which share `upstream` (nil when `α = 0`).
-    private static func process(_ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, plan: SweepPlan, state: RunState) {
-        let cache = DrawCache()
+    private static func process(_ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, cache: DrawCache,
+                                plan: SweepPlan, state: RunState) {
         for pair in unit {
             guard !state.stopped else { return }
             let cell = plan.cells[pair.cell], replicate = pair.replicate
