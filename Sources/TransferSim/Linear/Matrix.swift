@@ -61,6 +61,29 @@ public struct Matrix: Sendable, Equatable {
     }
 }
 
+extension Matrix {
+    /// `A x`. When `x` has few non-zero entries (at most `cols / 16` — the signals lie on coordinate axes, MODEL.md
+    /// §1) the sum runs over those columns only, in index order: O(rows · nnz) instead of a `dgemv` over every
+    /// column. Either way it is the exact product up to rounding.
+    public func times(_ x: [Double]) -> [Double] {
+        precondition(x.count == cols, "times: x has \(x.count) entries, A has \(cols) columns")
+        let support = x.indices.filter { x[$0] != 0 }
+        var y = [Double](repeating: 0, count: rows)
+        guard support.count * 16 <= cols else {
+            BLAS.gemv(self, x, into: &y)
+            return y
+        }
+        storage.withUnsafeBufferPointer { a in
+            for i in 0..<rows {
+                var total = 0.0
+                for k in support { total += a[i * cols + k] * x[k] }
+                y[i] = total
+            }
+        }
+        return y
+    }
+}
+
 extension Array where Element == Double {
     /// Whether every entry is finite, tested on the bit patterns so the pass is branch-free integer arithmetic:
     /// an exponent field of all ones (∞ or NaN) carries into the sign bit when `2⁵²` is added to it.

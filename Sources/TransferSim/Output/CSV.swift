@@ -22,39 +22,45 @@ public enum CSV {
     }
 
     /// Parses complete lines (each ended by `\n`) into records; text after the last `\n` is ignored.
-    public static func parse(_ text: String) -> [[String]] {
+    ///
+    /// Works on the UTF-8 bytes: the delimiters are ASCII, so a multi-byte character never splits. Only the
+    /// first `keep` fields of a record are decoded; the rest are counted and left empty (a cheap scan of a
+    /// large file for a few columns).
+    public static func parse(_ text: String, keep: Int = .max) -> [[String]] {
+        let (quote, comma, newline) = (UInt8(ascii: "\""), UInt8(ascii: ","), UInt8(ascii: "\n"))
         var records: [[String]] = []
         var record: [String] = []
-        var field = ""
+        var field: [UInt8] = []
         var quoted = false
-        var iterator = text.makeIterator()
-        while let character = iterator.next() {
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
             if quoted {
-                if character == "\"" {
+                if byte == quote {
                     // A doubled quote is a literal quote; a single one closes the field.
-                    var lookahead = iterator
-                    if lookahead.next() == "\"" {
-                        field.append("\"")
-                        iterator = lookahead
+                    if i + 1 < bytes.count && bytes[i + 1] == quote {
+                        field.append(quote)
+                        i += 1
                     } else {
                         quoted = false
                     }
-                } else {
-                    field.append(character)
+                } else if record.count < keep {
+                    field.append(byte)
                 }
-            } else if character == "\"" {
+            } else if byte == quote {
                 quoted = true
-            } else if character == "," {
-                record.append(field)
-                field = ""
-            } else if character == "\n" {
-                record.append(field)
-                records.append(record)
-                record = []
-                field = ""
-            } else {
-                field.append(character)
+            } else if byte == comma || byte == newline {
+                record.append(record.count < keep ? String(decoding: field, as: UTF8.self) : "")
+                field.removeAll(keepingCapacity: true)
+                if byte == newline {
+                    records.append(record)
+                    record = []
+                }
+            } else if record.count < keep {
+                field.append(byte)
             }
+            i += 1
         }
         return records
     }

@@ -25,20 +25,25 @@ public final class ResultsIndex {
     ///
     /// - Throws: ``ConfigError`` for a missing or foreign file.
     public init(files: [URL]) throws {
+        /// What the scan accumulates (passed `inout`, so the per-line closure captures nothing mutable).
+        struct Scan {
+            var entries: [String: [Entry]] = [:]
+            var count = 0
+            var first = true
+        }
         var handles: [FileHandle] = []
-        var entries: [String: [Entry]] = [:]
-        var count = 0
+        var scan = Scan()
         let replicateColumn = ResultColumns.index("replicate")
         for (fileIndex, url) in files.enumerated() {
             guard let handle = try? FileHandle(forReadingFrom: url) else {
                 throw ConfigError(key: url.path, "cannot read results")
             }
             handles.append(handle)
-            var first = true
-            try Self.lines(handle) { line, offset in
-                let fields = CSV.parse(line + "\n").first ?? []
-                if first {
-                    first = false
+            scan.first = true
+            try Self.lines(handle, &scan) { scan, line, offset in
+                let fields = CSV.parse(line + "\n", keep: scan.first ? .max : replicateColumn + 1).first ?? []
+                if scan.first {
+                    scan.first = false
                     guard fields == ResultColumns.header else { throw ConfigError(key: url.path, "has other columns than this version writes") }
                     return
                 }
@@ -46,14 +51,14 @@ public final class ResultsIndex {
                     throw ConfigError(key: url.path, "has a malformed row at byte \(offset)")
                 }
                 let id = fields[0]
-                if entries[id]?.contains(where: { $0.replicate == replicate }) == true { return }
-                entries[id, default: []].append(Entry(file: fileIndex, offset: offset, length: line.utf8.count, replicate: replicate))
-                count += 1
+                if scan.entries[id]?.contains(where: { $0.replicate == replicate }) == true { return }
+                scan.entries[id, default: []].append(Entry(file: fileIndex, offset: offset, length: line.utf8.count, replicate: replicate))
+                scan.count += 1
             }
         }
         self.handles = handles
-        self.entries = entries
-        self.count = count
+        self.entries = scan.entries
+        self.count = scan.count
     }
 
     deinit { for handle in handles { try? handle.close() } }
@@ -72,21 +77,23 @@ public final class ResultsIndex {
         }
     }
 
-    /// Calls `body` with each complete line (ended by `\n`) of `handle` and its byte offset, reading 1 MiB at a time.
-    static func lines(_ handle: FileHandle, _ body: (String, UInt64) throws -> Void) throws {
-        var buffer = Data()
+    /// Calls `body` with `state`, each complete line (ended by `\n`) of `handle` and its byte offset, reading 1 MiB at a time.
+    static func lines<State>(_ handle: FileHandle, _ state: inout State, _ body: (inout State, String, UInt64) throws -> Void) throws {
+        var buffer: [UInt8] = []
         var bufferStart: UInt64 = 0
         try handle.seek(toOffset: 0)
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            buffer.append(chunk)
-            var lineStart = buffer.startIndex
-            while let newline = buffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[lineStart..<newline], as: UTF8.self)
-                try body(line, bufferStart + UInt64(lineStart - buffer.startIndex))
-                lineStart = buffer.index(after: newline)
+            buffer.append(contentsOf: chunk)
+            var lineStart = 0
+            try buffer.withUnsafeBufferPointer { bytes in
+                for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
+                    let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), as: UTF8.self)
+                    try body(&state, line, bufferStart + UInt64(lineStart))
+                    lineStart = index + 1
+                }
             }
-            bufferStart += UInt64(lineStart - buffer.startIndex)
-            buffer = Data(buffer[lineStart...])
+            bufferStart += UInt64(lineStart)
+            buffer.removeFirst(lineStart)
         }
     }
 }

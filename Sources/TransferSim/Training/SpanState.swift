@@ -41,9 +41,7 @@ struct SpanState: DescentState {
         self.initial = initial
         let n = sample.count, rows = architecture.filterCount
         self.gram = gram ?? Self.gram(sample.noise)
-        var dots = [Double](repeating: 0, count: n)
-        BLAS.gemv(sample.noise, sample.mu, into: &dots)
-        noiseDotMu = dots
+        noiseDotMu = sample.noise.times(sample.mu)
         muSquared = BLAS.dot(sample.mu, sample.mu)
         var products = Matrix(rows: rows, cols: n)
         BLAS.gemm(initial.weights, sample.noise, transposeB: true, into: &products)
@@ -168,9 +166,7 @@ public struct SpanRepresentation: Sendable {
         }
         var products = product("A", initial)
         BLAS.gemm(noiseCoefficients, product("B", training.noise), into: &products, beta: 1)
-        var testDotMu = [Double](repeating: 0, count: test.count)
-        BLAS.gemv(test.noise, training.mu, into: &testDotMu)
-        BLAS.ger(muCoefficients, testDotMu, into: &products)
+        BLAS.ger(muCoefficients, test.noise.times(training.mu), into: &products)
         return products
     }
 }
