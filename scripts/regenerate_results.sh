@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Reruns every committed result from scratch with the current code (release build) and prints each wall time
+# and peak resident size: experiments/results/<figure>/, plots/*.svg, experiments/results/section9/ and
+# experiments/results/verify/. Run it after any change that moves results, even by rounding (see
+# docs/outputs.md), then review `git diff --stat experiments plots`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release >/dev/null
+bin=.build/release/transfersim
+measure() { /usr/bin/time -f "$1: %e s wall, %M KiB peak" "${@:2}" >/dev/null 2>/tmp/transfersim-regenerate.log || { cat /tmp/transfersim-regenerate.log; exit 1; }; tail -1 /tmp/transfersim-regenerate.log; }
+for name in fig1a fig1b fig1c fig2 alpha dynamics kou2023; do
+    rm -rf "experiments/results/$name"
+    measure "$name" "$bin" figure "$name" --out "experiments/results/$name" --plots plots --quiet
+done
+rm -rf experiments/results/section9
+measure section9 "$bin" sweep --config experiments/section9.yaml --out experiments/results/section9 --quiet
+rm -rf experiments/results/verify
+measure verify "$bin" verify --out experiments/results/verify
