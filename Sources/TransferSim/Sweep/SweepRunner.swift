@@ -115,11 +115,12 @@ public struct SweepRunner: Sendable {
             }
         }
         // Units whose upstream models may share task-1 noise (same data stream, d and N₁: a row over ‖u‖) form a
-        // batch that trains them together (``TransferExperiment/trainUpstreams(_:cache:)``), at most `cap` units so
-        // that every worker has batches to take.
+        // batch that trains them together (``TransferExperiment/trainUpstreams(_:cache:)``): 4 to 16 units (16 · 2m
+        // rows reach the `dgemm` rate; a batch holds its units' training sets), fewer when that leaves each
+        // worker about 4 batches.
         var batches: [[[Pair]]] = []
         var batchOfKey: [String: Int] = [:]
-        let cap = max(4, (units.count + 4 * threads - 1) / (4 * threads))
+        let cap = min(16, max(4, (units.count + 4 * threads - 1) / (4 * threads)))
         for unit in units {
             let config = plan.cells[unit[0].cell].config(replicate: unit[0].replicate)
             let key = "\(config.streamSeed(.upstreamData))|\(config.d)|\(config.n1)"
