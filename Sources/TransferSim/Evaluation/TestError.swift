@@ -31,7 +31,8 @@ public struct TestDraws: Sendable {
     private let gaussians: Matrix?
 
     /// Draws `count` test points (`sample`) or `count` standard-normal vectors of length `2m`
-    /// (`population`, row by row) from the stream seed `seed`; `cache` reuses the standard draws of test points.
+    /// (`population`, row by row) from the stream seed `seed`; `cache` reuses the standard draws of test points
+    /// and the population Gaussians (the same bits either way).
     public init(distribution: TaskDistribution, method: EvaluationMethod, count: Int, filterCount: Int, seed: UInt64,
                 cache: DrawCache? = nil) {
         self.distribution = distribution
@@ -41,10 +42,14 @@ public struct TestDraws: Sendable {
             points = distribution.sample(count: count, seed: seed, cache: cache)
             gaussians = nil
         case .population:
-            var generator = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "gaussians"))
-            var z = Matrix(rows: count, cols: filterCount)
-            generator.fillNormal(&z.storage)
-            gaussians = z
+            let draw = {
+                var generator = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "gaussians"))
+                var z = Matrix(rows: count, cols: filterCount)
+                generator.fillNormal(&z.storage)
+                return z
+            }
+            // The draws depend only on the stream, the count and 2m: cells of a sweep row share them.
+            gaussians = cache?.matrix("gaussians|\(seed)|\(count)|\(filterCount)", draw) ?? draw()
             points = nil
         }
     }
