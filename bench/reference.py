@@ -7,6 +7,7 @@ TransferSim in distribution, not bit for bit. Workloads mirror the bench's:
 
     python3 bench/reference.py kou  MU_STEPS D_STEPS REPLICATES   # Kou et al.'s grid slice, kou2023-code preset
     python3 bench/reference.py fig2 REPLICATES                    # experiments/fig2-quick.yaml's grid
+    python3 bench/reference.py fig2row D                          # one row of experiments/fig2.yaml: every ‖u‖ at d = D
 
 prints one JSON line: {"workload", "trainings", "seconds", "mean_test_error"}.
 """
@@ -93,12 +94,12 @@ def kou(mu_steps, d_steps, replicates):
     return len(errors), float(np.mean(errors))
 
 
-def fig2(replicates):
+def fig2(replicates, us=(0.0, 0.8, 1.6, 2.4), ds=(100, 400, 700), n1=100, steps1=300, draws=4000):
     rng = np.random.default_rng(0)
-    m, n1, n2, p, kappa, sigma0, draws = 10, 100, 20, 0.1, 0.1, 0.01, 4000
+    m, n2, p, kappa, sigma0 = 10, 20, 0.1, 0.1, 0.01
     trainings, errors = 0, []
-    for u in [0.0, 0.8, 1.6, 2.4]:
-        for d in [100, 400, 700]:
+    for u in us:
+        for d in ds:
             v1, v2 = 2.0, np.sqrt(2.5 ** 2 - u ** 2)
             mu1, mu2 = np.zeros(d), np.zeros(d)
             mu1[0], mu1[1] = u, v1
@@ -107,7 +108,7 @@ def fig2(replicates):
             removed2 = [a for a, v in ((0, u), (2, v2)) if v != 0]
             for _ in range(replicates):
                 yc, y, xi = sample(rng, n1, mu1, removed1, 1.0, p, d)
-                W_up, _ = train(sigma0 * rng.standard_normal((2 * m, d)), np.zeros(2 * m), mu1, yc, y, xi, kappa, 1.0, 300, False)
+                W_up, _ = train(sigma0 * rng.standard_normal((2 * m, d)), np.zeros(2 * m), mu1, yc, y, xi, kappa, 1.0, steps1, False)
                 yc, y, xi = sample(rng, n2, mu2, removed2, 1.0, p, d)
                 W_fresh = sigma0 * rng.standard_normal((2 * m, d))
                 W_tr, b_tr = train(W_up, np.zeros(2 * m), mu2, yc, y, xi, kappa, 1.0, 50, False)
@@ -123,6 +124,8 @@ if __name__ == "__main__":
     start = time.perf_counter()
     if workload == "kou":
         trainings, error = kou(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    elif workload == "fig2row":
+        trainings, error = fig2(1, us=[0.2 * k for k in range(13)], ds=[int(sys.argv[2])], n1=300, steps1=1000, draws=10000)
     else:
         trainings, error = fig2(int(sys.argv[2]))
     seconds = time.perf_counter() - start

@@ -78,6 +78,16 @@ public struct Benchmark: Sendable {
         if let numpy = referenceRun(["fig2", "1"]) {
             add(Row(name: "numpy fig2-quick", value: numpy, unit: "trainings/s", note: String(format: "TransferSim is %.1f× faster", fig2.rate / numpy)))
         }
+        if !quick {
+            // One row of the full Fig. 2 (N₁ = 300, T₁ = 1000): its upstream models train as one batch.
+            let d = 500
+            let row = try sweepThroughput(name: "fig2 row d=\(d)", config: "\(experiments)/fig2.yaml", kouSlice: nil, fixedD: d)
+            add(row.row)
+            if let numpy = referenceRun(["fig2row", String(d)]) {
+                add(Row(name: "numpy fig2 row d=\(d)", value: numpy, unit: "trainings/s",
+                        note: String(format: "TransferSim is %.1f× faster", row.rate / numpy)))
+            }
+        }
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         add(Row(name: "peak resident size", value: Double(usage.ru_maxrss) / 1024, unit: "MiB", note: "whole bench process"))
@@ -111,9 +121,14 @@ public struct Benchmark: Sendable {
     }
 
     /// Runs a sweep into a temporary directory and returns its throughput row (trainings per second).
-    /// With `kouSlice = (μ steps, d steps, replicates)` the grid is replaced by that slice of Kou et al.'s ranges.
-    func sweepThroughput(name: String, config: String, kouSlice: (Int, Int, Int)?) throws -> (row: Row, rate: Double) {
+    /// With `kouSlice = (μ steps, d steps, replicates)` the grid is replaced by that slice of Kou et al.'s ranges;
+    /// with `fixedD` the `d` axis by that one value, with one replicate.
+    func sweepThroughput(name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil) throws -> (row: Row, rate: Double) {
         var plan = try SweepPlan.load(path: config)
+        if let fixedD {
+            let axes = plan.spec.axes.map { $0.keys == ["d"] ? SweepSpec.Axis(keys: ["d"], points: [[String(fixedD)]], zipped: false) : $0 }
+            plan = try SweepPlan(baseLayers: plan.baseLayers, spec: SweepSpec(axes: axes, replicates: 1))
+        }
         if let (muSteps, dSteps, replicates) = kouSlice {
             // Evenly spread indices of Kou et al.'s grid: ‖μ‖ = 0.1 s, d = 100 + 10 t, s, t ∈ 0..99.
             let picks = { (count: Int) in (0..<count).map { Int((Double($0) * 99 / Double(max(count - 1, 1))).rounded()) } }
