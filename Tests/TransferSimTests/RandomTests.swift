@@ -31,6 +31,18 @@ import Testing
         #expect(abs(fourth - 3) < 5 * 96.0.squareRoot() / root)
     }
 
+    @Test("fillNormal gives the draws of repeated normal() calls, across odd lengths and a pending spare")
+    func fillNormal_equalsNormalCalls() {
+        var filled = Xoshiro256StarStar(seed: 9), called = Xoshiro256StarStar(seed: 9)
+        for length in [0, 1, 3, 4, 7, 2, 1, 6] {
+            var buffer = [Double](repeating: .nan, count: length)
+            filled.fillNormal(&buffer, scale: 0.5)
+            let expected = (0..<length).map { _ in 0.5 * called.normal() }
+            #expect(buffer.map(\.bitPattern) == expected.map(\.bitPattern), "length \(length)")
+        }
+        #expect(filled.normal() == called.normal())
+    }
+
     @Test("uniform draws lie in [0, 1) with mean 1/2")
     func uniform_range() {
         var generator = Xoshiro256StarStar(seed: 5)

@@ -70,16 +70,39 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
             spareNormal = nil
             return spare
         }
+        let (first, second) = normalPair()
+        spareNormal = second
+        return first
+    }
+
+    /// One Box–Muller pair `(r cos 2πu₂, r sin 2πu₂)` (see ``normal()``).
+    private mutating func normalPair() -> (Double, Double) {
         let u1 = 1 - uniform()
         let u2 = uniform()
         let r = (-2 * log(u1)).squareRoot()
         let angle = 2 * Double.pi * u2
-        spareNormal = r * sin(angle)
-        return r * cos(angle)
+        return (r * cos(angle), r * sin(angle))
     }
 
     /// Fills `buffer` with i.i.d. N(0, scale²) draws, in order.
+    ///
+    /// The same values as `scale * normal()` called `buffer.count` times (a pending spare first, then whole
+    /// Box–Muller pairs, a last odd draw leaving its spare), without the spare's bookkeeping per draw.
     public mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
-        for i in buffer.indices { buffer[i] = scale * normal() }
+        var i = 0
+        if let spare = spareNormal, !buffer.isEmpty {
+            buffer[0] = scale * spare
+            spareNormal = nil
+            i = 1
+        }
+        buffer.withUnsafeMutableBufferPointer { out in
+            while i + 1 < out.count {
+                let (first, second) = normalPair()
+                out[i] = scale * first
+                out[i + 1] = scale * second
+                i += 2
+            }
+        }
+        if i < buffer.count { buffer[i] = scale * normal() }
     }
 }
