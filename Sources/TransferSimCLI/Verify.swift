@@ -6,7 +6,7 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the paper's claims numerically; write verification.md and verification.csv into --out.")
 
-    @Flag(name: .long, help: "Small problems and few replicates (about a minute).")
+    @Flag(name: .long, help: "Small problems and few replicates (seconds).")
     var quick = false
 
     @Option(name: .long, help: "Output directory (sweeps are kept under sweeps/ and reused on rerun).")
