@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reruns every committed result from scratch with the current code (release build) and prints each wall time
 # and peak resident size: experiments/results/<figure>/, plots/*.svg, experiments/results/section9/ and
-# experiments/results/verify/. Run it after any change that moves results, even by rounding (see
-# docs/outputs.md), then review `git diff --stat experiments plots`.
+# experiments/results/verify/. Run it after any change that moves results, even by rounding (bump
+# ResultsVersion.current first; see docs/outputs.md), then review `git diff --stat experiments plots`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null

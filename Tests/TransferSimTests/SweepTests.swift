@@ -66,7 +66,9 @@ import Testing
         _ = try SweepRunner(plan: plan, directory: full.path, threads: 2).run()
         // The state a kill leaves: config, header, the first rows, and half of the next row.
         try FileManager.default.createDirectory(at: cut, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: full.appendingPathComponent("config.resolved.yaml"), to: cut.appendingPathComponent("config.resolved.yaml"))
+        for name in ["config.resolved.yaml", ResultsVersion.fileName] {
+            try FileManager.default.copyItem(at: full.appendingPathComponent(name), to: cut.appendingPathComponent(name))
+        }
         let lines = try Self.read(full, "results.csv").split(separator: "\n", omittingEmptySubsequences: false)
         let partial = lines[0..<6].joined(separator: "\n") + "\n" + lines[6].prefix(40)
         try partial.write(to: cut.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
@@ -168,6 +170,27 @@ import Testing
             let own = try TransferExperiment(config: cell.config(replicate: 0)).run()
             #expect(rows.contains(Array(ResultColumns.row(cellID: cell.id, result: own, seconds: 0).dropLast())))
         }
+    }
+
+    @Test("rows of another results version are refused on resume and on merge, naming both versions")
+    func resultsVersion_refusesMixing() throws {
+        let (root, config) = try Self.setUp(Self.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let out = root.appendingPathComponent("out")
+        _ = try SweepRunner(plan: plan, directory: out.path).run()
+        #expect(try ResultsVersion.read(out) == ResultsVersion.current)
+        let versionFile = out.appendingPathComponent(ResultsVersion.fileName)
+        try FileManager.default.removeItem(at: versionFile)   // written before versions were kept
+        let resumed = try #require(throws: ConfigError.self) { try SweepRunner(plan: plan, directory: out.path).run() }
+        #expect(resumed.key == "--out" && resumed.message.contains("results version 1") && resumed.message.contains("version \(ResultsVersion.current)"))
+        let merged = try #require(throws: ConfigError.self) {
+            try SweepMerge.merge(directories: [out.path], output: root.appendingPathComponent("merged").path)
+        }
+        #expect(merged.message.contains("results version 1"))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("merged").path))
+        try ResultsVersion.text.write(to: versionFile, atomically: true, encoding: .utf8)
+        #expect(try SweepRunner(plan: plan, directory: out.path).run().resumed == 12)
     }
 
     @Test("a changed config is refused on resume, naming the keys that differ")

@@ -28,6 +28,7 @@ public enum SweepMerge {
             guard differing.isEmpty else {
                 throw ConfigError(key: path, "holds another sweep than \(first) (differing: \(differing.joined(separator: ", ")))")
             }
+            try ResultsVersion.check(url, key: path)
             if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
                 shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
             }
@@ -50,6 +51,7 @@ public enum SweepMerge {
         if contents.isEmpty {
             let staged = try StagedDirectory(path: output, replace: true)
             defer { staged.discard() }
+            try staged.write(ResultsVersion.text, to: ResultsVersion.fileName)
             try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")
             try SweepSummary.finalize(plan: plan, index: index, directory: staged.staging)
             try staged.commit()
@@ -63,6 +65,7 @@ public enum SweepMerge {
             guard differing.isEmpty else {
                 throw ConfigError(key: "--out", "'\(output)' belongs to another sweep (differing: \(differing.joined(separator: ", ")))")
             }
+            try AtomicFile.write(ResultsVersion.text, to: destination.appendingPathComponent(ResultsVersion.fileName))
             try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))
             try SweepSummary.finalize(plan: plan, index: index, directory: destination)
         }

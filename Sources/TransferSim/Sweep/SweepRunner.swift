@@ -209,6 +209,7 @@ public struct SweepRunner: Sendable {
                 guard previousShard == shard.description else {
                     throw ConfigError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
                 }
+                try ResultsVersion.check(directory, key: "--out")
                 return
             }
             guard contents.isEmpty else {
@@ -221,6 +222,7 @@ public struct SweepRunner: Sendable {
             throw ConfigError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
         }
         if shard.count > 1 { try AtomicFile.write(shard.description + "\n", to: shardURL) }
+        try AtomicFile.write(ResultsVersion.text, to: directory.appendingPathComponent(ResultsVersion.fileName))
         try AtomicFile.write(plan.resolvedYAML, to: configURL)
     }
 }
