@@ -38,18 +38,22 @@ public struct TransferExperiment: Sendable {
     /// together by ``GradientDescent/train(batch:)``; standard draws (task-1 training and test) are shared
     /// through `cache`.
     public static func trainUpstreams(_ experiments: [TransferExperiment], cache: DrawCache) -> [Result<Upstream, Error>] {
-        let jobs = experiments.map { $0.upstreamJob(cache: cache) }
-        // Groups of experiments that can share a batch: same trainer, bit-identical noise.
+        // Groups of experiments that can share a batch: same trainer, bit-identical noise. A group's training
+        // sets share one copy of the noise matrix (equal values, so nothing changes but the memory held).
+        var jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)] = []
         var groups: [[Int]] = []
         for (index, experiment) in experiments.enumerated() {
+            var job = experiment.upstreamJob(cache: cache)
             if let group = groups.firstIndex(where: {
-                let lead = experiments[$0[0]]
-                return lead.trainerIdentity == experiment.trainerIdentity && jobs[$0[0]].sample.noise == jobs[index].sample.noise
+                experiments[$0[0]].trainerIdentity == experiment.trainerIdentity && jobs[$0[0]].sample.noise == job.sample.noise
             }) {
+                let sample = job.sample
+                job.sample = TaskSample(mu: sample.mu, cleanLabels: sample.cleanLabels, labels: sample.labels, noise: jobs[groups[group][0]].sample.noise)
                 groups[group].append(index)
             } else {
                 groups.append([index])
             }
+            jobs.append(job)
         }
         var results = [Result<Upstream, Error>?](repeating: nil, count: experiments.count)
         for group in groups {
