@@ -15,15 +15,18 @@ public struct Forward: Sendable {
     ///
     /// - Complexity: O(m N d) (the `dgemm`).
     public init(architecture: Architecture, parameters: Parameters, sample: TaskSample) {
-        let rows = architecture.filterCount
-        precondition(parameters.weights.rows == rows && parameters.weights.cols == sample.dimension,
-                     "Forward: filters are \(parameters.weights.rows)×\(parameters.weights.cols), expected \(rows)×\(sample.dimension)")
-        var projections = [Double](repeating: 0, count: rows)
-        BLAS.gemv(parameters.weights, sample.mu, into: &projections)
-        var products = Matrix(rows: rows, cols: sample.count)
-        BLAS.gemm(parameters.weights, sample.noise, transposeB: true, into: &products)
-        self.init(architecture: architecture, biases: parameters.biases, signalProjections: projections,
-                  noiseProducts: products, sample: sample)
+        self.init(architecture: architecture, sample: sample)
+        recompute(architecture: architecture, parameters: parameters, sample: sample)
+    }
+
+    /// Overwrites this pass (shaped for `sample`) with the forward pass of `parameters`: `Wμ` by `dgemv`, `WΞᵀ` by
+    /// `dgemm`, then ``complete(architecture:biases:sample:)``.
+    mutating func recompute(architecture: Architecture, parameters: Parameters, sample: TaskSample) {
+        precondition(parameters.weights.rows == architecture.filterCount && parameters.weights.cols == sample.dimension,
+                     "Forward: filters are \(parameters.weights.rows)×\(parameters.weights.cols), expected \(architecture.filterCount)×\(sample.dimension)")
+        BLAS.gemv(parameters.weights, sample.mu, into: &signalProjections)
+        BLAS.gemm(parameters.weights, sample.noise, transposeB: true, into: &noisePreActivations)
+        complete(architecture: architecture, biases: parameters.biases, sample: sample)
     }
 
     /// The forward pass from the inner products `⟨w_{j,r}, μ⟩` (length `2m`) and `⟨w_{j,r}, ξ_i⟩`

@@ -54,9 +54,10 @@ public struct SweepReport: Sendable {
 /// Work is grouped into units of (upstream key, replicate): a unit trains its upstream model once and
 /// then runs every cell that shares it; cells with `α = 0` need none and are grouped by their task-2
 /// streams instead, so that they reuse standard draws. Units whose upstream models share task-1 noise are
-/// batched, their upstream models trained together (``GradientDescent/train(batch:)``, the same bits as one by
-/// one). Batches run on `threads` workers, OpenBLAS pinned to one thread. Rows are appended to `results.csv` as cells finish; when the shard is
-/// complete the file is rewritten in canonical order and (unsharded) `summary.csv` and heatmaps are written.
+/// batched, their upstream models trained together (``GradientDescent/train(batch:)``, the same bits as one
+/// by one). Batches run on `threads` workers, OpenBLAS pinned to one thread. Rows are appended to
+/// `results.csv` as cells finish; when the shard is complete the file is rewritten in canonical order and
+/// (unsharded) `summary.csv` and heatmaps are written.
 public struct SweepRunner: Sendable {
     /// The plan.
     public let plan: SweepPlan

@@ -29,9 +29,7 @@ struct WeightSpaceState: DescentState {
     var isFinite: Bool { current.isFinite }
 
     func forward(into forward: inout Forward) {
-        BLAS.gemv(current.weights, sample.mu, into: &forward.signalProjections)
-        BLAS.gemm(current.weights, sample.noise, transposeB: true, into: &forward.noisePreActivations)
-        forward.complete(architecture: architecture, biases: current.biases, sample: sample)
+        forward.recompute(architecture: architecture, parameters: current, sample: sample)
     }
 
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {

@@ -66,9 +66,7 @@ struct SpanState: DescentState {
     }
 
     func forward(into forward: inout Forward) {
-        forward.noisePreActivations.storage.withUnsafeMutableBufferPointer { products in
-            _ = products.update(fromContentsOf: initialProducts.storage)
-        }
+        forward.noisePreActivations.copyRows(from: initialProducts, at: 0)
         BLAS.gemm(noiseCoefficients, gram, into: &forward.noisePreActivations, beta: 1)
         completeForward(&forward)
     }

@@ -47,15 +47,15 @@ struct TrainingRun<State: DescentState> {
         let labels = sample.labels
         // The loss is finite whenever every output is moderate; otherwise it is computed to decide.
         let diverged = !(forward.hasModerateOutputs || forward.loss(labels: labels).isFinite) || !state.isFinite
-        if diverged || step % schedule.logEvery == 0 || step == schedule.steps {
-            history.append(HistoryRecord(step: step, loss: forward.loss(labels: labels), trainError: forward.errorRate(labels: labels),
-                                         alignments: state.alignments(alignmentDirections),
+        let ended = diverged || step == schedule.steps
+        if ended || step % schedule.logEvery == 0 {
+            let loss = forward.loss(labels: labels), error = forward.errorRate(labels: labels)
+            history.append(HistoryRecord(step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
                                          decomposition: decomposition, architecture: architecture, labels: labels))
-        }
-        if diverged || step == schedule.steps {
-            return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
-                                  status: diverged ? .diverged : .ok, trainLoss: forward.loss(labels: labels),
-                                  trainError: forward.errorRate(labels: labels), span: state.spanRepresentation)
+            if ended {
+                return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
+                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, span: state.spanRepresentation)
+            }
         }
         coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
         let scales = step < schedule.freezeSteps ? frozenScales : freeScales
