@@ -172,6 +172,18 @@ import Testing
         }
     }
 
+    @Test("a row's units are split, in order, into the fewest batches of at most cap units, sizes within one",
+          arguments: [(13, 4), (16, 4), (17, 16), (1, 4), (0, 4), (5, 1)])
+    func batchSplit_balanced(count: Int, cap: Int) {
+        let items = Array(0..<count)
+        let batches = SweepRunner.split(items, cap: cap)
+        #expect(batches.flatMap { $0 } == items)
+        #expect(batches.count == (count + cap - 1) / cap)
+        let sizes = batches.map(\.count)
+        #expect(sizes.allSatisfy { $0 >= 1 && $0 <= cap })
+        #expect((sizes.max() ?? 0) - (sizes.min() ?? 0) <= 1)
+    }
+
     @Test("rows of another results version are refused on resume and on merge, naming both versions")
     func resultsVersion_refusesMixing() throws {
         let (root, config) = try Self.setUp(Self.grid)

@@ -83,9 +83,16 @@ public struct Benchmark: Sendable {
             let d = 500
             let row = try sweepThroughput(name: "fig2 row d=\(d)", config: "\(experiments)/fig2.yaml", kouSlice: nil, fixedD: d)
             add(row.row)
+            // The span engine's upstream steps alone cost 2 · 2m N₁² FLOP each (P = R G, §5); at `threads` dgemm rates
+            // they bound the row's throughput, whatever else is made faster.
+            let config = row.plan.cells[0].config
+            let flops = Double(row.upstreamTrainings * config.steps1) * 4 * Double(config.m * config.n1 * config.n1)
+            let ceiling = row.rate * row.seconds / (flops / (rate * Double(threads)))
+            add(Row(name: "fig2 row d=\(d) FLOP ceiling", value: ceiling, unit: "trainings/s",
+                    note: String(format: "%.1f GFLOP of upstream span steps at %d × the dgemm rate", flops / 1e9, threads)))
             if let numpy = referenceRun(["fig2row", String(d)]) {
                 add(Row(name: "numpy fig2 row d=\(d)", value: numpy, unit: "trainings/s",
-                        note: String(format: "TransferSim is %.1f× faster", row.rate / numpy)))
+                        note: String(format: "TransferSim is %.1f× faster (at most %.1f× at the FLOP ceiling)", row.rate / numpy, ceiling / numpy)))
             }
         }
         var usage = rusage()
@@ -123,7 +130,7 @@ public struct Benchmark: Sendable {
     /// Runs a sweep into a temporary directory and returns its throughput row (trainings per second).
     /// With `kouSlice = (μ steps, d steps, replicates)` the grid is replaced by that slice of Kou et al.'s ranges;
     /// with `fixedD` the `d` axis by that one value, with one replicate.
-    func sweepThroughput(name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil) throws -> (row: Row, rate: Double) {
+    func sweepThroughput(name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil) throws -> Throughput {
         var plan = try SweepPlan.load(path: config)
         if let fixedD {
             let axes = plan.spec.axes.map { $0.keys == ["d"] ? SweepSpec.Axis(keys: ["d"], points: [[String(fixedD)]], zipped: false) : $0 }
@@ -144,9 +151,20 @@ public struct Benchmark: Sendable {
         let seconds = try Self.time { report = try SweepRunner(plan: plan, directory: directory.path, threads: threads).run() }
         let trainings = plan.cells.reduce(0) { $0 + ($1.config.alpha > 0 ? 2 : 1) } * plan.spec.replicates + report.upstreamTrainings
         let rate = Double(trainings) / seconds
-        return (Row(name: name, value: rate, unit: "trainings/s",
-                    note: String(format: "%d trainings (%d cells × %d replicates) in %.2f s, %d threads", trainings, plan.cells.count,
-                                 plan.spec.replicates, seconds, threads)), rate)
+        return Throughput(row: Row(name: name, value: rate, unit: "trainings/s",
+                                   note: String(format: "%d trainings (%d cells × %d replicates) in %.2f s, %d threads", trainings,
+                                                plan.cells.count, plan.spec.replicates, seconds, threads)),
+                          rate: rate, seconds: seconds, plan: plan, upstreamTrainings: report.upstreamTrainings)
+    }
+
+    /// A sweep workload's measurement: its table row, trainings per second, wall seconds, the plan it ran and how
+    /// many upstream models it trained.
+    struct Throughput {
+        let row: Row
+        let rate: Double
+        let seconds: Double
+        let plan: SweepPlan
+        let upstreamTrainings: Int
     }
 
     /// Trainings per second of `bench/reference.py` with `arguments`, or nil when python3/numpy is unavailable.

@@ -116,22 +116,24 @@ public struct SweepRunner: Sendable {
             }
         }
         // Units whose upstream models may share task-1 noise (same data stream, d and N₁: a row over ‖u‖) form a
-        // batch that trains them together (``TransferExperiment/trainUpstreams(_:cache:)``): 4 to 16 units (16 · 2m
-        // rows reach the `dgemm` rate; a batch holds its units' training sets), fewer when that leaves each
-        // worker about 4 batches.
-        var batches: [[[Pair]]] = []
-        var batchOfKey: [String: Int] = [:]
-        let cap = min(16, max(4, (units.count + 4 * threads - 1) / (4 * threads)))
+        // group, split into near-equal batches that train together (``TransferExperiment/trainUpstreams(_:cache:)``):
+        // at most `cap` units, 4 to 16 (16 · 2m rows reach the `dgemm` rate; a batch holds its units' training
+        // sets), fewer when that leaves each worker about 4 batches. Equal sizes keep the workers balanced when
+        // there are few groups (13 units on 2 workers: 4 batches of 4, 3, 3, 3 rather than 4, 4, 4, 1).
+        var groups: [[[Pair]]] = []
+        var groupOfKey: [String: Int] = [:]
         for unit in units {
             let config = plan.cells[unit[0].cell].config(replicate: unit[0].replicate)
             let key = "\(config.streamSeed(.upstreamData))|\(config.d)|\(config.n1)"
-            if config.alpha > 0, let batch = batchOfKey[key], batches[batch].count < cap {
-                batches[batch].append(unit)
+            if config.alpha > 0, let group = groupOfKey[key] {
+                groups[group].append(unit)
             } else {
-                if config.alpha > 0 { batchOfKey[key] = batches.count }
-                batches.append([unit])
+                if config.alpha > 0 { groupOfKey[key] = groups.count }
+                groups.append([unit])
             }
         }
+        let cap = min(16, max(4, (units.count + 4 * threads - 1) / (4 * threads)))
+        let batches = groups.flatMap { Self.split($0, cap: cap) }
         let state = RunState(batches: batches, results: results,
                              progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count }, mode: progress), failFast: failFast)
         BLAS.setThreadCount(1)
@@ -150,6 +152,14 @@ public struct SweepRunner: Sendable {
             report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
         }
         return report
+    }
+
+    /// `items` cut, in order, into the fewest consecutive chunks of at most `cap` elements whose sizes differ by at
+    /// most one.
+    static func split<Item>(_ items: [Item], cap: Int) -> [[Item]] {
+        precondition(cap >= 1, "chunk cap must be at least 1, got \(cap)")
+        let count = (items.count + cap - 1) / cap
+        return (0..<count).map { k in Array(items[(k * items.count / count)..<((k + 1) * items.count / count)]) }
     }
 
     /// Runs a batch of units: their upstream models together, then each unit's cells; standard draws with the
