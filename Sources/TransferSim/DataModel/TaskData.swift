@@ -103,55 +103,6 @@ public struct StandardDraws: Sendable {
     }
 }
 
-/// The last few standard draws made, kept by one worker so that consecutive cells with the same stream
-/// seed, count and `d` (a sweep row varying `‖μ‖`, `σ_p` or `p`) skip regenerating them. Not shared
-/// between threads; holds at most ``capacity`` entries (the oldest is dropped).
-public final class DrawCache {
-    private struct Key: Hashable {
-        let seed: UInt64
-        let count: Int
-        let dimension: Int
-    }
-
-    /// Entries kept.
-    public let capacity: Int
-    private var entries: [Key: StandardDraws] = [:]
-    private var order: [Key] = []
-    /// Draws generated (cache misses) since creation.
-    public private(set) var generated = 0
-
-    /// An empty cache of `capacity` entries.
-    public init(capacity: Int = 4) {
-        self.capacity = max(1, capacity)
-    }
-
-    private var matrices: [String: Matrix] = [:]
-    private var matrixOrder: [String] = []
-
-    /// A matrix named by `key` (a string that determines its values), computed by `compute` on a miss;
-    /// keeps the last ``capacity`` matrices (the span engine's test products, ``SpanRepresentation``).
-    public func matrix(_ key: String, _ compute: () -> Matrix) -> Matrix {
-        if let hit = matrices[key] { return hit }
-        let fresh = compute()
-        matrices[key] = fresh
-        matrixOrder.append(key)
-        if matrixOrder.count > capacity { matrices[matrixOrder.removeFirst()] = nil }
-        return fresh
-    }
-
-    /// The draws for `(count, dimension, seed)`, from the cache when present.
-    public func draws(count: Int, dimension: Int, seed: UInt64) -> StandardDraws {
-        let key = Key(seed: seed, count: count, dimension: dimension)
-        if let hit = entries[key] { return hit }
-        let fresh = StandardDraws(count: count, dimension: dimension, seed: seed)
-        generated += 1
-        entries[key] = fresh
-        order.append(key)
-        if order.count > capacity { entries[order.removeFirst()] = nil }
-        return fresh
-    }
-}
-
 /// A drawn data set of one task: inputs `x_i = [ŷ_i μ_k, ξ_i]` with observed labels `y_i`.
 public struct TaskSample: Sendable, Equatable {
     /// The task signal `μ_k` (length `d`); sample `i`'s signal patch is `ŷ_i μ_k`.

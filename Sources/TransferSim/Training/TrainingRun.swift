@@ -19,6 +19,8 @@ struct TrainingRun<State: DescentState> {
     private var step = 0
     private let muSquared: Double
     private let xiSquared: [Double]
+    /// ``TrainingSchedule/rowScales(atStep:)`` depends on `t` only through `t < T_freeze`: its two values,
+    /// computed once (steps before `T_freeze`, and from `T_freeze` on).
     private let frozenScales: [Double]
     private let freeScales: [Double]
 
