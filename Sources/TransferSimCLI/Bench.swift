@@ -15,9 +15,16 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Also write the rows as CSV to this file.")
     var csv: String?
 
+    @Option(name: .long, help: "Folder of the figure configs (default: experiments/ here or above the executable); bench/reference.py is read beside it.")
+    var experiments: String?
+
     func run() throws {
         do {
-            let bench = Benchmark(quick: quick, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            try checkThreads(threads)
+            let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
+            let bench = Benchmark(quick: quick, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                  experiments: folder,
+                                  reference: URL(fileURLWithPath: folder).deletingLastPathComponent().appendingPathComponent("bench/reference.py").path)
             let rows = try bench.run { row in
                 let name = row.name.padding(toLength: max(36, row.name.count), withPad: " ", startingAt: 0)
                 print("\(name) \(String(format: "%12.3f", row.value)) \(row.unit.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.note)")

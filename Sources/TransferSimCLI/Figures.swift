@@ -20,8 +20,8 @@ struct FigureCommand: ParsableCommand {
     @Option(name: .long, help: "Where the SVG files go (default: the sweep directory).")
     var plots: String?
 
-    @Option(name: .long, help: "Folder of the figure configs.")
-    var experiments = "experiments"
+    @Option(name: .long, help: "Folder of the figure configs (default: experiments/ here or above the executable).")
+    var experiments: String?
 
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int?
@@ -30,10 +30,13 @@ struct FigureCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        Interruption.install()
         do {
+            try checkThreads(threads)
             let figure = try Figure.named(name)
             let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
-            let (report, written) = try figure.run(quick: quick, experiments: experiments, out: directory, plots: plots ?? directory,
+            let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
+            let (report, written) = try figure.run(quick: quick, experiments: folder, out: directory, plots: plots ?? directory,
                                                    threads: threads, progress: ProgressReporter.mode(quiet: quiet))
             print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
             for path in written { print("wrote \(path)") }

@@ -14,13 +14,18 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Also write the data sets and filters as NumPy .npy files.")
     var exportState = false
 
-    @Flag(name: .long, help: "Replace --out if it already holds files.")
+    @Flag(name: .long, help: "Replace --out if it holds the output of an earlier run (and nothing else).")
     var force = false
+
+    @Option(name: .long, help: "Memory the run may use, e.g. 8G (default: the memory available).")
+    var maxMemory: String?
 
     func run() throws {
         BLAS.setThreadCount(1)
-        let job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out, exportState: exportState, force: force)
+        Interruption.install()
         do {
+            let job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
+                             exportState: exportState, force: force, memoryLimit: try memoryLimit(maxMemory))
             let (result, directory) = try job.execute()
             print(Report.lines(result, directory: directory).joined(separator: "\n"))
         } catch {

@@ -37,6 +37,7 @@ struct Slurm: ParsableCommand {
     var submit = false
 
     func run() throws {
+        Interruption.install()
         do {
             guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
             if let maxRunning, maxRunning < 1 { throw ConfigError(key: "--max-running", "must be an integer ≥ 1, got \(maxRunning)") }

@@ -23,14 +23,19 @@ struct Sweep: ParsableCommand {
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
 
+    @Option(name: .long, help: "Memory the sweep may use, e.g. 8G (default: the memory available); larger cells become error rows.")
+    var maxMemory: String?
+
     func run() throws {
+        Interruption.install()
         do {
-            if let threads, threads < 1 { throw ConfigError(key: "--threads", "must be an integer ≥ 1, got \(threads)") }
+            try checkThreads(threads)
             guard let config = options.config else { throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:") }
             let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed)
             var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
             if let threads { runner.threads = threads }
             if let shard { runner.shard = try Shard.parse(shard) }
+            runner.memoryLimit = try memoryLimit(maxMemory)
             let report = try runner.run()
             print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained; results in \(runner.directory.path)")
             try finish(report)
@@ -51,6 +56,7 @@ struct Merge: ParsableCommand {
     var out: String
 
     func run() throws {
+        Interruption.install()
         do {
             let (plan, rows) = try SweepMerge.merge(directories: directories, output: out)
             print("merged \(rows) rows of \(plan.cells.count) cells into \(out)")

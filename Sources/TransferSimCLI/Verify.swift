@@ -16,7 +16,9 @@ struct Verify: ParsableCommand {
     var threads: Int?
 
     func run() throws {
+        Interruption.install()
         do {
+            try checkThreads(threads)
             let suite = VerificationSuite(quick: quick, directory: out, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let results = try suite.run()
             for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }

@@ -29,15 +29,24 @@ public struct ConfigField: Sendable {
         ConfigError(key: key, "must be \(range), got '\(text)'")
     }
 
+    /// Largest magnitude a real-valued key may take. Squares and fourth powers of the inputs (the theory
+    /// statistics, `‖μ‖⁴`, `σ_p⁴`) must stay finite in double precision, so no key may come near the
+    /// overflow threshold; no meaningful setting reaches 10⁵⁰.
+    public static let magnitudeBound = 1e50
+
+    /// Parses a finite real of magnitude at most ``magnitudeBound``.
+    static func parseReal(_ text: String) -> Double? {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, abs(value) <= magnitudeBound else { return nil }
+        return value
+    }
+
     /// Formats a double the way every output file does (shortest round-trip form).
     public static func format(_ value: Double) -> String { "\(value)" }
 
     static func real(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Double> & Sendable,
                      valid: @escaping @Sendable (Double) -> Bool) -> ConfigField {
         ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, valid(value) else {
-                throw invalid(key, range, text)
-            }
+            guard let value = parseReal(text), valid(value) else { throw invalid(key, range, text) }
             config[keyPath: path] = value
         }, render: { format($0[keyPath: path]) })
     }
@@ -63,11 +72,9 @@ public struct ConfigField: Sendable {
     static func signal(_ k: Int, mu: Bool, _ path: WritableKeyPath<ExperimentConfig, SignalNorm> & Sendable) -> ConfigField {
         let key = mu ? "mu\(k)_norm" : "v\(k)_norm"
         let meaning = mu ? "‖μ_\(k)‖ = ‖u + v_\(k)‖, alternative to v\(k)_norm (give one of the two)" : "‖v_\(k)‖, task-\(k) specific signal strength"
-        let range = mu ? "a number ≥ u_norm" : "a number ≥ 0"
+        let range = mu ? "a number in [u_norm, 1e50]" : "a number in [0, 1e50]"
         return ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else {
-                throw invalid(key, range, text)
-            }
+            guard let value = parseReal(text), value >= 0 else { throw invalid(key, range, text) }
             config[keyPath: path] = mu ? .mu(value) : .v(value)
         }, render: { config in
             format(mu ? config[keyPath: path].muNorm(uNorm: config.uNorm) : config[keyPath: path].vNorm(uNorm: config.uNorm))

@@ -13,18 +13,21 @@ public struct RunJob: Sendable {
     public var output: String
     /// Also write the `.npy` state files.
     public var exportState: Bool
-    /// Replace an existing non-empty output directory.
+    /// Replace an existing output directory of a run (``StagedDirectory``).
     public var force: Bool
+    /// Bytes the run may use (`--max-memory`); `nil`: the memory available (``MemoryEstimate/available(limit:)``).
+    public var memoryLimit: Double?
 
     /// A job; see the properties.
     public init(configPath: String?, overrides: [String] = [], seed: UInt64? = nil, output: String,
-                exportState: Bool = false, force: Bool = false) {
+                exportState: Bool = false, force: Bool = false, memoryLimit: Double? = nil) {
         self.configPath = configPath
         self.overrides = overrides
         self.seed = seed
         self.output = output
         self.exportState = exportState
         self.force = force
+        self.memoryLimit = memoryLimit
     }
 
     /// The resolved, validated config: file, then overrides, then the seed.
@@ -39,9 +42,11 @@ public struct RunJob: Sendable {
 
     /// Runs the job and returns the result and the directory it was written to.
     ///
-    /// - Throws: ``ConfigError`` for bad input or I/O, `LAPACKError` from the evaluator.
+    /// - Throws: ``ConfigError`` for bad input, a job whose ``MemoryEstimate`` exceeds the memory available,
+    ///   a directory in use or I/O; `LAPACKError` from the evaluator.
     public func execute() throws -> (result: ExperimentResult, directory: String) {
         let config = try resolveConfig()
+        try MemoryEstimate(config, exportState: exportState).check(limit: MemoryEstimate.available(limit: memoryLimit))
         let directory = try StagedDirectory(path: output, replace: force)
         defer { directory.discard() }
         let result = try TransferExperiment(config: config).run()

@@ -80,12 +80,20 @@ public struct Forward: Sendable {
         }
     }
 
-    /// Whether every output satisfies `|f_i| ≤ 10¹⁰⁰`: then every `ℓ(y_i f_i) ≤ 10¹⁰⁰ + 1` and the loss is finite
-    /// (a NaN output fails the test).
+    /// Largest output magnitude `|f_i|` of a run that has not diverged (MODEL.md §4's `diverged` status).
+    ///
+    /// Beyond it further steps are meaningless: `ℓ'` is exactly 0 or ±1 in double precision, so gradient descent
+    /// either stops moving or moves by amounts that swamp every other term, and the next products overflow. A
+    /// run with `η = 10³⁰⁰` or a huge init crosses it at its first steps and reports `diverged`, not `ok` with
+    /// loss 0. No meaningful run comes near it (outputs of trained models are O(10)).
+    public static let divergenceBound = 1e100
+
+    /// Whether every output satisfies `|f_i| ≤` ``divergenceBound``: then every `ℓ(y_i f_i) ≤ 10¹⁰⁰ + 1` and the
+    /// loss is finite (a NaN output fails the test).
     var hasModerateOutputs: Bool {
         outputs.withUnsafeBufferPointer { f in
             var moderate = true
-            for value in f { moderate = moderate && abs(value) <= 1e100 }
+            for value in f { moderate = moderate && abs(value) <= Self.divergenceBound }
             return moderate
         }
     }

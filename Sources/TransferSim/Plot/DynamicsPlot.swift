@@ -31,17 +31,29 @@ public struct DynamicsPlot: Sendable {
             let runDirectory = directory.appendingPathComponent(cell)
             let records = CSV.parse(try String(contentsOf: runDirectory.appendingPathComponent("history.csv"), encoding: .utf8))
             guard let header = records.first else { throw ConfigError(key: runDirectory.path, "empty history.csv") }
-            let column = { (name: String) in header.firstIndex(of: name)! }
+            let names = ["stage", "step", "gamma_pos_max", "gamma_neg_max", "rho_bar_max"]
+            let columns = try names.map { name in
+                guard let index = header.firstIndex(of: name) else {
+                    throw ConfigError(key: runDirectory.appendingPathComponent("history.csv").path, "has no column '\(name)' (written by another version?); rerun `transfersim figure dynamics` into a new directory")
+                }
+                return index
+            }
             var steps: [String: [Double]] = [:], gamma: [String: [Double]] = [:], rho: [String: [Double]] = [:]
-            for row in records.dropFirst() where row[0] != Stage.upstream.rawValue {
-                let stage = row[0]
-                steps[stage, default: []].append(Double(row[column("step")]) ?? .nan)
-                gamma[stage, default: []].append(max(Double(row[column("gamma_pos_max")]) ?? .nan, Double(row[column("gamma_neg_max")]) ?? .nan))
-                rho[stage, default: []].append(Double(row[column("rho_bar_max")]) ?? .nan)
+            for (line, row) in records.dropFirst().enumerated() {
+                guard row.count == header.count else {
+                    throw ConfigError(key: runDirectory.appendingPathComponent("history.csv").path, "line \(line + 2) has \(row.count) fields, the header \(header.count)")
+                }
+                let value = { (k: Int) in Double(row[columns[k]]) ?? .nan }
+                let stage = row[columns[0]]
+                guard stage != Stage.upstream.rawValue else { continue }
+                steps[stage, default: []].append(value(1))
+                gamma[stage, default: []].append(max(value(2), value(3)))
+                rho[stage, default: []].append(value(4))
             }
             let summary = try String(contentsOf: runDirectory.appendingPathComponent("summary.json"), encoding: .utf8)
             let gain = summary.split(separator: "\n").first { $0.contains("\"transfer_gain\"") }
-                .flatMap { Double($0.split(separator: ":")[1].trimmingCharacters(in: CharacterSet(charactersIn: " ,"))) } ?? .nan
+                .flatMap { $0.split(separator: ":").dropFirst().first }
+                .flatMap { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: " ,"))) } ?? .nan
             let config = try ConfigLoader.readFlat(path: runDirectory.appendingPathComponent("config.resolved.yaml").path)
             let value = { (key: String) in config.first { $0.key == key }?.value ?? "?" }
             let regime = gain < 0 ? "negative transfer" : "beneficial transfer"

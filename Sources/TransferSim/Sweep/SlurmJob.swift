@@ -32,7 +32,7 @@ public struct SlurmJob: Sendable {
         guard shards >= 1 else { throw ConfigError(key: "--shards", "must be an integer ≥ 1, got \(shards)") }
         guard cpusPerTask >= 1 else { throw ConfigError(key: "--cpus-per-task", "must be an integer ≥ 1, got \(cpusPerTask)") }
         self.plan = plan
-        self.directory = URL(fileURLWithPath: directory).standardizedFileURL
+        self.directory = try OutputDirectory.resolve(directory, key: "--out")
         self.shards = shards
         self.cpusPerTask = cpusPerTask
         self.executable = executable
@@ -70,11 +70,44 @@ public struct SlurmJob: Sendable {
 
     private func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-    /// Writes `sweep.yaml`, `sweep.sbatch`, `merge.sbatch` and `logs/` into the job directory.
+    /// Checks the options written into the scripts, before anything is written: `--partition` a name or a
+    /// comma-separated list of names, `--time` one of Slurm's formats (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`,
+    /// `D-HH:MM`, `D-HH:MM:SS`, `UNLIMITED`), `--mem` an integer with an optional `K`/`M`/`G`/`T`, the
+    /// executable without control characters (a newline would inject an `#SBATCH` line).
     ///
-    /// - Throws: ``ConfigError`` if the directory holds a job for another sweep, or cannot be written.
+    /// - Throws: ``ConfigError`` naming the option and its allowed form.
+    public func validate() throws {
+        func matches(_ text: String, _ pattern: String) -> Bool { text.range(of: pattern, options: .regularExpression) != nil }
+        if let partition, !matches(partition, #"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"#) {
+            throw ConfigError(key: "--partition", "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)")
+        }
+        if let time, !matches(time, #"^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$"#) {
+            throw ConfigError(key: "--time", "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)")
+        }
+        if let memory, !matches(memory, #"^[0-9]+[KMGT]?$"#) {
+            throw ConfigError(key: "--mem", "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
+        }
+        if executable.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ConfigError(key: "--executable", "must not contain control characters, got \(executable.debugDescription)")
+        }
+    }
+
+    /// Writes `sweep.yaml`, `sweep.sbatch`, `merge.sbatch` and `logs/` into the job directory, holding its
+    /// ``DirectoryLock`` (so a running merge and a second `slurm` command exclude each other).
+    ///
+    /// - Throws: ``ConfigError`` for an invalid option (``validate()``), a directory in use, one holding a job
+    ///   for another sweep, or one that cannot be written.
     public func write() throws {
+        try validate()
         let manager = FileManager.default
+        do {
+            try manager.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(key: "--out", "cannot create '\(directory.deletingLastPathComponent().path)': \(error.localizedDescription)")
+        }
+        let lock = try DirectoryLock(directory, key: "--out")
+        defer { lock.release() }
+        OutputDirectory.removeTemporaries(in: directory)
         let frozen = directory.appendingPathComponent("sweep.yaml")
         if manager.fileExists(atPath: frozen.path) {
             let previous = try SweepPlan.load(path: frozen.path)

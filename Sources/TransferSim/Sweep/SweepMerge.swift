@@ -8,7 +8,8 @@ public enum SweepMerge {
     /// once); every (cell, replicate) of the plan must be present, else the merge is refused with the
     /// missing cells and the shards they belong to. A new (or empty) `output` is written all-or-nothing; an
     /// existing one must already belong to this sweep (its `config.resolved.yaml`, or the `sweep.yaml` of a
-    /// `transfersim slurm` job directory), and each file is then replaced atomically.
+    /// `transfersim slurm` job directory), and each file is then replaced atomically. `output` is locked
+    /// (``DirectoryLock``) throughout.
     ///
     /// - Throws: ``ConfigError``.
     public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int) {
@@ -46,10 +47,15 @@ public enum SweepMerge {
             let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
             throw ConfigError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
         }
-        let destination = URL(fileURLWithPath: output)
-        let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? []
+        let destination = try OutputDirectory.resolve(output, key: "--out")
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = try DirectoryLock(destination, key: "--out")
+        defer { lock.release() }
+        StagedDirectory.recoverInterruptedReplacement(of: destination)
+        OutputDirectory.removeTemporaries(in: destination)
+        let contents = OutputDirectory.contents(destination)
         if contents.isEmpty {
-            let staged = try StagedDirectory(path: output, replace: true)
+            let staged = try StagedDirectory(path: output, replace: true, lock: lock)
             defer { staged.discard() }
             try staged.write(ResultsVersion.text, to: ResultsVersion.fileName)
             try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")

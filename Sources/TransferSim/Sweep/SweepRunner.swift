@@ -71,6 +71,9 @@ public struct SweepRunner: Sendable {
     public var failFast: Bool
     /// Progress display.
     public var progress: ProgressReporter.Mode
+    /// Bytes the sweep may use (`--max-memory`); `nil`: the memory available when it starts
+    /// (``MemoryEstimate/available(limit:)``).
+    public var memoryLimit: Double?
 
     /// A runner with all cells, all cores, no fail-fast, quiet.
     public init(plan: SweepPlan, directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -83,23 +86,40 @@ public struct SweepRunner: Sendable {
         self.progress = progress
     }
 
-    /// Runs (or resumes) the sweep.
+    /// Runs (or resumes) the sweep, holding the directory's ``DirectoryLock`` throughout.
     ///
-    /// - Throws: ``ConfigError`` if the directory holds another sweep (naming the differing keys) or
-    ///   cannot be written.
+    /// A cell whose ``MemoryEstimate`` exceeds the memory limit is recorded as an `error` row without running;
+    /// the workers are capped so that their cells fit together. On SIGINT or SIGTERM (with
+    /// ``Interruption/install()``) the row being appended is finished, and the process exits with
+    /// `interrupted: N of M rows saved in DIR; rerun the same command to resume`.
+    ///
+    /// - Throws: ``ConfigError`` if the directory is in use, holds another sweep (naming the differing keys)
+    ///   or cannot be written.
     public func run() throws -> SweepReport {
+        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = try DirectoryLock(directory, key: "--out")
+        defer { lock.release() }
         try prepareDirectory()
         let results = try ResultsFile(url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
         defer { results.close() }
         let finished = try ResultsIndex(files: [results.url])
+        let limit = MemoryEstimate.available(limit: memoryLimit)
         var report = SweepReport()
         var units: [[Pair]] = []
         var unitOfKey: [String: Int] = [:]
+        var oversized: [[String]] = []
+        var largest = 0.0
         for cell in plan.cells where shard.contains(cell.index) {
+            let estimate = MemoryEstimate(cell.config)
+            if estimate.bytes <= limit { largest = max(largest, estimate.bytes) }
             for r in 0..<plan.spec.replicates {
                 report.pairs += 1
                 if finished.contains(cell: cell.id, replicate: r) {
                     report.resumed += 1
+                    continue
+                }
+                if let error = estimate.excess(limit: limit) {
+                    oversized.append(ResultColumns.errorRow(cellID: cell.id, config: cell.config(replicate: r), error: error, seconds: 0))
                     continue
                 }
                 // Cells sharing an upstream model form a unit; cells without one are grouped by their task-2
@@ -135,9 +155,21 @@ public struct SweepRunner: Sendable {
         let cap = min(16, max(4, (units.count + 4 * threads - 1) / (4 * threads)))
         let batches = groups.flatMap { Self.split($0, cap: cap) }
         let state = RunState(batches: batches, results: results,
-                             progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count }, mode: progress), failFast: failFast)
+                             progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count } + oversized.count, mode: progress),
+                             failFast: failFast, saved: report.resumed)
+        let (directory, pairs) = (directory, report.pairs)
+        let interruption = Interruption.register {
+            let saved = state.freeze()
+            OutputDirectory.removeOwnTemporaries(in: directory)
+            lock.release()
+            return "interrupted: \(saved) of \(pairs) rows saved in \(directory.path); rerun the same command to resume"
+        }
+        defer { Interruption.unregister(interruption) }
+        for row in oversized { state.record(row, failed: true) }
+        // Workers whose largest cells fit in the limit together (the results do not depend on the count).
+        let workers = max(1, min(threads, largest > 0 ? Int(min(limit / largest, 1e6)) : threads))
         BLAS.setThreadCount(1)
-        DispatchQueue.concurrentPerform(iterations: min(threads, max(batches.count, 1))) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(workers, max(batches.count, 1))) { _ in
             while let batch = state.nextBatch() { Self.process(batch, plan: plan, state: state) }
         }
         state.progress.finish()
@@ -201,7 +233,11 @@ public struct SweepRunner: Sendable {
         }
     }
 
-    /// Creates the directory, or checks that an existing one holds this same sweep (and shard).
+    /// Creates the directory, or checks that an existing one holds this same sweep (and shard); removes the
+    /// temporary files of interrupted commands (the caller holds the lock).
+    ///
+    /// The directory is a sweep once `config.resolved.yaml` exists, and it is written last (after `shard` and
+    /// `results_version`): a directory holding only those (a kill in the first milliseconds) starts afresh.
     private func prepareDirectory() throws {
         let manager = FileManager.default
         let configURL = directory.appendingPathComponent("config.resolved.yaml")
@@ -209,7 +245,8 @@ public struct SweepRunner: Sendable {
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw ConfigError(key: "--out", "'\(directory.path)' is not a directory") }
-            let contents = (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
+            OutputDirectory.removeTemporaries(in: directory)
+            let contents = OutputDirectory.contents(directory)
             if manager.fileExists(atPath: configURL.path) {
                 let previous = try SweepPlan.load(path: configURL.path)
                 let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
@@ -223,7 +260,7 @@ public struct SweepRunner: Sendable {
                 try ResultsVersion.check(directory, key: "--out")
                 return
             }
-            guard contents.isEmpty else {
+            guard Set(contents).isSubset(of: ["shard", ResultsVersion.fileName]) else {
                 throw ConfigError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
             }
         }
@@ -232,8 +269,10 @@ public struct SweepRunner: Sendable {
         } catch {
             throw ConfigError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
         }
+        FaultInjection.point("sweep-after-mkdir")
         if shard.count > 1 { try AtomicFile.write(shard.description + "\n", to: shardURL) }
         try AtomicFile.write(ResultsVersion.text, to: directory.appendingPathComponent(ResultsVersion.fileName))
+        FaultInjection.point("sweep-after-version")
         try AtomicFile.write(plan.resolvedYAML, to: configURL)
     }
 }
@@ -267,12 +306,23 @@ private final class RunState: @unchecked Sendable {
     private(set) var upstreamTrainings = 0
     private(set) var fatalError: Error?
     private var stop = false
+    /// Rows in `results.csv`: resumed ones, then each appended.
+    private var saved: Int
 
-    init(batches: [[[Pair]]], results: ResultsFile, progress: ProgressReporter, failFast: Bool) {
+    init(batches: [[[Pair]]], results: ResultsFile, progress: ProgressReporter, failFast: Bool, saved: Int) {
         self.batches = batches
         self.results = results
         self.progress = progress
         self.failFast = failFast
+        self.saved = saved
+    }
+
+    /// Stops every worker for good, between two row appends, and returns the rows saved (on an interrupt,
+    /// just before the process exits: the lock is never released).
+    func freeze() -> Int {
+        lock.lock()
+        stop = true
+        return saved
     }
 
     var stopped: Bool { locked { stop } }
@@ -293,6 +343,7 @@ private final class RunState: @unchecked Sendable {
             do {
                 try results.append(row)
                 computed += 1
+                saved += 1
                 if failed {
                     failures.append("cell \(row[0]) replicate \(row[ResultColumns.index("replicate")])")
                     if failFast { stop = true }

@@ -35,8 +35,15 @@ public struct SweepSpec: Sendable, Equatable {
     /// Keys the sweep varies.
     public var sweptKeys: [String] { axes.flatMap(\.keys) }
 
-    /// Number of cells (product of the axis lengths).
+    /// Number of cells (product of the axis lengths; ``parse(grid:zip:replicates:)`` caps it at ``maxCells``).
     public var cellCount: Int { axes.reduce(1) { $0 * $1.points.count } }
+
+    /// Most cells a sweep may have (each cell's config is held in memory while it runs).
+    public static let maxCells = 1_000_000
+    /// Most rows (cells × replicates) a sweep may have.
+    public static let maxRows = 10_000_000
+    /// Most values one axis may have.
+    public static let maxAxisValues = 1_000_000
 
     /// A spec from its parts.
     public init(axes: [Axis], replicates: Int) {
@@ -84,14 +91,45 @@ public struct SweepSpec: Sendable, Equatable {
             axes.append(Axis(keys: keys, points: (0..<columns[0].count).map { i in columns.map { $0[i] } }, zipped: true))
         }
         guard !axes.isEmpty else { throw ConfigError(key: "grid", "a sweep needs at least one axis (grid: or zip:)") }
+        for axis in axes { try checkDistinct(axis) }
         var count = 1
         if let replicates {
-            guard let text = replicates.scalar?.string, let value = Int(text), value >= 1 else {
-                throw ConfigError(key: "replicates", "must be an integer ≥ 1, got '\(replicates.scalar?.string ?? "a collection")'")
+            guard let text = replicates.scalar?.string, let value = Int(text.trimmingCharacters(in: .whitespaces)),
+                  (1...maxRows).contains(value) else {
+                throw ConfigError(key: "replicates", "must be an integer in [1, \(maxRows)], got '\(replicates.scalar?.string ?? "a collection")'")
             }
             count = value
         }
+        // Checked arithmetic: a product of axis lengths can overflow Int long before it is refused.
+        let cells = axes.reduce(1.0) { $0 * Double($1.points.count) }
+        let shape = axes.map { String($0.points.count) }.joined(separator: " × ")
+        guard cells <= Double(maxCells) else {
+            throw ConfigError(key: "grid", "has \(shape) = \(SweepSpec.format(cells)) cells; at most \(maxCells)")
+        }
+        guard cells * Double(count) <= Double(maxRows) else {
+            throw ConfigError(key: "replicates", "\(SweepSpec.format(cells)) cells × \(count) replicates = \(SweepSpec.format(cells * Double(count))) rows; at most \(maxRows)")
+        }
         return SweepSpec(axes: axes, replicates: count)
+    }
+
+    /// Refuses an axis that gives one value twice (after parsing: `100`, `1e2` and `100.0` are one `d`), which
+    /// would make two identical cells.
+    static func checkDistinct(_ axis: Axis) throws {
+        let fields = axis.keys.map { ConfigField.named($0) }
+        var seen: [[String]: Int] = [:]
+        for (i, point) in axis.points.enumerated() {
+            let canonical = zip(fields, point).map { field, text -> String in
+                var config = ExperimentConfig()
+                guard let field, (try? field.set(text, in: &config)) != nil else { return text }
+                return field.render(config)
+            }
+            if let first = seen[canonical] {
+                let section = axis.zipped ? "zip" : "grid"
+                let values = point.joined(separator: ", ")
+                throw ConfigError(key: "\(section).\(axis.name)", "gives the value \(values) twice (positions \(first + 1) and \(i + 1)); each value makes one cell, so list it once")
+            }
+            seen[canonical] = i
+        }
     }
 
     /// The values of one axis: a list, or `{from, to, steps}` / `{from, to, step}`.
@@ -120,18 +158,27 @@ public struct SweepSpec: Sendable, Equatable {
         guard let from = fields["from"], let to = fields["to"] else { throw ConfigError(key: name, "a range needs from and to") }
         switch (fields["steps"], fields["step"]) {
         case (let steps?, nil):
-            guard steps >= 1, steps.rounded() == steps, steps <= 1e6 else {
-                throw ConfigError(key: "\(name).steps", "must be an integer in [1, 1000000], got \(steps)")
+            guard steps >= 1, steps.rounded() == steps, steps <= Double(maxAxisValues) else {
+                throw ConfigError(key: "\(name).steps", "must be an integer in [1, \(maxAxisValues)], got \(format(steps))")
             }
             let n = Int(steps)
             guard n > 1 || from == to else { throw ConfigError(key: "\(name).steps", "must be ≥ 2 when from ≠ to") }
             return (0..<n).map { i in format(n == 1 ? from : from + (to - from) * Double(i) / Double(n - 1)) }
         case (nil, let step?):
-            guard step != 0, (to - from) / step >= 0 else {
+            // In floating point, before any conversion to Int: (to − from)/step may be huge or infinite.
+            let intervals = (to - from) / step
+            guard step != 0, !(intervals < 0) else {
                 throw ConfigError(key: "\(name).step", "must be nonzero and lead from \(format(from)) to \(format(to)), got \(format(step))")
             }
-            let n = Int(((to - from) / step + 1e-9).rounded(.down)) + 1
-            guard n <= 1_000_000 else { throw ConfigError(key: "\(name).step", "gives \(n) values; at most 1000000") }
+            guard intervals < Double(maxAxisValues) else {
+                throw ConfigError(key: "\(name).step", "gives \(intervals.isFinite ? format((intervals + 1).rounded(.down)) : "infinitely many") values; at most \(maxAxisValues)")
+            }
+            let n = Int((intervals + 1e-9).rounded(.down)) + 1
+            let last = from + step * Double(n - 1)
+            // A range must end on `to` (up to rounding): a silently shortened axis is a surprise in a figure.
+            guard abs(last - to) <= 1e-9 * max(abs(step), abs(to)) else {
+                throw ConfigError(key: "\(name).step", "\(format(step)) does not lead from \(format(from)) to \(format(to)) (the last value would be \(format(last))); make to − from a multiple of step, or use steps")
+            }
             return (0..<n).map { i in format(from + step * Double(i)) }
         default:
             throw ConfigError(key: name, "a range needs exactly one of steps and step")

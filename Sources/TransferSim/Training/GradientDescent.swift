@@ -43,7 +43,8 @@ public struct TrainingSchedule: Sendable, Equatable {
 public enum RunStatus: String, Sendable, Equatable {
     /// Ran all steps with a finite loss.
     case ok
-    /// The loss (or a parameter) became NaN or infinite; training stopped at that step.
+    /// An output exceeded ``Forward/divergenceBound`` in magnitude (or became NaN), or a parameter became NaN or
+    /// infinite; training stopped at that step.
     case diverged
     /// Not run (the upstream stage when `α = 0`).
     case skipped
@@ -111,8 +112,8 @@ public struct GradientDescent: Sendable {
 
     /// Trains from `initial` on `sample` with `schedule`.
     ///
-    /// Each step runs one forward pass (the loss at `W⁽ᵗ⁾`), stops with status `diverged` if that loss
-    /// (or any parameter) is not finite, then applies the exact gradient with per-row steps
+    /// Each step runs one forward pass (the loss at `W⁽ᵗ⁾`), stops with status `diverged` if an output exceeds
+    /// ``Forward/divergenceBound`` (or any parameter is not finite), then applies the exact gradient with per-row steps
     /// ``TrainingSchedule/rowScales(atStep:)`` and accumulates the decomposition. Step `T`'s forward pass
     /// gives the final loss and error.
     ///

@@ -41,14 +41,14 @@ struct TrainingRun<State: DescentState> {
         freeScales = schedule.rowScales(atStep: schedule.freezeSteps)
     }
 
-    /// Consumes the forward pass at step `t` held in ``forward``: stops with status `diverged` if the loss (or a
-    /// parameter) is not finite, logs the step when due, returns the result after step `T`'s pass, and otherwise
+    /// Consumes the forward pass at step `t` held in ``forward``: stops with status `diverged` if an output exceeds
+    /// ``Forward/divergenceBound`` in magnitude (or is NaN) or a parameter is not finite, logs the step when due, returns the result after step `T`'s pass, and otherwise
     /// applies the exact gradient with per-row steps ``TrainingSchedule/rowScales(atStep:)`` and accumulates the
     /// decomposition.
     mutating func advance() -> TrainingResult? {
         let labels = sample.labels
-        // The loss is finite whenever every output is moderate; otherwise it is computed to decide.
-        let diverged = !(forward.hasModerateOutputs || forward.loss(labels: labels).isFinite) || !state.isFinite
+        // Diverged: an output beyond ``Forward/divergenceBound`` (or NaN), or a parameter not finite.
+        let diverged = !forward.hasModerateOutputs || !state.isFinite
         let ended = diverged || step == schedule.steps
         if ended || step % schedule.logEvery == 0 {
             let loss = forward.loss(labels: labels), error = forward.errorRate(labels: labels)
