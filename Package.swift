@@ -27,7 +27,9 @@ let package = Package(
             name: "TransferSimCLI",
             dependencies: ["TransferSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "TransferSimTests", dependencies: ["TransferSim"]),
+        // The CLI target is a dependency so that `swift test` builds the `transfersim` binary the reliability
+        // tests run as a subprocess (kills, locks, signals need a process of their own).
+        .testTarget(name: "TransferSimTests", dependencies: ["TransferSim", "TransferSimCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )

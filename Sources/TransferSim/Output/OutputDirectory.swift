@@ -11,7 +11,8 @@ import Foundation
 public enum OutputDirectory {
     /// The directory named by `path`, absolute and standardised.
     ///
-    /// - Throws: ``ConfigError`` for an empty path (an unset shell variable) or one holding a control character.
+    /// - Throws: ``ConfigError`` for an empty path (an unset shell variable), the root, or a path holding a
+    ///   control character.
     public static func resolve(_ path: String, key: String) throws -> URL {
         guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ConfigError(key: key, "must name a directory, got '' (an unset shell variable?)")
@@ -19,7 +20,9 @@ public enum OutputDirectory {
         guard !path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw ConfigError(key: key, "must not contain control characters, got \(path.debugDescription)")
         }
-        return URL(fileURLWithPath: path).standardizedFileURL
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard url.path != "/" else { throw ConfigError(key: key, "must not be the root directory") }
+        return url
     }
 
     /// Refuses paths that no command may replace wholesale: `/`, the home directory, the working directory

@@ -31,6 +31,8 @@ public final class StagedDirectory {
     public init(path: String, replace: Bool, lock: DirectoryLock? = nil) throws {
         let manager = FileManager.default
         destination = try OutputDirectory.resolve(path, key: "--out")
+        // Committing puts a new directory in the destination's place: never the root, home or working directory.
+        try OutputDirectory.checkReplaceable(destination, key: "--out")
         let parent = destination.deletingLastPathComponent()
         staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
         var missing: [URL] = []
@@ -64,7 +66,6 @@ public final class StagedDirectory {
                 }
                 OutputDirectory.removeTemporaries(in: destination)
                 if !OutputDirectory.contents(destination).isEmpty {
-                    try OutputDirectory.checkReplaceable(destination, key: "--out")
                     guard replace else {
                         throw ConfigError(key: "--out", "'\(path)' already holds files; choose a new directory or pass --force to replace it")
                     }

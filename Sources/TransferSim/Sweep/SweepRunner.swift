@@ -63,6 +63,8 @@ public struct SweepRunner: Sendable {
     public let plan: SweepPlan
     /// Output directory.
     public let directory: URL
+    /// The directory as given (checked by ``run()``: an empty path must not become the working directory).
+    private let path: String
     /// Worker threads (≥ 1).
     public var threads: Int
     /// The cells to run.
@@ -80,6 +82,7 @@ public struct SweepRunner: Sendable {
                 shard: Shard = .all, failFast: Bool = false, progress: ProgressReporter.Mode = .quiet) {
         self.plan = plan
         self.directory = URL(fileURLWithPath: directory).standardizedFileURL
+        path = directory
         self.threads = max(1, threads)
         self.shard = shard
         self.failFast = failFast
@@ -96,6 +99,7 @@ public struct SweepRunner: Sendable {
     /// - Throws: ``ConfigError`` if the directory is in use, holds another sweep (naming the differing keys)
     ///   or cannot be written.
     public func run() throws -> SweepReport {
+        _ = try OutputDirectory.resolve(path, key: "--out")
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory, key: "--out")
         defer { lock.release() }

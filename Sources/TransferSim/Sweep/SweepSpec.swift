@@ -112,16 +112,14 @@ public struct SweepSpec: Sendable, Equatable {
         return SweepSpec(axes: axes, replicates: count)
     }
 
-    /// Refuses an axis that gives one value twice (after parsing: `100`, `1e2` and `100.0` are one `d`), which
-    /// would make two identical cells.
+    /// Refuses an axis that gives one value twice (numbers compared as numbers: `100`, `1e2` and `100.0` are one
+    /// `d`), which would make two identical cells.
     static func checkDistinct(_ axis: Axis) throws {
-        let fields = axis.keys.map { ConfigField.named($0) }
         var seen: [[String]: Int] = [:]
         for (i, point) in axis.points.enumerated() {
-            let canonical = zip(fields, point).map { field, text -> String in
-                var config = ExperimentConfig()
-                guard let field, (try? field.set(text, in: &config)) != nil else { return text }
-                return field.render(config)
+            let canonical = point.map { text -> String in
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                return Double(trimmed).map { "\($0)" } ?? trimmed
             }
             if let first = seen[canonical] {
                 let section = axis.zipped ? "zip" : "grid"

@@ -90,12 +90,16 @@ public enum SweepSummary {
                 means[cell.index] = Dictionary(heatmapMetrics.map { ($0, row[header.firstIndex(of: "\($0)_mean")!]) }, uniquingKeysWith: { a, _ in a })
             }
         }
+        FaultInjection.point("finalize-before-results")
         try results.commit()
+        FaultInjection.point("finalize-after-results")
         try summary?.commit()
+        FaultInjection.point("finalize-after-summary")
         if summaries {
             for metric in heatmapMetrics {
                 if let text = heatmap(plan: plan, means: means, metric: metric) {
                     try AtomicFile.write(text, to: directory.appendingPathComponent("heatmap_\(metric).csv"))
+                    FaultInjection.point("finalize-after-heatmap")
                 }
             }
         }

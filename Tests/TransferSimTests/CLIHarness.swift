@@ -1,0 +1,80 @@
+import Foundation
+@testable import TransferSim
+
+/// Runs the `transfersim` binary built beside the test bundle (the test target depends on the CLI target)
+/// as a separate process: kills, locks and signals need a process of their own.
+enum CLIHarness {
+    /// The binary: `transfersim` in the directory of the running test executable.
+    static var binary: URL {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        // The test bundle may sit inside `<name>.xctest/…`: walk up to the build products folder.
+        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("transfersim").path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("transfersim")
+    }
+
+    /// What a finished process left.
+    struct Outcome {
+        let status: Int32
+        let reason: Process.TerminationReason
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Starts `transfersim arguments` in `directory` with `environment` added; the caller waits or kills.
+    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        return (process, output, errors)
+    }
+
+    /// Runs `transfersim arguments` to its end.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
+        let (process, output, errors) = try start(arguments, in: directory, environment: environment)
+        return finish(process, output, errors)
+    }
+
+    /// Waits for a started process and collects its output.
+    static func finish(_ process: Process, _ output: Pipe, _ errors: Pipe) -> Outcome {
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, reason: process.terminationReason,
+                       stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory(_ name: String) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }
+
+    /// Every file and directory under `root` (relative paths, hidden ones included), sorted.
+    static func tree(_ root: URL) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return [] }
+        return enumerator.compactMap { $0 as? String }.sorted()
+    }
+
+    /// Relative paths under `root` that are temporaries, staging or lock files of TransferSim.
+    static func leftovers(_ root: URL) -> [String] {
+        tree(root).filter { path in
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            return OutputDirectory.isTemporary(name) || name.hasSuffix(".lock") || name.contains(".partial-") || name.contains(".old-")
+        }
+    }
+
+    /// The rows of `results.csv` without the `seconds` column.
+    static func rowsWithoutTiming(_ directory: URL) throws -> [[String]] {
+        CSV.parse(try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8)).map { Array($0.dropLast()) }
+    }
+}
