@@ -80,8 +80,11 @@ public final class StagedDirectory {
             if error is ConfigError { throw error }
             throw ConfigError(key: "--out", "cannot write '\(path)': \(Self.reason(error))")
         }
-        let staging = self.staging
-        interruption = Interruption.register { Self.removeTree(staging); return nil }
+        let (staging, destination) = (self.staging, self.destination)
+        interruption = Interruption.register {
+            Self.removeTree(staging)
+            return "interrupted: nothing written to \(destination.path)"
+        }
     }
 
     /// Writes `data` to `name` inside the staging directory.
