@@ -40,7 +40,7 @@ enum Report {
         let metrics = Dictionary(result.metrics, uniquingKeysWith: { a, _ in a })
         func show(_ key: String) -> String {
             guard let value = metrics[key], value.isFinite else { return "—" }
-            return String(format: "%.4f", value)
+            return String(format: abs(value) < 1e6 ? "%.4f" : "%.4g", value)
         }
         func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         var lines = [column("stage", 10) + column("status", 10) + column("train_loss", 12) + column("test_acc", 10) + "clean_test_err"]

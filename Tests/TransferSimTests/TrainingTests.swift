@@ -85,6 +85,15 @@ import Testing
         #expect(result.baseline.test != nil)
     }
 
+    @Test("η = 1e300 diverges: outputs pass the divergence bound and every trained stage reports diverged, with no test error")
+    func absurdStep_diverges() throws {
+        let result = try TransferExperiment(config: try Fixtures.config(.theory, ["eta1": "1e300", "eta2": "1e300"])).run()
+        for stage in Stage.allCases {
+            #expect(result.outcome(stage).status == .diverged, "\(stage)")
+            #expect(result.outcome(stage).test == nil, "\(stage)")
+        }
+    }
+
     @Test("history logs step 0, every log_every steps and the last step")
     func history_loggingSteps() throws {
         let config = try Fixtures.config(.theory, ["steps2": "23", "log_every": "5"])

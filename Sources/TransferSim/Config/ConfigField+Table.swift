@@ -49,15 +49,15 @@ extension ConfigField {
                         }
                         config.outputScale = value
                     }, render: { format($0.resolvedOutputScale) }),
-        real("eta1", "η_1, upstream step size", "a number in (0, 1e50]", \.eta1) { $0 > 0 },
-        real("eta2", "η_2, downstream step size", "a number in (0, 1e50]", \.eta2) { $0 > 0 },
+        real("eta1", "η_1, upstream step size", "a finite number > 0 (a huge step diverges)", \.eta1, bounded: false) { $0 > 0 },
+        real("eta2", "η_2, downstream step size", "a finite number > 0 (a huge step diverges)", \.eta2, bounded: false) { $0 > 0 },
         integer("steps1", "T_1, upstream gradient-descent steps", "an integer in [0, 10⁹]", \.steps1) { (0...1_000_000_000).contains($0) },
         integer("steps2", "T_2, downstream gradient-descent steps", "an integer in [0, 10⁹]", \.steps2) { (0...1_000_000_000).contains($0) },
         real("alpha", "α, inherited fraction of the upstream weights", "a number in [0, 1]", \.alpha) { $0 >= 0 && $0 <= 1 },
         choice("inherit_unit", "unit inherited: whole filters (round(α m) per class) or single entries (probability α)", \.inheritUnit),
         choice("inherit_selection", "which filters: random per class, or the first ones", \.inheritSelection),
         integer("freeze_steps", "T_freeze, downstream steps during which inherited filters stay fixed", "an integer in [0, steps2]", \.freezeSteps) { $0 >= 0 },
-        real("inherited_lr_scale", "λ, step multiplier for inherited filters", "a number in [0, 1e50]", \.inheritedLrScale) { $0 >= 0 },
+        real("inherited_lr_scale", "λ, step multiplier for inherited filters", "a finite number ≥ 0", \.inheritedLrScale, bounded: false) { $0 >= 0 },
         choice("evaluation", "test-error estimator: population (Gaussian pre-activations) or sample (fresh test set)", \.evaluation),
         integer("n_test", "test points for evaluation: sample", "an integer in [1, 10⁹]", \.nTest) { (1...1_000_000_000).contains($0) },
         integer("population_draws", "Gaussian draws for evaluation: population", "an integer in [1, 10⁹]", \.populationDraws) { (1...1_000_000_000).contains($0) },

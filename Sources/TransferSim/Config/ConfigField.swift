@@ -43,10 +43,13 @@ public struct ConfigField: Sendable {
     /// Formats a double the way every output file does (shortest round-trip form).
     public static func format(_ value: Double) -> String { "\(value)" }
 
+    /// A real-valued key; `bounded` keys (the default) must lie within ``magnitudeBound``. Step sizes are only
+    /// required to be finite: a huge step is a run that diverges (``Forward/divergenceBound``), not bad input.
     static func real(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Double> & Sendable,
-                     valid: @escaping @Sendable (Double) -> Bool) -> ConfigField {
+                     bounded: Bool = true, valid: @escaping @Sendable (Double) -> Bool) -> ConfigField {
         ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            guard let value = parseReal(text), valid(value) else { throw invalid(key, range, text) }
+            let parsed = bounded ? parseReal(text) : Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
+            guard let value = parsed, valid(value) else { throw invalid(key, range, text) }
             config[keyPath: path] = value
         }, render: { format($0[keyPath: path]) })
     }
