@@ -240,7 +240,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("big").path))
     }
 
-    @Test("CLI options are checked before anything is written: threads, Slurm time, partition and memory, --max-memory")
+    @Test("CLI options are checked before anything is written (threads, Slurm time, partition and memory, --max-memory); figure runs from any directory; a malformed history is an error line")
     func options_checked() throws {
         let root = try Self.setUp("options")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -260,6 +260,20 @@ import Testing
             #expect(outcome.stderr.hasPrefix(prefix) && outcome.stderr.split(separator: "\n").count == 1, "\(arguments): \(outcome.stderr)")
             #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("v").path), "\(arguments)")
         }
+        // `figure` finds experiments/ above the executable from any working directory.
+        let figure = try CLIHarness.run(["figure", "alpha", "--quick", "--out", "fig", "--quiet"], in: root)
+        #expect(figure.status == 0, "\(figure.stderr)")
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("fig/alpha_gain.svg").path))
+        // `plot` of a dynamics directory whose history.csv lacks a column is one error line, not a trap.
+        let cell = root.appendingPathComponent("dyn/cell-0")
+        try FileManager.default.createDirectory(at: cell, withIntermediateDirectories: true)
+        for name in ["config.resolved.yaml", "summary.csv"] {
+            try FileManager.default.copyItem(at: root.appendingPathComponent("reference/\(name)"), to: root.appendingPathComponent("dyn/\(name)"))
+        }
+        try "stage,step,loss\ntransfer,0,0.69\n".write(to: cell.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
+        let plot = try CLIHarness.run(["plot", "dyn", "--figure", "dynamics"], in: root)
+        #expect(plot.status == 1 && plot.stderr.contains("has no column 'gamma_pos_max'") && plot.stderr.split(separator: "\n").count == 1,
+                "\(plot.stderr)")
         for time in ["30", "30:00", "12:30:00", "2-12", "2-12:30", "2-12:30:15", "UNLIMITED"] {
             let outcome = try CLIHarness.run(["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", time, "--out", "job-\(time)"], in: root)
             #expect(outcome.status == 0, "\(time): \(outcome.stderr)")
