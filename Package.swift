@@ -19,10 +19,15 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
-        .target(
-            name: "TransferSim",
-            dependencies: ["CLAPACK", .product(name: "Yams", package: "Yams")]
-        ),
+        // The layers, each depending only on those below it (docs/architecture.md):
+        // Core (the simulation; every hot loop) <- Experiment (configs, theory, the experiment)
+        // <- Sweeps (files, sweeps, merge, Slurm, verification) <- Plots (reads results) <- CLI.
+        .target(name: "TransferSimCore", dependencies: ["CLAPACK"]),
+        .target(name: "TransferSimExperiment", dependencies: ["TransferSimCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TransferSimSweeps", dependencies: ["TransferSimExperiment"]),
+        .target(name: "TransferSimPlots", dependencies: ["TransferSimSweeps"]),
+        // `import TransferSim` re-exports every layer, for library users.
+        .target(name: "TransferSim", dependencies: ["TransferSimCore", "TransferSimExperiment", "TransferSimSweeps", "TransferSimPlots"]),
         .executableTarget(
             name: "TransferSimCLI",
             dependencies: ["TransferSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]

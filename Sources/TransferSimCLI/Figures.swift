@@ -36,8 +36,14 @@ struct FigureCommand: ParsableCommand {
             let figure = try Figure.named(name)
             let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
             let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
-            let (report, written) = try figure.run(quick: quick, experiments: folder, out: directory, plots: plots ?? directory,
-                                                   threads: threads, progress: ProgressReporter.mode(quiet: quiet))
+            // Run (or resume, or reuse) the sweep, record the figure's name for `plot`, then render.
+            let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick))
+            var runner = SweepRunner(plan: plan, directory: directory, progress: ProgressReporter.mode(quiet: quiet))
+            if let threads { runner.threads = threads }
+            let report = try runner.run()
+            try figure.record(in: runner.directory)
+            if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
+            let written = report.stoppedEarly ? [] : try figure.render(from: runner.directory, into: URL(fileURLWithPath: plots ?? directory))
             print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
             for path in written { print("wrote \(path)") }
             try finish(report)

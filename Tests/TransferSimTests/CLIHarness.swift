@@ -1,5 +1,9 @@
 import Foundation
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 /// Runs the `transfersim` binary built beside the test bundle (the test target depends on the CLI target)
 /// as a separate process: kills, locks and signals need a process of their own.

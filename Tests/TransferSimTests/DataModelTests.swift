@@ -1,5 +1,9 @@
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct DataModelTests {
     @Test("projected noise is orthogonal to u, v_1 and v_2 of its task to machine precision", arguments: [Signals.Task.one, .two])

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct EvaluationTests {
     /// A hand-built model with a closed-form clean error (m = 1, κ = 1, no bias):

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct ExportTests {
     @Test("NPY files have a 64-byte aligned v1.0 header and round-trip exactly", arguments: [[7], [2, 3, 4], [1, 1]])

@@ -1,4 +1,8 @@
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 /// Small problems shared by the tests.
 enum Fixtures {

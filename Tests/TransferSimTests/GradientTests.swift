@@ -1,5 +1,9 @@
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct GradientTests {
     /// Central finite differences of the loss for every filter entry and bias.

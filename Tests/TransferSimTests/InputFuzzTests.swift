@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import Yams
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 /// Seeded fuzzing of config loading and grid expansion: every input gives a config (or a plan) or a
 /// one-line ``ConfigError``; never a trap, another error type, or unbounded work.

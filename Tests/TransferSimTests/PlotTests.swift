@@ -4,6 +4,10 @@ import FoundationXML
 #endif
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 /// Counts elements of an SVG by name and class; parsing fails on malformed XML.
 private final class ElementCounter: NSObject, XMLParserDelegate {
@@ -92,8 +96,13 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
         try (SweepTests.base + "alpha: 1\ngrid:\n  u_norm: [0, 2]\n").write(
             to: root.appendingPathComponent("dynamics.yaml"), atomically: true, encoding: .utf8)
         let out = root.appendingPathComponent("out")
-        let (_, written) = try Figure.named("dynamics").run(quick: false, experiments: root.path, out: out.path, plots: out.path,
-                                                            threads: 1, progress: .quiet)
+        let figure = try Figure.named("dynamics")
+        let plan = try SweepPlan.load(path: figure.configPath(experiments: root.path, quick: false))
+        _ = try SweepRunner(plan: plan, directory: out.path, threads: 1).run()
+        #expect(figure.drawsDynamics)
+        try CellRuns.write(plan, into: out)
+        try figure.record(in: out)
+        let written = try figure.render(from: out, into: out)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("cell-1/history.csv").path))
         let counts = try #require(ElementCounter.count(try String(contentsOfFile: written[0], encoding: .utf8)))
         #expect(counts["polyline.series"] == 4 && counts["path.series"] == 4)

@@ -1,5 +1,9 @@
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct RandomTests {
     @Test("xoshiro256** matches the reference outputs for state {1, 2, 3, 4}")

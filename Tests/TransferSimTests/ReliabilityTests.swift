@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 /// `docs/reliability.md`: kills at any instant, concurrent commands, destructive paths, signals and
 /// oversized cells, through the real binary.

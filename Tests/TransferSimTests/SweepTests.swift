@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct SweepTests {
     static let base = """

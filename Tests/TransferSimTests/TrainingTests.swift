@@ -1,5 +1,9 @@
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct TrainingTests {
     static func trainer(_ config: ExperimentConfig) -> GradientDescent {

@@ -1,5 +1,9 @@
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct TransferTests {
     @Test("α = 0 skips the upstream stage and makes transfer identical to the baseline", arguments: [Preset.theory, .kou2023Code])

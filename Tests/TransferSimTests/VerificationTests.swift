@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
 
 @Suite struct VerificationTests {
     @Test("the logistic fit recovers a known boundary C from synthetic labels, with a covering interval", arguments: [1, 2, 3] as [UInt64])

@@ -1,0 +1,177 @@
+/// The exact span engine: gradient descent on the coefficients of the filters in the span of the
+/// training patches (MODEL.md §5).
+///
+/// Every update adds multiples of `μ` and of the `ξ_i` to the filters, so
+/// `w_{j,r}⁽ᵗ⁾ = w_{j,r}⁽⁰⁾ + c_{j,r} μ + Σ_i R_{j,r,i} ξ_i` (`c = jγ/‖μ‖²`, `R = ρ/‖ξ‖²`). With the Gram
+/// quantities computed once — `G = ΞΞᵀ` (N × N), `m = Ξμ`, `‖μ‖²`, `P₀ = W⁽⁰⁾Ξᵀ`, `s₀ = W⁽⁰⁾μ` — the
+/// inner products every step needs are
+///
+///     ⟨w_{j,r}, ξ_i⟩ = P₀ + (R G)_{j,r,i} + c_{j,r} m_i,      ⟨w_{j,r}, μ⟩ = s₀ + c_{j,r} ‖μ‖² + (R m)_{j,r}
+///
+/// and a step moves `c` by `−η_{j,r} · signal_{j,r}` and `R` by `−η_{j,r} · noise_{j,r,i}`
+/// (``GradientCoefficients``). Biases, per-filter steps (`T_freeze`, `λ`), any initial filters (inherited
+/// or fresh) and both presets are covered; the filters are materialised only when asked
+/// (`W = W⁽⁰⁾ + c μᵀ + R Ξ`).
+///
+/// - Complexity: O(N² d + m N d) once, then O(m N²) per step instead of O(m N d).
+struct SpanState: DescentState {
+    let architecture: Architecture
+    let sample: TaskSample
+    let initial: Parameters
+    /// `G = Ξ Ξᵀ`.
+    let gram: Matrix
+    /// `m_i = ⟨ξ_i, μ⟩`.
+    let noiseDotMu: [Double]
+    /// `‖μ‖²`.
+    let muSquared: Double
+    /// `P₀ = W⁽⁰⁾ Ξᵀ`.
+    let initialProducts: Matrix
+    /// `s₀ = W⁽⁰⁾ μ`.
+    let initialProjections: [Double]
+    /// Coefficients `c_{j,r}` on `μ`.
+    var muCoefficients: [Double]
+    /// Coefficients `R_{j,r,i}` on `ξ_i` (`2m × N`).
+    var noiseCoefficients: Matrix
+    var biases: [Double]
+
+    /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` when already computed (``gram(_:)``).
+    init(architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil) {
+        self.architecture = architecture
+        self.sample = sample
+        self.initial = initial
+        let n = sample.count, rows = architecture.filterCount
+        self.gram = gram ?? Self.gram(sample.noise)
+        noiseDotMu = sample.noise.times(sample.mu)
+        muSquared = BLAS.dot(sample.mu, sample.mu)
+        var products = Matrix(rows: rows, cols: n)
+        BLAS.gemm(initial.weights, sample.noise, transposeB: true, into: &products)
+        initialProducts = products
+        var projections = [Double](repeating: 0, count: rows)
+        BLAS.gemv(initial.weights, sample.mu, into: &projections)
+        initialProjections = projections
+        muCoefficients = [Double](repeating: 0, count: rows)
+        noiseCoefficients = Matrix(rows: rows, cols: n)
+        biases = initial.biases
+    }
+
+    /// The Gram matrix `G = ΞΞᵀ` of the noise patches (rows of `noise`).
+    static func gram(_ noise: Matrix) -> Matrix {
+        var gram = Matrix(rows: noise.rows, cols: noise.rows)
+        BLAS.gemm(noise, noise, transposeB: true, into: &gram)
+        return gram
+    }
+
+    var isFinite: Bool {
+        muCoefficients.allFinite && noiseCoefficients.storage.allFinite && biases.allFinite
+    }
+
+    func forward(into forward: inout Forward) {
+        forward.noisePreActivations.copyRows(from: initialProducts, at: 0)
+        BLAS.gemm(noiseCoefficients, gram, into: &forward.noisePreActivations, beta: 1)
+        completeForward(&forward)
+    }
+
+    /// Completes a forward pass whose noise products hold `P₀ + R G`: adds `c (Ξμ)ᵀ`, sets the signal projections
+    /// `s₀ + R Ξμ + c ‖μ‖²`, then the biases and outputs (``Forward``).
+    func completeForward(_ forward: inout Forward) {
+        BLAS.ger(muCoefficients, noiseDotMu, into: &forward.noisePreActivations)
+        forward.signalProjections.withUnsafeMutableBufferPointer { projections in
+            _ = projections.update(fromContentsOf: initialProjections)
+        }
+        BLAS.gemv(noiseCoefficients, noiseDotMu, into: &forward.signalProjections, beta: 1)
+        for row in muCoefficients.indices { forward.signalProjections[row] += muCoefficients[row] * muSquared }
+        forward.complete(architecture: architecture, biases: biases, sample: sample)
+    }
+
+    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {
+        let n = noiseCoefficients.cols
+        noiseCoefficients.storage.withUnsafeMutableBufferPointer { r in
+            coefficients.noise.storage.withUnsafeBufferPointer { c in
+                for row in 0..<noiseCoefficients.rows {
+                    let scale = rowScales[row]
+                    guard scale != 0 else { continue }
+                    let target = r.baseAddress! + row * n, source = c.baseAddress! + row * n
+                    for i in 0..<n { target[i] += scale * source[i] }
+                }
+            }
+        }
+        for row in muCoefficients.indices {
+            muCoefficients[row] += rowScales[row] * coefficients.signal[row]
+            biases[row] += rowScales[row] * coefficients.bias[row]
+        }
+    }
+
+    func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
+        let d = architecture.dimension
+        return directions.map { direction in
+            let component = { (vector: (Int) -> Double) in direction.reduce(0) { $0 + ($1.0 < d ? vector($1.0) * $1.1 : 0) } }
+            let muPart = component { sample.mu[$0] }
+            let noiseParts = (0..<sample.count).map { i in component { sample.noise[i, $0] } }
+            return (0..<architecture.filterCount).map { row in
+                var value = component { initial.weights[row, $0] } + muCoefficients[row] * muPart
+                for i in noiseParts.indices { value += noiseCoefficients[row, i] * noiseParts[i] }
+                return value
+            }
+        }
+    }
+
+    func parameters() -> Parameters {
+        var weights = initial.weights
+        BLAS.gemm(noiseCoefficients, sample.noise, into: &weights, beta: 1)
+        BLAS.ger(muCoefficients, sample.mu, into: &weights)
+        return Parameters(weights: weights, biases: biases)
+    }
+
+    var spanRepresentation: SpanRepresentation? {
+        SpanRepresentation(initial: initial.weights, muCoefficients: muCoefficients, noiseCoefficients: noiseCoefficients)
+    }
+}
+
+/// Filters in the span of the training patches: `W = W⁽⁰⁾ + c μᵀ + R Ξ` (MODEL.md §5, ``SpanState``).
+public struct SpanRepresentation: Sendable {
+    /// `W⁽⁰⁾`, `2m × d`.
+    public let initial: Matrix
+    /// `c`, length `2m`.
+    public let muCoefficients: [Double]
+    /// `R`, `2m × N`.
+    public let noiseCoefficients: Matrix
+
+    /// Keys naming the values of `W⁽⁰⁾`, the training noise `Ξ` and the test noise, for ``DrawCache/matrix(_:_:)``.
+    public struct Keys: Sendable {
+        /// Determines `W⁽⁰⁾`.
+        public let initial: String
+        /// Determines `Ξ`.
+        public let training: String
+        /// Determines the test noise.
+        public let test: String
+
+        /// Keys from their parts.
+        package init(initial: String, training: String, test: String) {
+            self.initial = initial
+            self.training = training
+            self.test = test
+        }
+    }
+
+    /// `⟨w_{j,r}, ξ_t⟩` for every test point: `W⁽⁰⁾Ξ_tᵀ + c (Ξ_t μ)ᵀ + R (Ξ Ξ_tᵀ)`.
+    ///
+    /// `W⁽⁰⁾Ξ_tᵀ` and `ΞΞ_tᵀ` are shared by the cells of a sweep row (same init, training and test draws), so
+    /// with `cache` and `keys` they are computed once; the result is the same bits either way.
+    ///
+    /// - Complexity: O(m N n_test) with both products cached, else O((m + N) d n_test).
+    public func noiseProducts(test: TaskSample, training: TaskSample, cache: DrawCache?, keys: Keys?) -> Matrix {
+        func product(_ name: String, _ left: Matrix) -> Matrix {
+            let compute = {
+                var result = Matrix(rows: left.rows, cols: test.count)
+                BLAS.gemm(left, test.noise, transposeB: true, into: &result)
+                return result
+            }
+            guard let cache, let keys else { return compute() }
+            return cache.matrix("\(name)|\(name == "A" ? keys.initial : keys.training)|\(keys.test)", compute)
+        }
+        var products = product("A", initial)
+        BLAS.gemm(noiseCoefficients, product("B", training.noise), into: &products, beta: 1)
+        BLAS.ger(muCoefficients, test.noise.times(training.mu), into: &products)
+        return products
+    }
+}

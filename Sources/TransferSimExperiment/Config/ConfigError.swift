@@ -1,0 +1,17 @@
+import TransferSimCore
+
+/// A configuration or input error: one line naming the key and the allowed range.
+public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The offending key (or file), as the user wrote it.
+    public let key: String
+    /// What is wrong and what is allowed.
+    public let message: String
+
+    /// An error about `key`.
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "\(key): \(message)" }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import TransferSimCore
+
+/// One config key: its name (also its CSV column), meaning, allowed range, parser and renderer.
+///
+/// The table ``all`` is the single list of keys (`../shared/spec/CONFIG.md`): parsing, validation
+/// messages, `config.resolved.yaml`, CSV columns and the README table all come from it.
+public struct ConfigField: Sendable {
+    /// Key name, e.g. `sigma_p1`.
+    public let key: String
+    /// Meaning, with the MODEL.md symbol.
+    public let meaning: String
+    /// Allowed values, as shown in error messages.
+    public let range: String
+    /// Parses a scalar and stores it.
+    let assign: @Sendable (inout ExperimentConfig, String) throws -> Void
+    /// The resolved value, as written to YAML and CSV.
+    public let render: @Sendable (ExperimentConfig) -> String
+
+    /// Parses `text` as this key's value and stores it in `config`.
+    ///
+    /// - Throws: ``ConfigError`` naming the key and its range.
+    public func set(_ text: String, in config: inout ExperimentConfig) throws {
+        try assign(&config, text)
+    }
+
+    // MARK: - Builders
+
+    private static func invalid(_ key: String, _ range: String, _ text: String) -> ConfigError {
+        ConfigError(key: key, "must be \(range), got '\(text)'")
+    }
+
+    /// Largest magnitude a real-valued key may take. Squares and fourth powers of the inputs (the theory
+    /// statistics, `‖μ‖⁴`, `σ_p⁴`) must stay finite in double precision, so no key may come near the
+    /// overflow threshold; no meaningful setting reaches 10⁵⁰.
+    public static let magnitudeBound = 1e50
+
+    /// Parses a finite real of magnitude at most ``magnitudeBound``.
+    static func parseReal(_ text: String) -> Double? {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, abs(value) <= magnitudeBound else { return nil }
+        return value
+    }
+
+    /// Formats a double the way every output file does (shortest round-trip form).
+    public static func format(_ value: Double) -> String { "\(value)" }
+
+    /// A real-valued key; `bounded` keys (the default) must lie within ``magnitudeBound``. Step sizes are only
+    /// required to be finite: a huge step is a run that diverges (``Forward/divergenceBound``), not bad input.
+    static func real(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Double> & Sendable,
+                     bounded: Bool = true, valid: @escaping @Sendable (Double) -> Bool) -> ConfigField {
+        ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
+            let parsed = bounded ? parseReal(text) : Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
+            guard let value = parsed, valid(value) else { throw invalid(key, range, text) }
+            config[keyPath: path] = value
+        }, render: { format($0[keyPath: path]) })
+    }
+
+    static func integer(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Int> & Sendable,
+                        valid: @escaping @Sendable (Int) -> Bool) -> ConfigField {
+        ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
+            guard let value = parseInteger(text), valid(value) else { throw invalid(key, range, text) }
+            config[keyPath: path] = value
+        }, render: { String($0[keyPath: path]) })
+    }
+
+    static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String, _ meaning: String, _ path: WritableKeyPath<ExperimentConfig, E> & Sendable
+    ) -> ConfigField where E.RawValue == String {
+        let range = "one of " + E.allCases.map(\.rawValue).joined(separator: ", ")
+        return ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
+            guard let value = E(rawValue: text.trimmingCharacters(in: .whitespaces)) else { throw invalid(key, range, text) }
+            config[keyPath: path] = value
+        }, render: { $0[keyPath: path].rawValue })
+    }
+
+    static func signal(_ k: Int, mu: Bool, _ path: WritableKeyPath<ExperimentConfig, SignalNorm> & Sendable) -> ConfigField {
+        let key = mu ? "mu\(k)_norm" : "v\(k)_norm"
+        let meaning = mu ? "‖μ_\(k)‖ = ‖u + v_\(k)‖, alternative to v\(k)_norm (give one of the two)" : "‖v_\(k)‖, task-\(k) specific signal strength"
+        let range = mu ? "a number in [u_norm, 1e50]" : "a number in [0, 1e50]"
+        return ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
+            guard let value = parseReal(text), value >= 0 else { throw invalid(key, range, text) }
+            config[keyPath: path] = mu ? .mu(value) : .v(value)
+        }, render: { config in
+            format(mu ? config[keyPath: path].muNorm(uNorm: config.uNorm) : config[keyPath: path].vNorm(uNorm: config.uNorm))
+        })
+    }
+
+    /// Parses an integer written as `12`, `1e3` or `12.0` (an exactly integral number).
+    static func parseInteger(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let value = Int(trimmed) { return value }
+        guard let real = Double(trimmed), real.isFinite, real.rounded() == real, abs(real) < 9.0e15 else { return nil }
+        return Int(real)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import TransferSimCore
+import Yams
+
+/// Reads flat YAML or JSON configs and `--set key=value` overrides into an ``ExperimentConfig``.
+///
+/// Resolution order: the `preset` (the last one given anywhere, default `theory`) supplies every
+/// default; then the file's keys; then the `--set` overrides, in order. Within one layer a task may be
+/// given by `v{k}_norm` or `mu{k}_norm`, not both; a later layer's choice replaces an earlier one's.
+/// Unknown keys, wrong types and out-of-range values are ``ConfigError``s naming the key.
+public enum ConfigLoader {
+    /// One `key: value` pair as written, the value as its scalar text.
+    public typealias Entry = (key: String, value: String)
+
+    /// The top-level mapping of a YAML/JSON document at `path`, keys with their nodes, in file order.
+    ///
+    /// - Throws: ``ConfigError`` if the file cannot be read or is not a mapping.
+    public static func readMapping(path: String) throws -> [(key: String, node: Node)] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(key: path, "cannot read config file (\(error.localizedDescription))")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            let summary = "\(error)".split(separator: "\n").first.map(String.init) ?? "parse error"
+            throw ConfigError(key: path, "not valid YAML or JSON: \(summary)")
+        }
+        guard let root else { return [] }
+        guard let mapping = root.mapping else {
+            throw ConfigError(key: path, "must be a mapping of key: value pairs")
+        }
+        var entries: [(key: String, node: Node)] = []
+        var seen = Set<String>()
+        for (keyNode, valueNode) in mapping {
+            guard let key = keyNode.scalar?.string else { throw ConfigError(key: path, "keys must be plain names") }
+            guard seen.insert(key).inserted else { throw ConfigError(key: key, "given twice in \(path)") }
+            entries.append((key, valueNode))
+        }
+        return entries
+    }
+
+    /// The scalar entries of a flat experiment config file.
+    ///
+    /// - Throws: ``ConfigError`` for a non-scalar value (e.g. a sweep's `grid:` given to `run`).
+    public static func readFlat(path: String) throws -> [Entry] {
+        try readMapping(path: path).map { key, node in
+            guard let scalar = node.scalar else {
+                throw ConfigError(key: key, "must be a single value (lists and mappings belong to sweep configs)")
+            }
+            return (key, scalar.string)
+        }
+    }
+
+    /// Splits a `--set key=value` argument.
+    ///
+    /// - Throws: ``ConfigError`` if there is no `=` or the key is empty.
+    public static func parseAssignment(_ text: String) throws -> Entry {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw ConfigError(key: text, "--set needs key=value")
+        }
+        return (String(text[..<equals]).trimmingCharacters(in: .whitespaces), String(text[text.index(after: equals)...]))
+    }
+
+    /// The command-line layer: `--set key=value` overrides in order, then `--seed`.
+    ///
+    /// - Throws: ``ConfigError`` for a malformed assignment.
+    public static func commandLineLayer(overrides: [String], seed: UInt64?) throws -> [Entry] {
+        var layer = try overrides.map(parseAssignment)
+        if let seed { layer.append(("seed", String(seed))) }
+        return layer
+    }
+
+    /// Resolves layers of entries (file first, then overrides) into a config, validated unless
+    /// `validate` is false (a sweep's base, whose cells are validated one by one).
+    ///
+    /// - Throws: ``ConfigError`` naming the first offending key.
+    public static func resolve(_ layers: [[Entry]], validate: Bool = true) throws -> ExperimentConfig {
+        var config = ExperimentConfig()
+        if let presetText = layers.joined().last(where: { $0.key == "preset" })?.value {
+            try ConfigField.named("preset")!.set(presetText, in: &config)
+            config = ExperimentConfig(preset: config.preset)
+        }
+        for layer in layers {
+            for k in 1...2 where layer.contains(where: { $0.key == "v\(k)_norm" }) && layer.contains(where: { $0.key == "mu\(k)_norm" }) {
+                throw ConfigError(key: "mu\(k)_norm", "give v\(k)_norm or mu\(k)_norm, not both")
+            }
+            for entry in layer where entry.key != "preset" {
+                guard let field = ConfigField.named(entry.key) else {
+                    throw ConfigError(key: entry.key, "unknown key; allowed keys: \(ConfigField.all.map(\.key).joined(separator: ", "))")
+                }
+                try field.set(entry.value, in: &config)
+            }
+        }
+        if validate { try config.validate() }
+        return config
+    }
+}

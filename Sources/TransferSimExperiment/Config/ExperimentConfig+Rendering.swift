@@ -1,0 +1,28 @@
+import TransferSimCore
+
+extension ExperimentConfig {
+    /// The config's keys with their resolved values (every key of ``ConfigField/all``), the CSV columns.
+    public var resolvedEntries: [(key: String, value: String)] {
+        ConfigField.all.map { ($0.key, $0.render(self)) }
+    }
+
+    /// `config.resolved.yaml`: every value, preset expanded, loadable again to reproduce the run.
+    ///
+    /// Of `v{k}_norm` / `mu{k}_norm` only the one the config was given by is a key; the other is written
+    /// as a comment with its derived value (a file with both would be refused).
+    public var resolvedYAML: String {
+        var lines = ["# TransferSim resolved experiment config: every key with the value used."]
+        for (key, value) in resolvedEntries {
+            let derived: Bool
+            switch key {
+            case "v1_norm": if case .mu = v1 { derived = true } else { derived = false }
+            case "v2_norm": if case .mu = v2 { derived = true } else { derived = false }
+            case "mu1_norm": if case .v = v1 { derived = true } else { derived = false }
+            case "mu2_norm": if case .v = v2 { derived = true } else { derived = false }
+            default: derived = false
+            }
+            lines.append(derived ? "# \(key): \(value)  (derived)" : "\(key): \(value)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,31 @@
+import TransferSimCore
+
+extension ExperimentConfig {
+    /// The seed of stream `role` for this config (MODEL.md §6–§7 draws).
+    ///
+    /// `derive(derive(seed, "replicate-r"), "<role>|<layout>")`, where the layout lists only the values
+    /// that change how the stream's draws are laid out (``streamLayout(_:)``). Parameters that merely scale
+    /// or transform the draws (`σ_p`, `p`, `‖u‖`, `σ_0`, `α`, …) are not part of the key, so cells that
+    /// differ only in them see the same underlying random numbers (common random numbers), and a cell's
+    /// streams never depend on which other cells a sweep contains or on the thread that runs it.
+    public func streamSeed(_ role: StreamSeed.Role) -> UInt64 {
+        let replicateSeed = StreamSeed.derive(seed, "replicate-\(replicate)")
+        return StreamSeed.derive(replicateSeed, role.rawValue + "|" + streamLayout(role))
+    }
+
+    /// The layout part of a stream key: `d` for data (samples are nested in `N`, flips monotone in `p`);
+    /// `d, m, init` for initialisations; `d, m, unit, selection` for inheritance (filter subsets are nested
+    /// in `α`); `d, m, evaluation` for test draws.
+    public func streamLayout(_ role: StreamSeed.Role) -> String {
+        switch role {
+        case .upstreamData, .downstreamData:
+            return "d=\(d)"
+        case .upstreamInit, .downstreamInit:
+            return "d=\(d),m=\(m),init=\(initKind.rawValue)"
+        case .inheritance:
+            return "d=\(d),m=\(m),unit=\(inheritUnit.rawValue),selection=\(inheritSelection.rawValue)"
+        case .test, .upstreamTest:
+            return "d=\(d),m=\(m),evaluation=\(evaluation.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import TransferSimCore
+
+/// The three stages of one transfer experiment (MODEL.md §6).
+public enum Stage: String, Sendable, CaseIterable {
+    /// Training on task 1 from a fresh init.
+    case upstream
+    /// Fine-tuning on task 2 from the inherited init.
+    case transfer
+    /// Training on task 2 from the same fresh init without inheritance ("w/o PT").
+    case baseline
+}
+
+/// What one stage produced: its training run (absent when skipped) and its test error.
+public struct StageOutcome: Sendable {
+    /// The training run; `nil` when the stage was skipped.
+    public let training: TrainingResult?
+    /// Test error on the stage's task; `nil` when skipped or diverged.
+    public let test: TestError?
+
+    /// A skipped stage.
+    public static let skipped = StageOutcome(training: nil, test: nil)
+
+    /// `ok`, `diverged` or `skipped`.
+    public var status: RunStatus { training?.status ?? .skipped }
+
+    /// The metric columns `<stage>_train_loss`, `_train_error`, `_test_error`, `_clean_test_error`,
+    /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md); NaN where the stage has no value.
+    public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
+        let values = [training?.trainLoss, training?.trainError, test?.error, test?.cleanError,
+                      test?.cleanStandardError, test?.accuracy]
+        return zip(Self.metricNames(stage), values).map { ($0, $1 ?? .nan) }
+    }
+
+    /// The metric column names of `stage`, in ``metrics(_:)`` order.
+    public static func metricNames(_ stage: Stage) -> [String] {
+        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy"]
+            .map { "\(stage.rawValue)_\($0)" }
+    }
+}

@@ -1,0 +1,38 @@
+import TransferSimCore
+
+/// A scalar the theory uses to predict a cell's regime (MODEL.md §8), computed from the config alone.
+///
+/// ``all`` is the registry: every entry becomes a column of `summary.json`, `results.csv` and
+/// `summary.csv`. To try another formula, add one entry there (a name and a closure); nothing else changes.
+public struct TheoryStatistic: Sendable {
+    /// Column name.
+    public let name: String
+    /// What it is, with its formula.
+    public let meaning: String
+    /// Its value for a config.
+    public let value: @Sendable (ExperimentConfig) -> Double
+
+    /// A statistic; see the properties.
+    public init(name: String, meaning: String, value: @escaping @Sendable (ExperimentConfig) -> Double) {
+        self.name = name
+        self.meaning = meaning
+        self.value = value
+    }
+
+    /// The registered statistics, in column order.
+    public static let all: [TheoryStatistic] = [
+        TheoryStatistic(name: "kou_stat_1", meaning: "S_1 = N_1 ‖μ_1‖⁴ / (σ_{p,1}⁴ d), Kou et al.'s statistic of task 1") { c in
+            PhaseStatistics.kou(sampleSize: c.n1, muNorm: c.signals.muNorm(.one), noiseLevel: c.sigmaP1, dimension: c.d)
+        },
+        TheoryStatistic(name: "kou_stat_2", meaning: "S_2 = N_2 ‖μ_2‖⁴ / (σ_{p,2}⁴ d), Kou et al.'s statistic of task 2 (the baseline's)") { c in
+            PhaseStatistics.kou(sampleSize: c.n2, muNorm: c.signals.muNorm(.two), noiseLevel: c.sigmaP2, dimension: c.d)
+        },
+        TheoryStatistic(name: "transfer_stat", meaning: "Γ = ‖u‖⁴ / (σ_{p,2}² (‖v_1‖² + c_Γ σ_{p,1}² d / N_1)), c_Γ = 1") { c in
+            PhaseStatistics.transfer(uNorm: c.uNorm, v1Norm: c.signals.v1Norm, noiseLevel1: c.sigmaP1, noiseLevel2: c.sigmaP2,
+                                     n1: c.n1, dimension: c.d)
+        },
+        TheoryStatistic(name: "inherited_strength", meaning: "Λ = α N_1 ‖u‖² / (σ_{p,1}² d)") { c in
+            PhaseStatistics.inheritedStrength(alpha: c.alpha, n1: c.n1, uNorm: c.uNorm, noiseLevel1: c.sigmaP1, dimension: c.d)
+        },
+    ]
+}

@@ -1,0 +1,132 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+import TransferSimSweeps
+
+/// The paper's figures (MODEL.md §9, §10) and how each is drawn from its sweep.
+///
+/// A figure is a sweep config `experiments/<name>.yaml` (and `<name>-quick.yaml`, seconds to run) plus
+/// the panels drawn from its `summary.csv`. Accuracies are against noisy labels, as the paper's figures.
+public struct Figure: Sendable {
+    /// One picture of a figure.
+    public enum Panel: Sendable {
+        /// A heatmap of a 2-D sweep.
+        case heatmap(HeatmapPlot)
+        /// Curves against a 1-D sweep's axis.
+        case lines(LinePlot)
+        /// γ and ρ̄ over training, from one run per cell (`cell-k/`).
+        case dynamics(DynamicsPlot)
+    }
+
+    /// Figure name (`fig1a`, …); also the config file's stem.
+    public let name: String
+    /// What the figure asks.
+    public let question: String
+    /// Panels by file suffix: `<name>_<suffix>.svg`.
+    public let panels: [(suffix: String, panel: Panel)]
+
+    /// Figures in the order of `experiments/README.md`.
+    public static let all: [Figure] = [
+        accuracyLines("fig1a", "Fig. 1a: downstream accuracy against the source sample size N₁",
+                      question: "Does transfer improve with more upstream data (Theorem 4.2)?"),
+        accuracyLines("fig1b", "Fig. 1b: downstream accuracy against the source noise σ_{p,1}",
+                      question: "Does a noisier source hurt transfer?"),
+        accuracyLines("fig1c", "Fig. 1c: downstream accuracy against ‖u‖ at fixed ‖u + v₂‖",
+                      question: "How much shared signal does transfer need to beat the baseline?"),
+        Figure(name: "fig2", question: "Where in (‖u‖, d) is downstream accuracy above 0.65 / 0.70, with and without transfer?", panels: [
+            ("transfer_accuracy", .heatmap(HeatmapPlot(title: "Fig. 2a: accuracy with transfer", column: "transfer_test_accuracy_mean",
+                                                       colorMap: .sequential(low: 0.5, high: 0.9), contour: 0.7, legend: "test accuracy",
+                                                       boundaries: [.transferGain]))),
+            ("transfer_065", .heatmap(HeatmapPlot(title: "Fig. 2b: transfer accuracy ≥ 0.65", column: "transfer_test_accuracy_mean",
+                                                  colorMap: .binary(threshold: 0.65, below: false), contour: 0.65, legend: "accuracy"))),
+            ("transfer_070", .heatmap(HeatmapPlot(title: "Fig. 2c: transfer accuracy ≥ 0.70", column: "transfer_test_accuracy_mean",
+                                                  colorMap: .binary(threshold: 0.70, below: false), contour: 0.70, legend: "accuracy"))),
+            ("baseline_accuracy", .heatmap(HeatmapPlot(title: "Accuracy without transfer (baseline)", column: "baseline_test_accuracy_mean",
+                                                       colorMap: .sequential(low: 0.5, high: 0.9), contour: 0.7, legend: "test accuracy",
+                                                       boundaries: [.baselineDichotomy]))),
+            ("baseline_070", .heatmap(HeatmapPlot(title: "Baseline accuracy ≥ 0.70", column: "baseline_test_accuracy_mean",
+                                                  colorMap: .binary(threshold: 0.70, below: false), contour: 0.70, legend: "accuracy"))),
+            ("gain", gainPanel("Transfer gain (transfer − baseline accuracy)", boundaries: [.transferGain, .baselineDichotomy])),
+        ]),
+        Figure(name: "alpha", question: "For which inherited fraction α and shared signal ‖u‖ does transfer help, and where does it hurt?", panels: [
+            ("gain", gainPanel("Transfer gain over (α, ‖u‖); red = negative transfer", boundaries: [.transferGain])),
+            ("transfer_accuracy", .heatmap(HeatmapPlot(title: "Accuracy with transfer", column: "transfer_test_accuracy_mean",
+                                                       colorMap: .sequential(low: 0.5, high: 0.9), contour: nil, legend: "test accuracy"))),
+        ]),
+        Figure(name: "dynamics", question: "Does feature learning (γ) or noise memorisation (ρ̄) drive fine-tuning, in a harmful and a beneficial cell?", panels: [
+            ("gamma_rho", .dynamics(DynamicsPlot(title: "Feature learning γ vs noise memorisation ρ̄ during fine-tuning"))),
+        ]),
+        Figure(name: "kou2023", question: "Kou et al.'s phase diagram: where does a network trained from scratch overfit benignly?", panels: [
+            ("test_error", .heatmap(HeatmapPlot(title: "Test error (noisy labels), trained from scratch", column: "baseline_test_error_mean",
+                                                colorMap: .sequential(low: 0.1, high: 0.5), contour: 0.2, legend: "test error",
+                                                boundaries: [.baselineDichotomy]))),
+            ("test_error_020", .heatmap(HeatmapPlot(title: "Test error ≤ 0.2 (benign overfitting)", column: "baseline_test_error_mean",
+                                                    colorMap: .binary(threshold: 0.2, below: true), contour: 0.2, legend: "test error",
+                                                    boundaries: [.baselineDichotomy]))),
+        ]),
+    ]
+
+    /// The figure named `name`.
+    ///
+    /// - Throws: ``ConfigError`` listing the known names.
+    public static func named(_ name: String) throws -> Figure {
+        guard let figure = all.first(where: { $0.name == name }) else {
+            throw ConfigError(key: "figure", "unknown figure '\(name)'; known: \(all.map(\.name).joined(separator: ", "))")
+        }
+        return figure
+    }
+
+    /// Panels for a sweep that is not a named figure: accuracy lines (1-D) or accuracy and gain heatmaps (2-D).
+    public static func generic(dimensions: Int) -> Figure {
+        if dimensions == 1 { return accuracyLines("sweep", "Test accuracy with and without transfer", question: "") }
+        return Figure(name: "sweep", question: "", panels: [
+            ("transfer_accuracy", .heatmap(HeatmapPlot(title: "Accuracy with transfer", column: "transfer_test_accuracy_mean",
+                                                       colorMap: .sequential(low: 0.5, high: 1), contour: nil, legend: "test accuracy"))),
+            ("baseline_accuracy", .heatmap(HeatmapPlot(title: "Accuracy without transfer", column: "baseline_test_accuracy_mean",
+                                                       colorMap: .sequential(low: 0.5, high: 1), contour: nil, legend: "test accuracy"))),
+            ("gain", gainPanel("Transfer gain; red = negative transfer")),
+        ])
+    }
+
+    private static func gainPanel(_ title: String, boundaries: [BoundarySpec] = []) -> Panel {
+        .heatmap(HeatmapPlot(title: title, column: "transfer_gain_mean", colorMap: .diverging(limit: 0.2), contour: 0,
+                             legend: "gain", boundaries: boundaries))
+    }
+
+    private static func accuracyLines(_ name: String, _ title: String, question: String) -> Figure {
+        Figure(name: name, question: question, panels: [
+            ("accuracy", .lines(LinePlot(title: title, yLabel: "test accuracy (noisy labels), ±1 SE", series: [
+                LinePlot.Series(label: "with transfer", metric: "transfer_test_accuracy", color: "#d95f02"),
+                LinePlot.Series(label: "without transfer (baseline)", metric: "baseline_test_accuracy", color: "#1b9e77"),
+            ]))),
+        ])
+    }
+
+    /// Renders every panel that fits the sweep in `directory` and writes `<name>_<suffix>.svg` into
+    /// `plots` (atomically). Returns the written paths.
+    ///
+    /// - Throws: ``ConfigError`` if the sweep's dimensions do not fit the panels or a file cannot be written.
+    public func render(from directory: URL, into plots: URL) throws -> [String] {
+        let table = try SweepTable(directory: directory)
+        let dimensions = table.plan.spec.axes.count
+        try FileManager.default.createDirectory(at: plots, withIntermediateDirectories: true)
+        var written: [String] = []
+        for (suffix, panel) in panels {
+            let text: String
+            switch panel {
+            case .heatmap(let plot):
+                guard dimensions == 2 else { throw ConfigError(key: name, "heatmaps need a 2-D sweep, this one has \(dimensions) axes") }
+                text = plot.render(table)
+            case .lines(let plot):
+                guard dimensions == 1 else { throw ConfigError(key: name, "line plots need a 1-D sweep, this one has \(dimensions) axes") }
+                text = plot.render(table)
+            case .dynamics(let plot):
+                text = try plot.render(from: directory)
+            }
+            let url = plots.appendingPathComponent("\(name)_\(suffix).svg")
+            try AtomicFile.write(text, to: url)
+            written.append(url.path)
+        }
+        return written
+    }
+}

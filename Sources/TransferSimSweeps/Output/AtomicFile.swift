@@ -1,0 +1,67 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// Whole-file writes that never leave a half-written file: write a hidden temporary sibling, then
+/// `rename(2)` it over the target (atomic on one file system).
+public enum AtomicFile {
+    /// Writes `text` to `url` atomically.
+    ///
+    /// - Throws: ``ConfigError`` naming the file on an I/O failure.
+    public static func write(_ text: String, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        do {
+            try Data(text.utf8).write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else {
+                throw ConfigError(key: url.path, String(cString: strerror(errno)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ConfigError(key: url.path, "cannot write: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// A file written piece by piece into a hidden temporary sibling and renamed over the target by
+/// ``commit()``, for outputs too large to build in memory (a finished sweep's `results.csv`).
+final class StreamingFile {
+    let url: URL
+    private let temporary: URL
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(_ url: URL) throws {
+        self.url = url
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: temporary) else {
+            throw ConfigError(key: url.path, "cannot write")
+        }
+        self.handle = handle
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        do { try handle.write(contentsOf: buffer) } catch { throw ConfigError(key: url.path, "cannot write: \(error.localizedDescription)") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered, closes, and renames the file into place.
+    func commit() throws {
+        try flush()
+        try? handle.close()
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ConfigError(key: url.path, "cannot write: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: temporary)
+    }
+}

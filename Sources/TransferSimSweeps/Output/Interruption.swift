@@ -1,0 +1,69 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// What happens on SIGINT and SIGTERM (`docs/reliability.md`): the registered handlers run, latest first,
+/// each bringing its output to a consistent state and optionally returning a line for the user; the lines
+/// are printed on stderr and the process exits with status `128 + signal` (130 for SIGINT, 143 for SIGTERM).
+///
+/// A handler runs on a dispatch queue of its own while the work goes on; it must take whatever lock keeps
+/// its files consistent (a sweep takes the lock of its row appends, so a row is written whole or not at
+/// all) and never release it: the process exits right after. Without ``install()`` (library use) signals
+/// keep their default action.
+public enum Interruption {
+    /// Identifies a registered handler.
+    public struct Token: Hashable, Sendable {
+        fileprivate let id: Int
+    }
+
+    private final class Registry: @unchecked Sendable {
+        let lock = NSLock()
+        var handlers: [(id: Int, run: @Sendable () -> String?)] = []
+        var next = 0
+        var sources: [DispatchSourceSignal] = []
+    }
+
+    private static let registry = Registry()
+
+    /// Routes SIGINT and SIGTERM to the handlers (idempotent).
+    public static func install() {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        guard registry.sources.isEmpty else { return }
+        let queue = DispatchQueue(label: "transfersim.interruption")
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { interrupt(number) }
+            source.resume()
+            registry.sources.append(source)
+        }
+    }
+
+    /// Registers `handler`, run on SIGINT or SIGTERM until ``unregister(_:)``.
+    public static func register(_ handler: @escaping @Sendable () -> String?) -> Token {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        registry.next += 1
+        registry.handlers.append((registry.next, handler))
+        return Token(id: registry.next)
+    }
+
+    /// Removes a handler.
+    public static func unregister(_ token: Token) {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        registry.handlers.removeAll { $0.id == token.id }
+    }
+
+    private static func interrupt(_ number: Int32) -> Never {
+        registry.lock.lock()
+        let handlers = registry.handlers.reversed()
+        registry.lock.unlock()
+        for handler in handlers {
+            if let line = handler.run() { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        fflush(nil)  // every open stdio stream
+        _exit(128 + number)
+    }
+}

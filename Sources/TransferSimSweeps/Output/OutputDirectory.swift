@@ -1,0 +1,89 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// Rules every command follows for a directory it writes (`docs/reliability.md`): which paths may be
+/// written or replaced, which files are TransferSim's own, and how leftovers of interrupted commands are
+/// recognised and removed.
+///
+/// Every temporary name carries the writer's pid: `.<file>.tmp-<pid>` inside a directory (``AtomicFile``),
+/// `.<dir>.partial-<pid>` and `.<dir>.old-<pid>` beside it (``StagedDirectory``). A command removes such
+/// leftovers only while it holds the directory's ``DirectoryLock``, so no other TransferSim process can be
+/// writing them.
+public enum OutputDirectory {
+    /// The directory named by `path`, absolute and standardised.
+    ///
+    /// - Throws: ``ConfigError`` for an empty path (an unset shell variable), the root, or a path holding a
+    ///   control character.
+    public static func resolve(_ path: String, key: String) throws -> URL {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ConfigError(key: key, "must name a directory, got '' (an unset shell variable?)")
+        }
+        guard !path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ConfigError(key: key, "must not contain control characters, got \(path.debugDescription)")
+        }
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard url.path != "/" else { throw ConfigError(key: key, "must not be the root directory") }
+        return url
+    }
+
+    /// Refuses paths that no command may replace wholesale: `/`, the home directory, the working directory
+    /// and its ancestors (which `""` and `.` name).
+    public static func checkReplaceable(_ url: URL, key: String) throws {
+        let path = url.path
+        let home = FileManager.default.homeDirectoryForCurrentUser.standardizedFileURL.path
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        let protected = path == "/" || path == home || cwd == path || cwd.hasPrefix(path.hasSuffix("/") ? path : path + "/")
+        if protected {
+            throw ConfigError(key: key, "refusing to replace '\(path)' (the root, home or working directory, or one holding it); name a directory of its own")
+        }
+    }
+
+    /// Whether `name` is a temporary file of an interrupted write: `.<file>.tmp-<pid>`.
+    static func isTemporary(_ name: String) -> Bool {
+        temporaryOwner(name) != nil
+    }
+
+    /// The writer's pid of a temporary file `.<file>.tmp-<pid>`, if `name` has that form.
+    static func temporaryOwner(_ name: String) -> Int32? {
+        guard name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        return Int32(name[range.upperBound...])
+    }
+
+    /// Removes `.<file>.tmp-<pid>` leftovers inside `directory` (call only while holding its lock).
+    public static func removeTemporaries(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where isTemporary(name) {
+            unlink(directory.appendingPathComponent(name).path)
+        }
+    }
+
+    /// Removes this process's `.<file>.tmp-<pid>` files inside `directory` (on an interrupt).
+    static func removeOwnTemporaries(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where temporaryOwner(name) == getpid() {
+            unlink(directory.appendingPathComponent(name).path)
+        }
+    }
+
+    /// The entries of `directory` other than TransferSim's temporaries (empty if it does not exist).
+    static func contents(_ directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !isTemporary($0) }.sorted()
+    }
+
+    /// Whether `directory` holds only what `transfersim run` (or `plot` into it) writes: its
+    /// `config.resolved.yaml` (with TransferSim's header line), `summary.json`, `history.csv`, `.npy` state
+    /// and `.svg` pictures, as regular files.
+    static func holdsRunOutput(_ directory: URL) -> Bool {
+        let names = contents(directory)
+        let config = directory.appendingPathComponent("config.resolved.yaml")
+        guard names.contains("config.resolved.yaml"),
+              let head = try? FileHandle(forReadingFrom: config).read(upToCount: 14),
+              String(decoding: head, as: UTF8.self) == "# TransferSim " else { return false }
+        return names.allSatisfy { name in
+            var info = stat()
+            guard lstat(directory.appendingPathComponent(name).path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+            return ["config.resolved.yaml", "summary.json", "history.csv"].contains(name) || name.hasSuffix(".npy") || name.hasSuffix(".svg")
+        }
+    }
+}

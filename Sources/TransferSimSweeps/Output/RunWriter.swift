@@ -1,0 +1,84 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// Writes the files of `transfersim run` (documented in `docs/outputs.md`).
+///
+/// - `config.resolved.yaml`: ``ExperimentConfig/resolvedYAML``;
+/// - `summary.json`: seed, the three `<stage>_status`, then ``ExperimentResult/metrics``;
+/// - `history.csv`: `stage` then ``HistoryRecord/columns``, one row per logged step of each stage;
+/// - with `exportState`, NumPy files: `upstream_X.npy` `(N_1, 2, d)` (patch 0 = `ŷμ`, patch 1 = `ξ`),
+///   `upstream_y.npy` `(N_1,)` observed labels, `upstream_y_clean.npy`, the same for `downstream_`,
+///   `<stage>_W0.npy` / `<stage>_WT.npy` `(2, m, d)` (index 0 = class `+1`), `<stage>_b0.npy` /
+///   `<stage>_bT.npy` `(2, m)` with biases, and `transfer_inherited_W.npy` `(2, m, d)` / `transfer_inherited_b.npy`
+///   `(2, m)`: 1 where the parameter was inherited.
+public enum RunWriter {
+    /// The contents of `summary.json`.
+    public static func summary(_ result: ExperimentResult) -> FlatJSON {
+        var json = FlatJSON()
+        json.entries.append(("seed", .integer(result.config.seed)))
+        for (key, value) in result.statuses { json.entries.append((key, .string(value))) }
+        for (key, value) in result.metrics { json.entries.append((key, .number(value))) }
+        return json
+    }
+
+    /// The contents of `history.csv`.
+    public static func history(_ result: ExperimentResult) -> String {
+        var lines = [(["stage"] + HistoryRecord.columns).joined(separator: ",")]
+        for stage in Stage.allCases {
+            for record in result.outcome(stage).training?.history ?? [] {
+                lines.append(([stage.rawValue] + record.values.enumerated().map { index, value in
+                    index == 0 ? String(record.step) : ConfigField.format(value)
+                }).joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The `.npy` files of `--export-state`, by file name.
+    public static func stateFiles(_ result: ExperimentResult) -> [(name: String, data: Data)] {
+        let architecture = result.config.architecture
+        let m = architecture.filtersPerClass
+        let d = architecture.dimension
+        var files: [(String, Data)] = []
+        func addSample(_ prefix: String, _ sample: TaskSample) {
+            var inputs: [Double] = []
+            inputs.reserveCapacity(sample.count * 2 * d)
+            for i in 0..<sample.count {
+                inputs += sample.mu.map { sample.cleanLabels[i] * $0 }
+                inputs += sample.noise.row(i)
+            }
+            files.append(("\(prefix)_X.npy", NPYFile.encode(inputs, shape: [sample.count, 2, d])))
+            files.append(("\(prefix)_y.npy", NPYFile.encode(sample.labels, shape: [sample.count])))
+            files.append(("\(prefix)_y_clean.npy", NPYFile.encode(sample.cleanLabels, shape: [sample.count])))
+        }
+        if let upstream = result.upstreamSample { addSample("upstream", upstream) }
+        addSample("downstream", result.downstreamSample)
+        for stage in Stage.allCases {
+            guard let training = result.outcome(stage).training else { continue }
+            for (suffix, parameters) in [("0", training.initial), ("T", training.final)] {
+                files.append(("\(stage.rawValue)_W\(suffix).npy", NPYFile.encode(parameters.weights.storage, shape: [2, m, d])))
+                if architecture.hasBias {
+                    files.append(("\(stage.rawValue)_b\(suffix).npy", NPYFile.encode(parameters.biases, shape: [2, m])))
+                }
+            }
+        }
+        if let mask = result.mask {
+            files.append(("transfer_inherited_W.npy", NPYFile.encode(mask.weights.map { $0 ? 1 : 0 }, shape: [2, m, d])))
+            if architecture.hasBias {
+                files.append(("transfer_inherited_b.npy", NPYFile.encode(mask.biases.map { $0 ? 1 : 0 }, shape: [2, m])))
+            }
+        }
+        return files
+    }
+
+    /// Writes every file into `directory` (staged; the caller commits).
+    public static func write(_ result: ExperimentResult, exportState: Bool, into directory: StagedDirectory) throws {
+        try directory.write(result.config.resolvedYAML, to: "config.resolved.yaml")
+        try directory.write(summary(result).text, to: "summary.json")
+        try directory.write(history(result), to: "history.csv")
+        if exportState {
+            for (name, data) in stateFiles(result) { try directory.write(data, to: name) }
+        }
+    }
+}

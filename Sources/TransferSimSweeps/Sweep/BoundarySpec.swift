@@ -1,0 +1,66 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// Which phase boundary to fit on a finished 2-D sweep: a statistic of ``TheoryStatistic/all`` and a
+/// rule that labels each cell's regime from its means (issue: Theorems 4.2–4.3, Proposition 4.4).
+public struct BoundarySpec: Sendable {
+    /// How a cell is labelled.
+    public enum Rule: Sendable, Equatable {
+        /// Kou's dichotomy for `stage` on task 2: benign (positive) if the test error ≤ `p_2 + δ`, harmful if
+        /// ≥ `p_2 + 0.1`; cells in between are left out.
+        case dichotomy(stage: Stage, delta: Double)
+        /// Beneficial transfer (positive) if `transfer_gain > 0`, negative transfer if `< 0`; zero left out.
+        case gain
+    }
+
+    /// Statistic column (`kou_stat_2`, `transfer_stat`, …).
+    public let statistic: String
+    /// The labelling rule.
+    public let rule: Rule
+    /// Legend text, e.g. `S₂ = C`.
+    public let label: String
+
+    /// A spec; see the properties.
+    public init(statistic: String, rule: Rule, label: String) {
+        self.statistic = statistic
+        self.rule = rule
+        self.label = label
+    }
+
+    /// The baseline's dichotomy boundary `S_2 = C` (δ = 0.05).
+    public static let baselineDichotomy = BoundarySpec(statistic: "kou_stat_2", rule: .dichotomy(stage: .baseline, delta: 0.05), label: "S₂ = C")
+    /// The transfer boundary `Γ = C` between negative and beneficial transfer.
+    public static let transferGain = BoundarySpec(statistic: "transfer_stat", rule: .gain, label: "Γ = C")
+
+    /// `(statistic, label)` of every cell the rule classifies, in canonical order.
+    public func labelledCells(_ table: SweepTable) -> [(statistic: Double, positive: Bool)] {
+        table.plan.cells.compactMap { cell in
+            let statistic = table.value(cell, "\(self.statistic)_mean")
+            switch rule {
+            case .dichotomy(let stage, let delta):
+                let error = table.value(cell, "\(stage.rawValue)_test_error_mean")
+                let p = cell.config.flip2
+                guard error.isFinite else { return nil }
+                if error <= p + delta { return (statistic, true) }
+                if error >= p + 0.1 { return (statistic, false) }
+                return nil
+            case .gain:
+                let gain = table.value(cell, "transfer_gain_mean")
+                guard gain.isFinite, gain != 0 else { return nil }
+                return (statistic, gain > 0)
+            }
+        }
+    }
+
+    /// Fits the boundary on `table`.
+    ///
+    /// - Throws: ``ConfigError`` when the statistic is unknown or the cells do not show both regimes.
+    public func fit(_ table: SweepTable) throws -> LogisticBoundary {
+        guard TheoryStatistic.all.contains(where: { $0.name == statistic }) else {
+            throw ConfigError(key: "statistic", "unknown statistic '\(statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))")
+        }
+        let cells = labelledCells(table)
+        return try LogisticBoundary.fit(statistics: cells.map(\.statistic), labels: cells.map(\.positive))
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// The single runs behind a dynamics figure: `cell-<k>/` (as `transfersim run` writes them, histories
+/// included) for replicate 0 of each cell of a sweep.
+public enum CellRuns {
+    /// Writes `cell-k/` into `directory` for every cell of `plan` that does not have one yet (each staged,
+    /// all-or-nothing).
+    ///
+    /// - Throws: ``ConfigError`` for an I/O failure or a directory in use; `LAPACKError` from the evaluator.
+    public static func write(_ plan: SweepPlan, into directory: URL) throws {
+        for cell in plan.cells {
+            let path = directory.appendingPathComponent("cell-\(cell.index)").path
+            guard !FileManager.default.fileExists(atPath: path) else { continue }
+            let staged = try StagedDirectory(path: path, replace: false)
+            defer { staged.discard() }
+            try RunWriter.write(try TransferExperiment(config: cell.config).run(), exportState: false, into: staged)
+            try staged.commit()
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// `results.csv` of a sweep: header once, then one row per (cell, replicate), appended and flushed as
+/// each finishes, so an interrupted sweep loses at most the row being written.
+///
+/// Opening an existing file checks its header and cuts a torn last line (one without its `\n`, left by a
+/// kill mid-write); which pairs are finished is read with ``ResultsIndex`` (without loading the rows).
+public final class ResultsFile: @unchecked Sendable {
+    /// The file.
+    public let url: URL
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    /// Opens (or creates) the file with `header`.
+    ///
+    /// - Throws: ``ConfigError`` if the file has another header or cannot be written.
+    public init(url: URL, header: [String]) throws {
+        self.url = url
+        let manager = FileManager.default
+        do {
+            if !manager.fileExists(atPath: url.path) {
+                try Data(CSV.line(header).utf8).write(to: url)
+            }
+            handle = try FileHandle(forUpdating: url)
+            let size = try handle.seekToEnd()
+            // The last newline: everything after it is a torn line.
+            var end: UInt64 = 0
+            var position = size
+            while position > 0 {
+                let start = position >= 65_536 ? position - 65_536 : 0
+                try handle.seek(toOffset: start)
+                let chunk = try handle.read(upToCount: Int(position - start)) ?? Data()
+                if let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) {
+                    end = start + UInt64(newline - chunk.startIndex) + 1
+                    break
+                }
+                position = start
+            }
+            if end < size { try handle.truncate(atOffset: end) }
+            try handle.seek(toOffset: 0)
+            let firstLine = end == 0 ? Data() : (try handle.read(upToCount: 65_536) ?? Data()).prefix { $0 != UInt8(ascii: "\n") }
+            if end == 0 {
+                try handle.write(contentsOf: Data(CSV.line(header).utf8))
+            } else if CSV.parse(String(decoding: firstLine, as: UTF8.self) + "\n").first != header {
+                throw ConfigError(key: url.path, "has other columns than this version writes; use a new --out")
+            }
+            try handle.seekToEnd()
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(key: url.path, "cannot open results: \(error.localizedDescription)")
+        }
+    }
+
+    /// Appends one row and flushes it to the operating system.
+    ///
+    /// - Throws: ``ConfigError`` on an I/O failure.
+    public func append(_ fields: [String]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            // One write(2) per row: the row is in the OS's hands when this returns, so killing the process
+            // cannot lose it (no fsync per row: that would cost milliseconds per cell).
+            try handle.write(contentsOf: Data(CSV.line(fields).utf8))
+        } catch {
+            throw ConfigError(key: url.path, "cannot append a row: \(error.localizedDescription)")
+        }
+    }
+
+    /// Closes the file.
+    public func close() {
+        try? handle.close()
+    }
+}

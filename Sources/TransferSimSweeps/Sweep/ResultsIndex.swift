@@ -1,0 +1,101 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// Where every (cell, replicate) row of one or more `results.csv` files lies, without holding the rows.
+///
+/// Built by streaming the files line by line (a row never contains a newline: error messages are flattened);
+/// keeps per row only its file, byte offset and length, so memory grows by a few dozen bytes per row and a
+/// finished sweep is sorted and summarised by reading the rows back one cell at a time. The first
+/// occurrence of a (cell, replicate) pair wins (shards of one sweep never overlap; a repeated pair is
+/// the same computation).
+public final class ResultsIndex {
+    /// One row's location.
+    struct Entry {
+        let file: Int
+        let offset: UInt64
+        let length: Int
+        let replicate: Int
+    }
+
+    private let handles: [FileHandle]
+    let entries: [String: [Entry]]
+    /// Number of distinct (cell, replicate) rows indexed.
+    public let count: Int
+
+    /// Indexes `files` (each must start with ``ResultColumns/header``; a torn last line is ignored).
+    ///
+    /// - Throws: ``ConfigError`` for a missing or foreign file.
+    public init(files: [URL]) throws {
+        /// What the scan accumulates (passed `inout`, so the per-line closure captures nothing mutable).
+        struct Scan {
+            var entries: [String: [Entry]] = [:]
+            var count = 0
+            var first = true
+        }
+        var handles: [FileHandle] = []
+        var scan = Scan()
+        let replicateColumn = ResultColumns.index("replicate")
+        for (fileIndex, url) in files.enumerated() {
+            guard let handle = try? FileHandle(forReadingFrom: url) else {
+                throw ConfigError(key: url.path, "cannot read results")
+            }
+            handles.append(handle)
+            scan.first = true
+            try Self.lines(handle, &scan) { scan, line, offset in
+                let fields = CSV.parse(line + "\n", keep: scan.first ? .max : replicateColumn + 1).first ?? []
+                if scan.first {
+                    scan.first = false
+                    guard fields == ResultColumns.header else { throw ConfigError(key: url.path, "has other columns than this version writes") }
+                    return
+                }
+                guard fields.count == ResultColumns.header.count, let replicate = Int(fields[replicateColumn]) else {
+                    throw ConfigError(key: url.path, "has a malformed row at byte \(offset)")
+                }
+                let id = fields[0]
+                if scan.entries[id]?.contains(where: { $0.replicate == replicate }) == true { return }
+                scan.entries[id, default: []].append(Entry(file: fileIndex, offset: offset, length: line.utf8.count, replicate: replicate))
+                scan.count += 1
+            }
+        }
+        self.handles = handles
+        self.entries = scan.entries
+        self.count = scan.count
+    }
+
+    deinit { for handle in handles { try? handle.close() } }
+
+    /// Whether the pair is present.
+    public func contains(cell id: String, replicate: Int) -> Bool {
+        entries[id]?.contains { $0.replicate == replicate } ?? false
+    }
+
+    /// The rows of cell `id`, replicates ascending, as lines (without newline).
+    func lines(of id: String) throws -> [String] {
+        try (entries[id] ?? []).sorted { $0.replicate < $1.replicate }.map { entry in
+            let handle = handles[entry.file]
+            try handle.seek(toOffset: entry.offset)
+            return String(decoding: try handle.read(upToCount: entry.length) ?? Data(), as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with `state`, each complete line (ended by `\n`) of `handle` and its byte offset, reading 1 MiB at a time.
+    static func lines<State>(_ handle: FileHandle, _ state: inout State, _ body: (inout State, String, UInt64) throws -> Void) throws {
+        var buffer: [UInt8] = []
+        var bufferStart: UInt64 = 0
+        try handle.seek(toOffset: 0)
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            buffer.append(contentsOf: chunk)
+            var lineStart = 0
+            try buffer.withUnsafeBufferPointer { bytes in
+                for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
+                    let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), as: UTF8.self)
+                    try body(&state, line, bufferStart + UInt64(lineStart))
+                    lineStart = index + 1
+                }
+            }
+            bufferStart += UInt64(lineStart)
+            buffer.removeFirst(lineStart)
+        }
+    }
+}

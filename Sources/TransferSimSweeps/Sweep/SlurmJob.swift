@@ -1,0 +1,160 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// A sweep as a Slurm job array (`transfersim slurm`): task `i` of `N` runs `sweep --shard i/N` into
+/// `DIR/shards/i`; a dependent job (`afterok`) merges the shards into `DIR`.
+///
+/// Many cells go to each task (cells take milliseconds, a scheduler allocation seconds). The sweep config
+/// is frozen into `DIR/sweep.yaml` (its resolved form, `--set` overrides included), so every task and
+/// every resubmission reads the same sweep; a task that is preempted, times out or fails resumes its shard
+/// when the array is submitted again, and only unfinished cells run.
+public struct SlurmJob: Sendable {
+    /// The sweep.
+    public let plan: SweepPlan
+    /// Job directory.
+    public let directory: URL
+    /// Array tasks `N`.
+    public let shards: Int
+    /// At most this many tasks at once (`%K`); `nil` for no limit.
+    public var maxRunning: Int?
+    /// `--partition`.
+    public var partition: String?
+    /// `--time` (HH:MM:SS or any Slurm time).
+    public var time: String?
+    /// `--cpus-per-task`, also the worker threads of each task.
+    public var cpusPerTask: Int
+    /// `--mem` (e.g. `2G`).
+    public var memory: String?
+    /// Absolute path of the `transfersim` executable the tasks run.
+    public var executable: String
+
+    /// A job; `shards ≥ 1`, `cpusPerTask ≥ 1`.
+    public init(plan: SweepPlan, directory: String, shards: Int, cpusPerTask: Int, executable: String) throws {
+        guard shards >= 1 else { throw ConfigError(key: "--shards", "must be an integer ≥ 1, got \(shards)") }
+        guard cpusPerTask >= 1 else { throw ConfigError(key: "--cpus-per-task", "must be an integer ≥ 1, got \(cpusPerTask)") }
+        self.plan = plan
+        self.directory = try OutputDirectory.resolve(directory, key: "--out")
+        self.shards = shards
+        self.cpusPerTask = cpusPerTask
+        self.executable = executable
+    }
+
+    /// Shard directory of task `i`.
+    public func shardDirectory(_ i: Int) -> URL { directory.appendingPathComponent("shards/\(i)") }
+
+    /// `sweep.sbatch`: the job array.
+    public var sweepScript: String {
+        var lines = ["#!/bin/bash", "#SBATCH --job-name=transfersim-sweep",
+                     "#SBATCH --array=0-\(shards - 1)" + (maxRunning.map { "%\($0)" } ?? ""),
+                     "#SBATCH --cpus-per-task=\(cpusPerTask)",
+                     "#SBATCH --output=\(directory.path)/logs/sweep-%A_%a.out"]
+        lines += directives
+        lines += ["# Task i runs the cells with index ≡ i (mod \(shards)); resubmitting resumes unfinished cells only.",
+                  "set -euo pipefail",
+                  "exec \(quote(executable)) sweep --config \(quote(directory.path + "/sweep.yaml")) --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --threads \(cpusPerTask) --out \(quote(directory.path))\"/shards/${SLURM_ARRAY_TASK_ID}\" --quiet"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `merge.sbatch`: merges every shard into the job directory (submitted with `--dependency=afterok`).
+    public var mergeScript: String {
+        var lines = ["#!/bin/bash", "#SBATCH --job-name=transfersim-merge", "#SBATCH --cpus-per-task=1",
+                     "#SBATCH --output=\(directory.path)/logs/merge-%j.out"]
+        lines += directives
+        let shardList = (0..<shards).map { quote(shardDirectory($0).path) }.joined(separator: " ")
+        lines += ["set -euo pipefail", "exec \(quote(executable)) merge \(shardList) --out \(quote(directory.path))"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private var directives: [String] {
+        [partition.map { "#SBATCH --partition=\($0)" }, time.map { "#SBATCH --time=\($0)" }, memory.map { "#SBATCH --mem=\($0)" }].compactMap { $0 }
+    }
+
+    private func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// Checks the options written into the scripts, before anything is written: `--partition` a name or a
+    /// comma-separated list of names, `--time` one of Slurm's formats (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`,
+    /// `D-HH:MM`, `D-HH:MM:SS`, `UNLIMITED`), `--mem` an integer with an optional `K`/`M`/`G`/`T`, the
+    /// executable without control characters (a newline would inject an `#SBATCH` line).
+    ///
+    /// - Throws: ``ConfigError`` naming the option and its allowed form.
+    public func validate() throws {
+        func matches(_ text: String, _ pattern: String) -> Bool { text.range(of: pattern, options: .regularExpression) != nil }
+        if let partition, !matches(partition, #"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"#) {
+            throw ConfigError(key: "--partition", "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)")
+        }
+        if let time, !matches(time, #"^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$"#) {
+            throw ConfigError(key: "--time", "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)")
+        }
+        if let memory, !matches(memory, #"^[0-9]+[KMGT]?$"#) {
+            throw ConfigError(key: "--mem", "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
+        }
+        if executable.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ConfigError(key: "--executable", "must not contain control characters, got \(executable.debugDescription)")
+        }
+    }
+
+    /// Writes `sweep.yaml`, `sweep.sbatch`, `merge.sbatch` and `logs/` into the job directory, holding its
+    /// ``DirectoryLock`` (so a running merge and a second `slurm` command exclude each other).
+    ///
+    /// - Throws: ``ConfigError`` for an invalid option (``validate()``), a directory in use, one holding a job
+    ///   for another sweep, or one that cannot be written.
+    public func write() throws {
+        try validate()
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(key: "--out", "cannot create '\(directory.deletingLastPathComponent().path)': \(error.localizedDescription)")
+        }
+        let lock = try DirectoryLock(directory, key: "--out")
+        defer { lock.release() }
+        OutputDirectory.removeTemporaries(in: directory)
+        let frozen = directory.appendingPathComponent("sweep.yaml")
+        if manager.fileExists(atPath: frozen.path) {
+            let previous = try SweepPlan.load(path: frozen.path)
+            let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
+            guard differing.isEmpty else {
+                throw ConfigError(key: "--out", "'\(directory.path)' holds a job for another sweep (differing: \(differing.joined(separator: ", "))); use a new --out")
+            }
+        }
+        do {
+            try manager.createDirectory(at: directory.appendingPathComponent("logs"), withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
+        }
+        try AtomicFile.write(plan.resolvedYAML, to: frozen)
+        try AtomicFile.write(sweepScript, to: directory.appendingPathComponent("sweep.sbatch"))
+        try AtomicFile.write(mergeScript, to: directory.appendingPathComponent("merge.sbatch"))
+    }
+
+    /// Submits the array, then the merge with `--dependency=afterok:<array>`; returns both job ids.
+    ///
+    /// - Throws: ``ConfigError`` with `sbatch`'s message when a submission fails.
+    public func submit() throws -> (array: String, merge: String) {
+        let array = try Self.sbatch(["--parsable", directory.appendingPathComponent("sweep.sbatch").path])
+        let merge = try Self.sbatch(["--parsable", "--dependency=afterok:\(array)", directory.appendingPathComponent("merge.sbatch").path])
+        return (array, merge)
+    }
+
+    /// Runs `sbatch` and returns the job id it prints (`--parsable`: `id[;cluster]`).
+    static func sbatch(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sbatch"] + arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch {
+            throw ConfigError(key: "sbatch", "cannot run sbatch: \(error.localizedDescription)")
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let id = text.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        guard process.terminationStatus == 0, !id.isEmpty else {
+            throw ConfigError(key: "sbatch", "failed (status \(process.terminationStatus)): \(message.split(separator: "\n").first ?? "")")
+        }
+        return id
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// `transfersim merge`: combines shard directories into exactly the files an unsharded sweep writes.
+public enum SweepMerge {
+    /// Merges `directories` (each a `sweep --shard i/N` output of one sweep) into `output`.
+    ///
+    /// Every directory must hold the same sweep config; rows are combined (a pair found twice is kept
+    /// once); every (cell, replicate) of the plan must be present, else the merge is refused with the
+    /// missing cells and the shards they belong to. A new (or empty) `output` is written all-or-nothing; an
+    /// existing one must already belong to this sweep (its `config.resolved.yaml`, or the `sweep.yaml` of a
+    /// `transfersim slurm` job directory), and each file is then replaced atomically. `output` is locked
+    /// (``DirectoryLock``) throughout.
+    ///
+    /// - Throws: ``ConfigError``.
+    public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int) {
+        let present = directories.filter {
+            FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0).appendingPathComponent("config.resolved.yaml").path)
+        }
+        guard let first = present.first else {
+            throw ConfigError(key: "merge", "none of the \(directories.count) directories holds a sweep (config.resolved.yaml)")
+        }
+        let plan = try SweepPlan.load(path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
+        var shardCount = 1
+        // A shard whose task never started has no directory yet: its cells are reported missing below.
+        for path in present {
+            let url = URL(fileURLWithPath: path)
+            let other = try SweepPlan.load(path: url.appendingPathComponent("config.resolved.yaml").path)
+            let differing = SweepPlan.differingKeys(plan.identity, other.identity)
+            guard differing.isEmpty else {
+                throw ConfigError(key: path, "holds another sweep than \(first) (differing: \(differing.joined(separator: ", ")))")
+            }
+            try ResultsVersion.check(url, key: path)
+            if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
+                shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
+            }
+        }
+        let index = try ResultsIndex(files: present.map { URL(fileURLWithPath: $0).appendingPathComponent("results.csv") })
+        var missing: [String] = []
+        var missingShards = Set<Int>()
+        for cell in plan.cells {
+            let absent = (0..<plan.spec.replicates).filter { !index.contains(cell: cell.id, replicate: $0) }
+            guard !absent.isEmpty else { continue }
+            missingShards.insert(cell.index % shardCount)
+            if missing.count < 5 { missing.append("cell \(cell.index) (\(cell.id)) replicates \(absent.map(String.init).joined(separator: " "))") }
+        }
+        guard missing.isEmpty else {
+            let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
+            throw ConfigError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
+        }
+        let destination = try OutputDirectory.resolve(output, key: "--out")
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = try DirectoryLock(destination, key: "--out")
+        defer { lock.release() }
+        StagedDirectory.recoverInterruptedReplacement(of: destination)
+        OutputDirectory.removeTemporaries(in: destination)
+        let contents = OutputDirectory.contents(destination)
+        if contents.isEmpty {
+            let staged = try StagedDirectory(path: output, replace: true, lock: lock)
+            defer { staged.discard() }
+            try staged.write(ResultsVersion.text, to: ResultsVersion.fileName)
+            try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")
+            try SweepSummary.finalize(plan: plan, index: index, directory: staged.staging)
+            try staged.commit()
+        } else {
+            let owner = ["config.resolved.yaml", "sweep.yaml"].first { contents.contains($0) }
+            guard let owner else {
+                throw ConfigError(key: "--out", "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
+            }
+            let existing = try SweepPlan.load(path: destination.appendingPathComponent(owner).path)
+            let differing = SweepPlan.differingKeys(existing.identity, plan.identity)
+            guard differing.isEmpty else {
+                throw ConfigError(key: "--out", "'\(output)' belongs to another sweep (differing: \(differing.joined(separator: ", ")))")
+            }
+            try AtomicFile.write(ResultsVersion.text, to: destination.appendingPathComponent(ResultsVersion.fileName))
+            try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))
+            try SweepSummary.finalize(plan: plan, index: index, directory: destination)
+        }
+        return (plan, index.count)
+    }
+}

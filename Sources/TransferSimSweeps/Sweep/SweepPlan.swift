@@ -1,0 +1,147 @@
+import TransferSimCore
+import TransferSimExperiment
+
+/// The cells of a sweep in canonical order, each with its resolved config and stable id.
+///
+/// Canonical order: the Cartesian product of ``SweepSpec/axes`` with the first axis outermost. A cell's
+/// config is the file's fixed keys, then the `--set` overrides, then the cell's axis values.
+public struct SweepPlan: Sendable {
+    /// One grid point.
+    public struct Cell: Sendable {
+        /// Position in canonical order.
+        public let index: Int
+        /// Point index along each axis.
+        public let coordinates: [Int]
+        /// Resolved, validated config (replicate 0).
+        public let config: ExperimentConfig
+        /// Stable id: FNV-1a 64 (hex) of every resolved `key=value` except `seed` and `replicate`.
+        public let id: String
+
+        /// The config of replicate `r`.
+        public func config(replicate r: Int) -> ExperimentConfig {
+            var copy = config
+            copy.replicate = r
+            return copy
+        }
+    }
+
+    /// Fixed keys (file, then `--set`), as layers.
+    public let baseLayers: [[ConfigLoader.Entry]]
+    /// Axes and replicates.
+    public let spec: SweepSpec
+    /// The base config (not validated: the cells are).
+    public let base: ExperimentConfig
+    /// Every cell in canonical order.
+    public let cells: [Cell]
+
+    /// Builds the plan.
+    ///
+    /// - Throws: ``ConfigError`` for a bad fixed key, a `--set` of a swept key, or a cell whose values are
+    ///   invalid (the message names the cell's swept values).
+    public init(baseLayers: [[ConfigLoader.Entry]], spec: SweepSpec) throws {
+        for entry in baseLayers.dropFirst().joined() where spec.sweptKeys.contains(entry.key) {
+            throw ConfigError(key: entry.key, "is swept by the grid; --set cannot fix it (edit the grid instead)")
+        }
+        self.baseLayers = baseLayers
+        self.spec = spec
+        base = try ConfigLoader.resolve(baseLayers, validate: false)
+        var cells: [Cell] = []
+        cells.reserveCapacity(spec.cellCount)
+        var coordinates = [Int](repeating: 0, count: spec.axes.count)
+        for index in 0..<spec.cellCount {
+            var remainder = index
+            for axis in spec.axes.indices.reversed() {
+                coordinates[axis] = remainder % spec.axes[axis].points.count
+                remainder /= spec.axes[axis].points.count
+            }
+            var assignments: [ConfigLoader.Entry] = []
+            for (axis, point) in zip(spec.axes, coordinates) {
+                for (key, value) in zip(axis.keys, axis.points[point]) { assignments.append((key, value)) }
+            }
+            let config: ExperimentConfig
+            do {
+                config = try ConfigLoader.resolve(baseLayers + [assignments])
+            } catch let error as ConfigError {
+                let cell = assignments.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                throw ConfigError(key: error.key, "\(error.message) (in the cell \(cell))")
+            }
+            cells.append(Cell(index: index, coordinates: coordinates, config: config, id: Self.cellID(config)))
+        }
+        self.cells = cells
+    }
+
+    /// Canonical index of the cell at point `x` of the first axis and `y` of the second (2-D sweeps).
+    public func cellIndex(x: Int, y: Int) -> Int {
+        precondition(spec.axes.count == 2, "cellIndex(x:y:) needs a 2-D sweep, this one has \(spec.axes.count) axes")
+        return x * spec.axes[1].points.count + y
+    }
+
+    /// FNV-1a 64 of the cell's resolved `key=value` pairs except `seed` and `replicate`, as 16 hex digits.
+    public static func cellID(_ config: ExperimentConfig) -> String {
+        let text = config.resolvedEntries.filter { $0.key != "seed" && $0.key != "replicate" }
+            .map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+        let hash = StreamSeed.fnv1a64(text)
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    // MARK: - Identity and resolved file
+
+    /// The sweep's identity, compared on resume: every fixed key's resolved value, each axis's values and
+    /// the replicate count.
+    public var identity: [(key: String, value: String)] {
+        let swept = Set(spec.sweptKeys)
+        var entries = base.resolvedEntries.filter { !swept.contains($0.key) && $0.key != "replicate" }
+        for axis in spec.axes {
+            let section = axis.zipped ? "zip" : "grid"
+            for (k, key) in axis.keys.enumerated() {
+                entries.append(("\(section).\(key)", "[" + axis.points.map { $0[k] }.joined(separator: ", ") + "]"))
+            }
+        }
+        entries.append(("replicates", String(spec.replicates)))
+        return entries
+    }
+
+    /// `config.resolved.yaml` of a sweep: the fixed keys (as ``ExperimentConfig/resolvedYAML``, swept keys
+    /// left out), `grid:` / `zip:` with every value listed, and `replicates:`. Loadable as a sweep config.
+    public var resolvedYAML: String {
+        let swept = Set(spec.sweptKeys)
+        var lines = ["# TransferSim resolved sweep config: fixed keys, every grid value, replicates."]
+        lines += base.resolvedYAML.split(separator: "\n").dropFirst().map(String.init).filter { line in
+            let key = line.hasPrefix("# ") ? String(line.dropFirst(2).prefix { $0 != ":" }) : String(line.prefix { $0 != ":" })
+            return !swept.contains(key) && key != "replicate"
+        }
+        for section in ["grid", "zip"] {
+            let axes = spec.axes.filter { $0.zipped == (section == "zip") }
+            guard !axes.isEmpty else { continue }
+            lines.append("\(section):")
+            for axis in axes {
+                for (k, key) in axis.keys.enumerated() {
+                    lines.append("  \(key): [" + axis.points.map { $0[k] }.joined(separator: ", ") + "]")
+                }
+            }
+        }
+        lines.append("replicates: \(spec.replicates)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension SweepPlan {
+    /// Loads a sweep config file (flat keys plus `grid:`, `zip:`, `replicates:`) and `--set` overrides.
+    ///
+    /// - Throws: ``ConfigError`` naming the offending key.
+    public static func load(path: String, overrides: [String] = [], seed: UInt64? = nil) throws -> SweepPlan {
+        let mapping = try ConfigLoader.readMapping(path: path)
+        let sections: Set<String> = ["grid", "zip", "replicates"]
+        var fixed: [ConfigLoader.Entry] = []
+        for (key, node) in mapping where !sections.contains(key) {
+            guard let scalar = node.scalar else {
+                throw ConfigError(key: key, "must be a single value (sweep values belong under grid: or zip:)")
+            }
+            fixed.append((key, scalar.string))
+        }
+        let node = { (name: String) in mapping.first { $0.key == name }?.node }
+        let spec = try SweepSpec.parse(grid: node("grid"), zip: node("zip"), replicates: node("replicates"))
+        return try SweepPlan(baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)
+    }
+}

@@ -1,0 +1,370 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// Which cells a process runs: those with canonical index ≡ `index` (mod `count`).
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    /// This shard, `0 ≤ index < count`.
+    public let index: Int
+    /// Number of shards.
+    public let count: Int
+
+    /// The whole sweep.
+    public static let all = Shard(index: 0, count: 1)
+
+    /// A shard; checked by ``parse(_:)``.
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `i/N`.
+    ///
+    /// - Throws: ``ConfigError`` (key `--shard`) unless `0 ≤ i < N`.
+    public static func parse(_ text: String) throws -> Shard {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else {
+            throw ConfigError(key: "--shard", "must be i/N with 0 ≤ i < N, got '\(text)'")
+        }
+        return Shard(index: i, count: n)
+    }
+
+    /// Whether the cell with canonical index `cell` belongs to this shard.
+    public func contains(_ cell: Int) -> Bool { cell % count == index }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// What a sweep run did.
+public struct SweepReport: Sendable {
+    /// (cell, replicate) pairs of this shard.
+    public var pairs = 0
+    /// Pairs found finished in an existing `results.csv` and skipped.
+    public var resumed = 0
+    /// Pairs computed by this run.
+    public var computed = 0
+    /// Upstream models trained by this run (each shared by every cell with the same upstream key).
+    public var upstreamTrainings = 0
+    /// `cell_id/replicate: status` of every row with a stage `diverged` or `error` (this run's and resumed).
+    public var failures: [String] = []
+    /// Whether the run stopped early (`--fail-fast`).
+    public var stoppedEarly = false
+}
+
+/// Runs a sweep into a directory, in parallel, resumably (MODEL.md experiments over a ``SweepPlan``).
+///
+/// Work is grouped into units of (upstream key, replicate): a unit trains its upstream model once and
+/// then runs every cell that shares it; cells with `α = 0` need none and are grouped by their task-2
+/// streams instead, so that they reuse standard draws. Units whose upstream models share task-1 noise are
+/// batched, their upstream models trained together (``GradientDescent/train(batch:)``, the same bits as one
+/// by one). Batches run on `threads` workers, OpenBLAS pinned to one thread. Rows are appended to
+/// `results.csv` as cells finish; when the shard is complete the file is rewritten in canonical order and
+/// (unsharded) `summary.csv` and heatmaps are written.
+public struct SweepRunner: Sendable {
+    /// The plan.
+    public let plan: SweepPlan
+    /// Output directory.
+    public let directory: URL
+    /// The directory as given (checked by ``run()``: an empty path must not become the working directory).
+    private let path: String
+    /// Worker threads (≥ 1).
+    public var threads: Int
+    /// The cells to run.
+    public var shard: Shard
+    /// Stop at the first diverged or failed cell.
+    public var failFast: Bool
+    /// Progress display.
+    public var progress: ProgressReporter.Mode
+    /// Bytes the sweep may use (`--max-memory`); `nil`: the memory available when it starts
+    /// (``MemoryEstimate/available(limit:)``).
+    public var memoryLimit: Double?
+
+    /// A runner with all cells, all cores, no fail-fast, quiet.
+    public init(plan: SweepPlan, directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                shard: Shard = .all, failFast: Bool = false, progress: ProgressReporter.Mode = .quiet) {
+        self.plan = plan
+        self.directory = URL(fileURLWithPath: directory).standardizedFileURL
+        path = directory
+        self.threads = max(1, threads)
+        self.shard = shard
+        self.failFast = failFast
+        self.progress = progress
+    }
+
+    /// Runs (or resumes) the sweep, holding the directory's ``DirectoryLock`` throughout.
+    ///
+    /// A cell whose ``MemoryEstimate`` exceeds the memory limit is recorded as an `error` row without running;
+    /// the workers are capped so that their cells fit together. On SIGINT or SIGTERM (with
+    /// ``Interruption/install()``) the row being appended is finished, and the process exits with
+    /// `interrupted: N of M rows saved in DIR; rerun the same command to resume`.
+    ///
+    /// - Throws: ``ConfigError`` if the directory is in use, holds another sweep (naming the differing keys)
+    ///   or cannot be written.
+    public func run() throws -> SweepReport {
+        _ = try OutputDirectory.resolve(path, key: "--out")
+        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = try DirectoryLock(directory, key: "--out")
+        defer { lock.release() }
+        try prepareDirectory()
+        let results = try ResultsFile(url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
+        defer { results.close() }
+        let finished = try ResultsIndex(files: [results.url])
+        let limit = MemoryEstimate.available(limit: memoryLimit)
+        var report = SweepReport()
+        var units: [[Pair]] = []
+        var unitOfKey: [String: Int] = [:]
+        var oversized: [[String]] = []
+        var largest = 0.0
+        for cell in plan.cells where shard.contains(cell.index) {
+            let estimate = MemoryEstimate(cell.config)
+            if estimate.bytes <= limit { largest = max(largest, estimate.bytes) }
+            for r in 0..<plan.spec.replicates {
+                report.pairs += 1
+                if finished.contains(cell: cell.id, replicate: r) {
+                    report.resumed += 1
+                    continue
+                }
+                if let error = estimate.excess(limit: limit) {
+                    oversized.append(ResultColumns.errorRow(cellID: cell.id, config: cell.config(replicate: r), error: error, seconds: 0))
+                    continue
+                }
+                // Cells sharing an upstream model form a unit; cells without one are grouped by their task-2
+                // streams and d, so a unit's cells reuse standard draws (``DrawCache``).
+                let config = cell.config(replicate: r)
+                let key = config.alpha > 0 ? config.upstreamKey
+                    : "draws:\(config.streamSeed(.test))/\(config.streamSeed(.downstreamData))/\(config.d)"
+                if let unit = unitOfKey[key] {
+                    units[unit].append(Pair(cell: cell.index, replicate: r))
+                } else {
+                    unitOfKey[key] = units.count
+                    units.append([Pair(cell: cell.index, replicate: r)])
+                }
+            }
+        }
+        // Units whose upstream models may share task-1 noise (same data stream, d and N₁: a row over ‖u‖) form a
+        // group, split into near-equal batches that train together (``TransferExperiment/trainUpstreams(_:cache:)``):
+        // at most `cap` units, 4 to 16 (16 · 2m rows reach the `dgemm` rate; a batch holds its units' training
+        // sets), fewer when that leaves each worker about 4 batches. Equal sizes keep the workers balanced when
+        // there are few groups (13 units on 2 workers: 4 batches of 4, 3, 3, 3 rather than 4, 4, 4, 1).
+        var groups: [[[Pair]]] = []
+        var groupOfKey: [String: Int] = [:]
+        for unit in units {
+            let config = plan.cells[unit[0].cell].config(replicate: unit[0].replicate)
+            let key = "\(config.streamSeed(.upstreamData))|\(config.d)|\(config.n1)"
+            if config.alpha > 0, let group = groupOfKey[key] {
+                groups[group].append(unit)
+            } else {
+                if config.alpha > 0 { groupOfKey[key] = groups.count }
+                groups.append([unit])
+            }
+        }
+        let cap = min(16, max(4, (units.count + 4 * threads - 1) / (4 * threads)))
+        let batches = groups.flatMap { Self.split($0, cap: cap) }
+        let state = RunState(batches: batches, results: results,
+                             progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count } + oversized.count, mode: progress),
+                             failFast: failFast, saved: report.resumed)
+        let (directory, pairs) = (directory, report.pairs)
+        let interruption = Interruption.register {
+            let saved = state.freeze()
+            OutputDirectory.removeOwnTemporaries(in: directory)
+            lock.release()
+            return "interrupted: \(saved) of \(pairs) rows saved in \(directory.path); rerun the same command to resume"
+        }
+        defer { Interruption.unregister(interruption) }
+        for row in oversized { state.record(row, failed: true) }
+        // Workers whose largest cells fit in the limit together (the results do not depend on the count).
+        let workers = max(1, min(threads, largest > 0 ? Int(min(limit / largest, 1e6)) : threads))
+        BLAS.setThreadCount(1)
+        DispatchQueue.concurrentPerform(iterations: min(workers, max(batches.count, 1))) { _ in
+            while let batch = state.nextBatch() { Self.process(batch, plan: plan, state: state) }
+        }
+        state.progress.finish()
+        if let error = state.fatalError { throw error }
+        report.computed = state.computed
+        report.upstreamTrainings = state.upstreamTrainings
+        report.stoppedEarly = state.stopped
+        if report.stoppedEarly {
+            report.failures = state.failures
+        } else {
+            let index = try ResultsIndex(files: [results.url])
+            report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
+        }
+        return report
+    }
+
+    /// `items` cut, in order, into the fewest consecutive chunks of at most `cap` elements whose sizes differ by at
+    /// most one.
+    static func split<Item>(_ items: [Item], cap: Int) -> [[Item]] {
+        precondition(cap >= 1, "chunk cap must be at least 1, got \(cap)")
+        let count = (items.count + cap - 1) / cap
+        return (0..<count).map { k in Array(items[(k * items.count / count)..<((k + 1) * items.count / count)]) }
+    }
+
+    /// Runs a batch of units: their upstream models together, then each unit's cells; standard draws with the
+    /// same streams (e.g. the test draws of a row) are shared through one ``DrawCache``.
+    private static func process(_ batch: [[Pair]], plan: SweepPlan, state: RunState) {
+        guard !state.stopped else { return }
+        let cache = DrawCache()
+        let leads = batch.map { plan.cells[$0[0].cell].config(replicate: $0[0].replicate) }
+        let needing = leads.indices.filter { leads[$0].alpha > 0 }
+        let trained = TransferExperiment.trainUpstreams(needing.map { TransferExperiment(config: leads[$0]) }, cache: cache)
+        var upstreams: [Int: Result<TransferExperiment.Upstream, Error>] = [:]
+        for (unit, upstream) in zip(needing, trained) {
+            upstreams[unit] = upstream
+            state.countUpstream()
+        }
+        for (index, unit) in batch.enumerated() { process(unit, upstream: upstreams[index], cache: cache, plan: plan, state: state) }
+    }
+
+    /// Runs one unit's cells, which share `upstream` (nil when `α = 0`).
+    private static func process(_ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, cache: DrawCache,
+                                plan: SweepPlan, state: RunState) {
+        for pair in unit {
+            guard !state.stopped else { return }
+            let cell = plan.cells[pair.cell], replicate = pair.replicate
+            let config = cell.config(replicate: replicate)
+            let start = Date()
+            let experiment = TransferExperiment(config: config)
+            let row: [String]
+            var failed = false
+            do {
+                let result = try experiment.run(upstream: config.alpha > 0 ? upstream?.get() : nil, cache: cache)
+                failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
+                row = ResultColumns.row(cellID: cell.id, result: result, seconds: Date().timeIntervalSince(start))
+            } catch {
+                failed = true
+                row = ResultColumns.errorRow(cellID: cell.id, config: config, error: error, seconds: Date().timeIntervalSince(start))
+            }
+            state.record(row, failed: failed)
+        }
+    }
+
+    /// Creates the directory, or checks that an existing one holds this same sweep (and shard); removes the
+    /// temporary files of interrupted commands (the caller holds the lock).
+    ///
+    /// The directory is a sweep once `config.resolved.yaml` exists, and it is written last (after `shard` and
+    /// `results_version`): a directory holding only those (a kill in the first milliseconds) starts afresh.
+    private func prepareDirectory() throws {
+        let manager = FileManager.default
+        let configURL = directory.appendingPathComponent("config.resolved.yaml")
+        let shardURL = directory.appendingPathComponent("shard")
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ConfigError(key: "--out", "'\(directory.path)' is not a directory") }
+            OutputDirectory.removeTemporaries(in: directory)
+            let contents = OutputDirectory.contents(directory)
+            if manager.fileExists(atPath: configURL.path) {
+                let previous = try SweepPlan.load(path: configURL.path)
+                let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
+                guard differing.isEmpty else {
+                    throw ConfigError(key: "--out", "'\(directory.path)' holds a sweep with another config (differing: \(differing.joined(separator: ", "))); use a new --out to run this one")
+                }
+                let previousShard = (try? String(contentsOf: shardURL, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? Shard.all.description
+                guard previousShard == shard.description else {
+                    throw ConfigError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
+                }
+                try ResultsVersion.check(directory, key: "--out")
+                return
+            }
+            guard Set(contents).isSubset(of: ["shard", ResultsVersion.fileName]) else {
+                throw ConfigError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
+            }
+        }
+        do {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
+        }
+        FaultInjection.point("sweep-after-mkdir")
+        if shard.count > 1 { try AtomicFile.write(shard.description + "\n", to: shardURL) }
+        try AtomicFile.write(ResultsVersion.text, to: directory.appendingPathComponent(ResultsVersion.fileName))
+        FaultInjection.point("sweep-after-version")
+        try AtomicFile.write(plan.resolvedYAML, to: configURL)
+    }
+}
+
+extension SweepPlan {
+    /// Keys whose values differ between two identities (present in one only, or with other values).
+    public static func differingKeys(_ a: [(key: String, value: String)], _ b: [(key: String, value: String)]) -> [String] {
+        let left = Dictionary(a.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
+        let right = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
+        let keys = a.map(\.key) + b.map(\.key).filter { left[$0] == nil }
+        return keys.filter { left[$0] != right[$0] }
+    }
+}
+
+/// A (cell index, replicate) pair of work: indices, so that the queue of a large grid stays small.
+private struct Pair {
+    let cell: Int
+    let replicate: Int
+}
+
+/// Shared state of one sweep run's workers (guarded by a lock).
+private final class RunState: @unchecked Sendable {
+    let batches: [[[Pair]]]
+    let results: ResultsFile
+    let progress: ProgressReporter
+    let failFast: Bool
+    private let lock = NSLock()
+    private var next = 0
+    private(set) var failures: [String] = []
+    private(set) var computed = 0
+    private(set) var upstreamTrainings = 0
+    private(set) var fatalError: Error?
+    private var stop = false
+    /// Rows in `results.csv`: resumed ones, then each appended.
+    private var saved: Int
+
+    init(batches: [[[Pair]]], results: ResultsFile, progress: ProgressReporter, failFast: Bool, saved: Int) {
+        self.batches = batches
+        self.results = results
+        self.progress = progress
+        self.failFast = failFast
+        self.saved = saved
+    }
+
+    /// Stops every worker for good, between two row appends, and returns the rows saved (on an interrupt,
+    /// just before the process exits: the lock is never released).
+    func freeze() -> Int {
+        lock.lock()
+        stop = true
+        return saved
+    }
+
+    var stopped: Bool { locked { stop } }
+
+    func nextBatch() -> [[Pair]]? {
+        locked {
+            guard !stop, next < batches.count else { return nil }
+            defer { next += 1 }
+            return batches[next]
+        }
+    }
+
+    func countUpstream() { locked { upstreamTrainings += 1 } }
+
+    func record(_ row: [String], failed: Bool) {
+        locked {
+            guard !stop else { return }
+            do {
+                try results.append(row)
+                computed += 1
+                saved += 1
+                if failed {
+                    failures.append("cell \(row[0]) replicate \(row[ResultColumns.index("replicate")])")
+                    if failFast { stop = true }
+                }
+            } catch {
+                fatalError = error
+                stop = true
+            }
+        }
+        progress.advance()
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}

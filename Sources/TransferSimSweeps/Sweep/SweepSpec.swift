@@ -1,0 +1,194 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+import Yams
+
+/// A sweep config: an experiment config plus `grid:`, `zip:` and `replicates:`.
+///
+///     grid:                         # Cartesian product, first key outermost (slowest)
+///       alpha: [0, 0.5, 1]          # a list of values
+///       u_norm: {from: 0, to: 2.4, steps: 13}   # 13 evenly spaced values, both ends included
+///       d: {from: 100, to: 1000, step: 100}     # from, from + step, ... up to `to` (inclusive)
+///     zip:                          # keys varied together: one more axis, lists of equal length
+///       n1: [30, 100, 300]
+///       steps1: [300, 1000, 3000]
+///     replicates: 4                 # seeds per cell (replicate = 0..3)
+///
+/// Any key of ``ConfigField/all`` but `preset`, `seed` and `replicate` may be swept.
+public struct SweepSpec: Sendable, Equatable {
+    /// One axis of the grid: the keys it sets and, per point, their values (as text).
+    public struct Axis: Sendable, Equatable {
+        /// Keys set together (one for a grid axis, all zip keys for the zip axis).
+        public let keys: [String]
+        /// `points[i][k]` is the value of `keys[k]` at point `i`.
+        public let points: [[String]]
+        /// Whether this is the `zip:` axis.
+        public let zipped: Bool
+
+        /// The axis label (its first key).
+        public var name: String { keys[0] }
+    }
+
+    /// Grid axes in file order, then the zip axis (if any).
+    public let axes: [Axis]
+    /// Seeds per cell.
+    public let replicates: Int
+
+    /// Keys the sweep varies.
+    public var sweptKeys: [String] { axes.flatMap(\.keys) }
+
+    /// Number of cells (product of the axis lengths; ``parse(grid:zip:replicates:)`` caps it at ``maxCells``).
+    public var cellCount: Int { axes.reduce(1) { $0 * $1.points.count } }
+
+    /// Most cells a sweep may have (each cell's config is held in memory while it runs).
+    public static let maxCells = 1_000_000
+    /// Most rows (cells × replicates) a sweep may have.
+    public static let maxRows = 10_000_000
+    /// Most values one axis may have.
+    public static let maxAxisValues = 1_000_000
+
+    /// A spec from its parts.
+    public init(axes: [Axis], replicates: Int) {
+        self.axes = axes
+        self.replicates = replicates
+    }
+
+    /// Keys that cannot be swept.
+    static let fixedOnly: Set<String> = ["preset", "seed", "replicate"]
+
+    /// Parses `grid`, `zip` and `replicates` nodes of a sweep file.
+    ///
+    /// - Throws: ``ConfigError`` naming `grid.<key>`, `zip.<key>` or `replicates` and what is allowed.
+    public static func parse(grid: Node?, zip: Node?, replicates: Node?) throws -> SweepSpec {
+        var axes: [Axis] = []
+        var seen = Set<String>()
+        func checkKey(_ section: String, _ key: String) throws {
+            guard ConfigField.named(key) != nil else {
+                throw ConfigError(key: "\(section).\(key)", "unknown key; allowed keys: \(ConfigField.all.map(\.key).filter { !fixedOnly.contains($0) }.joined(separator: ", "))")
+            }
+            guard !fixedOnly.contains(key) else { throw ConfigError(key: "\(section).\(key)", "cannot be swept (use replicates for seeds)") }
+            guard seen.insert(key).inserted else { throw ConfigError(key: "\(section).\(key)", "is swept twice") }
+        }
+        if let grid {
+            guard let mapping = grid.mapping else { throw ConfigError(key: "grid", "must be a mapping of key: values") }
+            for (keyNode, valueNode) in mapping {
+                let key = keyNode.scalar?.string ?? ""
+                try checkKey("grid", key)
+                axes.append(Axis(keys: [key], points: try values(of: valueNode, name: "grid.\(key)").map { [$0] }, zipped: false))
+            }
+        }
+        if let zip {
+            guard let mapping = zip.mapping, !mapping.isEmpty else { throw ConfigError(key: "zip", "must be a mapping of key: values") }
+            var keys: [String] = []
+            var columns: [[String]] = []
+            for (keyNode, valueNode) in mapping {
+                let key = keyNode.scalar?.string ?? ""
+                try checkKey("zip", key)
+                keys.append(key)
+                columns.append(try values(of: valueNode, name: "zip.\(key)"))
+            }
+            guard Set(columns.map(\.count)).count == 1 else {
+                throw ConfigError(key: "zip", "lists must have equal lengths, got \(Swift.zip(keys, columns).map { "\($0)=\($1.count)" }.joined(separator: ", "))")
+            }
+            axes.append(Axis(keys: keys, points: (0..<columns[0].count).map { i in columns.map { $0[i] } }, zipped: true))
+        }
+        guard !axes.isEmpty else { throw ConfigError(key: "grid", "a sweep needs at least one axis (grid: or zip:)") }
+        for axis in axes { try checkDistinct(axis) }
+        var count = 1
+        if let replicates {
+            guard let text = replicates.scalar?.string, let value = Int(text.trimmingCharacters(in: .whitespaces)),
+                  (1...maxRows).contains(value) else {
+                throw ConfigError(key: "replicates", "must be an integer in [1, \(maxRows)], got '\(replicates.scalar?.string ?? "a collection")'")
+            }
+            count = value
+        }
+        // Checked arithmetic: a product of axis lengths can overflow Int long before it is refused.
+        let cells = axes.reduce(1.0) { $0 * Double($1.points.count) }
+        let shape = axes.map { String($0.points.count) }.joined(separator: " × ")
+        guard cells <= Double(maxCells) else {
+            throw ConfigError(key: "grid", "has \(shape) = \(SweepSpec.format(cells)) cells; at most \(maxCells)")
+        }
+        guard cells * Double(count) <= Double(maxRows) else {
+            throw ConfigError(key: "replicates", "\(SweepSpec.format(cells)) cells × \(count) replicates = \(SweepSpec.format(cells * Double(count))) rows; at most \(maxRows)")
+        }
+        return SweepSpec(axes: axes, replicates: count)
+    }
+
+    /// Refuses an axis that gives one value twice (numbers compared as numbers: `100`, `1e2` and `100.0` are one
+    /// `d`), which would make two identical cells.
+    static func checkDistinct(_ axis: Axis) throws {
+        var seen: [[String]: Int] = [:]
+        for (i, point) in axis.points.enumerated() {
+            let canonical = point.map { text -> String in
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                return Double(trimmed).map { "\($0)" } ?? trimmed
+            }
+            if let first = seen[canonical] {
+                let section = axis.zipped ? "zip" : "grid"
+                let values = point.joined(separator: ", ")
+                throw ConfigError(key: "\(section).\(axis.name)", "gives the value \(values) twice (positions \(first + 1) and \(i + 1)); each value makes one cell, so list it once")
+            }
+            seen[canonical] = i
+        }
+    }
+
+    /// The values of one axis: a list, or `{from, to, steps}` / `{from, to, step}`.
+    static func values(of node: Node, name: String) throws -> [String] {
+        if let sequence = node.sequence {
+            let values = try sequence.map { item -> String in
+                guard let scalar = item.scalar else { throw ConfigError(key: name, "list items must be single values") }
+                return scalar.string
+            }
+            guard !values.isEmpty else { throw ConfigError(key: name, "empty list: give at least one value") }
+            return values
+        }
+        if let scalar = node.scalar { return [scalar.string] }
+        guard let mapping = node.mapping else { throw ConfigError(key: name, "must be a list or {from, to, steps|step}") }
+        var fields: [String: Double] = [:]
+        for (keyNode, valueNode) in mapping {
+            let field = keyNode.scalar?.string ?? ""
+            guard ["from", "to", "steps", "step"].contains(field) else {
+                throw ConfigError(key: name, "unknown range field '\(field)'; allowed: from, to, steps, step")
+            }
+            guard let value = valueNode.scalar.flatMap({ Double($0.string) }), value.isFinite else {
+                throw ConfigError(key: "\(name).\(field)", "must be a number")
+            }
+            fields[field] = value
+        }
+        guard let from = fields["from"], let to = fields["to"] else { throw ConfigError(key: name, "a range needs from and to") }
+        switch (fields["steps"], fields["step"]) {
+        case (let steps?, nil):
+            guard steps >= 1, steps.rounded() == steps, steps <= Double(maxAxisValues) else {
+                throw ConfigError(key: "\(name).steps", "must be an integer in [1, \(maxAxisValues)], got \(format(steps))")
+            }
+            let n = Int(steps)
+            guard n > 1 || from == to else { throw ConfigError(key: "\(name).steps", "must be ≥ 2 when from ≠ to") }
+            return (0..<n).map { i in format(n == 1 ? from : from + (to - from) * Double(i) / Double(n - 1)) }
+        case (nil, let step?):
+            // In floating point, before any conversion to Int: (to − from)/step may be huge or infinite.
+            let intervals = (to - from) / step
+            guard step != 0, !(intervals < 0) else {
+                throw ConfigError(key: "\(name).step", "must be nonzero and lead from \(format(from)) to \(format(to)), got \(format(step))")
+            }
+            guard intervals < Double(maxAxisValues) else {
+                throw ConfigError(key: "\(name).step", "gives \(intervals.isFinite ? format((intervals + 1).rounded(.down)) : "infinitely many") values; at most \(maxAxisValues)")
+            }
+            let n = Int((intervals + 1e-9).rounded(.down)) + 1
+            let last = from + step * Double(n - 1)
+            // A range must end on `to` (up to rounding): a silently shortened axis is a surprise in a figure.
+            guard abs(last - to) <= 1e-9 * max(abs(step), abs(to)) else {
+                throw ConfigError(key: "\(name).step", "\(format(step)) does not lead from \(format(from)) to \(format(to)) (the last value would be \(format(last))); make to − from a multiple of step, or use steps")
+            }
+            return (0..<n).map { i in format(from + step * Double(i)) }
+        default:
+            throw ConfigError(key: name, "a range needs exactly one of steps and step")
+        }
+    }
+
+    /// A range value rounded to 12 significant digits (so 0.1 · 3 prints as 0.3), integral ones without a point.
+    static func format(_ value: Double) -> String {
+        let rounded = Double(String(format: "%.12g", value)) ?? value
+        if rounded.rounded() == rounded && abs(rounded) < 1e15 { return String(Int(rounded)) }
+        return "\(rounded)"
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// `summary.csv` and `heatmap_<metric>.csv` of a sweep, computed from the rows of `results.csv`.
+///
+/// Computed from the rows' text, with replicates in ascending order, so a fresh, a resumed and a merged
+/// sweep write byte-identical files.
+public enum SweepSummary {
+    /// Metrics drawn as heatmaps for 2-D sweeps.
+    public static let heatmapMetrics = ["transfer_test_accuracy", "baseline_test_accuracy", "transfer_gain",
+                                        "transfer_test_error", "baseline_test_error",
+                                        "transfer_clean_test_error", "baseline_clean_test_error"]
+
+    /// Header of `summary.csv`: `cell_id`, every config key but `replicate`, `rows_n` (replicates present),
+    /// `failed_n` (replicates with a stage `diverged` or `error`), then `x_mean`, `x_se`, `x_n` for each metric.
+    public static let header = ["cell_id"] + ConfigField.all.map(\.key).filter { $0 != "replicate" } + ["rows_n", "failed_n"]
+        + ExperimentResult.metricNames.flatMap { ["\($0)_mean", "\($0)_se", "\($0)_n"] }
+
+    /// Mean, standard error (sample sd / √n; NaN for n < 2) and count of the finite values.
+    public static func statistics(_ values: [Double]) -> (mean: Double, se: Double, n: Int) {
+        let finite = values.filter(\.isFinite)
+        let n = finite.count
+        guard n > 0 else { return (.nan, .nan, 0) }
+        let mean = finite.reduce(0, +) / Double(n)
+        guard n > 1 else { return (mean, .nan, 1) }
+        let variance = finite.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)
+        return (mean, (variance / Double(n)).squareRoot(), n)
+    }
+
+    /// The summary row of `cell` from its rows (replicates ascending).
+    static func summaryRow(_ cell: SweepPlan.Cell, _ group: [[String]]) -> [String] {
+        let keyColumns = ConfigField.all.map(\.key).filter { $0 != "replicate" }.map(ResultColumns.index)
+        let failed = group.filter(isFailure).count
+        var fields = [cell.id] + keyColumns.map { group[0][$0] } + [String(group.count), String(failed)]
+        for column in ExperimentResult.metricNames.map(ResultColumns.index) {
+            let stats = statistics(group.map { Double($0[column]) ?? .nan })
+            fields += [CSV.number(stats.mean), CSV.number(stats.se), String(stats.n)]
+        }
+        return fields
+    }
+
+    /// Whether a row has a stage `diverged` or `error`.
+    static func isFailure(_ row: [String]) -> Bool {
+        ExperimentResult.statusNames.map(ResultColumns.index).contains { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus }
+    }
+
+    /// `heatmap_<metric>.csv` for a 2-D sweep from the cells' means: first axis = x (columns), second = y
+    /// (rows). The corner field is `<y key>\<x key>`, the first row holds the x values, each next row a y
+    /// value and the means.
+    static func heatmap(plan: SweepPlan, means: [Int: [String: String]], metric: String) -> String? {
+        guard plan.spec.axes.count == 2 else { return nil }
+        let x = plan.spec.axes[0], y = plan.spec.axes[1]
+        var text = CSV.line(["\(y.name)\\\(x.name)"] + x.points.map { $0[0] })
+        for j in y.points.indices {
+            let values = x.points.indices.map { i in means[plan.cellIndex(x: i, y: j)]?[metric] ?? "" }
+            text += CSV.line([y.points[j][0]] + values)
+        }
+        return text
+    }
+
+    /// Writes `results.csv` in canonical order (cell, then replicate) and, with `summaries`, `summary.csv`
+    /// and (2-D sweeps) the heatmaps into `directory`, each atomically, streaming one cell at a time from
+    /// `index`. Returns a line for every row with a stage `diverged` or `error`.
+    ///
+    /// - Throws: ``ConfigError`` on an I/O failure.
+    @discardableResult
+    public static func finalize(plan: SweepPlan, index: ResultsIndex, directory: URL, summaries: Bool = true) throws -> [String] {
+        let results = try StreamingFile(directory.appendingPathComponent("results.csv"))
+        let summary = summaries ? try StreamingFile(directory.appendingPathComponent("summary.csv")) : nil
+        try results.write(CSV.line(ResultColumns.header))
+        try summary?.write(CSV.line(header))
+        var means: [Int: [String: String]] = [:]
+        var failures: [String] = []
+        let replicateColumn = ResultColumns.index("replicate")
+        for cell in plan.cells {
+            let lines = try index.lines(of: cell.id)
+            guard !lines.isEmpty else { continue }
+            let group = lines.compactMap { CSV.parse($0 + "\n").first }
+            for (line, row) in zip(lines, group) {
+                try results.write(line + "\n")
+                if isFailure(row) {
+                    let statuses = ExperimentResult.statusNames.map { row[ResultColumns.index($0)] }.joined(separator: "/")
+                    let message = row[ResultColumns.index("message")]
+                    failures.append("cell \(cell.id) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")")
+                }
+            }
+            guard let summary else { continue }
+            let row = summaryRow(cell, group)
+            try summary.write(CSV.line(row))
+            if plan.spec.axes.count == 2 {
+                means[cell.index] = Dictionary(heatmapMetrics.map { ($0, row[header.firstIndex(of: "\($0)_mean")!]) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+        FaultInjection.point("finalize-before-results")
+        try results.commit()
+        FaultInjection.point("finalize-after-results")
+        try summary?.commit()
+        FaultInjection.point("finalize-after-summary")
+        if summaries {
+            for metric in heatmapMetrics {
+                if let text = heatmap(plan: plan, means: means, metric: metric) {
+                    try AtomicFile.write(text, to: directory.appendingPathComponent("heatmap_\(metric).csv"))
+                    FaultInjection.point("finalize-after-heatmap")
+                }
+            }
+        }
+        return failures
+    }
+}
