@@ -44,7 +44,7 @@ import Testing
         let file = root.appendingPathComponent("plain-file")
         try Data("x".utf8).write(to: file)
         let job = RunJob(configPath: nil, overrides: Self.small, output: file.appendingPathComponent("sub/out").path)
-        let error = try #require(throws: ConfigError.self) { try job.execute() }
+        let error = try #require(throws: FileError.self) { try job.execute() }
         #expect(error.key == "--out")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["plain-file"])
     }
@@ -58,7 +58,7 @@ import Testing
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: output))
         #expect(files == ["config.resolved.yaml", "summary.json", "history.csv"])
         let again = RunJob(configPath: nil, overrides: Self.small + ["seed=4"], output: output)
-        #expect(throws: ConfigError.self) { try again.execute() }
+        #expect(throws: FileError.self) { try again.execute() }
         var forced = again
         forced.force = true
         _ = try forced.execute()

@@ -72,8 +72,8 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
         let out = root.appendingPathComponent("out")
         let written = try Figure.recorded(in: out).render(from: out, into: root.appendingPathComponent("plots"))
         #expect(written.count == 1 && FileManager.default.fileExists(atPath: written[0]))
-        #expect(throws: ConfigError.self) { try Figure.named("fig2").render(from: out, into: root) }
-        #expect(throws: ConfigError.self) { try Figure.named("nope") }
+        #expect(throws: PlotError.self) { try Figure.named("fig2").render(from: out, into: root) }
+        #expect(throws: PlotError.self) { try Figure.named("nope") }
     }
 
     @Test("every figure has a full and a quick config that load as sweeps of the right shape")

@@ -98,7 +98,7 @@ import Testing
             _ = try SweepRunner(plan: plan, directory: path, threads: 1, shard: Shard(index: i, count: 3)).run()
             shards.append(path)
         }
-        let incomplete = try #require(throws: ConfigError.self) {
+        let incomplete = try #require(throws: SweepError.self) {
             try SweepMerge.merge(directories: Array(shards.prefix(2)), output: root.appendingPathComponent("bad").path)
         }
         #expect(incomplete.message.contains("2/3"))
@@ -198,9 +198,9 @@ import Testing
         #expect(try ResultsVersion.read(out) == ResultsVersion.current)
         let versionFile = out.appendingPathComponent(ResultsVersion.fileName)
         try FileManager.default.removeItem(at: versionFile)   // written before versions were kept
-        let resumed = try #require(throws: ConfigError.self) { try SweepRunner(plan: plan, directory: out.path).run() }
+        let resumed = try #require(throws: SweepError.self) { try SweepRunner(plan: plan, directory: out.path).run() }
         #expect(resumed.key == "--out" && resumed.message.contains("results version 1") && resumed.message.contains("version \(ResultsVersion.current)"))
-        let merged = try #require(throws: ConfigError.self) {
+        let merged = try #require(throws: SweepError.self) {
             try SweepMerge.merge(directories: [out.path], output: root.appendingPathComponent("merged").path)
         }
         #expect(merged.message.contains("results version 1"))
@@ -216,11 +216,11 @@ import Testing
         let out = root.appendingPathComponent("out").path
         _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: out).run()
         let changed = try SweepPlan.load(path: config, overrides: ["eta2=0.3"])
-        let error = try #require(throws: ConfigError.self) { try SweepRunner(plan: changed, directory: out).run() }
+        let error = try #require(throws: SweepError.self) { try SweepRunner(plan: changed, directory: out).run() }
         #expect(error.message.contains("eta2"))
         let otherGrid = root.appendingPathComponent("g.yaml").path
         try Self.grid.replacingOccurrences(of: "replicates: 2", with: "replicates: 3").write(toFile: otherGrid, atomically: true, encoding: .utf8)
-        let gridError = try #require(throws: ConfigError.self) { try SweepRunner(plan: try SweepPlan.load(path: otherGrid), directory: out).run() }
+        let gridError = try #require(throws: SweepError.self) { try SweepRunner(plan: try SweepPlan.load(path: otherGrid), directory: out).run() }
         #expect(gridError.message.contains("replicates"))
     }
 
@@ -316,7 +316,7 @@ import Testing
         #expect(SweepPlan.differingKeys(frozen.identity, plan.identity).isEmpty && frozen.base.eta2 == 0.7)
         // Another sweep cannot reuse the job directory.
         let other = try SlurmJob(plan: try SweepPlan.load(path: config), directory: job.directory.path, shards: 5, cpusPerTask: 1, executable: "x")
-        #expect(throws: ConfigError.self) { try other.write() }
+        #expect(throws: SweepError.self) { try other.write() }
     }
 
     @Test("merging a job's shards fills the job directory; a missing shard is named")
@@ -328,7 +328,7 @@ import Testing
         try job.write()
         let shards = (0..<3).map { job.shardDirectory($0).path }
         for i in [0, 2] { _ = try SweepRunner(plan: plan, directory: shards[i], threads: 1, shard: Shard(index: i, count: 3)).run() }
-        let error = try #require(throws: ConfigError.self) { try SweepMerge.merge(directories: shards, output: job.directory.path) }
+        let error = try #require(throws: SweepError.self) { try SweepMerge.merge(directories: shards, output: job.directory.path) }
         #expect(error.message.contains("1/3"))
         _ = try SweepRunner(plan: plan, directory: shards[1], threads: 1, shard: Shard(index: 1, count: 3)).run()
         _ = try SweepMerge.merge(directories: shards, output: job.directory.path)

@@ -34,7 +34,7 @@ import Testing
         let fit = try LogisticBoundary.fit(statistics: statistics, labels: labels)
         #expect(fit.threshold > 1 && fit.threshold < 2)
         #expect(fit.accuracy == 1)
-        #expect(throws: ConfigError.self) { try LogisticBoundary.fit(statistics: [1, 2], labels: [true, true]) }
+        #expect(throws: FitError.self) { try LogisticBoundary.fit(statistics: [1, 2], labels: [true, true]) }
     }
 
     @Test("paired comparisons: exact t interval and p-value on a hand-computed case")

@@ -1,8 +1,8 @@
 import TransferSimCore
 
 /// A configuration or input error: one line naming the key and the allowed range.
-public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The offending key (or file), as the user wrote it.
+public struct ConfigError: KeyedError, Equatable {
+    /// The offending key (or config file), as the user wrote it.
     public let key: String
     /// What is wrong and what is allowed.
     public let message: String
@@ -12,6 +12,4 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
         self.key = key
         self.message = message
     }
-
-    public var description: String { "\(key): \(message)" }
 }

@@ -30,14 +30,14 @@ public struct LogisticBoundary: Sendable, Equatable {
 
     /// Fits the boundary to `statistics` (> 0) and their labels (`true` = positive regime).
     ///
-    /// - Throws: ``ConfigError`` when fewer than 2 usable cells or only one class; `LAPACKError` from `dposv`.
+    /// - Throws: ``FitError`` when fewer than 2 usable cells or only one class; `LAPACKError` from `dposv`.
     public static func fit(statistics: [Double], labels: [Bool], ridge: Double = 1e-4) throws -> LogisticBoundary {
         precondition(statistics.count == labels.count, "fit: \(statistics.count) statistics, \(labels.count) labels")
         let usable = zip(statistics, labels).filter { $0.0.isFinite && $0.0 > 0 }
         let x = usable.map { log($0.0) }
         let y = usable.map { $0.1 ? 1.0 : 0.0 }
         guard x.count >= 2, y.contains(1), y.contains(0) else {
-            throw ConfigError(key: "boundary", "needs cells of both regimes with a positive statistic (got \(x.count) cells)")
+            throw FitError(key: "boundary", "needs cells of both regimes with a positive statistic (got \(x.count) cells)")
         }
         // Centre log S for conditioning; map back at the end.
         let centre = x.reduce(0, +) / Double(x.count)

@@ -29,22 +29,22 @@ public struct DynamicsPlot: Sendable {
     static func panels(_ directory: URL) throws -> [Panel] {
         let manager = FileManager.default
         let cells = ((try? manager.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasPrefix("cell-") }.sorted()
-        guard !cells.isEmpty else { throw ConfigError(key: directory.path, "holds no cell-*/history.csv (run `transfersim figure dynamics` first)") }
+        guard !cells.isEmpty else { throw PlotError(key: directory.path, "holds no cell-*/history.csv (run `transfersim figure dynamics` first)") }
         return try cells.map { cell in
             let runDirectory = directory.appendingPathComponent(cell)
             let records = CSV.parse(try String(contentsOf: runDirectory.appendingPathComponent("history.csv"), encoding: .utf8))
-            guard let header = records.first else { throw ConfigError(key: runDirectory.path, "empty history.csv") }
+            guard let header = records.first else { throw PlotError(key: runDirectory.path, "empty history.csv") }
             let names = ["stage", "step", "gamma_pos_max", "gamma_neg_max", "rho_bar_max"]
             let columns = try names.map { name in
                 guard let index = header.firstIndex(of: name) else {
-                    throw ConfigError(key: runDirectory.appendingPathComponent("history.csv").path, "has no column '\(name)' (written by another version?); rerun `transfersim figure dynamics` into a new directory")
+                    throw PlotError(key: runDirectory.appendingPathComponent("history.csv").path, "has no column '\(name)' (written by another version?); rerun `transfersim figure dynamics` into a new directory")
                 }
                 return index
             }
             var steps: [String: [Double]] = [:], gamma: [String: [Double]] = [:], rho: [String: [Double]] = [:]
             for (line, row) in records.dropFirst().enumerated() {
                 guard row.count == header.count else {
-                    throw ConfigError(key: runDirectory.appendingPathComponent("history.csv").path, "line \(line + 2) has \(row.count) fields, the header \(header.count)")
+                    throw PlotError(key: runDirectory.appendingPathComponent("history.csv").path, "line \(line + 2) has \(row.count) fields, the header \(header.count)")
                 }
                 let value = { (k: Int) in Double(row[columns[k]]) ?? .nan }
                 let stage = row[columns[0]]

@@ -68,10 +68,10 @@ public struct Figure: Sendable {
 
     /// The figure named `name`.
     ///
-    /// - Throws: ``ConfigError`` listing the known names.
+    /// - Throws: ``PlotError`` listing the known names.
     public static func named(_ name: String) throws -> Figure {
         guard let figure = all.first(where: { $0.name == name }) else {
-            throw ConfigError(key: "figure", "unknown figure '\(name)'; known: \(all.map(\.name).joined(separator: ", "))")
+            throw PlotError(key: "figure", "unknown figure '\(name)'; known: \(all.map(\.name).joined(separator: ", "))")
         }
         return figure
     }
@@ -105,7 +105,7 @@ public struct Figure: Sendable {
     /// Renders every panel that fits the sweep in `directory` and writes `<name>_<suffix>.svg` into
     /// `plots` (atomically). Returns the written paths.
     ///
-    /// - Throws: ``ConfigError`` if the sweep's dimensions do not fit the panels or a file cannot be written.
+    /// - Throws: ``PlotError`` if the sweep's dimensions do not fit the panels or a file cannot be written.
     public func render(from directory: URL, into plots: URL) throws -> [String] {
         let table = try SweepTable(directory: directory)
         let dimensions = table.plan.spec.axes.count
@@ -115,10 +115,10 @@ public struct Figure: Sendable {
             let text: String
             switch panel {
             case .heatmap(let plot):
-                guard dimensions == 2 else { throw ConfigError(key: name, "heatmaps need a 2-D sweep, this one has \(dimensions) axes") }
+                guard dimensions == 2 else { throw PlotError(key: name, "heatmaps need a 2-D sweep, this one has \(dimensions) axes") }
                 text = plot.render(table)
             case .lines(let plot):
-                guard dimensions == 1 else { throw ConfigError(key: name, "line plots need a 1-D sweep, this one has \(dimensions) axes") }
+                guard dimensions == 1 else { throw PlotError(key: name, "line plots need a 1-D sweep, this one has \(dimensions) axes") }
                 text = plot.render(table)
             case .dynamics(let plot):
                 text = try plot.render(from: directory)

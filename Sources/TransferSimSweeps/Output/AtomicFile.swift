@@ -7,17 +7,17 @@ import TransferSimExperiment
 public enum AtomicFile {
     /// Writes `text` to `url` atomically.
     ///
-    /// - Throws: ``ConfigError`` naming the file on an I/O failure.
+    /// - Throws: ``FileError`` naming the file on an I/O failure.
     public static func write(_ text: String, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
             try Data(text.utf8).write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw ConfigError(key: url.path, String(cString: strerror(errno)))
+                throw FileError(key: url.path, String(cString: strerror(errno)))
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw ConfigError(key: url.path, "cannot write: \(error.localizedDescription)")
+            throw FileError(key: url.path, "cannot write: \(error.localizedDescription)")
         }
     }
 }
@@ -35,7 +35,7 @@ final class StreamingFile {
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
               let handle = try? FileHandle(forWritingTo: temporary) else {
-            throw ConfigError(key: url.path, "cannot write")
+            throw FileError(key: url.path, "cannot write")
         }
         self.handle = handle
     }
@@ -46,7 +46,7 @@ final class StreamingFile {
     }
 
     private func flush() throws {
-        do { try handle.write(contentsOf: buffer) } catch { throw ConfigError(key: url.path, "cannot write: \(error.localizedDescription)") }
+        do { try handle.write(contentsOf: buffer) } catch { throw FileError(key: url.path, "cannot write: \(error.localizedDescription)") }
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -56,7 +56,7 @@ final class StreamingFile {
         try? handle.close()
         guard rename(temporary.path, url.path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
-            throw ConfigError(key: url.path, "cannot write: \(String(cString: strerror(errno)))")
+            throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -24,7 +24,7 @@ public final class DirectoryLock: @unchecked Sendable {
     /// Takes the lock on `directory` (its parent must exist).
     ///
     /// - Parameter key: the option the error names (`--out`).
-    /// - Throws: ``ConfigError`` `"<key>: DIR is in use by another transfersim process (pid N)"` if another
+    /// - Throws: ``FileError`` `"<key>: DIR is in use by another transfersim process (pid N)"` if another
     ///   process holds it, or if the lock file cannot be created.
     public init(_ directory: URL, key: String) throws {
         self.directory = directory
@@ -32,7 +32,7 @@ public final class DirectoryLock: @unchecked Sendable {
         while true {
             let fd = open(file.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw ConfigError(key: key, "cannot lock '\(directory.path)' (\(String(cString: strerror(errno))) creating \(file.lastPathComponent))")
+                throw FileError(key: key, "cannot lock '\(directory.path)' (\(String(cString: strerror(errno))) creating \(file.lastPathComponent))")
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let busy = errno == EWOULDBLOCK
@@ -44,8 +44,8 @@ public final class DirectoryLock: @unchecked Sendable {
                     owner = Self.readOwner(fd)
                 }
                 close(fd)
-                guard busy else { throw ConfigError(key: key, "cannot lock '\(directory.path)': \(reason)") }
-                throw ConfigError(key: key, "\(directory.path) is in use by another transfersim process (pid \(owner.map(String.init) ?? "unknown"))")
+                guard busy else { throw FileError(key: key, "cannot lock '\(directory.path)': \(reason)") }
+                throw FileError(key: key, "\(directory.path) is in use by another transfersim process (pid \(owner.map(String.init) ?? "unknown"))")
             }
             var opened = stat(), named = stat()
             if fstat(fd, &opened) == 0, stat(file.path, &named) == 0, opened.st_dev == named.st_dev, opened.st_ino == named.st_ino {

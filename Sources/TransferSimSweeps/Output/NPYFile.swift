@@ -28,22 +28,22 @@ public enum NPYFile {
 
     /// Decodes a version-1.0 `<f8` C-order file written by ``encode(_:shape:)``: its shape and values.
     ///
-    /// - Throws: ``ConfigError`` for any other format.
+    /// - Throws: ``FileError`` for any other format.
     public static func decode(_ data: Data) throws -> (shape: [Int], values: [Double]) {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8), bytes[6] == 1 else {
-            throw ConfigError(key: "npy", "not a version-1.0 .npy file")
+            throw FileError(key: "npy", "not a version-1.0 .npy file")
         }
         let length = Int(bytes[8]) | Int(bytes[9]) << 8
         guard bytes.count >= 10 + length, let header = String(bytes: bytes[10..<(10 + length)], encoding: .ascii),
               header.contains("'descr': '<f8'"), header.contains("'fortran_order': False"),
               let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
-            throw ConfigError(key: "npy", "unsupported .npy header")
+            throw FileError(key: "npy", "unsupported .npy header")
         }
         let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let count = shape.reduce(1, *)
         let start = 10 + length
-        guard bytes.count == start + 8 * count else { throw ConfigError(key: "npy", "data length does not match shape \(shape)") }
+        guard bytes.count == start + 8 * count else { throw FileError(key: "npy", "data length does not match shape \(shape)") }
         let values = (0..<count).map { k -> Double in
             var bits: UInt64 = 0
             for b in 0..<8 { bits |= UInt64(bytes[start + 8 * k + b]) << (8 * b) }

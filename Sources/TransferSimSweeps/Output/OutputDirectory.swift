@@ -13,17 +13,17 @@ import TransferSimExperiment
 public enum OutputDirectory {
     /// The directory named by `path`, absolute and standardised.
     ///
-    /// - Throws: ``ConfigError`` for an empty path (an unset shell variable), the root, or a path holding a
+    /// - Throws: ``FileError`` for an empty path (an unset shell variable), the root, or a path holding a
     ///   control character.
     public static func resolve(_ path: String, key: String) throws -> URL {
         guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw ConfigError(key: key, "must name a directory, got '' (an unset shell variable?)")
+            throw FileError(key: key, "must name a directory, got '' (an unset shell variable?)")
         }
         guard !path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw ConfigError(key: key, "must not contain control characters, got \(path.debugDescription)")
+            throw FileError(key: key, "must not contain control characters, got \(path.debugDescription)")
         }
         let url = URL(fileURLWithPath: path).standardizedFileURL
-        guard url.path != "/" else { throw ConfigError(key: key, "must not be the root directory") }
+        guard url.path != "/" else { throw FileError(key: key, "must not be the root directory") }
         return url
     }
 
@@ -35,7 +35,7 @@ public enum OutputDirectory {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
         let protected = path == "/" || path == home || cwd == path || cwd.hasPrefix(path.hasSuffix("/") ? path : path + "/")
         if protected {
-            throw ConfigError(key: key, "refusing to replace '\(path)' (the root, home or working directory, or one holding it); name a directory of its own")
+            throw FileError(key: key, "refusing to replace '\(path)' (the root, home or working directory, or one holding it); name a directory of its own")
         }
     }
 

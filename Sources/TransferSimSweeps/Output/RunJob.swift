@@ -45,8 +45,8 @@ public struct RunJob: Sendable {
 
     /// Runs the job and returns the result and the directory it was written to.
     ///
-    /// - Throws: ``ConfigError`` for bad input, a job whose ``MemoryEstimate`` exceeds the memory available,
-    ///   a directory in use or I/O; `LAPACKError` from the evaluator.
+    /// - Throws: ``ConfigError`` for bad input or a job whose ``MemoryEstimate`` exceeds the memory available;
+    ///   ``FileError`` for a directory in use, not replaceable, or I/O; `LAPACKError` from the evaluator.
     public func execute() throws -> (result: ExperimentResult, directory: String) {
         let config = try resolveConfig()
         try MemoryEstimate(config, exportState: exportState).check(limit: MemoryEstimate.available(limit: memoryLimit))

@@ -29,7 +29,7 @@ public final class StagedDirectory {
     /// Prepares staging next to `path`, taking the directory's lock (or using `lock`, already held on it).
     ///
     /// - Parameter replace: allow replacing an existing non-empty run output at commit.
-    /// - Throws: ``ConfigError`` (key `--out`) if `path` is in use, exists and is not replaceable, or is not writable.
+    /// - Throws: ``FileError`` (key `--out`) if `path` is in use, exists and is not replaceable, or is not writable.
     public init(path: String, replace: Bool, lock: DirectoryLock? = nil) throws {
         let manager = FileManager.default
         destination = try OutputDirectory.resolve(path, key: "--out")
@@ -50,7 +50,7 @@ public final class StagedDirectory {
             }
         } catch {
             Self.removeEmpty(createdParents)
-            throw ConfigError(key: "--out", "cannot write '\(path)': \(Self.reason(error))")
+            throw FileError(key: "--out", "cannot write '\(path)': \(Self.reason(error))")
         }
         do {
             self.lock = try lock ?? DirectoryLock(destination, key: "--out")
@@ -64,23 +64,23 @@ public final class StagedDirectory {
             var isDirectory: ObjCBool = false
             if manager.fileExists(atPath: destination.path, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else {
-                    throw ConfigError(key: "--out", "'\(path)' exists and is not a directory")
+                    throw FileError(key: "--out", "'\(path)' exists and is not a directory")
                 }
                 OutputDirectory.removeTemporaries(in: destination)
                 if !OutputDirectory.contents(destination).isEmpty {
                     guard replace else {
-                        throw ConfigError(key: "--out", "'\(path)' already holds files; choose a new directory or pass --force to replace it")
+                        throw FileError(key: "--out", "'\(path)' already holds files; choose a new directory or pass --force to replace it")
                     }
                     guard OutputDirectory.holdsRunOutput(destination) else {
-                        throw ConfigError(key: "--out", "'\(path)' holds files TransferSim did not write (only a run's output is replaced by --force); choose a new directory")
+                        throw FileError(key: "--out", "'\(path)' holds files TransferSim did not write (only a run's output is replaced by --force); choose a new directory")
                     }
                 }
             }
             try manager.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
             discard()
-            if error is ConfigError { throw error }
-            throw ConfigError(key: "--out", "cannot write '\(path)': \(Self.reason(error))")
+            if error is FileError { throw error }
+            throw FileError(key: "--out", "cannot write '\(path)': \(Self.reason(error))")
         }
         let (staging, destination) = (self.staging, self.destination)
         interruption = Interruption.register {
@@ -91,12 +91,12 @@ public final class StagedDirectory {
 
     /// Writes `data` to `name` inside the staging directory.
     ///
-    /// - Throws: ``ConfigError`` on an I/O failure.
+    /// - Throws: ``FileError`` on an I/O failure.
     public func write(_ data: Data, to name: String) throws {
         do {
             try data.write(to: staging.appendingPathComponent(name))
         } catch {
-            throw ConfigError(key: "--out", "cannot write '\(name)': \(Self.reason(error))")
+            throw FileError(key: "--out", "cannot write '\(name)': \(Self.reason(error))")
         }
     }
 
@@ -107,7 +107,7 @@ public final class StagedDirectory {
 
     /// Moves the staged files into place, replacing an existing destination atomically, and releases the lock.
     ///
-    /// - Throws: ``ConfigError`` if the rename fails (the staging directory is then removed).
+    /// - Throws: ``FileError`` if the rename fails (the staging directory is then removed).
     public func commit() throws {
         FaultInjection.point("staged-before-commit")
         // rename(2) puts a directory over a missing or empty one; a non-empty destination is exchanged.
@@ -131,9 +131,9 @@ public final class StagedDirectory {
         end()
     }
 
-    private func failure(_ code: Int32) -> ConfigError {
+    private func failure(_ code: Int32) -> FileError {
         discard()
-        return ConfigError(key: "--out", "cannot move results into '\(destination.path)': \(String(cString: strerror(code)))")
+        return FileError(key: "--out", "cannot move results into '\(destination.path)': \(String(cString: strerror(code)))")
     }
 
     /// Removes the staging directory and the parents this object created (when empty), and releases the
@@ -205,12 +205,18 @@ public final class StagedDirectory {
         for directory in directories.reversed() { rmdir(directory.path) }
     }
 
+    /// The system's reason for a Foundation file error (`Not a directory`, `Permission denied`, …).
     static func reason(_ error: Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           let posix = POSIXErrorCode(rawValue: Int32(underlying.code)), underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(posix.rawValue))
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
         }
-        return nsError.localizedDescription
+        switch CocoaError.Code(rawValue: nsError.code) {
+        case .fileWriteNoPermission, .fileReadNoPermission: return String(cString: strerror(EACCES))
+        case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
+        case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
+        case .fileNoSuchFile, .fileReadNoSuchFile: return String(cString: strerror(ENOENT))
+        default: return nsError.localizedDescription
+        }
     }
 }

@@ -55,10 +55,10 @@ public struct BoundarySpec: Sendable {
 
     /// Fits the boundary on `table`.
     ///
-    /// - Throws: ``ConfigError`` when the statistic is unknown or the cells do not show both regimes.
+    /// - Throws: ``SweepError`` when the statistic is unknown or the cells do not show both regimes.
     public func fit(_ table: SweepTable) throws -> LogisticBoundary {
         guard TheoryStatistic.all.contains(where: { $0.name == statistic }) else {
-            throw ConfigError(key: "statistic", "unknown statistic '\(statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))")
+            throw SweepError(key: "statistic", "unknown statistic '\(statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))")
         }
         let cells = labelledCells(table)
         return try LogisticBoundary.fit(statistics: cells.map(\.statistic), labels: cells.map(\.positive))

@@ -8,7 +8,7 @@ public enum CellRuns {
     /// Writes `cell-k/` into `directory` for every cell of `plan` that does not have one yet (each staged,
     /// all-or-nothing).
     ///
-    /// - Throws: ``ConfigError`` for an I/O failure or a directory in use; `LAPACKError` from the evaluator.
+    /// - Throws: ``FileError`` for an I/O failure or a directory in use; `LAPACKError` from the evaluator.
     public static func write(_ plan: SweepPlan, into directory: URL) throws {
         for cell in plan.cells {
             let path = directory.appendingPathComponent("cell-\(cell.index)").path

@@ -15,7 +15,7 @@ public final class ResultsFile: @unchecked Sendable {
 
     /// Opens (or creates) the file with `header`.
     ///
-    /// - Throws: ``ConfigError`` if the file has another header or cannot be written.
+    /// - Throws: ``FileError`` if the file has another header or cannot be written.
     public init(url: URL, header: [String]) throws {
         self.url = url
         let manager = FileManager.default
@@ -44,19 +44,19 @@ public final class ResultsFile: @unchecked Sendable {
             if end == 0 {
                 try handle.write(contentsOf: Data(CSV.line(header).utf8))
             } else if CSV.parse(String(decoding: firstLine, as: UTF8.self) + "\n").first != header {
-                throw ConfigError(key: url.path, "has other columns than this version writes; use a new --out")
+                throw FileError(key: url.path, "has other columns than this version writes; use a new --out")
             }
             try handle.seekToEnd()
-        } catch let error as ConfigError {
+        } catch let error as FileError {
             throw error
         } catch {
-            throw ConfigError(key: url.path, "cannot open results: \(error.localizedDescription)")
+            throw FileError(key: url.path, "cannot open results: \(error.localizedDescription)")
         }
     }
 
     /// Appends one row and flushes it to the operating system.
     ///
-    /// - Throws: ``ConfigError`` on an I/O failure.
+    /// - Throws: ``FileError`` on an I/O failure.
     public func append(_ fields: [String]) throws {
         lock.lock()
         defer { lock.unlock() }
@@ -65,7 +65,7 @@ public final class ResultsFile: @unchecked Sendable {
             // cannot lose it (no fsync per row: that would cost milliseconds per cell).
             try handle.write(contentsOf: Data(CSV.line(fields).utf8))
         } catch {
-            throw ConfigError(key: url.path, "cannot append a row: \(error.localizedDescription)")
+            throw FileError(key: url.path, "cannot append a row: \(error.localizedDescription)")
         }
     }
 

@@ -25,7 +25,7 @@ public final class ResultsIndex {
 
     /// Indexes `files` (each must start with ``ResultColumns/header``; a torn last line is ignored).
     ///
-    /// - Throws: ``ConfigError`` for a missing or foreign file.
+    /// - Throws: ``FileError`` for a missing or foreign file.
     public init(files: [URL]) throws {
         /// What the scan accumulates (passed `inout`, so the per-line closure captures nothing mutable).
         struct Scan {
@@ -38,7 +38,7 @@ public final class ResultsIndex {
         let replicateColumn = ResultColumns.index("replicate")
         for (fileIndex, url) in files.enumerated() {
             guard let handle = try? FileHandle(forReadingFrom: url) else {
-                throw ConfigError(key: url.path, "cannot read results")
+                throw FileError(key: url.path, "cannot read results")
             }
             handles.append(handle)
             scan.first = true
@@ -46,11 +46,11 @@ public final class ResultsIndex {
                 let fields = CSV.parse(line + "\n", keep: scan.first ? .max : replicateColumn + 1).first ?? []
                 if scan.first {
                     scan.first = false
-                    guard fields == ResultColumns.header else { throw ConfigError(key: url.path, "has other columns than this version writes") }
+                    guard fields == ResultColumns.header else { throw FileError(key: url.path, "has other columns than this version writes") }
                     return
                 }
                 guard fields.count == ResultColumns.header.count, let replicate = Int(fields[replicateColumn]) else {
-                    throw ConfigError(key: url.path, "has a malformed row at byte \(offset)")
+                    throw FileError(key: url.path, "has a malformed row at byte \(offset)")
                 }
                 let id = fields[0]
                 if scan.entries[id]?.contains(where: { $0.replicate == replicate }) == true { return }

@@ -18,12 +18,12 @@ public enum ResultsVersion {
 
     /// The version of the rows in `directory` (1 when the file is absent).
     ///
-    /// - Throws: ``ConfigError`` if the file is not an integer.
+    /// - Throws: ``SweepError`` if the file is not an integer.
     public static func read(_ directory: URL) throws -> Int {
         let url = directory.appendingPathComponent(fileName)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return 1 }
         guard let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ConfigError(key: url.path, "must hold an integer results version, got '\(text.prefix(20))'")
+            throw SweepError(key: url.path, "must hold an integer results version, got '\(text.prefix(20))'")
         }
         return version
     }
@@ -32,7 +32,7 @@ public enum ResultsVersion {
     public static func check(_ directory: URL, key: String) throws {
         let version = try read(directory)
         guard version == current else {
-            throw ConfigError(key: key, "'\(directory.path)' holds rows of results version \(version); this TransferSim writes version \(current) (results differ by rounding); use a new --out")
+            throw SweepError(key: key, "'\(directory.path)' holds rows of results version \(version); this TransferSim writes version \(current) (results differ by rounding); use a new --out")
         }
     }
 

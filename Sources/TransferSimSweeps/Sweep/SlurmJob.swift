@@ -31,8 +31,8 @@ public struct SlurmJob: Sendable {
 
     /// A job; `shards ≥ 1`, `cpusPerTask ≥ 1`.
     public init(plan: SweepPlan, directory: String, shards: Int, cpusPerTask: Int, executable: String) throws {
-        guard shards >= 1 else { throw ConfigError(key: "--shards", "must be an integer ≥ 1, got \(shards)") }
-        guard cpusPerTask >= 1 else { throw ConfigError(key: "--cpus-per-task", "must be an integer ≥ 1, got \(cpusPerTask)") }
+        guard shards >= 1 else { throw SweepError(key: "--shards", "must be an integer ≥ 1, got \(shards)") }
+        guard cpusPerTask >= 1 else { throw SweepError(key: "--cpus-per-task", "must be an integer ≥ 1, got \(cpusPerTask)") }
         self.plan = plan
         self.directory = try OutputDirectory.resolve(directory, key: "--out")
         self.shards = shards
@@ -77,27 +77,27 @@ public struct SlurmJob: Sendable {
     /// `D-HH:MM`, `D-HH:MM:SS`, `UNLIMITED`), `--mem` an integer with an optional `K`/`M`/`G`/`T`, the
     /// executable without control characters (a newline would inject an `#SBATCH` line).
     ///
-    /// - Throws: ``ConfigError`` naming the option and its allowed form.
+    /// - Throws: ``SweepError`` naming the option and its allowed form.
     public func validate() throws {
         func matches(_ text: String, _ pattern: String) -> Bool { text.range(of: pattern, options: .regularExpression) != nil }
         if let partition, !matches(partition, #"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"#) {
-            throw ConfigError(key: "--partition", "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)")
+            throw SweepError(key: "--partition", "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)")
         }
         if let time, !matches(time, #"^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$"#) {
-            throw ConfigError(key: "--time", "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)")
+            throw SweepError(key: "--time", "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)")
         }
         if let memory, !matches(memory, #"^[0-9]+[KMGT]?$"#) {
-            throw ConfigError(key: "--mem", "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
+            throw SweepError(key: "--mem", "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
         }
         if executable.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw ConfigError(key: "--executable", "must not contain control characters, got \(executable.debugDescription)")
+            throw SweepError(key: "--executable", "must not contain control characters, got \(executable.debugDescription)")
         }
     }
 
     /// Writes `sweep.yaml`, `sweep.sbatch`, `merge.sbatch` and `logs/` into the job directory, holding its
     /// ``DirectoryLock`` (so a running merge and a second `slurm` command exclude each other).
     ///
-    /// - Throws: ``ConfigError`` for an invalid option (``validate()``), a directory in use, one holding a job
+    /// - Throws: ``SweepError`` for an invalid option (``validate()``), a directory in use, one holding a job
     ///   for another sweep, or one that cannot be written.
     public func write() throws {
         try validate()
@@ -105,7 +105,7 @@ public struct SlurmJob: Sendable {
         do {
             try manager.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw ConfigError(key: "--out", "cannot create '\(directory.deletingLastPathComponent().path)': \(error.localizedDescription)")
+            throw SweepError(key: "--out", "cannot create '\(directory.deletingLastPathComponent().path)': \(error.localizedDescription)")
         }
         let lock = try DirectoryLock(directory, key: "--out")
         defer { lock.release() }
@@ -115,13 +115,13 @@ public struct SlurmJob: Sendable {
             let previous = try SweepPlan.load(path: frozen.path)
             let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
             guard differing.isEmpty else {
-                throw ConfigError(key: "--out", "'\(directory.path)' holds a job for another sweep (differing: \(differing.joined(separator: ", "))); use a new --out")
+                throw SweepError(key: "--out", "'\(directory.path)' holds a job for another sweep (differing: \(differing.joined(separator: ", "))); use a new --out")
             }
         }
         do {
             try manager.createDirectory(at: directory.appendingPathComponent("logs"), withIntermediateDirectories: true)
         } catch {
-            throw ConfigError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
+            throw SweepError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
         }
         try AtomicFile.write(plan.resolvedYAML, to: frozen)
         try AtomicFile.write(sweepScript, to: directory.appendingPathComponent("sweep.sbatch"))
@@ -130,7 +130,7 @@ public struct SlurmJob: Sendable {
 
     /// Submits the array, then the merge with `--dependency=afterok:<array>`; returns both job ids.
     ///
-    /// - Throws: ``ConfigError`` with `sbatch`'s message when a submission fails.
+    /// - Throws: ``SweepError`` with `sbatch`'s message when a submission fails.
     public func submit() throws -> (array: String, merge: String) {
         let array = try Self.sbatch(["--parsable", directory.appendingPathComponent("sweep.sbatch").path])
         let merge = try Self.sbatch(["--parsable", "--dependency=afterok:\(array)", directory.appendingPathComponent("merge.sbatch").path])
@@ -146,14 +146,14 @@ public struct SlurmJob: Sendable {
         process.standardOutput = output
         process.standardError = errors
         do { try process.run() } catch {
-            throw ConfigError(key: "sbatch", "cannot run sbatch: \(error.localizedDescription)")
+            throw SweepError(key: "sbatch", "cannot run sbatch: \(error.localizedDescription)")
         }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let id = text.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         guard process.terminationStatus == 0, !id.isEmpty else {
-            throw ConfigError(key: "sbatch", "failed (status \(process.terminationStatus)): \(message.split(separator: "\n").first ?? "")")
+            throw SweepError(key: "sbatch", "failed (status \(process.terminationStatus)): \(message.split(separator: "\n").first ?? "")")
         }
         return id
     }

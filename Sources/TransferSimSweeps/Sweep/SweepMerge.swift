@@ -13,13 +13,13 @@ public enum SweepMerge {
     /// `transfersim slurm` job directory), and each file is then replaced atomically. `output` is locked
     /// (``DirectoryLock``) throughout.
     ///
-    /// - Throws: ``ConfigError``.
+    /// - Throws: ``SweepError`` for foreign, mixed-version or incomplete shards; ``FileError`` for I/O or a busy output.
     public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int) {
         let present = directories.filter {
             FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0).appendingPathComponent("config.resolved.yaml").path)
         }
         guard let first = present.first else {
-            throw ConfigError(key: "merge", "none of the \(directories.count) directories holds a sweep (config.resolved.yaml)")
+            throw SweepError(key: "merge", "none of the \(directories.count) directories holds a sweep (config.resolved.yaml)")
         }
         let plan = try SweepPlan.load(path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
         var shardCount = 1
@@ -29,7 +29,7 @@ public enum SweepMerge {
             let other = try SweepPlan.load(path: url.appendingPathComponent("config.resolved.yaml").path)
             let differing = SweepPlan.differingKeys(plan.identity, other.identity)
             guard differing.isEmpty else {
-                throw ConfigError(key: path, "holds another sweep than \(first) (differing: \(differing.joined(separator: ", ")))")
+                throw SweepError(key: path, "holds another sweep than \(first) (differing: \(differing.joined(separator: ", ")))")
             }
             try ResultsVersion.check(url, key: path)
             if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
@@ -47,7 +47,7 @@ public enum SweepMerge {
         }
         guard missing.isEmpty else {
             let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
-            throw ConfigError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
+            throw SweepError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
         }
         let destination = try OutputDirectory.resolve(output, key: "--out")
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -66,12 +66,12 @@ public enum SweepMerge {
         } else {
             let owner = ["config.resolved.yaml", "sweep.yaml"].first { contents.contains($0) }
             guard let owner else {
-                throw ConfigError(key: "--out", "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
+                throw SweepError(key: "--out", "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
             }
             let existing = try SweepPlan.load(path: destination.appendingPathComponent(owner).path)
             let differing = SweepPlan.differingKeys(existing.identity, plan.identity)
             guard differing.isEmpty else {
-                throw ConfigError(key: "--out", "'\(output)' belongs to another sweep (differing: \(differing.joined(separator: ", ")))")
+                throw SweepError(key: "--out", "'\(output)' belongs to another sweep (differing: \(differing.joined(separator: ", ")))")
             }
             try AtomicFile.write(ResultsVersion.text, to: destination.appendingPathComponent(ResultsVersion.fileName))
             try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))

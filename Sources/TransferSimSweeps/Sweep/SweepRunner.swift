@@ -20,11 +20,11 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `i/N`.
     ///
-    /// - Throws: ``ConfigError`` (key `--shard`) unless `0 ≤ i < N`.
+    /// - Throws: ``SweepError`` (key `--shard`) unless `0 ≤ i < N`.
     public static func parse(_ text: String) throws -> Shard {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else {
-            throw ConfigError(key: "--shard", "must be i/N with 0 ≤ i < N, got '\(text)'")
+            throw SweepError(key: "--shard", "must be i/N with 0 ≤ i < N, got '\(text)'")
         }
         return Shard(index: i, count: n)
     }
@@ -98,7 +98,7 @@ public struct SweepRunner: Sendable {
     /// ``Interruption/install()``) the row being appended is finished, and the process exits with
     /// `interrupted: N of M rows saved in DIR; rerun the same command to resume`.
     ///
-    /// - Throws: ``ConfigError`` if the directory is in use, holds another sweep (naming the differing keys)
+    /// - Throws: ``SweepError`` if the directory is in use, holds another sweep (naming the differing keys)
     ///   or cannot be written.
     public func run() throws -> SweepReport {
         _ = try OutputDirectory.resolve(path, key: "--out")
@@ -250,30 +250,30 @@ public struct SweepRunner: Sendable {
         let shardURL = directory.appendingPathComponent("shard")
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw ConfigError(key: "--out", "'\(directory.path)' is not a directory") }
+            guard isDirectory.boolValue else { throw SweepError(key: "--out", "'\(directory.path)' is not a directory") }
             OutputDirectory.removeTemporaries(in: directory)
             let contents = OutputDirectory.contents(directory)
             if manager.fileExists(atPath: configURL.path) {
                 let previous = try SweepPlan.load(path: configURL.path)
                 let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
                 guard differing.isEmpty else {
-                    throw ConfigError(key: "--out", "'\(directory.path)' holds a sweep with another config (differing: \(differing.joined(separator: ", "))); use a new --out to run this one")
+                    throw SweepError(key: "--out", "'\(directory.path)' holds a sweep with another config (differing: \(differing.joined(separator: ", "))); use a new --out to run this one")
                 }
                 let previousShard = (try? String(contentsOf: shardURL, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? Shard.all.description
                 guard previousShard == shard.description else {
-                    throw ConfigError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
+                    throw SweepError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
                 }
                 try ResultsVersion.check(directory, key: "--out")
                 return
             }
             guard Set(contents).isSubset(of: ["shard", ResultsVersion.fileName]) else {
-                throw ConfigError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
+                throw SweepError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
             }
         }
         do {
             try manager.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw ConfigError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
+            throw SweepError(key: "--out", "cannot create '\(directory.path)': \(error.localizedDescription)")
         }
         FaultInjection.point("sweep-after-mkdir")
         if shard.count > 1 { try AtomicFile.write(shard.description + "\n", to: shardURL) }

@@ -63,7 +63,7 @@ public enum SweepSummary {
     /// and (2-D sweeps) the heatmaps into `directory`, each atomically, streaming one cell at a time from
     /// `index`. Returns a line for every row with a stage `diverged` or `error`.
     ///
-    /// - Throws: ``ConfigError`` on an I/O failure.
+    /// - Throws: ``FileError`` on an I/O failure.
     @discardableResult
     public static func finalize(plan: SweepPlan, index: ResultsIndex, directory: URL, summaries: Bool = true) throws -> [String] {
         let results = try StreamingFile(directory.appendingPathComponent("results.csv"))

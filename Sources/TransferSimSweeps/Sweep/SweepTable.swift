@@ -12,15 +12,15 @@ public struct SweepTable: Sendable {
 
     /// Loads `directory/config.resolved.yaml` and `directory/summary.csv`.
     ///
-    /// - Throws: ``ConfigError`` if either is missing or malformed.
+    /// - Throws: ``SweepError`` if either is missing or malformed.
     public init(directory: URL) throws {
         plan = try SweepPlan.load(path: directory.appendingPathComponent("config.resolved.yaml").path)
         let text: String
         do { text = try String(contentsOf: directory.appendingPathComponent("summary.csv"), encoding: .utf8) } catch {
-            throw ConfigError(key: directory.path, "has no summary.csv (run or finish the sweep first)")
+            throw SweepError(key: directory.path, "has no summary.csv (run or finish the sweep first)")
         }
         let records = CSV.parse(text)
-        guard let header = records.first else { throw ConfigError(key: directory.path, "summary.csv is empty") }
+        guard let header = records.first else { throw SweepError(key: directory.path, "summary.csv is empty") }
         columns = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         values = Dictionary(records.dropFirst().map { ($0[0], $0) }, uniquingKeysWith: { a, _ in a })
     }

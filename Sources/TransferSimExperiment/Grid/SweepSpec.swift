@@ -1,6 +1,5 @@
 import Foundation
 import TransferSimCore
-import TransferSimExperiment
 import Yams
 
 /// A sweep config: an experiment config plus `grid:`, `zip:` and `replicates:`.
@@ -24,6 +23,13 @@ public struct SweepSpec: Sendable, Equatable {
         public let points: [[String]]
         /// Whether this is the `zip:` axis.
         public let zipped: Bool
+
+        /// An axis from its parts (`points[i]` holds one value per key).
+        public init(keys: [String], points: [[String]], zipped: Bool) {
+            self.keys = keys
+            self.points = points
+            self.zipped = zipped
+        }
 
         /// The axis label (its first key).
         public var name: String { keys[0] }
@@ -186,7 +192,7 @@ public struct SweepSpec: Sendable, Equatable {
     }
 
     /// A range value rounded to 12 significant digits (so 0.1 · 3 prints as 0.3), integral ones without a point.
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         let rounded = Double(String(format: "%.12g", value)) ?? value
         if rounded.rounded() == rounded && abs(rounded) < 1e15 { return String(Int(rounded)) }
         return "\(rounded)"

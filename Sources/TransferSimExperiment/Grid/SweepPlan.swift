@@ -1,5 +1,4 @@
 import TransferSimCore
-import TransferSimExperiment
 
 /// The cells of a sweep in canonical order, each with its resolved config and stable id.
 ///
