@@ -37,7 +37,8 @@ struct Boundary: ParsableCommand {
             }
             let fit = try BoundarySpec(statistic: statistic, rule: chosenRule, label: "\(statistic) = C").fit(table)
             print("\(statistic) = C: " + String(format: "C = %.6g, 95%% CI [%.6g, %.6g], slope %.4g on the log statistic, %.1f%% of %d labelled cells classified correctly",
-                                                 fit.threshold, fit.interval.low, fit.interval.high, fit.slope, 100 * fit.accuracy, fit.count))
+                                                 fit.threshold, fit.interval.low, fit.interval.high, fit.slope, 100 * fit.accuracy, fit.count)
+                  + (fit.converged ? "" : " (not converged after \(LogisticBoundary.maxIterations) Newton steps: treat C and its interval as unreliable)"))
         } catch {
             throw fail(error)
         }

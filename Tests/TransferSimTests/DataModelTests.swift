@@ -19,7 +19,13 @@ import Testing
                 #expect(abs(dot) < 1e-13 * Fixtures.norm(sample.noise.row(i)))
             }
         }
-        // μ_k itself: the task's signal patch lies in the removed span.
+        // μ_k itself lies in the removed span: subtracting its projections on the (orthonormal) basis leaves 0.
+        var residual = sample.mu
+        for direction in config.signals.projectorBasis(task) {
+            let dot = direction.reduce(0) { $0 + sample.mu[$1.0] * $1.1 }
+            for (axis, value) in direction { residual[axis] -= dot * value }
+        }
+        #expect(Fixtures.norm(residual) < 1e-13 * Fixtures.norm(sample.mu))
         #expect(abs(Fixtures.norm(sample.mu) - config.signals.muNorm(task)) < 1e-14)
     }
 

@@ -48,7 +48,10 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
         let svg = plot.render(table)
         let counts = try #require(ElementCounter.count(svg))
         #expect(counts["path.contour"] == 1)
-        #expect(svg.components(separatedBy: "V").count - 1 == 4)   // one vertical edge per y row
+        // The contour's own path data: one vertical edge (a `V` command) per y row, between the first two columns.
+        let contour = try #require(svg.split(separator: "<path ").first { $0.contains(##"class="contour""##) })
+        let data = try #require(contour.split(separator: "\"").dropFirst().first)
+        #expect(data.filter { $0 == "V" }.count == 4)
         let flat = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), contour: 2, legend: "α")
         #expect(ElementCounter.count(flat.render(table))?["path.contour"] == nil)
         let binary = HeatmapPlot(title: "a < b & c", column: "transfer_test_accuracy_mean", colorMap: .binary(threshold: 0.7, below: false), legend: "x")

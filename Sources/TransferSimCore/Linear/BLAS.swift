@@ -13,6 +13,17 @@ public enum BLAS {
         openblas_set_num_threads(Int32(n))
     }
 
+    /// The number of threads OpenBLAS currently uses.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS pinned to `n` threads, then restores the previous count.
+    public static func withThreadCount<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = threadCount
+        setThreadCount(n)
+        defer { setThreadCount(previous) }
+        return try body()
+    }
+
     /// `C ← alpha · op(A) · op(B) + beta · C` (dgemm), all row-major.
     ///
     /// - Complexity: O(M N K) for `op(A)` of size M × K and `op(B)` of size K × N.

@@ -23,9 +23,17 @@ public struct LogisticBoundary: Sendable, Equatable {
     public let accuracy: Double
     /// Cells used (both labels present, finite positive statistic).
     public let count: Int
+    /// Whether Newton's method met its tolerance within ``maxIterations`` steps; when false the estimate is the
+    /// last iterate and its interval is not to be trusted (the CLI and the figures say so).
+    public let converged: Bool
 
+    /// Newton steps before the fit gives up.
+    public static let maxIterations = 100
+
+    /// Equal when every reported quantity is equal (the interval compared by its ends).
     public static func == (l: LogisticBoundary, r: LogisticBoundary) -> Bool {
-        l.intercept == r.intercept && l.slope == r.slope && l.count == r.count
+        l.intercept == r.intercept && l.slope == r.slope && l.threshold == r.threshold && l.interval.low == r.interval.low
+            && l.interval.high == r.interval.high && l.accuracy == r.accuracy && l.count == r.count && l.converged == r.converged
     }
 
     /// Fits the boundary to `statistics` (> 0) and their labels (`true` = positive regime).
@@ -44,7 +52,8 @@ public struct LogisticBoundary: Sendable, Equatable {
         let z = x.map { $0 - centre }
         var beta = [0.0, 0.0]
         var information = Matrix(rows: 2, cols: 2)
-        for _ in 0..<100 {
+        var converged = false
+        for _ in 0..<maxIterations {
             var gradient = [-ridge * beta[0], -ridge * beta[1]]
             information = Matrix(rows: 2, cols: 2)
             information[0, 0] = ridge
@@ -62,7 +71,10 @@ public struct LogisticBoundary: Sendable, Equatable {
             let step = try SymmetricFactor.solvePositiveDefinite(information, gradient)
             beta[0] += step[0]
             beta[1] += step[1]
-            if abs(step[0]) + abs(step[1]) < 1e-10 * (1 + abs(beta[0]) + abs(beta[1])) { break }
+            if abs(step[0]) + abs(step[1]) < 1e-10 * (1 + abs(beta[0]) + abs(beta[1])) {
+                converged = true
+                break
+            }
         }
         // Covariance of (a', b) = inverse information; log C = centre − a'/b.
         let determinant = information[0, 0] * information[1, 1] - information[0, 1] * information[0, 1]
@@ -76,6 +88,6 @@ public struct LogisticBoundary: Sendable, Equatable {
         let correct = zip(x, y).filter { ((b > 0) == ($0.0 >= logC)) == ($0.1 == 1) }.count
         return LogisticBoundary(intercept: a - b * centre, slope: b, threshold: exp(logC),
                                 interval: (exp(logC - 1.96 * se), exp(logC + 1.96 * se)),
-                                accuracy: Double(correct) / Double(x.count), count: x.count)
+                                accuracy: Double(correct) / Double(x.count), count: x.count, converged: converged)
     }
 }

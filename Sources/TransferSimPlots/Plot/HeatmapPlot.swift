@@ -83,7 +83,8 @@ public struct HeatmapPlot: Sendable {
             }
             svg.path(data, stroke: color, width: 2.5, cssClass: "boundary")
             svg.text("\(spec.label) fitted: " + String(format: "C = %.3g, 95%% CI [%.3g, %.3g], %.0f%% of %d cells classified correctly",
-                                                       fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count),
+                                                       fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count)
+                     + (fit.converged ? "" : " (fit not converged)"),
                      x: left + 34, y: legendY, size: 11)
         }
         svg.rect(x: left, y: top, width: plotWidth, height: plotHeight, fill: "none", stroke: "#333333")

@@ -31,7 +31,7 @@ public struct SVGDocument: Sendable {
     }
 
     /// A straight line.
-    public mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "##000000",
+    public mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#000000",
                               width: Double = 1, dash: String? = nil, cssClass: String? = nil) {
         var attributes = ##"x1="\##(Self.n(x1))" y1="\##(Self.n(y1))" x2="\##(Self.n(x2))" y2="\##(Self.n(y2))" stroke="\##(stroke)" stroke-width="\##(Self.n(width))""##
         if let dash { attributes += ##" stroke-dasharray="\##(dash)""## }
