@@ -118,3 +118,52 @@ import Testing
         }
     }
 }
+
+/// The key table as the single source of "what determines what" (``Influence``).
+@Suite struct InfluenceTests {
+    @Test("every key but preset declares what it determines")
+    func everyKey_declaresInfluence() {
+        for field in ConfigField.all where field.key != "preset" {
+            #expect(!field.affects.isEmpty, "\(field.key) declares no influence")
+        }
+    }
+
+    @Test("stream layouts derived from the table are the historical strings (so every seed, and every result, is unchanged)")
+    func streamLayouts_unchanged() {
+        let config = ExperimentConfig()
+        #expect(config.streamLayout(.upstreamData) == "d=400" && config.streamLayout(.downstreamData) == "d=400")
+        #expect(config.streamLayout(.upstreamInit) == "d=400,m=10,init=gaussian")
+        #expect(config.streamLayout(.downstreamInit) == "d=400,m=10,init=gaussian")
+        #expect(config.streamLayout(.inheritance) == "d=400,m=10,unit=filter,selection=random")
+        #expect(config.streamLayout(.test) == "d=400,m=10,evaluation=population")
+        #expect(config.streamLayout(.upstreamTest) == "d=400,m=10,evaluation=population")
+    }
+
+    /// A valid value other than the fixture's for each key (the fixture: theory preset, d = 24, m = 3, …).
+    static let alternatives: [String: String] = [
+        "seed": "5", "replicate": "1", "d": "26", "m": "2", "u_norm": "0.7", "v1_norm": "1.5", "v2_norm": "0.9", "mu1_norm": "2.6",
+        "mu2_norm": "2.2", "cos_v1_v2": "0.4", "n1": "14", "n2": "6", "sigma_p1": "0.8", "sigma_p2": "1.3", "flip1": "0.2",
+        "flip2": "0.05", "noise": "isotropic", "init": "pytorch-uniform", "sigma0": "0.3", "bias": "true", "output_scale": "0.2",
+        "eta1": "0.4", "eta2": "0.3", "steps1": "25", "steps2": "15", "alpha": "0.5", "inherit_unit": "entry",
+        "inherit_selection": "first", "freeze_steps": "3", "inherited_lr_scale": "0.5", "evaluation": "sample", "n_test": "300",
+        "population_draws": "1500", "log_every": "4", "engine": "weight",
+    ]
+
+    @Test("a key that does not declare the upstream stage leaves the trained upstream model bit-identical; one that does changes its key")
+    func upstreamDeclarations_hold() throws {
+        let base = try Fixtures.config(.theory)
+        let reference = try TransferExperiment(config: base).trainUpstream()
+        for field in ConfigField.all where field.key != "preset" {
+            let value = try #require(Self.alternatives[field.key], "no alternative value for \(field.key)")
+            let changed = try Fixtures.config(.theory, [field.key: value])
+            if field.affects.isDisjoint(with: [.upstream, .streams]) {
+                #expect(changed.upstreamKey == base.upstreamKey, "\(field.key)")
+                let upstream = try TransferExperiment(config: changed).trainUpstream()
+                #expect(upstream.outcome.training?.final == reference.outcome.training?.final, "\(field.key) moved the upstream model")
+                #expect(upstream.outcome.test == reference.outcome.test, "\(field.key) moved the upstream test error")
+            } else {
+                #expect(changed.upstreamKey != base.upstreamKey, "\(field.key)")
+            }
+        }
+    }
+}

@@ -16,6 +16,10 @@ public struct ConfigField: Sendable {
     let assign: @Sendable (inout ExperimentConfig, String) throws -> Void
     /// The resolved value, as written to YAML and CSV.
     public let render: @Sendable (ExperimentConfig) -> String
+    /// What the key determines (declared in the table by ``affecting(_:layoutName:)``).
+    public internal(set) var affects: Set<Influence> = []
+    /// The key's name inside stream layouts (the key itself unless declared otherwise).
+    public internal(set) var layoutName = ""
 
     /// Parses `text` as this key's value and stores it in `config`.
     ///

@@ -12,20 +12,4 @@ extension ExperimentConfig {
         let replicateSeed = StreamSeed.derive(seed, "replicate-\(replicate)")
         return StreamSeed.derive(replicateSeed, role.rawValue + "|" + streamLayout(role))
     }
-
-    /// The layout part of a stream key: `d` for data (samples are nested in `N`, flips monotone in `p`);
-    /// `d, m, init` for initialisations; `d, m, unit, selection` for inheritance (filter subsets are nested
-    /// in `α`); `d, m, evaluation` for test draws.
-    public func streamLayout(_ role: StreamSeed.Role) -> String {
-        switch role {
-        case .upstreamData, .downstreamData:
-            return "d=\(d)"
-        case .upstreamInit, .downstreamInit:
-            return "d=\(d),m=\(m),init=\(initKind.rawValue)"
-        case .inheritance:
-            return "d=\(d),m=\(m),unit=\(inheritUnit.rawValue),selection=\(inheritSelection.rawValue)"
-        case .test, .upstreamTest:
-            return "d=\(d),m=\(m),evaluation=\(evaluation.rawValue)"
-        }
-    }
 }

@@ -170,14 +170,3 @@ public struct TransferExperiment: Sendable {
             test: "\(c.streamSeed(.test))|\(c.nTest)|\(c.d)|\(noise)")
     }
 }
-
-extension ExperimentConfig {
-    /// The values the upstream stage depends on (task 1, network, init, `η_1`, `T_1`, evaluation, logging,
-    /// seed and replicate): two configs with the same key train the identical upstream model.
-    public var upstreamKey: String {
-        let keys = ["seed", "replicate", "d", "m", "u_norm", "v1_norm", "cos_v1_v2", "n1", "sigma_p1", "flip1", "noise", "init",
-                    "sigma0", "bias", "output_scale", "eta1", "steps1", "evaluation", "n_test", "population_draws", "log_every", "engine"]
-        let values = Dictionary(resolvedEntries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-        return keys.map { "\($0)=\(values[$0] ?? "")" }.joined(separator: ";")
-    }
-}
