@@ -7,21 +7,14 @@ import CLAPACK
 public enum BLAS {
     /// Sets the number of threads OpenBLAS uses for every subsequent call in this process.
     ///
-    /// Use 1 when the caller already runs independent work in parallel (oversubscription is slow).
+    /// Use 1 when the caller already runs independent work in parallel (oversubscription is slow). The count
+    /// is process-wide (OpenBLAS's thread pool is global), and OpenBLAS does not document changing it while
+    /// another thread is inside a BLAS call as safe: set it once, before parallel work, and leave it. A sweep
+    /// therefore pins it to 1 for the rest of the process and does not restore it on exit (two sweeps run
+    /// concurrently by a library user would otherwise change it under each other).
     public static func setThreadCount(_ n: Int) {
         precondition(n >= 1, "OpenBLAS thread count must be at least 1, got \(n)")
         openblas_set_num_threads(Int32(n))
-    }
-
-    /// The number of threads OpenBLAS currently uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
-
-    /// Runs `body` with OpenBLAS pinned to `n` threads, then restores the previous count.
-    public static func withThreadCount<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
-        let previous = threadCount
-        setThreadCount(n)
-        defer { setThreadCount(previous) }
-        return try body()
     }
 
     /// `C ← alpha · op(A) · op(B) + beta · C` (dgemm), all row-major.

@@ -34,13 +34,22 @@ extension ConfigField {
     }
 }
 
+extension ConfigField {
+    /// The fields of ``ExperimentConfig/upstreamKey``, in table order (derived once).
+    static let upstreamFields = all.filter { !$0.affects.isDisjoint(with: [.upstream, .streams]) }
+
+    /// The fields of each role's ``ExperimentConfig/streamLayout(_:)``, in table order (derived once).
+    static let layoutFields = Dictionary(uniqueKeysWithValues: StreamSeed.Role.allCases.map { role in
+        (role, all.filter { $0.affects.contains(.layout(role)) })
+    })
+}
+
 extension ExperimentConfig {
     /// The values the upstream stage depends on — every key declaring ``Influence/upstream`` or
     /// ``Influence/streams`` — as `key=value;…`: two configs with the same key train the identical upstream
     /// model, which a sweep then trains once.
     public var upstreamKey: String {
-        ConfigField.all.filter { !$0.affects.isDisjoint(with: [.upstream, .streams]) }
-            .map { "\($0.key)=\($0.render(self))" }.joined(separator: ";")
+        ConfigField.upstreamFields.map { "\($0.key)=\($0.render(self))" }.joined(separator: ";")
     }
 
     /// The layout part of a stream key: `name=value` of every key declaring ``Influence/layout(_:)`` for
@@ -48,7 +57,6 @@ extension ExperimentConfig {
     /// for initialisations; `d, m, unit, selection` for inheritance (filter subsets are nested in `α`);
     /// `d, m, evaluation` for test draws.
     public func streamLayout(_ role: StreamSeed.Role) -> String {
-        ConfigField.all.filter { $0.affects.contains(.layout(role)) }
-            .map { "\($0.layoutName)=\($0.render(self))" }.joined(separator: ",")
+        (ConfigField.layoutFields[role] ?? []).map { "\($0.layoutName)=\($0.render(self))" }.joined(separator: ",")
     }
 }

@@ -52,9 +52,7 @@ public struct Benchmark: Sendable {
     public func run(progress: (Row) -> Void = { _ in }) throws -> [Row] {
         var rows: [Row] = []
         func add(_ row: Row) { rows.append(row); progress(row) }
-        let threads = BLAS.threadCount
         BLAS.setThreadCount(1)
-        defer { BLAS.setThreadCount(threads) }
         let rate = dgemmRate(size: quick ? 400 : 1000)
         add(Row(name: "dgemm", value: rate / 1e9, unit: "GFLOP/s", note: "one OpenBLAS thread, square n = \(quick ? 400 : 1000)"))
         let shapes = quick ? [(20, 200, 10), (100, 500, 20)] : [(20, 500, 10), (100, 1000, 20), (300, 800, 10)]

@@ -11,13 +11,34 @@ public enum AtomicFile {
     public static func write(_ text: String, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
-            try Data(text.utf8).write(to: temporary)
+            try writeDirectly(Data(text.utf8), to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw FileError(key: url.path, String(cString: strerror(errno)))
+                throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))")
             }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw FileError(key: url.path, "cannot write: \(error.localizedDescription)")
+            unlink(temporary.path)
+            throw error
+        }
+    }
+
+    /// Creates (or truncates) `url` and writes `data` with `open`/`write(2)`, no temporary file of its own.
+    ///
+    /// Foundation's `Data.write(to:)` on Linux goes through a hidden `.dat.nosync…` file that a kill leaves behind
+    /// under a name no TransferSim command recognises; every file TransferSim writes goes through this instead.
+    ///
+    /// - Throws: ``FileError`` naming the file and the system's reason.
+    static func writeDirectly(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))") }
+                offset += written
+            }
         }
     }
 }
@@ -33,11 +54,9 @@ final class StreamingFile {
     init(_ url: URL) throws {
         self.url = url
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: temporary) else {
-            throw FileError(key: url.path, "cannot write")
-        }
-        self.handle = handle
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))") }
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
     func write(_ text: String) throws {

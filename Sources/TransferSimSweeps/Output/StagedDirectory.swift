@@ -93,11 +93,7 @@ public final class StagedDirectory {
     ///
     /// - Throws: ``FileError`` on an I/O failure.
     public func write(_ data: Data, to name: String) throws {
-        do {
-            try data.write(to: staging.appendingPathComponent(name))
-        } catch {
-            throw FileError(key: "--out", "cannot write '\(name)': \(Self.reason(error))")
-        }
+        try AtomicFile.writeDirectly(data, to: staging.appendingPathComponent(name))
     }
 
     /// Writes `text` as UTF-8 to `name`.

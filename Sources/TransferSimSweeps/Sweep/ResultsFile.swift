@@ -21,7 +21,7 @@ public final class ResultsFile: @unchecked Sendable {
         let manager = FileManager.default
         do {
             if !manager.fileExists(atPath: url.path) {
-                try Data(CSV.line(header).utf8).write(to: url)
+                try AtomicFile.writeDirectly(Data(CSV.line(header).utf8), to: url)
             }
             handle = try FileHandle(forUpdating: url)
             let size = try handle.seekToEnd()
