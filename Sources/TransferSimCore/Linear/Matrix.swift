@@ -7,8 +7,12 @@ public struct Matrix: Sendable, Equatable {
     public let rows: Int
     /// Number of columns.
     public let cols: Int
-    /// Row-major entries, `rows * cols` of them.
-    public var storage: [Double]
+    /// Row-major entries, `rows * cols` of them; writable inside the package only, because BLAS trusts
+    /// `rows × cols` and an array of another length must not be assignable from user code.
+    @usableFromInline package var storage: [Double]
+
+    /// Row-major entries, `rows * cols` of them (read-only; set entries through the subscript).
+    public var entries: [Double] { storage }
 
     /// A `rows × cols` matrix filled with `value`.
     public init(rows: Int, cols: Int, repeating value: Double = 0) {
@@ -87,7 +91,7 @@ extension Matrix {
 extension Array where Element == Double {
     /// Whether every entry is finite, tested on the bit patterns so the pass is branch-free integer arithmetic:
     /// an exponent field of all ones (∞ or NaN) carries into the sign bit when `2⁵²` is added to it.
-    public var allFinite: Bool {
+    package var allFinite: Bool {
         withUnsafeBufferPointer { values in
             guard let base = values.baseAddress else { return true }
             var carries: UInt64 = 0
