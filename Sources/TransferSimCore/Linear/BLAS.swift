@@ -4,7 +4,7 @@ import CLAPACK
 ///
 /// Every wrapper checks the shapes with `precondition` before calling BLAS: a mismatch is a
 /// programming error, never a data error.
-public enum BLAS {
+package enum BLAS {
     /// Sets the number of threads OpenBLAS uses for every subsequent call in this process.
     ///
     /// Use 1 when the caller already runs independent work in parallel (oversubscription is slow). The count

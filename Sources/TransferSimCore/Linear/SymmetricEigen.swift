@@ -10,7 +10,7 @@ public struct LAPACKError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Factorisations of symmetric positive semi-definite matrices through LAPACKE.
-public enum SymmetricFactor {
+package enum SymmetricFactor {
     /// A square-root factor `L` with `L Lᵀ = S` for a symmetric PSD matrix `S` (n × n, row-major).
     ///
     /// Computed from the eigendecomposition `S = V Λ Vᵀ` (LAPACKE `dsyevd`) as `L = V · diag(√max(λ, 0))`,

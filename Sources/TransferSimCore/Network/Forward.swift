@@ -3,7 +3,7 @@
 /// `F_j(W, x) = κ Σ_r Σ_p σ(⟨w_{j,r}, x⁽ᵖ⁾⟩ + b_{j,r})`, `f = F_{+1} − F_{−1}`, `σ(z) = max(z, 0)`.
 /// For `x_i = [ŷ_i μ, ξ_i]` the signal pre-activation is `ŷ_i ⟨w_{j,r}, μ⟩ + b_{j,r}` (one `dgemv`
 /// for all samples) and the noise pre-activations are the `2m × N` product `W Ξᵀ + b` (one `dgemm`).
-public struct Forward: Sendable {
+package struct Forward: Sendable {
     /// `⟨w_{j,r}, μ⟩` for every filter row (length `2m`).
     public internal(set) var signalProjections: [Double]
     /// `⟨w_{j,r}, ξ_i⟩ + b_{j,r}`, a `2m × N` matrix.

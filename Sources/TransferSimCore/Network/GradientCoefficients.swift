@@ -9,7 +9,7 @@
 ///
 /// with `σ'(z) = 1[z > 0]` (so `σ'(0) = 0`). The same coefficients drive the signal–noise
 /// decomposition of §5, so the gradient and `(γ, ρ)` are computed once.
-public struct GradientCoefficients: Sendable {
+package struct GradientCoefficients: Sendable {
     /// `signal_{j,r}` (length `2m`).
     public private(set) var signal: [Double]
     /// `noise_{j,r,i}`, a `2m × N` matrix.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The logistic loss `ℓ(z) = log(1 + e^{−z})` and its derivative (MODEL.md §4), evaluated stably.
-public enum LogisticLoss {
+package enum LogisticLoss {
     /// `ℓ(z) = max(−z, 0) + log1p(e^{−|z|})`, exact for every finite `z` without overflow.
     @inlinable
     public static func value(_ z: Double) -> Double {

@@ -20,7 +20,7 @@ public struct Decomposition: Sendable, Equatable {
     /// Adds one gradient step with `rowScales[r] = −η_{j,r}`.
     ///
     /// - Complexity: O(m N).
-    public mutating func accumulate(_ coefficients: GradientCoefficients, rowScales: [Double], architecture: Architecture,
+    package mutating func accumulate(_ coefficients: GradientCoefficients, rowScales: [Double], architecture: Architecture,
                                     muSquaredNorm: Double, noiseSquaredNorms: [Double]) {
         let n = rho.cols
         for row in 0..<rho.rows {

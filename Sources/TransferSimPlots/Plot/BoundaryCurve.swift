@@ -9,7 +9,7 @@ import TransferSimSweeps
 /// centres, linear between grid values; integer keys rounded), each point a copy of the sweep's base config
 /// with the two axis keys set; the zero level of `log statistic − log C` is traced by marching squares
 /// with linear interpolation on the edges. Axes of a `zip:` or with non-numeric values give no curve.
-public enum BoundaryCurve {
+package enum BoundaryCurve {
     /// SVG path data of the curve in plot coordinates, where `position(axis, t)` maps a fractional cell-centre
     /// index `t` of axis 0 (x) or 1 (y) to pixels.
     public static func path(plan: SweepPlan, statistic: TheoryStatistic, threshold: Double,

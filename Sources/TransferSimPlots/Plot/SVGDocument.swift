@@ -3,7 +3,7 @@ import TransferSimExperiment
 import TransferSimSweeps
 
 /// A minimal SVG 1.1 writer: elements appended in drawing order, text and attributes XML-escaped.
-public struct SVGDocument: Sendable {
+package struct SVGDocument: Sendable {
     /// Canvas width in px.
     public let width: Double
     /// Canvas height in px.

@@ -9,7 +9,7 @@ import TransferSimExperiment
 /// of a Kou et al. grid slice, of `fig2-quick` and (without `quick`) of one full `fig2` row with its FLOP ceiling
 /// (the row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate); the same workloads
 /// in `bench/reference.py` (numpy) and the ratio; the peak resident size. Timing lives here, never in tests.
-public struct Benchmark: Sendable {
+package struct Benchmark: Sendable {
     /// One measurement.
     public struct Row: Sendable {
         /// What was measured.

@@ -10,7 +10,7 @@ import TransferSimExperiment
 /// its files consistent (a sweep takes the lock of its row appends, so a row is written whole or not at
 /// all) and never release it: the process exits right after. Without ``install()`` (library use) signals
 /// keep their default action.
-public enum Interruption {
+package enum Interruption {
     /// Identifies a registered handler.
     public struct Token: Hashable, Sendable {
         fileprivate let id: Int

@@ -7,7 +7,7 @@ import TransferSimExperiment
 /// Layout: magic `\x93NUMPY`, version bytes `1 0`, a little-endian `UInt16` header length, the ASCII
 /// header `{'descr': '<f8', 'fortran_order': False, 'shape': (…), }` padded with spaces and ended by
 /// `\n` so that the data starts at a multiple of 64 bytes, then the values. `numpy.load` reads it as is.
-public enum NPYFile {
+package enum NPYFile {
     /// The file's bytes for `values` of shape `shape` (the product of `shape` must equal `values.count`).
     public static func encode(_ values: [Double], shape: [Int]) -> Data {
         precondition(shape.reduce(1, *) == values.count, "NPY shape \(shape) does not hold \(values.count) values")

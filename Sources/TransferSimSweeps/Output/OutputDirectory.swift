@@ -10,7 +10,7 @@ import TransferSimExperiment
 /// `.<dir>.partial-<pid>` and `.<dir>.old-<pid>` beside it (``StagedDirectory``). A command removes such
 /// leftovers only while it holds the directory's ``DirectoryLock``, so no other TransferSim process can be
 /// writing them.
-public enum OutputDirectory {
+package enum OutputDirectory {
     /// The directory named by `path`, absolute and standardised.
     ///
     /// - Throws: ``FileError`` for an empty path (an unset shell variable), the root, or a path holding a

@@ -4,7 +4,7 @@ import TransferSimExperiment
 
 /// The single runs behind a dynamics figure: `cell-<k>/` (as `transfersim run` writes them, histories
 /// included) for replicate 0 of each cell of a sweep.
-public enum CellRuns {
+package enum CellRuns {
     /// Writes `cell-k/` into `directory` for every cell of `plan` that does not have one yet (each staged,
     /// all-or-nothing).
     ///

@@ -20,7 +20,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
 
     /// A reporter for `total` units of work.
-    public init(total: Int, mode: Mode) {
+    package init(total: Int, mode: Mode) {
         self.total = total
         self.mode = mode
     }
@@ -31,7 +31,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// Records one finished unit.
-    public func advance() {
+    package func advance() {
         lock.lock()
         defer { lock.unlock() }
         done += 1
@@ -43,7 +43,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// Ends the in-place line.
-    public func finish() {
+    package func finish() {
         lock.lock()
         defer { lock.unlock() }
         if mode == .terminal { FileHandle.standardError.write(Data("\n".utf8)) }

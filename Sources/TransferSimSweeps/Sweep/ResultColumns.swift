@@ -8,7 +8,7 @@ import TransferSimExperiment
 /// the three `<stage>_status`, the metrics of ``ExperimentResult/metricNames``, `message` (the error of a
 /// cell that threw, else empty) and `seconds` (wall time of the row; the row that trained a shared
 /// upstream model includes that training).
-public enum ResultColumns {
+package enum ResultColumns {
     /// Header of `results.csv`.
     public static let header = ["cell_id"] + ConfigField.all.map(\.key) + ExperimentResult.statusNames
         + ExperimentResult.metricNames + ["message", "seconds"]

@@ -9,7 +9,7 @@ import TransferSimExperiment
 /// finished sweep is sorted and summarised by reading the rows back one cell at a time. The first
 /// occurrence of a (cell, replicate) pair wins (shards of one sweep never overlap; a repeated pair is
 /// the same computation).
-public final class ResultsIndex {
+package final class ResultsIndex {
     /// One row's location.
     struct Entry {
         let file: Int

@@ -9,7 +9,7 @@ import TransferSimExperiment
 /// is frozen into `DIR/sweep.yaml` (its resolved form, `--set` overrides included), so every task and
 /// every resubmission reads the same sweep; a task that is preempted, times out or fails resumes its shard
 /// when the array is submitted again, and only unfinished cells run.
-public struct SlurmJob: Sendable {
+package struct SlurmJob: Sendable {
     /// The sweep.
     public let plan: SweepPlan
     /// Job directory.

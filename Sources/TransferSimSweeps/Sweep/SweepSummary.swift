@@ -6,7 +6,7 @@ import TransferSimExperiment
 ///
 /// Computed from the rows' text, with replicates in ascending order, so a fresh, a resumed and a merged
 /// sweep write byte-identical files.
-public enum SweepSummary {
+package enum SweepSummary {
     /// Metrics drawn as heatmaps for 2-D sweeps.
     public static let heatmapMetrics = ["transfer_test_accuracy", "baseline_test_accuracy", "transfer_gain",
                                         "transfer_test_error", "baseline_test_error",
