@@ -1,15 +1,7 @@
 import TransferSimCore
 
-/// A configuration or input error: one line naming the key and the allowed range.
-public struct ConfigError: KeyedError, Equatable {
-    /// The offending key (or config file), as the user wrote it.
-    public let key: String
-    /// What is wrong and what is allowed.
-    public let message: String
+/// The kind of ``ConfigError``.
+public enum Configuration: ErrorKind {}
 
-    /// An error about `key`.
-    public init(key: String, _ message: String) {
-        self.key = key
-        self.message = message
-    }
-}
+/// A configuration or input error: one line naming the key (or config file) and the allowed range.
+public typealias ConfigError = LayerError<Configuration>
