@@ -52,18 +52,12 @@ public struct TaskDistribution: Sendable, Equatable {
         let scale = noiseLevel
         // σ = 1 without projection leaves the draws as they are: keep sharing their storage (no copy).
         guard scale != 1 || !removed.isEmpty else { return TaskSample(mu: mu, cleanLabels: draws.signs, labels: observed, noise: xi) }
-        xi.storage.withUnsafeMutableBufferPointer { buffer in
-            if scale != 1 { for k in buffer.indices { buffer[k] = scale * buffer[k] } }
-            guard !removed.isEmpty else { return }
-            for i in 0..<n {
-                let base = i * dimension
-                for q in removed {
-                    var projection = 0.0
-                    for (axis, value) in q { projection += buffer[base + axis] * value }
-                    for (axis, value) in q { buffer[base + axis] -= projection * value }
-                }
+        if scale != 1 {
+            xi.storage.withUnsafeMutableBufferPointer { buffer in
+                for k in buffer.indices { buffer[k] = scale * buffer[k] }
             }
         }
+        xi.projectRows(off: removed)
         return TaskSample(mu: mu, cleanLabels: draws.signs, labels: observed, noise: xi)
     }
 }

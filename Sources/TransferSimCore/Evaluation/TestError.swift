@@ -103,13 +103,7 @@ public struct TestDraws: Sendable {
             for r in parameters.biases.indices { parameters.biases[r] /= magnitude }
         }
         var projected = parameters.weights
-        for q in distribution.removedDirections {
-            for row in 0..<rows {
-                var dot = 0.0
-                for (axis, value) in q { dot += projected[row, axis] * value }
-                for (axis, value) in q { projected[row, axis] -= dot * value }
-            }
-        }
+        projected.projectRows(off: distribution.removedDirections)
         var covariance = Matrix(rows: rows, cols: rows)
         let variance = distribution.noiseLevel * distribution.noiseLevel
         BLAS.gemm(projected, projected, transposeB: true, into: &covariance, alpha: variance)
@@ -118,21 +112,12 @@ public struct TestDraws: Sendable {
         BLAS.gemm(z, factor, transposeB: true, into: &activations)
         var signal = [Double](repeating: 0, count: rows)
         BLAS.gemv(parameters.weights, distribution.mu, into: &signal)
-        let m = architecture.filtersPerClass
-        let kappa = architecture.outputScale
-        var plus = 0.0, minus = 0.0
-        for row in 0..<rows {
-            let sign = row < m ? kappa : -kappa
-            plus += sign * max(signal[row] + parameters.biases[row], 0)
-            minus += sign * max(-signal[row] + parameters.biases[row], 0)
-        }
+        let biases = parameters.biases
+        let plus = architecture.patchOutput(biases: biases) { signal[$0] }
+        let minus = architecture.patchOutput(biases: biases) { -signal[$0] }
         var total = 0.0, totalSquares = 0.0
         for k in 0..<z.rows {
-            var noisePart = 0.0
-            for row in 0..<rows {
-                let sign = row < m ? kappa : -kappa
-                noisePart += sign * max(activations[k, row] + parameters.biases[row], 0)
-            }
+            let noisePart = architecture.patchOutput(biases: biases) { activations[k, $0] }
             let wrong = ((plus + noisePart) <= 0 ? 0.5 : 0) + ((minus + noisePart) > 0 ? 0.5 : 0)
             total += wrong
             totalSquares += wrong * wrong

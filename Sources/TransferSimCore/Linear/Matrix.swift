@@ -88,6 +88,28 @@ extension Matrix {
     }
 }
 
+extension Matrix {
+    /// Projects every row off orthonormal sparse directions, one after the other: `x ← x − ⟨x, q⟩ q` for each `q`
+    /// (`(axis, value)` pairs) in order — `(I − P)` applied to the rows, as MODEL.md §2 does to noise patches
+    /// and §7 to filters.
+    ///
+    /// - Complexity: O(rows · Σ_q |q|).
+    package mutating func projectRows(off directions: [[(Int, Double)]]) {
+        guard !directions.isEmpty else { return }
+        let cols = self.cols
+        for i in 0..<rows {
+            storage.withUnsafeMutableBufferPointer { buffer in
+                let base = i * cols
+                for q in directions {
+                    var projection = 0.0
+                    for (axis, value) in q { projection += buffer[base + axis] * value }
+                    for (axis, value) in q { buffer[base + axis] -= projection * value }
+                }
+            }
+        }
+    }
+}
+
 extension Array where Element == Double {
     /// Whether every entry is finite, tested on the bit patterns so the pass is branch-free integer arithmetic:
     /// an exponent field of all ones (∞ or NaN) carries into the sign bit when `2⁵²` is added to it.

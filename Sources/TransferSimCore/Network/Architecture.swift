@@ -28,6 +28,22 @@ public struct Architecture: Sendable, Equatable {
     /// The class sign `j ∈ {+1, −1}` of filter row `row`.
     @inlinable
     public func classSign(ofRow row: Int) -> Double { row < filtersPerClass ? 1 : -1 }
+
+    /// The second-layer weight `j κ` of filter row `row`: `f = Σ_r κ ReLU(⟨w_{+1,r}, x_p⟩ + b) − Σ_r κ ReLU(⟨w_{−1,r}, x_p⟩ + b)`
+    /// summed over patches (MODEL.md §3).
+    @inlinable
+    public func outputWeight(ofRow row: Int) -> Double { row < filtersPerClass ? outputScale : -outputScale }
+
+    /// One patch's contribution to `f` (§3): `Σ_row outputWeight(row) · ReLU(a_row + b_row)` over the rows in
+    /// order, from the pre-activations `a_row` without bias.
+    ///
+    /// - Complexity: O(m).
+    @inlinable
+    public func patchOutput(biases: [Double], preActivation: (Int) -> Double) -> Double {
+        var total = 0.0
+        for row in 0..<filterCount { total += outputWeight(ofRow: row) * max(preActivation(row) + biases[row], 0) }
+        return total
+    }
 }
 
 /// The trainable parameters: filters `W` (`2m × d`, row-major) and biases `b` (`2m`, all zero and

@@ -56,8 +56,6 @@ package struct Forward: Sendable {
         precondition(signalProjections.count == rows && noisePreActivations.rows == rows && noisePreActivations.cols == n
                      && biases.count == rows && outputs.count == n,
                      "Forward: products are \(noisePreActivations.rows)×\(noisePreActivations.cols), expected \(rows)×\(n)")
-        let m = architecture.filtersPerClass
-        let kappa = architecture.outputScale
         let projections = signalProjections
         noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
             outputs.withUnsafeMutableBufferPointer { f in
@@ -65,7 +63,7 @@ package struct Forward: Sendable {
                     f.update(repeating: 0)
                     for row in 0..<rows {
                         let bias = biases[row]
-                        let sign = row < m ? kappa : -kappa
+                        let sign = architecture.outputWeight(ofRow: row)
                         // ŷ ∈ {±1}: the signal patch's activation is one of two values per filter.
                         let positive = max(projections[row] + bias, 0), negative = max(-projections[row] + bias, 0)
                         let preActivations = a.baseAddress! + row * n

@@ -45,7 +45,6 @@ package struct GradientCoefficients: Sendable {
     mutating func update(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample) {
         let rows = architecture.filterCount
         let n = sample.count
-        let m = architecture.filtersPerClass
         let scale = architecture.outputScale / Double(n)
         var positiveSum = 0.0, negativeSum = 0.0
         scaledLossWeights.withUnsafeMutableBufferPointer { h in
@@ -62,13 +61,13 @@ package struct GradientCoefficients: Sendable {
                     for row in 0..<rows {
                         let preActivations = a.baseAddress! + row * n, coefficients = c.baseAddress! + row * n
                         // −(s g) = (−s) g exactly, so both classes share h = (κ/N) g.
-                        let sign = row < m ? 1.0 : -1.0
+                        let sign = architecture.classSign(ofRow: row)
                         for i in 0..<n {
                             // σ'(a) h as a bit mask (no branch): all ones when a > 0, else +0.
                             let active: UInt64 = preActivations[i] > 0 ? ~0 : 0
                             coefficients[i] = Double(bitPattern: (sign * h[i]).bitPattern & active)
                         }
-                        let factor = row < m ? scale : -scale
+                        let factor = architecture.classSign(ofRow: row) * scale
                         let projection = forward.signalProjections[row], b = biases[row]
                         let positive = projection + b > 0 ? positiveSum : 0
                         let negative = -projection + b > 0 ? negativeSum : 0

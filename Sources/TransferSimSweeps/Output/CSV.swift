@@ -9,7 +9,7 @@ import TransferSimExperiment
 public enum CSV {
     /// A number as a field: shortest round-trip text, or empty when not finite.
     public static func number(_ value: Double) -> String {
-        value.isFinite ? "\(value)" : ""
+        value.isFinite ? ConfigField.format(value) : ""
     }
 
     /// One record as a line (with the trailing newline).

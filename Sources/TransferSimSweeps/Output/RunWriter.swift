@@ -24,15 +24,15 @@ public enum RunWriter {
 
     /// The contents of `history.csv`.
     public static func history(_ result: ExperimentResult) -> String {
-        var lines = [(["stage"] + HistoryRecord.columns).joined(separator: ",")]
+        var text = CSV.line(["stage"] + HistoryRecord.columns)
         for stage in Stage.allCases {
             for record in result.outcome(stage).training?.history ?? [] {
-                lines.append(([stage.rawValue] + record.values.enumerated().map { index, value in
-                    index == 0 ? String(record.step) : ConfigField.format(value)
-                }).joined(separator: ","))
+                text += CSV.line([stage.rawValue] + record.values.enumerated().map { index, value in
+                    index == 0 ? String(record.step) : CSV.number(value)
+                })
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return text
     }
 
     /// The `.npy` files of `--export-state`, by file name.

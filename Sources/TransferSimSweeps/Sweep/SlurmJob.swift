@@ -111,13 +111,7 @@ package struct SlurmJob: Sendable {
         defer { lock.release() }
         OutputDirectory.removeTemporaries(in: directory)
         let frozen = directory.appendingPathComponent("sweep.yaml")
-        if manager.fileExists(atPath: frozen.path) {
-            let previous = try SweepPlan.load(path: frozen.path)
-            let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
-            guard differing.isEmpty else {
-                throw SweepError(key: "--out", "'\(directory.path)' holds a job for another sweep (differing: \(differing.joined(separator: ", "))); use a new --out")
-            }
-        }
+        if manager.fileExists(atPath: frozen.path) { try plan.requireSameSweep(as: frozen, key: "--out") }
         do {
             try manager.createDirectory(at: directory.appendingPathComponent("logs"), withIntermediateDirectories: true)
         } catch {

@@ -26,11 +26,7 @@ public enum SweepMerge {
         // A shard whose task never started has no directory yet: its cells are reported missing below.
         for path in present {
             let url = URL(fileURLWithPath: path)
-            let other = try SweepPlan.load(path: url.appendingPathComponent("config.resolved.yaml").path)
-            let differing = SweepPlan.differingKeys(plan.identity, other.identity)
-            guard differing.isEmpty else {
-                throw SweepError(key: path, "holds another sweep than \(first) (differing: \(differing.joined(separator: ", ")))")
-            }
+            try plan.requireSameSweep(as: url.appendingPathComponent("config.resolved.yaml"), key: path, advice: "merge only the shards of \(first)")
             try ResultsVersion.check(url, key: path)
             if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
                 shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
@@ -68,11 +64,7 @@ public enum SweepMerge {
             guard let owner else {
                 throw SweepError(key: "--out", "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
             }
-            let existing = try SweepPlan.load(path: destination.appendingPathComponent(owner).path)
-            let differing = SweepPlan.differingKeys(existing.identity, plan.identity)
-            guard differing.isEmpty else {
-                throw SweepError(key: "--out", "'\(output)' belongs to another sweep (differing: \(differing.joined(separator: ", ")))")
-            }
+            try plan.requireSameSweep(as: destination.appendingPathComponent(owner), key: "--out")
             try AtomicFile.write(ResultsVersion.text, to: destination.appendingPathComponent(ResultsVersion.fileName))
             try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))
             try SweepSummary.finalize(plan: plan, index: index, directory: destination)

@@ -254,11 +254,7 @@ public struct SweepRunner: Sendable {
             OutputDirectory.removeTemporaries(in: directory)
             let contents = OutputDirectory.contents(directory)
             if manager.fileExists(atPath: configURL.path) {
-                let previous = try SweepPlan.load(path: configURL.path)
-                let differing = SweepPlan.differingKeys(previous.identity, plan.identity)
-                guard differing.isEmpty else {
-                    throw SweepError(key: "--out", "'\(directory.path)' holds a sweep with another config (differing: \(differing.joined(separator: ", "))); use a new --out to run this one")
-                }
+                try plan.requireSameSweep(as: configURL, key: "--out", advice: "use a new --out to run this one")
                 let previousShard = (try? String(contentsOf: shardURL, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? Shard.all.description
                 guard previousShard == shard.description else {
                     throw SweepError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
@@ -280,16 +276,6 @@ public struct SweepRunner: Sendable {
         try AtomicFile.write(ResultsVersion.text, to: directory.appendingPathComponent(ResultsVersion.fileName))
         FaultInjection.point("sweep-after-version")
         try AtomicFile.write(plan.resolvedYAML, to: configURL)
-    }
-}
-
-extension SweepPlan {
-    /// Keys whose values differ between two identities (present in one only, or with other values).
-    public static func differingKeys(_ a: [(key: String, value: String)], _ b: [(key: String, value: String)]) -> [String] {
-        let left = Dictionary(a.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
-        let right = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
-        let keys = a.map(\.key) + b.map(\.key).filter { left[$0] == nil }
-        return keys.filter { left[$0] != right[$0] }
     }
 }
 
