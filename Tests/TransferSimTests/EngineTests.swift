@@ -52,6 +52,36 @@ import Testing
         try Self.compare(["alpha": "0.5", "inherit_unit": "entry"], preset: preset)
     }
 
+    @Test("span and weight-space engines agree to 1e-9 on 200 seeded random configurations over every key that shapes training")
+    func engines_agreeOnManyConfigs() throws {
+        var generator = Xoshiro256StarStar(seed: 2024)
+        func pick(_ values: [String]) -> String { values[Int(generator.next() % UInt64(values.count))] }
+        var compared = 0
+        for trial in 0..<200 {
+            let entry = pick(["filter", "filter", "entry"])
+            var overrides = [
+                "seed": String(trial), "d": pick(["12", "20", "33"]), "m": pick(["1", "2", "4"]), "n1": pick(["6", "11", "18"]),
+                "n2": pick(["4", "7", "13"]), "steps1": pick(["0", "9", "25"]), "steps2": pick(["1", "8", "21"]),
+                "eta1": pick(["0.2", "0.9", "3"]), "eta2": pick(["0.1", "0.6", "2.5"]), "u_norm": pick(["0", "0.8", "2"]),
+                "v1_norm": pick(["0", "1.3"]), "v2_norm": pick(["0.4", "1.7"]), "cos_v1_v2": pick(["0", "0.5", "-0.9"]),
+                "sigma_p1": pick(["0.5", "1.4"]), "sigma_p2": pick(["0.7", "1.1"]), "flip1": pick(["0", "0.2"]), "flip2": pick(["0", "0.3"]),
+                "bias": pick(["true", "false"]), "init": pick(["gaussian", "pytorch-uniform"]), "sigma0": pick(["0.05", "0.4"]),
+                "noise": pick(["projected", "isotropic"]), "evaluation": pick(["sample", "population"]), "alpha": pick(["0", "0.3", "1"]),
+                "inherit_unit": entry, "inherit_selection": pick(["random", "first"]), "output_scale": pick(["0.1", "0.5", "1"]),
+                "log_every": pick(["1", "4"]), "population_draws": "400", "n_test": "120",
+            ]
+            if entry == "filter" {
+                overrides["freeze_steps"] = pick(["0", "1", "3"])
+                overrides["inherited_lr_scale"] = pick(["0", "0.5", "1", "2"])
+            }
+            // Configs the validation refuses (e.g. T_freeze > T_2) are skipped; most are valid.
+            guard (try? Fixtures.config(.theory, overrides)) != nil else { continue }
+            try Self.compare(overrides, preset: .theory)
+            compared += 1
+        }
+        #expect(compared > 150)
+    }
+
     @Test("auto picks the engine with fewer FLOPs: span when N < 2d for long runs, weight space otherwise")
     func auto_choosesByCost() {
         #expect(Engine.auto.resolved(sampleCount: 20, dimension: 400, filterCount: 20, steps: 100) == .span)

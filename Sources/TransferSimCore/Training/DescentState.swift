@@ -15,6 +15,14 @@ protocol DescentState {
     func parameters() -> Parameters
     /// The filters as coefficients on the training patches, when the state keeps them.
     var spanRepresentation: SpanRepresentation? { get }
+    /// Debug builds: checks the state's invariants against `forward`, its forward pass at the current point
+    /// (``TrainingRun`` calls it every ``TrainingRun/invariantInterval`` steps).
+    func checkInvariants(_ forward: Forward)
+}
+
+extension DescentState {
+    /// Nothing to check by default: weight space holds the filters themselves.
+    func checkInvariants(_ forward: Forward) {}
 }
 
 /// Gradient descent on the `2m × d` filter matrix: a forward `dgemm` and an update `dgemm` per step.

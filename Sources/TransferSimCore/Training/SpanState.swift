@@ -125,6 +125,20 @@ struct SpanState: DescentState {
     var spanRepresentation: SpanRepresentation? {
         SpanRepresentation(initial: initial.weights, muCoefficients: muCoefficients, noiseCoefficients: noiseCoefficients)
     }
+
+    /// The span representation against a weight-space recomputation (in the manner of swift-collections'
+    /// `_checkInvariants`): the filters materialised as `W⁽⁰⁾ + c μᵀ + R Ξ` give, by a plain forward pass, the
+    /// pre-activations and outputs that `forward` computed through `G`, `Ξμ` and `P₀`, to 1e-8 of their scale.
+    func checkInvariants(_ forward: Forward) {
+        let recomputed = Forward(architecture: architecture, parameters: parameters(), sample: sample)
+        let pairs = [(forward.noisePreActivations.storage, recomputed.noisePreActivations.storage),
+                     (forward.signalProjections, recomputed.signalProjections), (forward.outputs, recomputed.outputs)]
+        for (name, (span, weight)) in zip(["⟨w, ξ⟩", "⟨w, μ⟩", "f"], pairs) {
+            let scale = max(weight.reduce(0) { max($0, abs($1)) }, 1)
+            let error = zip(span, weight).reduce(0) { max($0, abs($1.0 - $1.1)) }
+            precondition(!(error > 1e-8 * scale), "span engine invariant: \(name) differs from the materialised filters' by \(error) (scale \(scale))")
+        }
+    }
 }
 
 /// Filters in the span of the training patches: `W = W⁽⁰⁾ + c μᵀ + R Ξ` (MODEL.md §5, ``SpanState``).

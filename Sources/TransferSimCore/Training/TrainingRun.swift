@@ -23,6 +23,8 @@ struct TrainingRun<State: DescentState> {
     /// computed once (steps before `T_freeze`, and from `T_freeze` on).
     private let frozenScales: [Double]
     private let freeScales: [Double]
+    /// Debug builds check the state's invariants (``DescentState/checkInvariants(_:)``) every this many steps.
+    static var invariantInterval: Int { 8 }
 
     init(state: State, architecture: Architecture, alignmentDirections: [[(Int, Double)]], initial: Parameters,
          sample: TaskSample, schedule: TrainingSchedule) {
@@ -47,6 +49,9 @@ struct TrainingRun<State: DescentState> {
     /// decomposition.
     mutating func advance() -> TrainingResult? {
         let labels = sample.labels
+        #if DEBUG
+        if step % Self.invariantInterval == 0 && forward.hasModerateOutputs { state.checkInvariants(forward) }
+        #endif
         // Diverged: an output beyond ``Forward/divergenceBound`` (or NaN), or a parameter not finite.
         let diverged = !forward.hasModerateOutputs || !state.isFinite
         let ended = diverged || step == schedule.steps
