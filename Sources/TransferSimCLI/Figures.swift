@@ -43,7 +43,7 @@ struct FigureCommand: ParsableCommand {
             let report = try runner.run()
             try figure.record(in: runner.directory)
             if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
-            let written = report.stoppedEarly ? [] : try figure.render(from: runner.directory, into: URL(fileURLWithPath: plots ?? directory))
+            let written = report.stoppedEarly ? [] : try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"))
             print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
             for path in written { print("wrote \(path)") }
             try finish(report)
@@ -70,7 +70,7 @@ struct Plot: ParsableCommand {
         do {
             let url = URL(fileURLWithPath: directory)
             let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
-            for path in try chosen.render(from: url, into: URL(fileURLWithPath: plots ?? directory)) { print("wrote \(path)") }
+            for path in try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots")) { print("wrote \(path)") }
         } catch {
             throw fail(error)
         }

@@ -19,7 +19,7 @@ struct Verify: ParsableCommand {
         Interruption.install()
         do {
             try checkThreads(threads)
-            let suite = VerificationSuite(quick: quick, directory: out, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let suite = VerificationSuite(quick: quick, directory: try OutputDirectory.resolve(out, key: "--out").path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let results = try suite.run()
             for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
             print("report: \(suite.directory.appendingPathComponent("verification.md").path)")
