@@ -11,6 +11,15 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Output directory (created; written all-or-nothing).")
     var out: String
 
+    @Option(name: .long, help: "Reproduce a row of this sweep directory (with --cell and --replicate) instead of --config.")
+    var from: String?
+
+    @Option(name: .long, help: "The row's cell_id (with --from).")
+    var cell: String?
+
+    @Option(name: .long, help: "The row's replicate (with --from; default 0).")
+    var replicate: Int = 0
+
     @Flag(name: .long, help: "Also write the data sets and filters as NumPy .npy files.")
     var exportState = false
 
@@ -24,8 +33,13 @@ struct Run: ParsableCommand {
         BLAS.setThreadCount(1)
         Interruption.install()
         do {
-            let job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
+            var job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
                              exportState: exportState, force: force, memoryLimit: try memoryLimit(maxMemory))
+            switch (from, cell) {
+            case (let from?, let cell?): job.sweepCell = SweepCell(directory: from, cellID: cell, replicate: replicate)
+            case (nil, nil): break
+            default: throw ConfigError(key: from == nil ? "--cell" : "--from", "--from DIR and --cell ID go together")
+            }
             let (result, directory) = try job.execute()
             print(Report.lines(result, directory: directory).joined(separator: "\n"))
         } catch {

@@ -338,3 +338,40 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: job.directory.appendingPathComponent("sweep.sbatch").path))
     }
 }
+
+/// `run --from DIR --cell ID --replicate R` and `run --config DIR/config.resolved.yaml --set …`.
+@Suite struct RowReproductionTests {
+    @Test("run --from reproduces every row of a sweep to the bit (all but seconds); the resolved sweep config plus the cell's values does too")
+    func runFrom_equalsItsRow() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out")
+        let plan = try SweepPlan.load(path: config)
+        _ = try SweepRunner(plan: plan, directory: out.path, threads: 2).run()
+        let rows = try SweepTests.rowsWithoutTiming(out)
+        let replicateColumn = ResultColumns.index("replicate")
+        for (k, row) in rows.enumerated() {
+            var job = RunJob(configPath: nil, output: root.appendingPathComponent("run-\(k)").path)
+            job.sweepCell = SweepCell(directory: out.path, cellID: row[0], replicate: Int(row[replicateColumn]) ?? -1)
+            let (result, _) = try job.execute()
+            #expect(Array(ResultColumns.row(cellID: row[0], result: result, seconds: 0).dropLast()) == row, "row \(k)")
+        }
+        // The resolved sweep config with the swept values of the last row given by --set.
+        let last = try #require(rows.last)
+        let swept = plan.spec.sweptKeys.map { "\($0)=\(last[ResultColumns.index($0)])" }
+        let viaConfig = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path,
+                               overrides: swept + ["replicate=\(last[replicateColumn])"], output: root.appendingPathComponent("via-config").path)
+        let (result, _) = try viaConfig.execute()
+        #expect(Array(ResultColumns.row(cellID: last[0], result: result, seconds: 0).dropLast()) == last)
+        // Missing swept values, an unknown cell or replicate are one-line errors.
+        let missing = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path, overrides: ["alpha=1"], output: root.path + "/x")
+        #expect(throws: ConfigError(key: "u_norm", "swept by the sweep config \(out.path)/config.resolved.yaml; give the cell's values with --set u_norm=… (they are columns of results.csv), or use run --from DIR --cell ID")) {
+            try missing.resolveConfig()
+        }
+        var unknown = RunJob(configPath: nil, output: root.path + "/y")
+        unknown.sweepCell = SweepCell(directory: out.path, cellID: "0123456789abcdef", replicate: 0)
+        #expect(throws: SweepError.self) { try unknown.resolveConfig() }
+        unknown.sweepCell = SweepCell(directory: out.path, cellID: last[0], replicate: 9)
+        #expect(throws: SweepError.self) { try unknown.resolveConfig() }
+    }
+}

@@ -55,6 +55,27 @@ public enum ConfigLoader {
         }
     }
 
+    /// The scalar entries of a config file read for one run: a flat experiment config, or a sweep config
+    /// (`grid:`, `zip:`, `replicates:`, e.g. a sweep directory's `config.resolved.yaml`) whose swept keys are all
+    /// in `given` (the run's `--set` keys, which fix one cell of it).
+    ///
+    /// - Throws: ``ConfigError`` naming the swept keys not given, or for a malformed file.
+    public static func readRunLayer(path: String, given: Set<String>) throws -> [Entry] {
+        let mapping = try readMapping(path: path)
+        let sections: Set<String> = ["grid", "zip", "replicates"]
+        guard mapping.contains(where: { sections.contains($0.key) }) else { return try readFlat(path: path) }
+        let node = { (name: String) in mapping.first { $0.key == name }?.node }
+        let spec = try SweepSpec.parse(grid: node("grid"), zip: node("zip"), replicates: node("replicates"))
+        let missing = spec.sweptKeys.filter { !given.contains($0) }
+        guard missing.isEmpty else {
+            throw ConfigError(key: missing.joined(separator: ", "), "swept by the sweep config \(path); give the cell's values with --set \(missing.map { "\($0)=…" }.joined(separator: " --set ")) (they are columns of results.csv), or use run --from DIR --cell ID")
+        }
+        return try mapping.filter { !sections.contains($0.key) }.map { key, node in
+            guard let scalar = node.scalar else { throw ConfigError(key: key, "must be a single value") }
+            return (key, scalar.string)
+        }
+    }
+
     /// Splits a `--set key=value` argument.
     ///
     /// - Throws: ``ConfigError`` if there is no `=` or the key is empty.

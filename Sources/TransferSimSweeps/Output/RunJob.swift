@@ -20,6 +20,8 @@ public struct RunJob: Sendable {
     public var force: Bool
     /// Bytes the run may use (`--max-memory`); `nil`: the memory available (``MemoryEstimate/available(limit:)``).
     public var memoryLimit: Double?
+    /// A sweep row to reproduce (`run --from DIR --cell ID --replicate R`) instead of a config.
+    public var sweepCell: SweepCell?
 
     /// A job; see the properties.
     public init(configPath: String?, overrides: [String] = [], seed: UInt64? = nil, output: String,
@@ -33,13 +35,21 @@ public struct RunJob: Sendable {
         self.memoryLimit = memoryLimit
     }
 
-    /// The resolved, validated config: file, then overrides, then the seed.
+    /// The resolved, validated config: the sweep row's (``sweepCell``), or file, then overrides, then the seed. A
+    /// sweep config file is accepted when the overrides fix every swept key (``ConfigLoader/readRunLayer(path:given:)``).
     ///
-    /// - Throws: ``ConfigError`` naming the key.
+    /// - Throws: ``ConfigError`` naming the key; ``SweepError`` for an unknown cell.
     public func resolveConfig() throws -> ExperimentConfig {
+        if let sweepCell {
+            guard configPath == nil, overrides.isEmpty, seed == nil else {
+                throw ConfigError(key: "--from", "reproduces a sweep row as it was computed: --config, --set and --seed cannot be combined with it")
+            }
+            return try sweepCell.config()
+        }
+        let commandLine = try ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)
         var layers: [[ConfigLoader.Entry]] = []
-        if let configPath { layers.append(try ConfigLoader.readFlat(path: configPath)) }
-        layers.append(try ConfigLoader.commandLineLayer(overrides: overrides, seed: seed))
+        if let configPath { layers.append(try ConfigLoader.readRunLayer(path: configPath, given: Set(commandLine.map(\.key)))) }
+        layers.append(commandLine)
         return try ConfigLoader.resolve(layers)
     }
 
