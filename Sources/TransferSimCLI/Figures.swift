@@ -14,6 +14,8 @@ struct FigureCommand: ParsableCommand {
     @Flag(name: .long, help: "Use the small <name>-quick.yaml grid (seconds).")
     var quick = false
 
+    @OptionGroup var grid: GridOptions
+
     @Option(name: .long, help: "Sweep directory (default: results/<name>[-quick]); finished rows are reused.")
     var out: String?
 
@@ -37,7 +39,7 @@ struct FigureCommand: ParsableCommand {
             let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
             let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
             // Run (or resume, or reuse) the sweep, record the figure's name for `plot`, then render.
-            let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick))
+            let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick), grids: grid.axes)
             var runner = SweepRunner(plan: plan, directory: directory, progress: ProgressReporter.mode(quiet: quiet))
             if let threads { runner.threads = threads }
             let report = try runner.run()

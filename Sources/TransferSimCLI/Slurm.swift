@@ -9,6 +9,8 @@ struct Slurm: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @OptionGroup var grid: GridOptions
+
     @Option(name: .long, help: "Array tasks; task i runs the cells with index ≡ i (mod N).")
     var shards: Int
 
@@ -41,7 +43,7 @@ struct Slurm: ParsableCommand {
         do {
             guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
             if let maxRunning, maxRunning < 1 { throw ConfigError(key: "--max-running", "must be an integer ≥ 1, got \(maxRunning)") }
-            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed)
+            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes)
             let binary = executable ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
             var job = try SlurmJob(plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,
                                    executable: URL(fileURLWithPath: binary, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path)

@@ -8,6 +8,8 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @OptionGroup var grid: GridOptions
+
     @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
@@ -31,7 +33,7 @@ struct Sweep: ParsableCommand {
         do {
             try checkThreads(threads)
             guard let config = options.config else { throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:") }
-            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed)
+            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes)
             var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
             if let threads { runner.threads = threads }
             if let shard { runner.shard = try Shard.parse(shard) }

@@ -22,6 +22,12 @@ struct ConfigOptions: ParsableArguments {
     var seed: UInt64?
 }
 
+/// `--grid`, shared by the commands that run sweeps.
+struct GridOptions: ParsableArguments {
+    @Option(name: .customLong("grid"), help: ArgumentHelp("Add or replace a grid axis: KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS (repeatable; recorded in config.resolved.yaml).", valueName: "axis"))
+    var axes: [String] = []
+}
+
 /// Prints a library error as one line on stderr and exits with status 1 (an `ExitCode` passes through).
 func fail(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }

@@ -375,3 +375,35 @@ import Testing
         #expect(throws: SweepError.self) { try unknown.resolveConfig() }
     }
 }
+
+/// `--grid KEY=…` on the command line.
+@Suite struct GridArgumentTests {
+    @Test("--grid forms equal their YAML forms; they replace a file axis or add one (a fixed key becomes swept); bad forms are refused")
+    func gridArguments_equalYAML() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.base + "alpha: 0.5\ngrid:\n  u_norm: [0, 1]\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let yaml = { (grid: String) throws -> SweepPlan in
+            let path = root.appendingPathComponent("y.yaml").path
+            try (SweepTests.base + "alpha: 0.5\ngrid:\n" + grid).write(toFile: path, atomically: true, encoding: .utf8)
+            return try SweepPlan.load(path: path)
+        }
+        let cases: [([String], String)] = [
+            (["u_norm=0.5,1.5"], "  u_norm: [0.5, 1.5]\n"),
+            (["u_norm=0:2.4:0.3"], "  u_norm: {from: 0, to: 2.4, step: 0.3}\n"),
+            (["u_norm=0:2.4:n13"], "  u_norm: {from: 0, to: 2.4, steps: 13}\n"),
+            (["alpha=0,1", "u_norm=0:1:n3"], "  u_norm: {from: 0, to: 1, steps: 3}\n  alpha: [0, 1]\n"),
+        ]
+        for (arguments, grid) in cases {
+            let fromArguments = try SweepPlan.load(path: config, grids: arguments)
+            let fromYAML = try yaml(grid)
+            #expect(fromArguments.cells.map(\.id) == fromYAML.cells.map(\.id), "\(arguments)")
+            #expect(SweepPlan.differingKeys(fromArguments.identity, fromYAML.identity).isEmpty, "\(arguments)")
+        }
+        let recorded = try SweepPlan.load(path: config, grids: ["alpha=0,1"]).resolvedYAML
+        #expect(recorded.contains("grid:\n  u_norm: [0, 1]\n  alpha: [0, 1]\n"))
+        for bad in ["u_norm", "u_norm=", "=1,2", "u_norm=0:1", "u_norm=0:1:n0", "colour=1,2", "u_norm=1,1"] {
+            #expect(throws: ConfigError.self, "\(bad)") { try SweepPlan.load(path: config, grids: [bad]) }
+        }
+        #expect(throws: ConfigError.self) { try SweepPlan.load(path: config, grids: ["alpha=0,1", "alpha=0,0.5"]) }
+    }
+}

@@ -1,4 +1,5 @@
 import TransferSimCore
+import Yams
 
 /// The cells of a sweep in canonical order, each with its resolved config and stable id.
 ///
@@ -129,18 +130,35 @@ extension SweepPlan {
     /// Loads a sweep config file (flat keys plus `grid:`, `zip:`, `replicates:`) and `--set` overrides.
     ///
     /// - Throws: ``ConfigError`` naming the offending key.
-    public static func load(path: String, overrides: [String] = [], seed: UInt64? = nil) throws -> SweepPlan {
+    /// `grids` are `--grid` axes (``SweepSpec/gridArgument(_:)``): each replaces the file's `grid:` axis of its key, or
+    /// is added after the file's axes (a key the file fixes becomes swept).
+    public static func load(path: String, overrides: [String] = [], seed: UInt64? = nil, grids: [String] = []) throws -> SweepPlan {
         let mapping = try ConfigLoader.readMapping(path: path)
         let sections: Set<String> = ["grid", "zip", "replicates"]
+        let node = { (name: String) in mapping.first { $0.key == name }?.node }
+        var gridPairs = node("grid")?.mapping.map { Array($0).map { ($0.key, $0.value) } } ?? []
+        var gridKeys = Set<String>()
+        for argument in grids {
+            let (key, values) = try SweepSpec.gridArgument(argument)
+            guard gridKeys.insert(key).inserted else { throw ConfigError(key: "--grid", "gives \(key) twice") }
+            if node("zip")?.mapping?.keys.contains(where: { $0.string == key }) == true {
+                throw ConfigError(key: "--grid", "\(key) is a zip: axis of \(path); edit the file to change it")
+            }
+            if let index = gridPairs.firstIndex(where: { $0.0.string == key }) {
+                gridPairs[index].1 = values
+            } else {
+                gridPairs.append((Node(key), values))
+            }
+        }
         var fixed: [ConfigLoader.Entry] = []
-        for (key, node) in mapping where !sections.contains(key) {
+        for (key, node) in mapping where !sections.contains(key) && !gridKeys.contains(key) {
             guard let scalar = node.scalar else {
                 throw ConfigError(key: key, "must be a single value (sweep values belong under grid: or zip:)")
             }
             fixed.append((key, scalar.string))
         }
-        let node = { (name: String) in mapping.first { $0.key == name }?.node }
-        let spec = try SweepSpec.parse(grid: node("grid"), zip: node("zip"), replicates: node("replicates"))
+        let gridNode = gridPairs.isEmpty && node("grid") == nil ? nil : Node(gridPairs)
+        let spec = try SweepSpec.parse(grid: gridNode, zip: node("zip"), replicates: node("replicates"))
         return try SweepPlan(baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)
     }
 }

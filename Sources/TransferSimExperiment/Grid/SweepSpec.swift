@@ -138,6 +138,29 @@ public struct SweepSpec: Sendable, Equatable {
         }
     }
 
+    /// A `--grid` argument as the key and the YAML node of its values: `KEY=V1,V2,…` (a list),
+    /// `KEY=FROM:TO:STEP` (`{from, to, step}`) or `KEY=FROM:TO:nSTEPS` (`{from, to, steps}`), the same values as
+    /// the YAML forms.
+    ///
+    /// - Throws: ``ConfigError`` (key `--grid`) for any other form.
+    public static func gridArgument(_ text: String) throws -> (key: String, values: Node) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else {
+            throw ConfigError(key: "--grid", "must be KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS, got '\(text)'")
+        }
+        let key = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
+        let value = String(text[text.index(after: equals)...])
+        guard value.contains(":") else {
+            return (key, Node(value.split(separator: ",", omittingEmptySubsequences: false).map { Node($0.trimmingCharacters(in: .whitespaces)) }))
+        }
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 3 else {
+            throw ConfigError(key: "--grid", "a range is FROM:TO:STEP or FROM:TO:nSTEPS, got '\(value)' for \(key)")
+        }
+        let counted = parts[2].hasPrefix("n")
+        return (key, Node([(Node("from"), Node(parts[0])), (Node("to"), Node(parts[1])),
+                           (Node(counted ? "steps" : "step"), Node(counted ? String(parts[2].dropFirst()) : parts[2]))]))
+    }
+
     /// The values of one axis: a list, or `{from, to, steps}` / `{from, to, step}`.
     static func values(of node: Node, name: String) throws -> [String] {
         if let sequence = node.sequence {
