@@ -7,7 +7,7 @@ struct TransferSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfersim",
         abstract: "Simulate parameter transfer in a two-layer ReLU CNN (Yuan et al.; MODEL.md).",
-        subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self])
+        subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self])
 }
 
 /// `--config`, `--set` and `--seed`, shared by `run` and `sweep`.

@@ -22,7 +22,9 @@ extension Figure {
     /// The figure a sweep directory was made for (its `figure` file), or the generic panels for its shape.
     public static func recorded(in directory: URL) throws -> Figure {
         if let name = try? String(contentsOf: directory.appendingPathComponent("figure"), encoding: .utf8) {
-            return try named(name.trimmingCharacters(in: .whitespacesAndNewlines))
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed == "difference" { return difference(try SweepTable(directory: directory)) }
+            return try named(trimmed)
         }
         let plan = try SweepPlan.load(path: directory.appendingPathComponent("config.resolved.yaml").path)
         guard (1...2).contains(plan.spec.axes.count) else {

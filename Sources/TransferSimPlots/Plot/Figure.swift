@@ -76,6 +76,29 @@ public struct Figure: Sendable {
         return figure
     }
 
+    /// Panels for a `transfersim diff` directory, whose `*_mean` columns are differences `A − B`: the gain and both
+    /// accuracies on diverging colour maps symmetric about 0, their range taken from the data (1-D: lines).
+    public static func difference(_ table: SweepTable) -> Figure {
+        let metrics = [("gain", "transfer_gain", "Difference of the transfer gain, A − B"),
+                       ("transfer_accuracy", "transfer_test_accuracy", "Difference of the accuracy with transfer, A − B"),
+                       ("baseline_accuracy", "baseline_test_accuracy", "Difference of the accuracy without transfer, A − B")]
+        guard table.plan.spec.axes.count <= 2 else { return Figure(name: "difference", question: "", panels: []) }
+        guard table.plan.spec.axes.count == 2 else {
+            return Figure(name: "difference", question: "", panels: [
+                ("lines", .lines(LinePlot(title: "Differences A − B, ±1 SE", yLabel: "difference A − B", series: [
+                    LinePlot.Series(label: "transfer gain", metric: "transfer_gain", color: "#7570b3"),
+                    LinePlot.Series(label: "accuracy with transfer", metric: "transfer_test_accuracy", color: "#d95f02"),
+                    LinePlot.Series(label: "accuracy without transfer", metric: "baseline_test_accuracy", color: "#1b9e77"),
+                ]))),
+            ])
+        }
+        return Figure(name: "difference", question: "", panels: metrics.map { suffix, metric, title in
+            let largest = table.plan.cells.map { abs(table.value($0, "\(metric)_mean")) }.filter(\.isFinite).max() ?? 0
+            return (suffix, .heatmap(HeatmapPlot(title: title, column: "\(metric)_mean", colorMap: .diverging(limit: max(largest, 1e-12)),
+                                                 contour: 0, legend: "A − B")))
+        })
+    }
+
     /// Panels for a sweep that is not a named figure: accuracy lines (1-D) or accuracy and gain heatmaps (2-D).
     public static func generic(dimensions: Int) -> Figure {
         if dimensions == 1 { return accuracyLines("sweep", "Test accuracy with and without transfer", question: "") }

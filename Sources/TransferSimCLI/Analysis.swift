@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import TransferSim
+
+struct Contrast: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Paired difference A − B over replicates for every pair of cells that differ only in KEY; writes DIR/contrast_<KEY>_<A>_<B>.csv.")
+
+    @Argument(help: "Sweep directory (config.resolved.yaml + results.csv).")
+    var directory: String
+
+    @Option(name: .long, help: ArgumentHelp("The key and its two values, e.g. alpha=1,0.5.", valueName: "KEY=A,B"))
+    var vary: String
+
+    @Option(name: .long, help: "A metric column of results.csv.")
+    var metric = "transfer_gain"
+
+    func run() throws {
+        do {
+            guard let equals = vary.firstIndex(of: "="), case let values = vary[vary.index(after: equals)...].split(separator: ","), values.count == 2 else {
+                throw ConfigError(key: "--vary", "must be KEY=A,B, got '\(vary)'")
+            }
+            let url = URL(fileURLWithPath: directory)
+            let contrast = try TransferSimSweeps.Contrast(SweepRows(directory: url), key: String(vary[..<equals]), a: String(values[0]),
+                                                          b: String(values[1]), metric: metric)
+            print(table(shortened(contrast.csv)))
+            let file = url.appendingPathComponent(contrast.fileName)
+            try AtomicFile.write(contrast.csv, to: file)
+            print("wrote \(file.path)")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Best: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The value of KEY that maximises a metric for each combination of the --by axes, with the values not significantly worse (paired over replicates).")
+
+    @Argument(help: "Sweep directory (config.resolved.yaml + results.csv).")
+    var directory: String
+
+    @Option(name: .long, help: "The axis to optimise over.")
+    var over: String
+
+    @Option(name: .long, help: ArgumentHelp("The axes to optimise for separately, comma-separated (every other axis with several values must be named).", valueName: "KEY,..."))
+    var by: String?
+
+    @Option(name: .long, help: "A metric column of results.csv.")
+    var metric = "transfer_gain"
+
+    func run() throws {
+        do {
+            let url = URL(fileURLWithPath: directory)
+            let keys = by.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+            let best = try BestValue(SweepRows(directory: url), over: over, by: keys, metric: metric)
+            print(table(shortened(best.csv)))
+            let file = url.appendingPathComponent(best.fileName)
+            try AtomicFile.write(best.csv, to: file)
+            print("wrote \(file.path)")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The difference A − B of two sweeps over the same grid (paired by replicate when their seeds agree): summary.csv, heatmaps and pictures in --out.")
+
+    @Argument(help: "Sweep directory A.")
+    var a: String
+
+    @Argument(help: "Sweep directory B.")
+    var b: String
+
+    @Option(name: .long, help: "Output directory (new; written all-or-nothing).")
+    var out: String
+
+    func run() throws {
+        Interruption.install()
+        do {
+            let (paired, cells) = try SweepDiff.write(a: URL(fileURLWithPath: a), b: URL(fileURLWithPath: b), output: out)
+            let directory = try OutputDirectory.resolve(out, key: "--out")
+            try AtomicFile.write("difference\n", to: directory.appendingPathComponent("figure"))
+            print("\(cells) cells, A − B \(paired ? "paired over replicates (equal seeds)" : "as differences of means (the seeds differ)") in \(directory.path)")
+            let written = try Figure.recorded(in: directory).render(from: directory, into: directory)
+            if written.isEmpty { print("no picture: pictures of differences are drawn for 1-D and 2-D grids") }
+            for path in written { print("wrote \(path)") }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// CSV text as an aligned table for the terminal.
+func table(_ csv: String) -> String {
+    let records = CSV.parse(csv)
+    let widths = records.reduce(into: [Int]()) { widths, record in
+        for (k, field) in record.enumerated() {
+            if k < widths.count { widths[k] = max(widths[k], field.count) } else { widths.append(field.count) }
+        }
+    }
+    return records.map { record in
+        record.enumerated().map { k, field in field.padding(toLength: widths[k], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}
+
+/// CSV text with its long numbers shortened to 4 significant digits, for printing (the files keep every digit).
+func shortened(_ csv: String) -> String {
+    CSV.parse(csv).map { record in
+        CSV.line(record.map { field in
+            guard field.contains("."), let value = Double(field) else { return field }
+            return String(format: "%.4g", value)
+        })
+    }.joined()
+}

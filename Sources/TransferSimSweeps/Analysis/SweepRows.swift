@@ -1,0 +1,89 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// The rows of a sweep directory by cell and replicate, for the paired analyses (``Contrast``, ``BestValue``,
+/// ``SweepDiff``): with common random numbers, replicate `r` of every cell shares its data, initialisation and
+/// test draws, so differences between cells are paired by `r`.
+package struct SweepRows: Sendable {
+    /// The sweep's plan (`config.resolved.yaml`).
+    package let plan: SweepPlan
+    /// `rows[cell.index]`: the cell's rows, replicates ascending.
+    private let rows: [[[String]]]
+
+    /// Reads `directory/config.resolved.yaml` and `results.csv`.
+    ///
+    /// - Throws: ``SweepError`` when either is missing or of another results version; ``FileError`` for a malformed file.
+    package init(directory: URL) throws {
+        let config = directory.appendingPathComponent("config.resolved.yaml")
+        guard FileManager.default.fileExists(atPath: config.path) else {
+            throw SweepError(key: directory.path, "holds no sweep (config.resolved.yaml)")
+        }
+        plan = try SweepPlan.load(path: config.path)
+        try ResultsVersion.check(directory, key: directory.path)
+        let index = try ResultsIndex(files: [directory.appendingPathComponent("results.csv")])
+        rows = try plan.cells.map { cell in try index.lines(of: cell.id).compactMap { CSV.parse($0 + "\n").first } }
+    }
+
+    /// Checks that `metric` is a numeric column of `results.csv`.
+    ///
+    /// - Throws: ``SweepError`` (key `--metric`) listing the metrics.
+    package static func checkMetric(_ metric: String) throws {
+        guard ExperimentResult.metricNames.contains(metric) else {
+            throw SweepError(key: "--metric", "must be a metric column of results.csv (\(ExperimentResult.metricNames.joined(separator: ", "))), got '\(metric)'")
+        }
+    }
+
+    /// `metric` of each replicate of cell `index` (NaN where empty: a diverged or failed stage).
+    package func values(_ metric: String, cell index: Int) -> [Int: Double] {
+        let column = ResultColumns.index(metric), replicate = ResultColumns.index("replicate")
+        var values: [Int: Double] = [:]
+        for row in rows[index] {
+            guard let r = Int(row[replicate]) else { continue }
+            values[r] = Double(row[column]) ?? .nan
+        }
+        return values
+    }
+
+    /// The paired comparison `B − A` over the replicates both cells have (``PairedComparison``).
+    package func paired(_ metric: String, a: Int, b: Int) -> PairedComparison {
+        let left = values(metric, cell: a), right = values(metric, cell: b)
+        let replicates = left.keys.filter { right[$0] != nil }.sorted()
+        return PairedComparison(replicates.map { left[$0]! }, replicates.map { right[$0]! })
+    }
+
+    /// The index of the grid axis whose only key is `key`.
+    ///
+    /// - Throws: ``SweepError`` naming `option` when `key` is not swept alone on an axis.
+    package func axis(of key: String, option: String) throws -> Int {
+        guard let axis = plan.spec.axes.firstIndex(where: { $0.keys == [key] }) else {
+            let swept = plan.spec.axes.map { $0.keys.joined(separator: "+") }.joined(separator: ", ")
+            throw SweepError(key: option, "'\(key)' is not an axis of this sweep (axes: \(swept))")
+        }
+        return axis
+    }
+
+    /// The point index of `value` on `axis` (numbers compared as numbers).
+    ///
+    /// - Throws: ``SweepError`` naming `option` and the axis's values.
+    package func point(_ value: String, on axis: Int, option: String) throws -> Int {
+        let points = plan.spec.axes[axis].points.map { $0[0] }
+        let same = { (text: String) in Double(text).map { Double(value) == $0 } ?? (text == value) }
+        guard let index = points.firstIndex(where: same) else {
+            throw SweepError(key: option, "\(value) is not a value of \(plan.spec.axes[axis].name) (\(points.joined(separator: ", ")))")
+        }
+        return index
+    }
+
+    /// The canonical index of the cell at `coordinates` (one point index per axis).
+    package func cellIndex(_ coordinates: [Int]) -> Int {
+        zip(coordinates, plan.spec.axes).reduce(0) { $0 * $1.1.points.count + $1.0 }
+    }
+
+    /// `key=value` of every axis but `excluded`, at `coordinates`.
+    package func label(_ coordinates: [Int], excluding excluded: Set<Int>) -> [(key: String, value: String)] {
+        plan.spec.axes.indices.filter { !excluded.contains($0) }.flatMap { axis in
+            zip(plan.spec.axes[axis].keys, plan.spec.axes[axis].points[coordinates[axis]]).map { ($0, $1) }
+        }
+    }
+}

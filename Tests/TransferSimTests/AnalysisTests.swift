@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import TransferSim
+@testable import TransferSimCore
+@testable import TransferSimExperiment
+@testable import TransferSimPlots
+@testable import TransferSimSweeps
+
+/// `contrast`, `best` and `diff` on finished sweeps.
+@Suite struct AnalysisTests {
+    static let sweep = SweepTests.base + """
+        grid:
+          alpha: [0, 0.5, 1]
+          u_norm: [0.5, 1.5]
+          n2: [6, 10]
+        replicates: 4
+
+        """
+
+    static func setUp() throws -> (root: URL, out: URL) {
+        let (root, config) = try SweepTests.setUp(sweep)
+        let out = root.appendingPathComponent("out")
+        _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: out.path, threads: 2).run()
+        return (root, out)
+    }
+
+    @Test("a paired contrast equals the hand computation from results.csv, for every pair of cells")
+    func contrast_equalsHandComputation() throws {
+        let (root, out) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let contrast = try Contrast(SweepRows(directory: out), key: "alpha", a: "1", b: "0.5", metric: "transfer_gain")
+        #expect(contrast.rows.count == 4 && contrast.fileName == "contrast_alpha_1_0.5.csv")
+        // By hand: group results.csv rows by (u_norm, n2, replicate), difference of alpha 1 and alpha 0.5.
+        let records = CSV.parse(try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)).dropFirst()
+        let column = { (name: String) in ResultColumns.index(name) }
+        var gains: [String: Double] = [:]
+        for row in records { gains["\(row[column("alpha")])|\(row[column("u_norm")])|\(row[column("n2")])|\(row[column("replicate")])"] = Double(row[column("transfer_gain")]) }
+        for row in contrast.rows {
+            let u = row.setting[0].value, n2 = row.setting[1].value
+            let differences = (0..<4).map { r in gains["1.0|\(u)|\(n2)|\(r)"]! - gains["0.5|\(u)|\(n2)|\(r)"]! }
+            let mean = differences.reduce(0, +) / 4
+            let sd = (differences.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+            #expect(row.comparison.count == 4)
+            #expect(abs(row.comparison.mean - mean) <= 1e-15 && abs(row.comparison.standardError - sd / 2) <= 1e-15, "u=\(u), n2=\(n2)")
+            // t(3) 97.5% quantile = 3.182446305…
+            #expect(abs(row.comparison.interval.high - (mean + 3.182446305284263 * sd / 2)) < 1e-9)
+        }
+        #expect(throws: SweepError.self) { try Contrast(SweepRows(directory: out), key: "alpha", a: "1", b: "0.7", metric: "transfer_gain") }
+        #expect(throws: SweepError.self) { try Contrast(SweepRows(directory: out), key: "d", a: "1", b: "2", metric: "transfer_gain") }
+        #expect(throws: SweepError.self) { try Contrast(SweepRows(directory: out), key: "alpha", a: "1", b: "0", metric: "colour") }
+    }
+
+    @Test("best finds a known argmax on a synthetic table and keeps only the values not significantly worse")
+    func best_knownArgmax() throws {
+        let (root, out) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Overwrite transfer_gain: u = 0.5 peaks at α = 0.5 with identical noise (differences exact); u = 1.5 has α = 1
+        // ahead of α = 0.5 by 0.001 with opposite noise of ±0.02 (not significant), α = 0 far behind.
+        let url = out.appendingPathComponent("results.csv")
+        var records = CSV.parse(try String(contentsOf: url, encoding: .utf8))
+        let (alpha, u, r, gain) = (ResultColumns.index("alpha"), ResultColumns.index("u_norm"), ResultColumns.index("replicate"),
+                                   ResultColumns.index("transfer_gain"))
+        for k in records.indices.dropFirst() {
+            let a = Double(records[k][alpha])!, replicate = Double(records[k][r])!, sign = Int(replicate) % 2 == 0 ? 1.0 : -1.0
+            let value: Double
+            if records[k][u] == "0.5" {
+                value = -(a - 0.5) * (a - 0.5) + 0.01 * replicate
+            } else {
+                value = a == 0 ? -1 : (a == 0.5 ? 0.1 + 0.02 * sign : 0.101 - 0.02 * sign)
+            }
+            records[k][gain] = "\(value)"
+        }
+        try records.map(CSV.line).joined().write(to: url, atomically: true, encoding: .utf8)
+        let best = try BestValue(SweepRows(directory: out), over: "alpha", by: ["u_norm", "n2"], metric: "transfer_gain")
+        #expect(best.rows.map(\.best) == ["0.5", "0.5", "1", "1"])
+        #expect(best.rows.map(\.plausible) == [["0.5"], ["0.5"], ["0.5", "1"], ["0.5", "1"]])
+        #expect(abs(best.rows[0].mean - 0.015) < 1e-15)
+        #expect(throws: SweepError.self) { try BestValue(SweepRows(directory: out), over: "alpha", by: ["u_norm"], metric: "transfer_gain") }
+    }
+
+    @Test("diff of a sweep with itself is zero, paired; grids that differ are refused")
+    func diff_withItselfIsZero() throws {
+        let (root, out) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try SweepDiff.write(a: out, b: out, output: root.appendingPathComponent("diff").path)
+        #expect(result.paired && result.cells == 12)
+        let summary = CSV.parse(try String(contentsOf: root.appendingPathComponent("diff/summary.csv"), encoding: .utf8))
+        #expect(summary[0] == SweepSummary.header && summary.count == 13)
+        for metric in ["transfer_gain", "transfer_test_accuracy", "baseline_test_accuracy"] {
+            let mean = SweepSummary.header.firstIndex(of: "\(metric)_mean")!, n = SweepSummary.header.firstIndex(of: "\(metric)_n")!
+            for row in summary.dropFirst() { #expect(row[mean] == "0.0" && row[n] == "4", "\(metric)") }
+        }
+        let (other, config) = try SweepTests.setUp(Self.sweep.replacingOccurrences(of: "n2: [6, 10]", with: "n2: [6, 12]"))
+        defer { try? FileManager.default.removeItem(at: other) }
+        _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: other.appendingPathComponent("out").path, threads: 2).run()
+        #expect(throws: SweepError.self) { try SweepDiff.write(a: out, b: other.appendingPathComponent("out"), output: root.appendingPathComponent("bad").path) }
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bad").path))
+    }
+}
