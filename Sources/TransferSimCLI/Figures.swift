@@ -57,7 +57,7 @@ struct FigureCommand: ParsableCommand {
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render the SVG panels of a finished sweep directory without rerunning it.")
+        abstract: "Render the SVG panels of a finished sweep directory without rerunning it, or any slice of it (--x, --y, --series, --where).")
 
     @Argument(help: "Sweep directory (config.resolved.yaml + summary.csv).")
     var directory: String
@@ -68,9 +68,41 @@ struct Plot: ParsableCommand {
     @Option(name: .long, help: "Where the SVG files go (default: the sweep directory).")
     var plots: String?
 
+    @Option(name: .long, help: "Slice: the x axis (a line plot, or with --y a heatmap).")
+    var x: String?
+
+    @Option(name: .long, help: "Slice: the y axis of a heatmap.")
+    var y: String?
+
+    @Option(name: .long, help: "Slice: one line per value of this axis.")
+    var series: String?
+
+    @Option(name: .customLong("where"), help: ArgumentHelp("Slice: fix an axis, e.g. --where d=800 (repeatable; every axis not plotted must be fixed).", valueName: "KEY=VALUE"))
+    var fixed: [String] = []
+
+    @Option(name: .long, help: "Slice: the summary.csv metric drawn (without _mean).")
+    var metric = "transfer_gain"
+
+    @Option(name: .long, help: "Slice: the SVG file (default: <directory>/<name>_<metric>_<axes>.svg).")
+    var out: String?
+
     func run() throws {
         do {
             let url = URL(fileURLWithPath: directory)
+            if let x {
+                var settings: [String: String] = [:]
+                for assignment in fixed {
+                    let (key, value) = try ConfigLoader.parseAssignment(assignment)
+                    guard settings.updateValue(value, forKey: key) == nil else { throw ConfigError(key: "--where", "fixes \(key) twice") }
+                }
+                let slice = SlicePlot(metric: metric, x: x, y: y, series: series, fixed: settings)
+                let svg = try slice.render(SweepTable(directory: url))
+                let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
+                    ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))
+                try AtomicFile.write(svg, to: file)
+                print("wrote \(file.path)")
+                return
+            }
             let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
             for path in try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots")) { print("wrote \(path)") }
         } catch {

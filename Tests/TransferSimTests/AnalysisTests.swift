@@ -97,3 +97,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bad").path))
     }
 }
+
+/// `plot --x [--y] [--series] [--where]` on a 3-axis sweep.
+@Suite struct SlicePlotTests {
+    @Test("slices of a 3-axis sweep: one line per series value, one cell per grid point, the sweep's own values; unfixed axes are refused")
+    func slices_ofThreeAxes() throws {
+        let (root, out) = try AnalysisTests.setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let table = try SweepTable(directory: out)
+        let lines = try SlicePlot(metric: "transfer_gain", x: "u_norm", series: "alpha", fixed: ["n2": "10"]).render(table)
+        let lineCounts = try #require(ElementCounter.count(lines))
+        #expect(lineCounts["polyline.series"] == 3 && lineCounts["polygon.band"] == 3)
+        let heatmap = try SlicePlot(metric: "transfer_gain", x: "alpha", y: "u_norm", fixed: ["n2": "6"]).render(table)
+        #expect(try #require(ElementCounter.count(heatmap))["rect.cell"] == 6)
+        #expect(heatmap.contains("transfer gain — n2 = 6"))
+        // The slice's cells are the sweep's: same ids, same values.
+        let slice = try table.slice(axes: [("--x", "alpha"), ("--y", "u_norm")], fixed: ["n2": "6.0"])
+        let full = Dictionary(uniqueKeysWithValues: table.plan.cells.map { ($0.id, $0) })
+        for cell in slice.plan.cells {
+            let original = try #require(full[cell.id])
+            #expect(original.config.n2 == 6 && slice.value(cell, "transfer_gain_mean") == table.value(original, "transfer_gain_mean"))
+        }
+        #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", series: "alpha").render(table) }
+        #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", y: "alpha", fixed: ["n2": "7"]).render(table) }
+        #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "d", fixed: ["n2": "6", "alpha": "0"]).render(table) }
+        #expect(throws: PlotError.self) { try SlicePlot(metric: "colour", x: "u_norm", fixed: ["n2": "6", "alpha": "0"]).render(table) }
+    }
+
+    @Test("round ticks: multiples of 1, 2 or 5 × 10ᵏ covering the range")
+    func ticks_round() {
+        let ticks = Ticks.nice(0.471, 0.553)
+        #expect(ticks.values.map(Ticks.label) == ["0.46", "0.48", "0.5", "0.52", "0.54", "0.56"])
+        #expect(ticks.low <= 0.471 && ticks.high >= 0.553)
+        #expect(Ticks.nice(-0.275, 0.13).values.map(Ticks.label) == ["-0.3", "-0.2", "-0.1", "0", "0.1", "0.2"])
+    }
+}

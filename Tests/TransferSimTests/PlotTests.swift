@@ -10,7 +10,7 @@ import Testing
 @testable import TransferSimSweeps
 
 /// Counts elements of an SVG by name and class; parsing fails on malformed XML.
-private final class ElementCounter: NSObject, XMLParserDelegate {
+final class ElementCounter: NSObject, XMLParserDelegate {
     var counts: [String: Int] = [:]
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {

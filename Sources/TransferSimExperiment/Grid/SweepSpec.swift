@@ -33,6 +33,14 @@ public struct SweepSpec: Sendable, Equatable {
 
         /// The axis label (its first key).
         public var name: String { keys[0] }
+
+        /// The index of the point whose first value is `value`, numbers compared as numbers (`1`, `1.0`, `1e0`).
+        public func pointIndex(of value: String) -> Int? {
+            let target = Double(value.trimmingCharacters(in: .whitespaces))
+            return points.firstIndex { point in
+                target.map { Double(point[0]) == $0 } ?? (point[0] == value.trimmingCharacters(in: .whitespaces))
+            }
+        }
     }
 
     /// Grid axes in file order, then the zip axis (if any).

@@ -28,7 +28,7 @@ extension Figure {
         }
         let plan = try SweepPlan.load(path: directory.appendingPathComponent("config.resolved.yaml").path)
         guard (1...2).contains(plan.spec.axes.count) else {
-            throw PlotError(key: directory.path, "plots exist for 1-D and 2-D sweeps; this one has \(plan.spec.axes.count) axes")
+            throw PlotError(key: directory.path, "figures exist for 1-D and 2-D sweeps; this one has \(plan.spec.axes.count) axes: draw a slice with --x [--y|--series] --where KEY=VALUE")
         }
         return generic(dimensions: plan.spec.axes.count)
     }

@@ -17,6 +17,9 @@ public struct HeatmapPlot: Sendable {
     public var legend: String
     /// Phase boundaries fitted on the sweep and drawn as curves `statistic = C` (``BoundarySpec``).
     public var boundaries: [BoundarySpec]
+    /// Mark with a dot (`<circle class="uncertain">`) the cells whose 95% interval of the mean (`mean ± t·se`,
+    /// from the column's `_se` and `_n`) contains 0.
+    public var markUncertain = false
 
     /// A panel; see the properties.
     public init(title: String, column: String, colorMap: ColorMap, contour: Double? = nil, legend: String,
@@ -50,6 +53,19 @@ public struct HeatmapPlot: Sendable {
                 svg.rect(x: x(Double(i)), y: y(Double(j + 1)), width: cellWidth + 0.3, height: cellHeight + 0.3,
                          fill: colorMap.color(v), cssClass: "cell",
                          title: "\(xAxis.name)=\(xAxis.points[i][0]), \(yAxis.name)=\(yAxis.points[j][0]): \(v.isFinite ? String(format: "%.4f", v) : "n/a")")
+            }
+        }
+        if markUncertain, column.hasSuffix("_mean") {
+            let metric = String(column.dropLast(5))
+            for i in 0..<nx {
+                for j in 0..<ny {
+                    let cell = plan.cells[plan.cellIndex(x: i, y: j)]
+                    let mean = table.value(cell, column), se = table.value(cell, "\(metric)_se"), n = table.value(cell, "\(metric)_n")
+                    guard mean.isFinite, se.isFinite, n >= 2 else { continue }
+                    if abs(mean) <= PairedComparison.studentQuantile(0.975, degrees: n - 1) * se {
+                        svg.circle(x: x(Double(i) + 0.5), y: y(Double(j) + 0.5), radius: min(min(cellWidth, cellHeight) * 0.08 + 1.5, 4), fill: "#333333", cssClass: "uncertain")
+                    }
+                }
             }
         }
         if let contour {
@@ -86,6 +102,10 @@ public struct HeatmapPlot: Sendable {
                                                        fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count)
                      + (fit.converged ? "" : " (fit not converged)"),
                      x: left + 34, y: legendY, size: 11)
+        }
+        if markUncertain {
+            svg.circle(x: left + 4, y: top + plotHeight + 60, radius: 3, fill: "#333333")
+            svg.text("95% interval of the mean contains 0", x: left + 12, y: top + plotHeight + 64, size: 11)
         }
         svg.rect(x: left, y: top, width: plotWidth, height: plotHeight, fill: "none", stroke: "#333333")
         for i in Self.tickIndices(nx) {

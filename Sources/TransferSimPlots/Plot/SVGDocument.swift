@@ -47,6 +47,14 @@ package struct SVGDocument: Sendable {
         body.append(##"<polyline points="\##(coordinates)" fill="none" stroke="\##(stroke)" stroke-width="\##(Self.n(width))"\##(classAttribute)/>"##)
     }
 
+    /// A filled polygon (a confidence band), drawn with `opacity`.
+    public mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, cssClass: String? = nil) {
+        guard !points.isEmpty else { return }
+        let coordinates = points.map { "\(Self.n($0.0)),\(Self.n($0.1))" }.joined(separator: " ")
+        let classAttribute = cssClass.map { ##" class="\##($0)""## } ?? ""
+        body.append(##"<polygon points="\##(coordinates)" fill="\##(fill)" fill-opacity="\##(Self.n(opacity))" stroke="none"\##(classAttribute)/>"##)
+    }
+
     /// A path from SVG path data.
     public mutating func path(_ data: String, stroke: String, width: Double = 1, dash: String? = nil, cssClass: String? = nil) {
         guard !data.isEmpty else { return }

@@ -68,8 +68,7 @@ package struct SweepRows: Sendable {
     /// - Throws: ``SweepError`` naming `option` and the axis's values.
     package func point(_ value: String, on axis: Int, option: String) throws -> Int {
         let points = plan.spec.axes[axis].points.map { $0[0] }
-        let same = { (text: String) in Double(text).map { Double(value) == $0 } ?? (text == value) }
-        guard let index = points.firstIndex(where: same) else {
+        guard let index = plan.spec.axes[axis].pointIndex(of: value) else {
             throw SweepError(key: option, "\(value) is not a value of \(plan.spec.axes[axis].name) (\(points.joined(separator: ", ")))")
         }
         return index

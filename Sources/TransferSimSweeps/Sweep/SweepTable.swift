@@ -25,6 +25,64 @@ public struct SweepTable: Sendable {
         values = Dictionary(records.dropFirst().map { ($0[0], $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    private init(plan: SweepPlan, values: [String: [String]], columns: [String: Int]) {
+        self.plan = plan
+        self.values = values
+        self.columns = columns
+    }
+
+    /// The sub-table over the axes named `axes` (by their first key, in that order) with every other axis fixed
+    /// at the value `fixed` gives it (an axis with one value needs none). Its cells are the sweep's own — a
+    /// cell's id is the hash of its resolved config, which the slice reproduces — so every plot of a 1-D or 2-D
+    /// sweep draws any slice of a sweep of any dimension.
+    ///
+    /// - Throws: ``SweepError`` naming `--x`/`--y`/`--series` for an unknown axis, `--where` for an unknown axis
+    ///   or value, and the axes left unfixed.
+    public func slice(axes names: [(option: String, key: String)], fixed: [String: String]) throws -> SweepTable {
+        let axes = plan.spec.axes
+        let known = axes.map(\.name).joined(separator: ", ")
+        let chosen = try names.map { option, key in
+            guard let index = axes.firstIndex(where: { $0.name == key }) else {
+                throw SweepError(key: option, "'\(key)' is not an axis of this sweep (axes: \(known))")
+            }
+            return index
+        }
+        guard Set(chosen).count == chosen.count else { throw SweepError(key: names.map(\.option).joined(separator: "/"), "name different axes") }
+        for key in fixed.keys where !axes.contains(where: { $0.name == key }) {
+            throw SweepError(key: "--where", "'\(key)' is not an axis of this sweep (axes: \(known))")
+        }
+        var assignments: [ConfigLoader.Entry] = []
+        var unfixed: [String] = []
+        var settings: [String] = []
+        for (index, axis) in axes.enumerated() where !chosen.contains(index) {
+            let point: Int
+            if let value = fixed[axis.name] {
+                guard let found = axis.pointIndex(of: value) else {
+                    throw SweepError(key: "--where", "\(value) is not a value of \(axis.name) (\(axis.points.map { $0[0] }.joined(separator: ", ")))")
+                }
+                point = found
+            } else if axis.points.count == 1 {
+                point = 0
+            } else {
+                unfixed.append(axis.name)
+                continue
+            }
+            assignments += zip(axis.keys, axis.points[point]).map { ($0, $1) }
+            settings.append("\(axis.name) = \(axis.points[point][0])")
+        }
+        guard unfixed.isEmpty else {
+            throw SweepError(key: "--where", "fix the axes \(unfixed.joined(separator: ", ")) (e.g. --where \(unfixed[0])=\(axes.first { $0.name == unfixed[0] }!.points[0][0])), or plot them with --x/--y/--series")
+        }
+        let spec = SweepSpec(axes: chosen.map { axes[$0] }, replicates: plan.spec.replicates)
+        let slicePlan = try SweepPlan(baseLayers: plan.baseLayers + [assignments], spec: spec)
+        var table = SweepTable(plan: slicePlan, values: values, columns: columns)
+        table.fixedSettings = settings
+        return table
+    }
+
+    /// The fixed axes of a slice as `key = value` (empty for a whole sweep), for titles.
+    public private(set) var fixedSettings: [String] = []
+
     /// `column` of `cell` (NaN when absent or empty).
     public func value(_ cell: SweepPlan.Cell, _ column: String) -> Double {
         guard let index = columns[column], let row = values[cell.id], index < row.count else { return .nan }
