@@ -16,6 +16,8 @@ struct FigureCommand: ParsableCommand {
 
     @OptionGroup var grid: GridOptions
 
+    @OptionGroup var cache: UpstreamCacheOptions
+
     @Option(name: .long, help: "Sweep directory (default: results/<name>[-quick]); finished rows are reused.")
     var out: String?
 
@@ -42,6 +44,7 @@ struct FigureCommand: ParsableCommand {
             let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick), grids: grid.axes)
             var runner = SweepRunner(plan: plan, directory: directory, progress: ProgressReporter.mode(quiet: quiet))
             if let threads { runner.threads = threads }
+            runner.upstreamCacheDirectory = try cache.directory()
             let report = try runner.run()
             try figure.record(in: runner.directory)
             if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }

@@ -28,6 +28,8 @@ struct Sweep: ParsableCommand {
     @Option(name: .long, help: "Memory the sweep may use, e.g. 8G (default: the memory available); larger cells become error rows.")
     var maxMemory: String?
 
+    @OptionGroup var cache: UpstreamCacheOptions
+
     func run() throws {
         Interruption.install()
         do {
@@ -38,8 +40,9 @@ struct Sweep: ParsableCommand {
             if let threads { runner.threads = threads }
             if let shard { runner.shard = try Shard.parse(shard) }
             runner.memoryLimit = try memoryLimit(maxMemory)
+            runner.upstreamCacheDirectory = try cache.directory()
             let report = try runner.run()
-            print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained; results in \(runner.directory.path)")
+            print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained, \(report.upstreamReuses) reused; results in \(runner.directory.path)")
             try finish(report)
         } catch {
             throw fail(error)

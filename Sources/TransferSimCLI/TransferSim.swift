@@ -22,6 +22,24 @@ struct ConfigOptions: ParsableArguments {
     var seed: UInt64?
 }
 
+/// `--upstream-cache DIR` / `--no-upstream-cache`, shared by the commands that run sweeps.
+struct UpstreamCacheOptions: ParsableArguments {
+    @Option(name: .long, help: "Keep and reuse trained upstream models here (default: $XDG_CACHE_HOME/transfersim or ~/.cache/transfersim).")
+    var upstreamCache: String?
+
+    @Flag(name: .long, help: "Train every upstream model afresh and keep none.")
+    var noUpstreamCache = false
+
+    /// The cache directory, or nil when turned off.
+    func directory() throws -> URL? {
+        if noUpstreamCache {
+            guard upstreamCache == nil else { throw ConfigError(key: "--no-upstream-cache", "cannot be combined with --upstream-cache") }
+            return nil
+        }
+        return try upstreamCache.map { try OutputDirectory.resolve($0, key: "--upstream-cache") } ?? UpstreamCache.defaultDirectory
+    }
+}
+
 /// `--grid`, shared by the commands that run sweeps.
 struct GridOptions: ParsableArguments {
     @Option(name: .customLong("grid"), help: ArgumentHelp("Add or replace a grid axis: KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS (repeatable; recorded in config.resolved.yaml).", valueName: "axis"))

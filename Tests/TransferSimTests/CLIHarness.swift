@@ -33,7 +33,9 @@ enum CLIHarness {
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        // The upstream cache of the test process's own, never the user's.
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-test-cache-\(getpid())").path
+        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": cache].merging(environment) { _, new in new }) { _, new in new }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors

@@ -407,3 +407,37 @@ import Testing
         #expect(throws: ConfigError.self) { try SweepPlan.load(path: config, grids: ["alpha=0,1", "alpha=0,0.5"]) }
     }
 }
+
+/// Upstream models kept across sweeps (``UpstreamCache``).
+@Suite struct UpstreamCacheTests {
+    @Test("a second sweep with a warm cache trains no upstream model and writes identical rows; a corrupt entry is retrained and rewritten")
+    func warmCache_reusesBitForBit() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        let cache = root.appendingPathComponent("cache")
+        func sweep(_ name: String, threads: Int = 2) throws -> SweepReport {
+            var runner = SweepRunner(plan: plan, directory: root.appendingPathComponent(name).path, threads: threads)
+            runner.upstreamCacheDirectory = cache
+            return try runner.run()
+        }
+        let cold = try sweep("cold")
+        #expect(cold.upstreamTrainings == 4 && cold.upstreamReuses == 0)   // ‖u‖ ∈ {0.5, 1.5} × 2 replicates (α shares them)
+        let warm = try sweep("warm", threads: 1)
+        #expect(warm.upstreamTrainings == 0 && warm.upstreamReuses == 4)
+        #expect(try SweepTests.rowsWithoutTiming(root.appendingPathComponent("cold")) == SweepTests.rowsWithoutTiming(root.appendingPathComponent("warm")))
+        #expect(try SweepTests.read(root.appendingPathComponent("cold"), "summary.csv") == SweepTests.read(root.appendingPathComponent("warm"), "summary.csv"))
+        // Truncate one entry and flip a byte of another: both are retrained (and rewritten), the rows unchanged.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".bin") }.sorted()
+        #expect(entries.count == 4)
+        let first = cache.appendingPathComponent(entries[0]), second = cache.appendingPathComponent(entries[1])
+        try Data(try Data(contentsOf: first).prefix(100)).write(to: first)
+        var bytes = try Data(contentsOf: second)
+        bytes[20] ^= 0xFF
+        try bytes.write(to: second)
+        let repaired = try sweep("repaired")
+        #expect(repaired.upstreamTrainings == 2 && repaired.upstreamReuses == 2)
+        #expect(try SweepTests.rowsWithoutTiming(root.appendingPathComponent("repaired")) == SweepTests.rowsWithoutTiming(root.appendingPathComponent("cold")))
+        #expect(try sweep("again").upstreamReuses == 4)
+    }
+}

@@ -19,6 +19,13 @@ public struct TestError: Sendable, Equatable {
 
     /// Accuracy `1 − error` against noisy labels.
     public var accuracy: Double { 1 - error }
+
+    /// An estimate from its parts.
+    package init(error: Double, cleanError: Double, cleanStandardError: Double) {
+        self.error = error
+        self.cleanError = cleanError
+        self.cleanStandardError = cleanStandardError
+    }
 }
 
 /// Fixed test draws for one task, so that every model evaluated on them sees the same points (§7).

@@ -69,6 +69,27 @@ public struct TrainingResult: Sendable {
     /// `final` as `W⁽⁰⁾ + c μᵀ + R Ξ` when the span engine trained it (test points are then evaluated through
     /// the same representation, ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``).
     public let span: SpanRepresentation?
+
+    /// A result from its parts.
+    package init(initial: Parameters, final: Parameters, decomposition: Decomposition, history: [HistoryRecord], status: RunStatus,
+                 trainLoss: Double, trainError: Double, span: SpanRepresentation?) {
+        self.initial = initial
+        self.final = final
+        self.decomposition = decomposition
+        self.history = history
+        self.status = status
+        self.trainLoss = trainLoss
+        self.trainError = trainError
+        self.span = span
+    }
+
+    /// What a cached upstream model keeps (``TransferExperiment/Upstream``): the final parameters, status, loss and
+    /// error; its initial parameters stand for the final ones, its decomposition is zero and its history empty
+    /// (sweeps record none of them).
+    package init(cachedFinal final: Parameters, status: RunStatus, trainLoss: Double, trainError: Double, sampleCount: Int) {
+        self.init(initial: final, final: final, decomposition: Decomposition(filterCount: final.weights.rows, sampleCount: sampleCount),
+                  history: [], status: status, trainLoss: trainLoss, trainError: trainError, span: nil)
+    }
 }
 
 /// How gradient descent represents the filters (MODEL.md §4–§5); both give the same iterates up to rounding.

@@ -17,6 +17,12 @@ public struct StageOutcome: Sendable {
     /// Test error on the stage's task; `nil` when skipped or diverged.
     public let test: TestError?
 
+    /// A stage from its parts.
+    package init(training: TrainingResult?, test: TestError?) {
+        self.training = training
+        self.test = test
+    }
+
     /// A skipped stage.
     public static let skipped = StageOutcome(training: nil, test: nil)
 

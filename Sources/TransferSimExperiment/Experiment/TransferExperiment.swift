@@ -17,6 +17,17 @@ public struct TransferExperiment: Sendable {
         public let sample: TaskSample
         /// The trained and tested upstream model.
         public let outcome: StageOutcome
+
+        /// An upstream stage from its parts (a model read back from an upstream cache).
+        package init(sample: TaskSample, outcome: StageOutcome) {
+            self.sample = sample
+            self.outcome = outcome
+        }
+    }
+
+    /// The task-1 training set of stage 1 (drawn again from its stream; `cache` reuses standard draws).
+    package func upstreamSample(cache: DrawCache?) -> TaskSample {
+        upstreamJob(cache: cache).sample
     }
 
     /// Runs every stage; see ``trainUpstream()`` and ``run(upstream:)``.

@@ -45,6 +45,8 @@ public struct SweepReport: Sendable {
     public var computed = 0
     /// Upstream models trained by this run (each shared by every cell with the same upstream key).
     public var upstreamTrainings = 0
+    /// Upstream models read from the upstream cache instead of trained.
+    public var upstreamReuses = 0
     /// `cell_id/replicate: status` of every row with a stage `diverged` or `error` (this run's and resumed).
     public var failures: [String] = []
     /// Whether the run stopped early (`--fail-fast`).
@@ -78,6 +80,10 @@ public struct SweepRunner: Sendable {
     /// Bytes the sweep may use (`--max-memory`); `nil`: the memory available when it starts
     /// (``MemoryEstimate/available(limit:)``).
     public var memoryLimit: Double?
+    /// Where trained upstream models are kept and looked up across sweeps (``UpstreamCache``); nil: none (the
+    /// library's default; the CLI uses ``UpstreamCache/defaultDirectory`` unless `--no-upstream-cache`).
+    public var upstreamCacheDirectory: URL?
+    private var upstreamCache: UpstreamCache? { upstreamCacheDirectory.map(UpstreamCache.init(directory:)) }
 
     /// A runner with all cells, all cores, no fail-fast, quiet.
     public init(plan: SweepPlan, directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -176,12 +182,13 @@ public struct SweepRunner: Sendable {
         let workers = max(1, min(threads, largest > 0 ? Int(min(limit / largest, 1e6)) : threads))
         BLAS.setThreadCount(1)  // For the rest of the process: see ``BLAS/setThreadCount(_:)``.
         DispatchQueue.concurrentPerform(iterations: min(workers, max(batches.count, 1))) { _ in
-            while let batch = state.nextBatch() { Self.process(batch, plan: plan, state: state) }
+            while let batch = state.nextBatch() { Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state) }
         }
         state.progress.finish()
         if let error = state.fatalError { throw error }
         report.computed = state.computed
         report.upstreamTrainings = state.upstreamTrainings
+        report.upstreamReuses = state.upstreamReuses
         report.stoppedEarly = state.stopped
         if report.stoppedEarly {
             report.failures = state.failures
@@ -202,16 +209,25 @@ public struct SweepRunner: Sendable {
 
     /// Runs a batch of units: their upstream models together, then each unit's cells; standard draws with the
     /// same streams (e.g. the test draws of a row) are shared through one ``DrawCache``.
-    private static func process(_ batch: [[Pair]], plan: SweepPlan, state: RunState) {
+    private static func process(_ batch: [[Pair]], plan: SweepPlan, upstreamCache: UpstreamCache?, state: RunState) {
         guard !state.stopped else { return }
         let cache = DrawCache()
         let leads = batch.map { plan.cells[$0[0].cell].config(replicate: $0[0].replicate) }
-        let needing = leads.indices.filter { leads[$0].alpha > 0 }
-        let trained = TransferExperiment.trainUpstreams(needing.map { TransferExperiment(config: leads[$0]) }, cache: cache)
         var upstreams: [Int: Result<TransferExperiment.Upstream, Error>] = [:]
+        var needing: [Int] = []
+        for unit in leads.indices where leads[unit].alpha > 0 {
+            if let cached = upstreamCache?.load(TransferExperiment(config: leads[unit]), draws: cache) {
+                upstreams[unit] = .success(cached)
+                state.countUpstream(reused: true)
+            } else {
+                needing.append(unit)
+            }
+        }
+        let trained = TransferExperiment.trainUpstreams(needing.map { TransferExperiment(config: leads[$0]) }, cache: cache)
         for (unit, upstream) in zip(needing, trained) {
             upstreams[unit] = upstream
-            state.countUpstream()
+            if case .success(let model) = upstream { upstreamCache?.store(model, for: TransferExperiment(config: leads[unit])) }
+            state.countUpstream(reused: false)
         }
         for (index, unit) in batch.enumerated() { process(unit, upstream: upstreams[index], cache: cache, plan: plan, state: state) }
     }
@@ -296,6 +312,7 @@ private final class RunState: @unchecked Sendable {
     private(set) var failures: [String] = []
     private(set) var computed = 0
     private(set) var upstreamTrainings = 0
+    private(set) var upstreamReuses = 0
     private(set) var fatalError: Error?
     private var stop = false
     /// Rows in `results.csv`: resumed ones, then each appended.
@@ -327,7 +344,7 @@ private final class RunState: @unchecked Sendable {
         }
     }
 
-    func countUpstream() { locked { upstreamTrainings += 1 } }
+    func countUpstream(reused: Bool) { locked { if reused { upstreamReuses += 1 } else { upstreamTrainings += 1 } } }
 
     func record(_ row: [String], failed: Bool) {
         locked {

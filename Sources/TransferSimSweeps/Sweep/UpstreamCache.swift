@@ -1,0 +1,114 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+/// Trained upstream models kept across sweeps (`--upstream-cache DIR`, default `$XDG_CACHE_HOME/transfersim`,
+/// else `~/.cache/transfersim`), so a sweep reuses, bit for bit, the upstream models an earlier sweep trained.
+///
+/// An entry is named by the upstream key (``ExperimentConfig/upstreamKey``: every key that determines the
+/// upstream model, seed and replicate included) and the results version (``ResultsVersion/current``, bumped by
+/// any change of code that moves a result), and holds that key in full, the final filters and biases, the
+/// status, training loss and error, and the test error — what a sweep row reads of the upstream stage. Files
+/// are written atomically; an entry that is truncated, corrupt or of another key is ignored and rewritten.
+/// Entries can be deleted at any time. `run` does not use the cache: its history.csv needs the upstream history.
+package struct UpstreamCache: Sendable {
+    /// The cache directory.
+    package let directory: URL
+
+    /// A cache in `directory` (created on the first store).
+    package init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// `$XDG_CACHE_HOME/transfersim`, else `$HOME/.cache/transfersim`.
+    package static var defaultDirectory: URL {
+        let environment = ProcessInfo.processInfo.environment
+        if let base = environment["XDG_CACHE_HOME"], !base.isEmpty {
+            return URL(fileURLWithPath: base).appendingPathComponent("transfersim")
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/transfersim")
+    }
+
+    private static let magic = Array("TSUPSTREAM1\n".utf8)
+
+    private func file(_ key: String) -> URL {
+        let hex = String(StreamSeed.fnv1a64(key), radix: 16)
+        return directory.appendingPathComponent("upstream-v\(ResultsVersion.current)-\(String(repeating: "0", count: 16 - hex.count) + hex).bin")
+    }
+
+    private func fullKey(_ config: ExperimentConfig) -> String { "results-version=\(ResultsVersion.current);\(config.upstreamKey)" }
+
+    /// The cached upstream stage of `experiment`, or nil (absent, unreadable, corrupt, or another key).
+    package func load(_ experiment: TransferExperiment, draws: DrawCache?) -> TransferExperiment.Upstream? {
+        let key = fullKey(experiment.config)
+        guard let data = FileManager.default.contents(atPath: file(key).path) else { return nil }
+        var reader = Reader(bytes: [UInt8](data))
+        guard reader.take(Self.magic.count) == Self.magic, let keyLength = reader.integer(), reader.take(keyLength) == Array(key.utf8),
+              let status = reader.integer(), let loss = reader.double(), let error = reader.double(), let tested = reader.integer(),
+              let testError = reader.double(), let clean = reader.double(), let se = reader.double(),
+              let rows = reader.integer(), let cols = reader.integer(),
+              rows == experiment.config.architecture.filterCount, cols == experiment.config.d,
+              let weights = reader.doubles(rows * cols), let biases = reader.doubles(rows), reader.atEnd
+        else { return nil }
+        let final = Parameters(weights: Matrix(rows: rows, cols: cols, storage: weights), biases: biases)
+        let training = TrainingResult(cachedFinal: final, status: status == 0 ? .ok : .diverged, trainLoss: loss, trainError: error,
+                                      sampleCount: experiment.config.n1)
+        let test = tested == 1 ? TestError(error: testError, cleanError: clean, cleanStandardError: se) : nil
+        return TransferExperiment.Upstream(sample: experiment.upstreamSample(cache: draws), outcome: StageOutcome(training: training, test: test))
+    }
+
+    /// Stores `upstream` for `experiment` (best effort: a cache that cannot be written is skipped silently).
+    package func store(_ upstream: TransferExperiment.Upstream, for experiment: TransferExperiment) {
+        guard let training = upstream.outcome.training, training.status != .skipped else { return }
+        let key = fullKey(experiment.config)
+        var bytes = Self.magic
+        func integer(_ value: Int) { withUnsafeBytes(of: UInt64(value).littleEndian) { bytes += $0 } }
+        func double(_ value: Double) { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+        integer(key.utf8.count)
+        bytes += Array(key.utf8)
+        integer(training.status == .ok ? 0 : 1)
+        double(training.trainLoss)
+        double(training.trainError)
+        let test = upstream.outcome.test
+        integer(test == nil ? 0 : 1)
+        [test?.error, test?.cleanError, test?.cleanStandardError].forEach { double($0 ?? .nan) }
+        integer(training.final.weights.rows)
+        integer(training.final.weights.cols)
+        training.final.weights.entries.forEach(double)
+        training.final.biases.forEach(double)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let target = file(key), temporary = directory.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
+            try AtomicFile.writeDirectly(Data(bytes), to: temporary)
+            if rename(temporary.path, target.path) != 0 { unlink(temporary.path) }
+        } catch {
+            return
+        }
+    }
+
+    /// Little-endian reads that fail (nil) past the end.
+    private struct Reader {
+        let bytes: [UInt8]
+        var position = 0
+
+        var atEnd: Bool { position == bytes.count }
+
+        mutating func take(_ count: Int) -> [UInt8]? {
+            guard count >= 0, count <= bytes.count - position else { return nil }
+            defer { position += count }
+            return Array(bytes[position..<position + count])
+        }
+
+        mutating func word() -> UInt64? {
+            take(8).map { $0.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) } }
+        }
+
+        mutating func integer() -> Int? { word().flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil } }
+        mutating func double() -> Double? { word().map(Double.init(bitPattern:)) }
+
+        mutating func doubles(_ count: Int) -> [Double]? {
+            guard count >= 0, count <= (bytes.count - position) / 8 else { return nil }
+            return (0..<count).map { _ in double()! }
+        }
+    }
+}
