@@ -106,6 +106,12 @@ struct Plot: ParsableCommand {
                 print("wrote \(file.path)")
                 return
             }
+            if figure == nil, TrainingCurves.isRun(url) {
+                let file = try OutputDirectory.resolve(plots ?? directory, key: "--plots").appendingPathComponent("training_curves.svg")
+                try AtomicFile.write(try TrainingCurves.render(url), to: file)
+                print("wrote \(file.path)")
+                return
+            }
             let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
             for path in try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots")) { print("wrote \(path)") }
         } catch {

@@ -34,7 +34,7 @@ import Testing
         }
     }
 
-    @Test("keys prints the key table; run prints its report and writes its three files")
+    @Test("keys prints the key table; run prints its report and writes its three files; plot draws the run's training curves")
     func keysAndRun_output() throws {
         let keys = try CLIHarness.run(["keys"])
         #expect(keys.status == 0 && keys.stdout == ConfigField.markdownTable + "\n")
@@ -45,5 +45,12 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("transfer_gain = ") && run.stdout.hasSuffix("results in \(root.appendingPathComponent("r").path)\n"))
         #expect(CLIHarness.tree(root.appendingPathComponent("r")) == ["config.resolved.yaml", "history.csv", "summary.json"])
+        // plot on a run directory draws its training curves: loss, train and test error, γ and ρ̄ of both stages.
+        let plot = try CLIHarness.run(["plot", "r"], in: root)
+        #expect(plot.status == 0 && plot.stdout == "wrote \(root.appendingPathComponent("r/training_curves.svg").path)\n", "\(plot.stderr)")
+        let svg = try String(contentsOf: root.appendingPathComponent("r/training_curves.svg"), encoding: .utf8)
+        #expect(svg.components(separatedBy: ##"class="series""##).count - 1 == 10)
+        let header = try String(contentsOf: root.appendingPathComponent("r/history.csv"), encoding: .utf8).prefix { $0 != "\n" }
+        #expect(header.hasSuffix(",test_error,clean_test_error"))
     }
 }

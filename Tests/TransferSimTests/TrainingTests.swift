@@ -104,3 +104,24 @@ import Testing
         #expect(result.baseline.training?.history.first?.gammaPositiveMax == 0)
     }
 }
+
+/// `history.csv`'s test error at each logged step (`run`).
+@Suite struct HistoryTestErrorTests {
+    @Test("with history test errors, each logged step carries the stage's test error; the last equals the stage's own (weight engine, both estimators)",
+          arguments: ["population", "sample"])
+    func historyTestError_lastEqualsStage(evaluation: String) throws {
+        var experiment = TransferExperiment(config: try Fixtures.config(.theory, ["engine": "weight", "evaluation": evaluation, "alpha": "0.5"]))
+        experiment.historyTestErrors = true
+        let result = try experiment.run()
+        for stage in Stage.allCases {
+            let outcome = result.outcome(stage)
+            let history = try #require(outcome.training?.history)
+            #expect(history.allSatisfy { $0.testError != nil && $0.cleanTestError != nil }, "\(stage)")
+            #expect(history.last?.testError == outcome.test?.error && history.last?.cleanTestError == outcome.test?.cleanError, "\(stage)")
+        }
+        // Off by default (sweeps): empty fields, and the rows are the same.
+        let plain = try TransferExperiment(config: experiment.config).run()
+        #expect(plain.baseline.training?.history.allSatisfy { $0.testError == nil } == true)
+        #expect(plain.metrics.map(\.value.bitPattern) == result.metrics.map(\.value.bitPattern))
+    }
+}

@@ -39,6 +39,9 @@ public struct TrainingSchedule: Sendable, Equatable {
     }
 }
 
+/// The test error of filters at a logged step (nil when it cannot be estimated), for ``HistoryRecord/testError``.
+public typealias HistoryEvaluator = (Parameters) -> TestError?
+
 /// Whether a stage finished (MODEL.md §4).
 public enum RunStatus: String, Sendable, Equatable {
     /// Ran all steps with a finite loss.
@@ -139,12 +142,17 @@ public struct GradientDescent: Sendable {
     /// gives the final loss and error.
     ///
     /// - Complexity: O(T m N d) in weight space; O(N² d + T m N²) with the span engine.
-    public func train(from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule) -> TrainingResult {
+    ///
+    /// With an `evaluator`, every logged step also records the test error of the filters at that step
+    /// (``HistoryRecord/testError``), evaluated on the materialised filters (equal up to rounding to the stage's
+    /// final test error, which a span-engine run computes through its span representation).
+    public func train(from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule,
+                      evaluator: HistoryEvaluator? = nil) -> TrainingResult {
         switch resolvedEngine(sample: sample, schedule: schedule) {
         case .span:
-            return drive(run(SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample, schedule))
+            return drive(run(SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample, schedule, evaluator))
         default:
-            return drive(run(WeightSpaceState(architecture: architecture, sample: sample, current: initial), initial, sample, schedule))
+            return drive(run(WeightSpaceState(architecture: architecture, sample: sample, current: initial), initial, sample, schedule, evaluator))
         }
     }
 
@@ -198,9 +206,9 @@ public struct GradientDescent: Sendable {
     }
 
     private func run<State: DescentState>(_ state: State, _ initial: Parameters, _ sample: TaskSample,
-                                          _ schedule: TrainingSchedule) -> TrainingRun<State> {
+                                          _ schedule: TrainingSchedule, _ evaluator: HistoryEvaluator? = nil) -> TrainingRun<State> {
         TrainingRun(state: state, architecture: architecture, alignmentDirections: alignmentDirections, initial: initial,
-                    sample: sample, schedule: schedule)
+                    sample: sample, schedule: schedule, evaluator: evaluator)
     }
 
     /// Runs `run` to its end, one forward pass per step.

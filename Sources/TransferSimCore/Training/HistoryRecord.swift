@@ -30,6 +30,11 @@ public struct HistoryRecord: Sendable, Equatable {
     public var alignmentMean: [Double]
     /// Max class-signed alignment with `e_u`, `v̂_1`, `v̂_2` (in that order).
     public var alignmentMax: [Double]
+    /// Test error (noisy labels) of the filters at this step, on the stage's test draws with its estimator (§7);
+    /// nil unless the trainer was given an evaluator (`transfersim run` gives one); an empty field in history.csv.
+    public var testError: Double?
+    /// Clean-label test error at this step (as ``testError``).
+    public var cleanTestError: Double?
 
     /// The CSV column names after `stage`, in order.
     public static let columns = [
@@ -37,6 +42,7 @@ public struct HistoryRecord: Sendable, Equatable {
         "gamma_pos_max", "gamma_pos_mean", "gamma_neg_max", "gamma_neg_mean",
         "rho_bar_max", "rho_under_min",
         "align_u_mean", "align_u_max", "align_v1_mean", "align_v1_max", "align_v2_mean", "align_v2_max",
+        "test_error", "clean_test_error",
     ]
 
     /// The values in ``columns`` order.
@@ -44,7 +50,8 @@ public struct HistoryRecord: Sendable, Equatable {
         [Double(step), loss, trainError,
          gammaPositiveMax, gammaPositiveMean, gammaNegativeMax, gammaNegativeMean,
          rhoBarMax, rhoUnderMin,
-         alignmentMean[0], alignmentMax[0], alignmentMean[1], alignmentMax[1], alignmentMean[2], alignmentMax[2]]
+         alignmentMean[0], alignmentMax[0], alignmentMean[1], alignmentMax[1], alignmentMean[2], alignmentMax[2],
+         testError ?? .nan, cleanTestError ?? .nan]
     }
 
     /// Summarises the state at step `step`; `alignments[k][row]` is `⟨w_row, ŝ_k⟩`.

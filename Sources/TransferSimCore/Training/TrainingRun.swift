@@ -26,9 +26,13 @@ struct TrainingRun<State: DescentState> {
     /// Debug builds check the state's invariants (``DescentState/checkInvariants(_:)``) every this many steps.
     static var invariantInterval: Int { 8 }
 
+    /// Test error of the filters at a logged step (``HistoryRecord/testError``), when the caller wants it.
+    private let evaluator: HistoryEvaluator?
+
     init(state: State, architecture: Architecture, alignmentDirections: [[(Int, Double)]], initial: Parameters,
-         sample: TaskSample, schedule: TrainingSchedule) {
+         sample: TaskSample, schedule: TrainingSchedule, evaluator: HistoryEvaluator? = nil) {
         self.state = state
+        self.evaluator = evaluator
         self.architecture = architecture
         self.alignmentDirections = alignmentDirections
         self.initial = initial
@@ -57,8 +61,13 @@ struct TrainingRun<State: DescentState> {
         let ended = diverged || step == schedule.steps
         if ended || step % schedule.logEvery == 0 {
             let loss = forward.loss(labels: labels), error = forward.errorRate(labels: labels)
-            history.append(HistoryRecord(step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
-                                         decomposition: decomposition, architecture: architecture, labels: labels))
+            var record = HistoryRecord(step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
+                                       decomposition: decomposition, architecture: architecture, labels: labels)
+            if let evaluator, !diverged, let test = evaluator(state.parameters()) {
+                record.testError = test.error
+                record.cleanTestError = test.cleanError
+            }
+            history.append(record)
             if ended {
                 return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
                                       status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, span: state.spanRepresentation)

@@ -5,6 +5,11 @@ import TransferSimCore
 public struct TransferExperiment: Sendable {
     /// The validated config.
     public let config: ExperimentConfig
+    /// Record the test error at every logged step of every stage (``HistoryRecord/testError``), as `run` does:
+    /// one evaluation of the stage's estimator per logged step (population: a `2m × 2m` eigendecomposition and a
+    /// `population_draws × 2m` product; sample: a pass over the `n_test` points). Sweeps keep no history and
+    /// leave it off.
+    public var historyTestErrors = false
 
     /// An experiment for `config` (already validated by ``ConfigLoader``).
     public init(config: ExperimentConfig) {
@@ -41,7 +46,9 @@ public struct TransferExperiment: Sendable {
     /// - Throws: `LAPACKError` from the population estimator.
     public func trainUpstream() throws -> Upstream {
         let job = upstreamJob(cache: nil)
-        return try upstream(job.sample, trainer.train(from: job.initial, on: job.sample, schedule: job.schedule), cache: nil)
+        let draws = testDraws(config.distribution(.one), role: .upstreamTest)
+        let training = trainer.train(from: job.initial, on: job.sample, schedule: job.schedule, evaluator: historyEvaluator(draws))
+        return try upstream(job.sample, training, draws: draws)
     }
 
     /// The upstream stages of several experiments (``trainUpstream()`` for each, the same results bit for bit).
@@ -72,7 +79,11 @@ public struct TransferExperiment: Sendable {
         for group in groups {
             let trainings = experiments[group[0]].trainer.train(batch: group.map { jobs[$0] })
             for (index, training) in zip(group, trainings) {
-                results[index] = Result { try experiments[index].upstream(jobs[index].sample, training, cache: cache) }
+                results[index] = Result {
+                    let experiment = experiments[index]
+                    let draws = experiment.testDraws(experiment.config.distribution(.one), role: .upstreamTest, cache: cache)
+                    return try experiment.upstream(jobs[index].sample, training, draws: draws)
+                }
             }
         }
         return results.map { $0! }
@@ -90,8 +101,7 @@ public struct TransferExperiment: Sendable {
     }
 
     /// Stage 1's outcome: `training` on `sample`, tested on task-1 draws (`upstream-test`).
-    private func upstream(_ sample: TaskSample, _ training: TrainingResult, cache: DrawCache?) throws -> Upstream {
-        let draws = testDraws(config.distribution(.one), role: .upstreamTest, cache: cache)
+    private func upstream(_ sample: TaskSample, _ training: TrainingResult, draws: TestDraws) throws -> Upstream {
         return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws, sample: sample, keys: nil, cache: nil)))
     }
 
@@ -128,12 +138,12 @@ public struct TransferExperiment: Sendable {
             rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
             frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
         let baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
-        let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule)
+        let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws))
         let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: drawKeys, cache: cache))
         // Without an upstream model nothing is inherited: the transfer stage is the baseline run itself
         // (same init, data and schedule), not trained a second time.
         let transferOutcome = try mask == nil ? baselineOutcome : {
-            let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule)
+            let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule, evaluator: historyEvaluator(draws))
             return StageOutcome(training: transfer, test: try evaluate(transfer, on: draws, sample: sample, keys: nil, cache: nil))
         }()
         return ExperimentResult(
@@ -155,6 +165,13 @@ public struct TransferExperiment: Sendable {
     /// Equal for experiments whose ``trainer``s are equal.
     private var trainerIdentity: String {
         "\(config.architecture)|\(config.signals.alignmentDirections)|\(config.engine)"
+    }
+
+    /// The evaluator of ``historyTestErrors`` on `draws`, or nil when it is off.
+    private func historyEvaluator(_ draws: TestDraws) -> HistoryEvaluator? {
+        guard historyTestErrors else { return nil }
+        let architecture = config.architecture
+        return { try? draws.evaluate(architecture, $0) }
     }
 
     private func testDraws(_ distribution: TaskDistribution, role: StreamSeed.Role, cache: DrawCache? = nil) -> TestDraws {

@@ -32,26 +32,12 @@ public struct DynamicsPlot: Sendable {
         guard !cells.isEmpty else { throw PlotError(key: directory.path, "holds no cell-*/history.csv (run `transfersim figure dynamics` first)") }
         return try cells.map { cell in
             let runDirectory = directory.appendingPathComponent(cell)
-            let records = CSV.parse(try String(contentsOf: runDirectory.appendingPathComponent("history.csv"), encoding: .utf8))
-            guard let header = records.first else { throw PlotError(key: runDirectory.path, "empty history.csv") }
-            let names = ["stage", "step", "gamma_pos_max", "gamma_neg_max", "rho_bar_max"]
-            let columns = try names.map { name in
-                guard let index = header.firstIndex(of: name) else {
-                    throw PlotError(key: runDirectory.appendingPathComponent("history.csv").path, "has no column '\(name)' (written by another version?); rerun `transfersim figure dynamics` into a new directory")
-                }
-                return index
-            }
+            let history = try HistoryTable(directory: runDirectory, columns: ["step", "gamma_pos_max", "gamma_neg_max", "rho_bar_max"])
             var steps: [String: [Double]] = [:], gamma: [String: [Double]] = [:], rho: [String: [Double]] = [:]
-            for (line, row) in records.dropFirst().enumerated() {
-                guard row.count == header.count else {
-                    throw PlotError(key: runDirectory.appendingPathComponent("history.csv").path, "line \(line + 2) has \(row.count) fields, the header \(header.count)")
-                }
-                let value = { (k: Int) in Double(row[columns[k]]) ?? .nan }
-                let stage = row[columns[0]]
-                guard stage != Stage.upstream.rawValue else { continue }
-                steps[stage, default: []].append(value(1))
-                gamma[stage, default: []].append(max(value(2), value(3)))
-                rho[stage, default: []].append(value(4))
+            for stage in [Stage.transfer.rawValue, Stage.baseline.rawValue] where !history[stage, "step"].isEmpty {
+                steps[stage] = history[stage, "step"]
+                gamma[stage] = zip(history[stage, "gamma_pos_max"], history[stage, "gamma_neg_max"]).map { max($0, $1) }
+                rho[stage] = history[stage, "rho_bar_max"]
             }
             let summary = try String(contentsOf: runDirectory.appendingPathComponent("summary.json"), encoding: .utf8)
             let gain = summary.split(separator: "\n").first { $0.contains("\"transfer_gain\"") }

@@ -12,6 +12,12 @@ enum Ticks {
         return (values, first, last)
     }
 
+    /// Whole exponents covering `[low, high]` (log₁₀ values), for a logarithmic axis ticked at powers of ten.
+    static func exponents(_ low: Double, _ high: Double) -> (values: [Double], low: Double, high: Double) {
+        let first = low.rounded(.down), last = max(high.rounded(.up), first + 1)
+        return (Array(stride(from: first, through: last, by: 1)), first, last)
+    }
+
     /// The round step nearest `x`: 1, 2 or 5 × 10ᵏ.
     static func round(_ x: Double) -> Double {
         let exponent = (log10(x)).rounded(.down), fraction = x / pow(10, exponent)

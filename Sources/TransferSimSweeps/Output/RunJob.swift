@@ -62,7 +62,9 @@ public struct RunJob: Sendable {
         try MemoryEstimate(config, exportState: exportState).check(limit: MemoryEstimate.available(limit: memoryLimit))
         let directory = try StagedDirectory(path: output, replace: force)
         defer { directory.discard() }
-        let result = try TransferExperiment(config: config).run()
+        var experiment = TransferExperiment(config: config)
+        experiment.historyTestErrors = true
+        let result = try experiment.run()
         try RunWriter.write(result, exportState: exportState, into: directory)
         try directory.commit()
         return (result, directory.destination.path)

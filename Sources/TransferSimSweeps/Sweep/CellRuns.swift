@@ -15,7 +15,9 @@ package enum CellRuns {
             guard !FileManager.default.fileExists(atPath: path) else { continue }
             let staged = try StagedDirectory(path: path, replace: false)
             defer { staged.discard() }
-            try RunWriter.write(try TransferExperiment(config: cell.config).run(), exportState: false, into: staged)
+            var experiment = TransferExperiment(config: cell.config)
+            experiment.historyTestErrors = true
+            try RunWriter.write(try experiment.run(), exportState: false, into: staged)
             try staged.commit()
         }
     }
