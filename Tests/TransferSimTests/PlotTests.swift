@@ -74,7 +74,9 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out")
         let written = try Figure.recorded(in: out).render(from: out, into: root.appendingPathComponent("plots"))
-        #expect(written.count == 1 && FileManager.default.fileExists(atPath: written[0]))
+        // A generic 1-D sweep: accuracies and the gain, named after the directory.
+        #expect(written.map { URL(fileURLWithPath: $0).lastPathComponent } == ["out_accuracy.svg", "out_gain.svg"])
+        #expect(written.allSatisfy { FileManager.default.fileExists(atPath: $0) })
         #expect(throws: PlotError.self) { try Figure.named("fig2").render(from: out, into: root) }
         #expect(throws: PlotError.self) { try Figure.named("nope") }
     }
@@ -111,5 +113,19 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         #expect(counts["polyline.series"] == 4 && counts["path.series"] == 4)
         // `plot` redraws it from the directory alone.
         #expect(try Figure.recorded(in: out).name == "dynamics")
+    }
+}
+
+@Suite struct ClippingTests {
+    @Test("cells beyond a heatmap's colour scale are marked, with a legend; cells within it are not")
+    func clippedCells_marked() throws {
+        let (root, table) = try PlotTests.sweep("grid:\n  alpha: [0, 0.5, 1]\n  u_norm: [0, 1, 2, 2.5]\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        // α itself as the column: a sequential map over [0.2, 0.8] clips α = 0 and α = 1 (4 cells each).
+        let svg = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0.2, high: 0.8), legend: "α").render(table)
+        #expect(try #require(ElementCounter.count(svg))["path.clipped"] == 8)
+        #expect(svg.contains("beyond the colour scale"))
+        let unclipped = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), legend: "α").render(table)
+        #expect(try #require(ElementCounter.count(unclipped))["path.clipped"] == nil)
     }
 }

@@ -19,6 +19,16 @@ public enum ColorMap: Sendable, Equatable {
         (0.993, 0.906, 0.144),
     ]
 
+    /// Whether `value` lies beyond the map's range and is drawn in the colour of its end (a binary map has none).
+    public func clips(_ value: Double) -> Bool {
+        guard value.isFinite else { return false }
+        switch self {
+        case .sequential(let low, let high): return value < low || value > high
+        case .diverging(let limit): return abs(value) > limit
+        case .binary: return false
+        }
+    }
+
     /// The `#rrggbb` colour of `value`; NaN is grey.
     public func color(_ value: Double) -> String {
         guard value.isFinite else { return "#bbbbbb" }

@@ -101,7 +101,14 @@ public struct Figure: Sendable {
 
     /// Panels for a sweep that is not a named figure: accuracy lines (1-D) or accuracy and gain heatmaps (2-D).
     public static func generic(dimensions: Int) -> Figure {
-        if dimensions == 1 { return accuracyLines("sweep", "Test accuracy with and without transfer", question: "") }
+        if dimensions == 1 {
+            let accuracy = accuracyLines("sweep", "Test accuracy with and without transfer", question: "")
+            return Figure(name: "sweep", question: "", panels: accuracy.panels + [
+                ("gain", .lines(LinePlot(title: "Transfer gain (negative: negative transfer)", yLabel: "transfer gain, ±1 SE", series: [
+                    LinePlot.Series(label: "transfer gain = accuracy with − without transfer", metric: "transfer_gain", color: "#7570b3"),
+                ]))),
+            ])
+        }
         return Figure(name: "sweep", question: "", panels: [
             ("transfer_accuracy", .heatmap(HeatmapPlot(title: "Accuracy with transfer", column: "transfer_test_accuracy_mean",
                                                        colorMap: .sequential(low: 0.5, high: 1), contour: nil, legend: "test accuracy"))),
@@ -146,7 +153,9 @@ public struct Figure: Sendable {
             case .dynamics(let plot):
                 text = try plot.render(from: directory)
             }
-            let url = plots.appendingPathComponent("\(name)_\(suffix).svg")
+            // A sweep that is no named figure names its pictures after its directory.
+            let prefix = name == "sweep" ? directory.standardizedFileURL.lastPathComponent : name
+            let url = plots.appendingPathComponent("\(prefix)_\(suffix).svg")
             try AtomicFile.write(text, to: url)
             written.append(url.path)
         }

@@ -55,6 +55,19 @@ public struct HeatmapPlot: Sendable {
                          title: "\(xAxis.name)=\(xAxis.points[i][0]), \(yAxis.name)=\(yAxis.points[j][0]): \(v.isFinite ? String(format: "%.4f", v) : "n/a")")
             }
         }
+        // Cells beyond the colour scale carry a small white-edged triangle, so a clipped value is never read as the end value.
+        var clipped = false
+        for i in 0..<nx {
+            for j in 0..<ny where colorMap.clips(value(i, j)) {
+                clipped = true
+                let cx = x(Double(i) + 0.5), cy = y(Double(j) + 0.5), r = min(min(cellWidth, cellHeight) * 0.12 + 2, 5)
+                svg.path("M\(SVGDocument.n(cx)) \(SVGDocument.n(cy - r))L\(SVGDocument.n(cx + r)) \(SVGDocument.n(cy + r))L\(SVGDocument.n(cx - r)) \(SVGDocument.n(cy + r))Z",
+                         stroke: "#ffffff", width: 1.2, cssClass: "clipped")
+            }
+        }
+        if clipped {
+            svg.text("△ beyond the colour scale", x: left + plotWidth - 150, y: top + plotHeight + 64, size: 11)
+        }
         if markUncertain, column.hasSuffix("_mean") {
             let metric = String(column.dropLast(5))
             for i in 0..<nx {
