@@ -441,3 +441,33 @@ import Testing
         #expect(try sweep("again").upstreamReuses == 4)
     }
 }
+
+/// `keep_history: true` in a sweep config.
+@Suite struct KeptHistoryTests {
+    @Test("keep_history writes each row's transfer and baseline history with test errors, equal to run --from's; rows unchanged")
+    func keptHistory_equalsRunFrom() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.grid + "keep_history: true\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        #expect(plan.spec.keepHistory && plan.resolvedYAML.hasSuffix("replicates: 2\nkeep_history: true\n"))
+        let out = root.appendingPathComponent("out"), plain = root.appendingPathComponent("plain")
+        _ = try SweepRunner(plan: plan, directory: out.path, threads: 2).run()
+        var without = plan.spec
+        without.keepHistory = false
+        _ = try SweepRunner(plan: try SweepPlan(baseLayers: plan.baseLayers, spec: without), directory: plain.path, threads: 2).run()
+        #expect(try SweepTests.rowsWithoutTiming(out) == SweepTests.rowsWithoutTiming(plain))
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("histories").path).sorted()
+        #expect(files.count == 12)
+        let cell = plan.cells[4]
+        let kept = CSV.parse(try String(contentsOf: out.appendingPathComponent("histories/\(cell.id)-r1.csv"), encoding: .utf8))
+        #expect(kept[0] == ["cell_id", "replicate", "stage"] + HistoryRecord.columns)
+        // The same rows as the transfer and baseline rows of run --from's history.csv, with the cell's id and replicate.
+        var job = RunJob(configPath: nil, output: root.appendingPathComponent("run").path)
+        job.sweepCell = SweepCell(directory: out.path, cellID: cell.id, replicate: 1)
+        _ = try job.execute()
+        let run = CSV.parse(try String(contentsOf: root.appendingPathComponent("run/history.csv"), encoding: .utf8)).dropFirst()
+            .filter { $0[0] != "upstream" }
+        #expect(kept.dropFirst().map { Array($0.dropFirst(2)) } == run)
+        #expect(kept.dropFirst().allSatisfy { $0[0] == cell.id && $0[1] == "1" && !$0.last!.isEmpty })
+    }
+}

@@ -62,7 +62,7 @@ public enum ConfigLoader {
     /// - Throws: ``ConfigError`` naming the swept keys not given, or for a malformed file.
     public static func readRunLayer(path: String, given: Set<String>) throws -> [Entry] {
         let mapping = try readMapping(path: path)
-        let sections: Set<String> = ["grid", "zip", "replicates"]
+        let sections = SweepSpec.sections
         guard mapping.contains(where: { sections.contains($0.key) }) else { return try readFlat(path: path) }
         let node = { (name: String) in mapping.first { $0.key == name }?.node }
         let spec = try SweepSpec.parse(grid: node("grid"), zip: node("zip"), replicates: node("replicates"))

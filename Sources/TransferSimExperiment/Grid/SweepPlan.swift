@@ -122,6 +122,7 @@ public struct SweepPlan: Sendable {
             }
         }
         lines.append("replicates: \(spec.replicates)")
+        if spec.keepHistory { lines.append("keep_history: true") }
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -134,7 +135,7 @@ extension SweepPlan {
     /// is added after the file's axes (a key the file fixes becomes swept).
     public static func load(path: String, overrides: [String] = [], seed: UInt64? = nil, grids: [String] = []) throws -> SweepPlan {
         let mapping = try ConfigLoader.readMapping(path: path)
-        let sections: Set<String> = ["grid", "zip", "replicates"]
+        let sections = SweepSpec.sections
         let node = { (name: String) in mapping.first { $0.key == name }?.node }
         var gridPairs = node("grid")?.mapping.map { Array($0).map { ($0.key, $0.value) } } ?? []
         var gridKeys = Set<String>()
@@ -158,7 +159,8 @@ extension SweepPlan {
             fixed.append((key, scalar.string))
         }
         let gridNode = gridPairs.isEmpty && node("grid") == nil ? nil : Node(gridPairs)
-        let spec = try SweepSpec.parse(grid: gridNode, zip: node("zip"), replicates: node("replicates"))
+        var spec = try SweepSpec.parse(grid: gridNode, zip: node("zip"), replicates: node("replicates"))
+        spec.keepHistory = try SweepSpec.parseKeepHistory(node("keep_history"))
         return try SweepPlan(baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)
     }
 }

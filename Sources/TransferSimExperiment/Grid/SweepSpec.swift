@@ -47,6 +47,24 @@ public struct SweepSpec: Sendable, Equatable {
     public let axes: [Axis]
     /// Seeds per cell.
     public let replicates: Int
+    /// `keep_history: true`: the sweep writes every row's training history (transfer and baseline, with test
+    /// errors) to `histories/<cell_id>-r<replicate>.csv`. Not part of the sweep's identity: it changes no row.
+    public var keepHistory = false
+
+    /// The top-level keys of a sweep file that are not experiment keys.
+    public static let sections: Set<String> = ["grid", "zip", "replicates", "keep_history"]
+
+    /// Parses `keep_history` (`true` or `false`).
+    ///
+    /// - Throws: ``ConfigError`` for anything else.
+    public static func parseKeepHistory(_ node: Node?) throws -> Bool {
+        guard let node else { return false }
+        switch node.scalar?.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw ConfigError(key: "keep_history", "must be true or false, got '\(node.scalar?.string ?? "a collection")'")
+        }
+    }
 
     /// Keys the sweep varies.
     public var sweptKeys: [String] { axes.flatMap(\.keys) }

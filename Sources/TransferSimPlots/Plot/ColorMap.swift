@@ -19,12 +19,16 @@ public enum ColorMap: Sendable, Equatable {
         (0.993, 0.906, 0.144),
     ]
 
-    /// Whether `value` lies beyond the map's range and is drawn in the colour of its end (a binary map has none).
+    /// Whether `value` lies beyond the map's range by more than 5% of its span, so that its colour (the end's)
+    /// would misstate it (a binary map has none). The slack keeps estimates at a natural end — a test error a
+    /// hair below the Bayes error `p` on a map starting at `p` — from being flagged.
     public func clips(_ value: Double) -> Bool {
         guard value.isFinite else { return false }
         switch self {
-        case .sequential(let low, let high): return value < low || value > high
-        case .diverging(let limit): return abs(value) > limit
+        case .sequential(let low, let high):
+            let slack = 0.05 * (high - low)
+            return value < low - slack || value > high + slack
+        case .diverging(let limit): return abs(value) > 1.05 * limit
         case .binary: return false
         }
     }

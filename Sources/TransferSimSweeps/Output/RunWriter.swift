@@ -23,11 +23,15 @@ public enum RunWriter {
     }
 
     /// The contents of `history.csv`.
-    public static func history(_ result: ExperimentResult) -> String {
-        var text = CSV.line(["stage"] + HistoryRecord.columns)
-        for stage in Stage.allCases {
+    ///
+    /// A sweep's kept history (`keep_history: true`) has `leading` columns first (`cell_id`, `replicate`) and the
+    /// transfer and baseline stages only (the upstream model is shared between cells and may come from the cache).
+    public static func history(_ result: ExperimentResult, stages: [Stage] = Stage.allCases,
+                               leading: [(column: String, value: String)] = []) -> String {
+        var text = CSV.line(leading.map(\.column) + ["stage"] + HistoryRecord.columns)
+        for stage in stages {
             for record in result.outcome(stage).training?.history ?? [] {
-                text += CSV.line([stage.rawValue] + record.values.enumerated().map { index, value in
+                text += CSV.line(leading.map(\.value) + [stage.rawValue] + record.values.enumerated().map { index, value in
                     index == 0 ? String(record.step) : CSV.number(value)
                 })
             }

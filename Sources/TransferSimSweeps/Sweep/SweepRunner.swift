@@ -166,7 +166,16 @@ public struct SweepRunner: Sendable {
         }
         let cap = min(16, max(4, (units.count + 4 * threads - 1) / (4 * threads)))
         let batches = groups.flatMap { Self.split($0, cap: cap) }
-        let state = RunState(batches: batches, results: results,
+        let histories = directory.appendingPathComponent("histories")
+        if plan.spec.keepHistory {
+            do {
+                try FileManager.default.createDirectory(at: histories, withIntermediateDirectories: true)
+            } catch {
+                throw FileError(key: histories.path, "cannot create: \(StagedDirectory.reason(error))")
+            }
+            OutputDirectory.removeTemporaries(in: histories)
+        }
+        let state = RunState(batches: batches, results: results, histories: histories,
                              progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count } + oversized.count, mode: progress),
                              failFast: failFast, saved: report.resumed)
         let (directory, pairs) = (directory, report.pairs)
@@ -240,11 +249,18 @@ public struct SweepRunner: Sendable {
             let cell = plan.cells[pair.cell], replicate = pair.replicate
             let config = cell.config(replicate: replicate)
             let start = Date()
-            let experiment = TransferExperiment(config: config)
+            var experiment = TransferExperiment(config: config)
+            experiment.historyTestErrors = plan.spec.keepHistory
             let row: [String]
             var failed = false
             do {
                 let result = try experiment.run(upstream: config.alpha > 0 ? upstream?.get() : nil, cache: cache)
+                if plan.spec.keepHistory {
+                    // Written before the row, atomically: a kept history never lacks its row's history.
+                    try AtomicFile.write(RunWriter.history(result, stages: [.transfer, .baseline],
+                                                           leading: [("cell_id", cell.id), ("replicate", String(replicate))]),
+                                         to: state.histories.appendingPathComponent("\(cell.id)-r\(replicate).csv"))
+                }
                 failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
                 row = ResultColumns.row(cellID: cell.id, result: result, seconds: Date().timeIntervalSince(start))
             } catch {
@@ -305,6 +321,8 @@ private struct Pair {
 private final class RunState: @unchecked Sendable {
     let batches: [[[Pair]]]
     let results: ResultsFile
+    /// `histories/` of a sweep with `keep_history: true`.
+    let histories: URL
     let progress: ProgressReporter
     let failFast: Bool
     private let lock = NSLock()
@@ -318,9 +336,10 @@ private final class RunState: @unchecked Sendable {
     /// Rows in `results.csv`: resumed ones, then each appended.
     private var saved: Int
 
-    init(batches: [[[Pair]]], results: ResultsFile, progress: ProgressReporter, failFast: Bool, saved: Int) {
+    init(batches: [[[Pair]]], results: ResultsFile, histories: URL, progress: ProgressReporter, failFast: Bool, saved: Int) {
         self.batches = batches
         self.results = results
+        self.histories = histories
         self.progress = progress
         self.failFast = failFast
         self.saved = saved
