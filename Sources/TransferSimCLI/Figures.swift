@@ -80,6 +80,9 @@ struct Plot: ParsableCommand {
     @Option(name: .long, help: "Slice: one line per value of this axis.")
     var series: String?
 
+    @Option(name: .long, help: "Slice: one panel per value of this axis, side by side.")
+    var facet: String?
+
     @Option(name: .customLong("where"), help: ArgumentHelp("Slice: fix an axis, e.g. --where d=800 (repeatable; every axis not plotted must be fixed).", valueName: "KEY=VALUE"))
     var fixed: [String] = []
 
@@ -98,7 +101,7 @@ struct Plot: ParsableCommand {
                     let (key, value) = try ConfigLoader.parseAssignment(assignment)
                     guard settings.updateValue(value, forKey: key) == nil else { throw ConfigError(key: "--where", "fixes \(key) twice") }
                 }
-                let slice = SlicePlot(metric: metric, x: x, y: y, series: series, fixed: settings)
+                let slice = SlicePlot(metric: metric, x: x, y: y, series: series, facet: facet, fixed: settings)
                 let svg = try slice.render(SweepTable(directory: url))
                 let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
                     ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))

@@ -118,6 +118,12 @@ import Testing
             let original = try #require(full[cell.id])
             #expect(original.config.n2 == 6 && slice.value(cell, "transfer_gain_mean") == table.value(original, "transfer_gain_mean"))
         }
+        // Facets: one panel per n2 value, side by side.
+        let faceted = try SlicePlot(metric: "transfer_gain", x: "alpha", y: "u_norm", facet: "n2").render(table)
+        #expect(try #require(ElementCounter.count(faceted))["rect.cell"] == 12 && faceted.contains("n2 = 6") && faceted.contains("n2 = 10"))
+        let facetLines = try SlicePlot(metric: "transfer_gain", x: "u_norm", series: "alpha", facet: "n2").render(table)
+        #expect(try #require(ElementCounter.count(facetLines))["polyline.series"] == 6)
+        #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", y: "n2", facet: "n2").render(table) }
         #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", series: "alpha").render(table) }
         #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", y: "alpha", fixed: ["n2": "7"]).render(table) }
         #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "d", fixed: ["n2": "6", "alpha": "0"]).render(table) }

@@ -37,6 +37,11 @@ public struct HeatmapPlot: Sendable {
     /// The panel as an SVG document. Cells are `<rect class="cell">` (one per grid cell, NaN grey) with
     /// a `<title>` tooltip; the contour is a `<path class="contour">` along cell edges.
     public func render(_ table: SweepTable) -> String {
+        document(table).text
+    }
+
+    /// The panel as a document (``render(_:)``), for composing facets.
+    package func document(_ table: SweepTable) -> SVGDocument {
         let plan = table.plan
         precondition(plan.spec.axes.count == 2, "HeatmapPlot needs a 2-D sweep")
         let xAxis = plan.spec.axes[0], yAxis = plan.spec.axes[1]
@@ -135,7 +140,7 @@ public struct HeatmapPlot: Sendable {
         svg.text(Self.axisLabel(yAxis), x: 22, y: top + plotHeight / 2, size: 13, anchor: "middle", rotate: -90)
         svg.text(title, x: left + plotWidth / 2, y: 26, size: 15, anchor: "middle", weight: "bold")
         drawColorBar(&svg, x: left + plotWidth + 24, top: top, height: plotHeight)
-        return svg.text
+        return svg
     }
 
     private func drawColorBar(_ svg: inout SVGDocument, x: Double, top: Double, height: Double) {

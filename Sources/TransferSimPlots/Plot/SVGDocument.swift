@@ -77,6 +77,20 @@ package struct SVGDocument: Sendable {
     }
 
     /// The document as text.
+    /// Documents side by side in one (facets): each placed as a nested `<svg>` at its offset, heights aligned at the top.
+    package static func sideBySide(_ documents: [SVGDocument], gap: Double = 10) -> SVGDocument {
+        var combined = SVGDocument(width: documents.reduce(0) { $0 + $1.width } + gap * Double(max(documents.count - 1, 0)),
+                                   height: documents.map(\.height).max() ?? 0)
+        var x = 0.0
+        for document in documents {
+            combined.body.append(##"<svg x="\##(n(x))" y="0" width="\##(n(document.width))" height="\##(n(document.height))" viewBox="0 0 \##(n(document.width)) \##(n(document.height))">"##)
+            combined.body += document.body
+            combined.body.append("</svg>")
+            x += document.width + gap
+        }
+        return combined
+    }
+
     public var text: String {
         """
         <?xml version="1.0" encoding="UTF-8"?>

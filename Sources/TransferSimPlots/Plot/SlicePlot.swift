@@ -22,13 +22,16 @@ public struct SlicePlot: Sendable {
     public var series: String?
     /// Values fixing the other axes.
     public var fixed: [String: String]
+    /// One panel per value of this axis, side by side (heatmaps share one colour range).
+    public var facet: String?
 
     /// A slice plot; see the properties.
-    public init(metric: String, x: String, y: String? = nil, series: String? = nil, fixed: [String: String] = [:]) {
+    public init(metric: String, x: String, y: String? = nil, series: String? = nil, facet: String? = nil, fixed: [String: String] = [:]) {
         self.metric = metric
         self.x = x
         self.y = y
         self.series = series
+        self.facet = facet
         self.fixed = fixed
     }
 
@@ -40,6 +43,7 @@ public struct SlicePlot: Sendable {
         var parts = [name, metric, x]
         if let y { parts.append(y) }
         if let series { parts += ["by", series] }
+        if let facet { parts += ["facet", facet] }
         parts += fixed.keys.sorted().map { "\($0)-\(fixed[$0]!)" }
         return parts.joined(separator: "_") + ".svg"
     }
@@ -51,25 +55,44 @@ public struct SlicePlot: Sendable {
         guard table.has("\(metric)_mean") else {
             throw PlotError(key: "--metric", "summary.csv has no column \(metric)_mean (metrics: the columns of results.csv, e.g. transfer_gain, transfer_test_accuracy)")
         }
-        if let y {
-            if series != nil { throw PlotError(key: "--series", "draws lines; a heatmap (--x and --y) has no series") }
-            let slice = try table.slice(axes: [("--x", x), ("--y", y)], fixed: fixed)
-            let values = slice.plan.cells.map { slice.value($0, "\(metric)_mean") }.filter(\.isFinite)
-            let largest = values.map(abs).max() ?? 0
-            let map: ColorMap = signed ? .diverging(limit: largest > 0 ? Ticks.round(largest * 1.0000001) : 1)
-                : .sequential(low: values.min() ?? 0, high: values.max() ?? 1)
-            var plot = HeatmapPlot(title: title(slice), column: "\(metric)_mean", colorMap: map, contour: signed ? 0 : nil, legend: metric)
-            plot.markUncertain = true
-            return plot.render(slice)
+        if y != nil, series != nil { throw PlotError(key: "--series", "draws lines; a heatmap (--x and --y) has no series") }
+        guard let facet else { return try panel(table, range: nil).text }
+        guard let axis = table.plan.spec.axes.first(where: { $0.name == facet }), ![x, y, series].contains(facet) else {
+            throw SweepError(key: "--facet", "'\(facet)' is not an axis of this sweep other than the plotted ones (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))")
         }
-        return try lines(table)
+        let panels = axis.points.map { point in
+            SlicePlot(metric: metric, x: x, y: y, series: series, fixed: fixed.merging([facet: point[0]]) { _, new in new })
+        }
+        // Heatmap facets share one colour range, so equal colours mean equal values across panels.
+        let range = try y == nil ? nil : panels.flatMap { try $0.heatmapValues(table) }
+        return SVGDocument.sideBySide(try panels.map { try $0.panel(table, range: range) }).text
+    }
+
+    /// The finite means of the heatmap slice.
+    private func heatmapValues(_ table: SweepTable) throws -> [Double] {
+        guard let y else { return [] }
+        let slice = try table.slice(axes: [("--x", x), ("--y", y)], fixed: fixed)
+        return slice.plan.cells.map { slice.value($0, "\(metric)_mean") }.filter(\.isFinite)
+    }
+
+    /// One panel: the heatmap (colour range from `range`, else from its own values) or the lines.
+    private func panel(_ table: SweepTable, range: [Double]?) throws -> SVGDocument {
+        guard let y else { return try lines(table) }
+        let slice = try table.slice(axes: [("--x", x), ("--y", y)], fixed: fixed)
+        let values = try range ?? heatmapValues(table)
+        let largest = values.map(abs).max() ?? 0
+        let map: ColorMap = signed ? .diverging(limit: largest > 0 ? Ticks.round(largest * 1.0000001) : 1)
+            : .sequential(low: values.min() ?? 0, high: values.max() ?? 1)
+        var plot = HeatmapPlot(title: title(slice), column: "\(metric)_mean", colorMap: map, contour: signed ? 0 : nil, legend: metric)
+        plot.markUncertain = true
+        return plot.document(slice)
     }
 
     private func title(_ slice: SweepTable) -> String {
         metric.replacingOccurrences(of: "_", with: " ") + (slice.fixedSettings.isEmpty ? "" : " — " + slice.fixedSettings.joined(separator: ", "))
     }
 
-    private func lines(_ table: SweepTable) throws -> String {
+    private func lines(_ table: SweepTable) throws -> SVGDocument {
         var curves: [(label: String, slice: SweepTable)] = []
         if let series {
             guard let axis = table.plan.spec.axes.first(where: { $0.name == series }), series != x else {
@@ -131,6 +154,6 @@ public struct SlicePlot: Sendable {
         let settings = curves[0].slice.fixedSettings.filter { setting in series.map { !setting.hasPrefix("\($0) = ") } ?? true }
         let heading = metric.replacingOccurrences(of: "_", with: " ") + (settings.isEmpty ? "" : " — " + settings.joined(separator: ", "))
         svg.text(heading, x: left + width / 2, y: 26, size: 15, anchor: "middle", weight: "bold")
-        return svg.text
+        return svg
     }
 }
