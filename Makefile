@@ -12,7 +12,17 @@ deps:
 		$$SUDO apt-get update && $$SUDO apt-get install -y liblapacke-dev libopenblas-dev pkg-config; \
 	fi
 
+# SwiftPM's incremental build has linked stale objects here after a change of a public struct's layout in
+# another module (a crash at run time): a checkout of another commit starts the configuration afresh.
+define fresh_if_moved
+	@head=$$(git rev-parse HEAD 2>/dev/null || echo none); \
+	if [ -f .build/.head-$(1) ] && [ "$$(cat .build/.head-$(1))" != "$$head" ]; then \
+		echo "another commit since the last $(1) build: building it afresh"; rm -rf .build/$(1) .build/*/$(1); \
+	fi; mkdir -p .build; echo "$$head" > .build/.head-$(1)
+endef
+
 build: deps
+	$(call fresh_if_moved,release)
 	$(SWIFT) build -c release
 
 # The default job: a small sweep (alpha-quick: transfer gain over α × ‖u‖) that writes CSV and SVG heatmaps.
@@ -20,6 +30,7 @@ run: build
 	$(SWIFT) run -c release transfersim figure alpha --quick --out $(OUT)
 
 test: deps
+	$(call fresh_if_moved,debug)
 	$(SWIFT) test
 
 # A real single-node Slurm cluster (installs slurm-wlm and munge with apt if missing; needs root).

@@ -10,9 +10,9 @@ bin=.build/release/transfersim
 measure() { /usr/bin/time -f "$1: %e s wall, %M KiB peak" "${@:2}" >/dev/null 2>/tmp/transfersim-regenerate.log || { cat /tmp/transfersim-regenerate.log; exit 1; }; tail -1 /tmp/transfersim-regenerate.log; }
 for name in fig1a fig1b fig1c fig2 alpha dynamics kou2023; do
     rm -rf "experiments/results/$name"
-    measure "$name" "$bin" figure "$name" --out "experiments/results/$name" --plots plots --quiet
+    measure "$name" "$bin" figure "$name" --out "experiments/results/$name" --plots plots --quiet --no-upstream-cache
 done
 rm -rf experiments/results/section9
-measure section9 "$bin" sweep --config experiments/section9.yaml --out experiments/results/section9 --quiet
+measure section9 "$bin" sweep --config experiments/section9.yaml --out experiments/results/section9 --quiet --no-upstream-cache
 rm -rf experiments/results/verify
 measure verify "$bin" verify --out experiments/results/verify
