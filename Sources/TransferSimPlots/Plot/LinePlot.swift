@@ -59,17 +59,16 @@ public struct LinePlot: Sendable {
             }
         }
         if !low.isFinite { low = 0; high = 1 }
-        let pad = max((high - low) * 0.08, 0.01)
-        low -= pad
-        high += pad
+        let ticks = Ticks.nice(low, high)
+        low = ticks.low
+        high = ticks.high
         let xMin = tx(xs.min() ?? 0), xMax = tx(xs.max() ?? 1)
         let px = { (v: Double) in left + (xMax > xMin ? (tx(v) - xMin) / (xMax - xMin) : 0.5) * width }
         let py = { (v: Double) in top + height - (v - low) / (high - low) * height }
         svg.rect(x: left, y: top, width: width, height: height, fill: "none", stroke: "#333333")
-        for k in 0...5 {
-            let v = low + (high - low) * Double(k) / 5
+        for v in ticks.values {
             svg.line(left, py(v), left + width, py(v), stroke: "#e5e5e5")
-            svg.text(String(format: "%.3f", v), x: left - 8, y: py(v) + 4, size: 11, anchor: "end")
+            svg.text(Ticks.label(v), x: left - 8, y: py(v) + 4, size: 11, anchor: "end")
         }
         for (i, point) in axis.points.enumerated() where HeatmapPlot.tickIndices(xs.count).contains(i) {
             svg.line(px(xs[i]), top + height, px(xs[i]), top + height + 5, stroke: "#333333")
