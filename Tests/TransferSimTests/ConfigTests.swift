@@ -146,7 +146,7 @@ import Testing
         "flip2": "0.05", "noise": "isotropic", "init": "pytorch-uniform", "sigma0": "0.3", "bias": "true", "output_scale": "0.2",
         "eta1": "0.4", "eta2": "0.3", "steps1": "25", "steps2": "15", "alpha": "0.5", "inherit_unit": "entry",
         "inherit_selection": "first", "freeze_steps": "3", "inherited_lr_scale": "0.5", "evaluation": "sample", "n_test": "300",
-        "population_draws": "1500", "log_every": "4", "engine": "weight",
+        "population_draws": "1500", "log_every": "4", "engine": "weight", "target_loss1": "0.3", "target_loss2": "0.3",
     ]
 
     @Test("a key that does not declare the upstream stage leaves the trained upstream model bit-identical; one that does changes its key")

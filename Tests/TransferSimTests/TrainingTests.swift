@@ -125,3 +125,30 @@ import Testing
         #expect(plain.metrics.map(\.value.bitPattern) == result.metrics.map(\.value.bitPattern))
     }
 }
+
+/// Training to a target loss (MODEL.md §12).
+@Suite struct TargetLossTests {
+    @Test("a target loss stops each stage at the first step whose loss is ≤ ε, on both engines, and says so; an unreachable one runs to the cap",
+          arguments: [Engine.weight, .span])
+    func targetLoss_stopsAtFirstStep(engine: Engine) throws {
+        let free = try TransferExperiment(config: try Fixtures.config(.theory, ["engine": engine.rawValue, "log_every": "1", "steps1": "60",
+                                                                               "steps2": "60", "alpha": "0.5"])).run()
+        let target = 0.3
+        let stopped = try TransferExperiment(config: try Fixtures.config(.theory, ["engine": engine.rawValue, "log_every": "1", "steps1": "60",
+                                                                                  "steps2": "60", "alpha": "0.5", "target_loss1": "\(target)",
+                                                                                  "target_loss2": "\(target)"])).run()
+        for stage in [Stage.upstream, .baseline] {
+            let history = try #require(free.outcome(stage).training?.history)
+            let first = try #require(history.first { $0.loss <= target }, "\(stage) never reaches \(target) in 60 steps")
+            let training = try #require(stopped.outcome(stage).training)
+            #expect(training.steps == first.step && training.converged == true, "\(stage)")
+            #expect(training.trainLoss == first.loss && training.trainLoss <= target)
+            #expect(free.outcome(stage).training?.converged == nil && free.outcome(stage).training?.steps == 60)
+        }
+        let unreachable = try TransferExperiment(config: try Fixtures.config(.theory, ["engine": engine.rawValue, "steps2": "5", "target_loss2": "1e-12"])).run()
+        #expect(unreachable.baseline.training?.converged == false && unreachable.baseline.training?.steps == 5)
+        #expect(unreachable.labels.first { $0.key == "baseline_converged" }?.value == "false")
+        #expect(free.labels.first { $0.key == "baseline_converged" }?.value == "")
+        #expect(stopped.metrics.first { $0.key == "baseline_steps" }?.value == Double(stopped.baseline.training?.steps ?? -1))
+    }
+}

@@ -12,6 +12,9 @@ public struct TrainingSchedule: Sendable, Equatable {
     public var freezeSteps: Int
     /// Record a ``HistoryRecord`` at every multiple of this many steps, and at the last step.
     public var logEvery: Int
+    /// Target training loss `ε` (MODEL.md §12): stop at the first step `t ≤ T` with `L(W⁽ᵗ⁾) ≤ ε`, checked every
+    /// step; ``steps`` is then a cap. 0 (the default) is off.
+    public var targetLoss = 0.0
 
     /// A plain schedule: every filter trains with step `stepSize`, nothing frozen.
     public init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {
@@ -67,6 +70,10 @@ public struct TrainingResult: Sendable {
     public let status: RunStatus
     /// Training loss of ``final`` (NaN or ∞ when diverged).
     public let trainLoss: Double
+    /// Steps taken: `T`, the step at which the target loss was reached, or the step at which it diverged.
+    public let steps: Int
+    /// Whether the target loss was reached (MODEL.md §12); nil when no target was set.
+    public let converged: Bool?
     /// Training error of ``final`` against the observed labels.
     public let trainError: Double
     /// `final` as `W⁽⁰⁾ + c μᵀ + R Ξ` when the span engine trained it (test points are then evaluated through
@@ -75,7 +82,7 @@ public struct TrainingResult: Sendable {
 
     /// A result from its parts.
     package init(initial: Parameters, final: Parameters, decomposition: Decomposition, history: [HistoryRecord], status: RunStatus,
-                 trainLoss: Double, trainError: Double, span: SpanRepresentation?) {
+                 trainLoss: Double, trainError: Double, steps: Int, converged: Bool?, span: SpanRepresentation?) {
         self.initial = initial
         self.final = final
         self.decomposition = decomposition
@@ -83,15 +90,18 @@ public struct TrainingResult: Sendable {
         self.status = status
         self.trainLoss = trainLoss
         self.trainError = trainError
+        self.steps = steps
+        self.converged = converged
         self.span = span
     }
 
     /// What a cached upstream model keeps (``TransferExperiment/Upstream``): the final parameters, status, loss and
     /// error; its initial parameters stand for the final ones, its decomposition is zero and its history empty
     /// (sweeps record none of them).
-    package init(cachedFinal final: Parameters, status: RunStatus, trainLoss: Double, trainError: Double, sampleCount: Int) {
+    package init(cachedFinal final: Parameters, status: RunStatus, trainLoss: Double, trainError: Double, steps: Int, converged: Bool?,
+                 sampleCount: Int) {
         self.init(initial: final, final: final, decomposition: Decomposition(filterCount: final.weights.rows, sampleCount: sampleCount),
-                  history: [], status: status, trainLoss: trainLoss, trainError: trainError, span: nil)
+                  history: [], status: status, trainLoss: trainLoss, trainError: trainError, steps: steps, converged: converged, span: nil)
     }
 }
 

@@ -58,7 +58,9 @@ struct TrainingRun<State: DescentState> {
         #endif
         // Diverged: an output beyond ``Forward/divergenceBound`` (or NaN), or a parameter not finite.
         let diverged = !forward.hasModerateOutputs || !state.isFinite
-        let ended = diverged || step == schedule.steps
+        // Target loss (§12): checked at every step, so the loss is computed at every step when one is set.
+        let reached = schedule.targetLoss > 0 && !diverged && forward.loss(labels: labels) <= schedule.targetLoss
+        let ended = diverged || reached || step == schedule.steps
         if ended || step % schedule.logEvery == 0 {
             let loss = forward.loss(labels: labels), error = forward.errorRate(labels: labels)
             var record = HistoryRecord(step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
@@ -70,7 +72,8 @@ struct TrainingRun<State: DescentState> {
             history.append(record)
             if ended {
                 return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
-                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, span: state.spanRepresentation)
+                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
+                                      converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation)
             }
         }
         coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample)

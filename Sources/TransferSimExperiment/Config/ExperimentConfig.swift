@@ -113,6 +113,10 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var logEvery = 10
     /// Gradient-descent engine (weight space, span, or chosen by cost).
     public var engine: Engine = .auto
+    /// `ε` of the upstream stage (MODEL.md §12); 0 is off.
+    public var targetLoss1 = 0.0
+    /// `ε` of the task-2 stages (transfer and baseline); 0 is off.
+    public var targetLoss2 = 0.0
 
     /// The `theory` preset's defaults.
     public init() {}

@@ -43,6 +43,14 @@ public struct ExperimentResult: Sendable {
     /// The `<stage>_status` column names.
     public static let statusNames = Stage.allCases.map { "\($0.rawValue)_status" }
 
+    /// The text columns: `<stage>_status` for each stage, then `<stage>_converged` (MODEL.md §12).
+    public static let labelNames = statusNames + Stage.allCases.map { "\($0.rawValue)_converged" }
+
+    /// The values of ``labelNames``.
+    public var labels: [(key: String, value: String)] {
+        statuses + zip(Self.labelNames.dropFirst(Self.statusNames.count), Stage.allCases).map { ($0, outcome($1).converged) }
+    }
+
     /// `<stage>_status` for each stage.
     public var statuses: [(key: String, value: String)] {
         zip(Self.statusNames, Stage.allCases).map { ($0, outcome($1).status.rawValue) }

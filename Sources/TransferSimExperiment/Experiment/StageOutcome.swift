@@ -33,13 +33,19 @@ public struct StageOutcome: Sendable {
     /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md); NaN where the stage has no value.
     public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
         let values = [training?.trainLoss, training?.trainError, test?.error, test?.cleanError,
-                      test?.cleanStandardError, test?.accuracy]
+                      test?.cleanStandardError, test?.accuracy, training.map { Double($0.steps) }]
         return zip(Self.metricNames(stage), values).map { ($0, $1 ?? .nan) }
+    }
+
+    /// `<stage>_converged` (MODEL.md §12): `true` when the target loss was reached, `false` when not, empty when no
+    /// target was set or the stage was skipped.
+    public var converged: String {
+        training?.converged.map { $0 ? "true" : "false" } ?? ""
     }
 
     /// The metric column names of `stage`, in ``metrics(_:)`` order.
     public static func metricNames(_ stage: Stage) -> [String] {
-        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy"]
+        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy", "steps"]
             .map { "\(stage.rawValue)_\($0)" }
     }
 }

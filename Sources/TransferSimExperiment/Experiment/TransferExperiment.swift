@@ -95,8 +95,9 @@ public struct TransferExperiment: Sendable {
         let sample = config.distribution(.one).sample(count: config.n1, seed: config.streamSeed(.upstreamData), cache: cache)
         var initStream = Xoshiro256StarStar(seed: config.streamSeed(.upstreamInit))
         let initial = config.initialization.draw(architecture, generator: &initStream)
-        let schedule = TrainingSchedule(stepSize: config.eta1, steps: config.steps1, filterCount: architecture.filterCount,
+        var schedule = TrainingSchedule(stepSize: config.eta1, steps: config.steps1, filterCount: architecture.filterCount,
                                         logEvery: config.logEvery)
+        schedule.targetLoss = config.targetLoss1
         return (initial, sample, schedule)
     }
 
@@ -133,11 +134,13 @@ public struct TransferExperiment: Sendable {
         let sample = task2.sample(count: config.n2, seed: config.streamSeed(.downstreamData), cache: cache)
         let draws = testDraws(task2, role: .test, cache: cache)
         let inheritedRows = mask?.rows ?? [Bool](repeating: false, count: rows)
-        let transferSchedule = TrainingSchedule(
+        var transferSchedule = TrainingSchedule(
             stepSize: config.eta2, steps: config.steps2,
             rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
             frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
-        let baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
+        var baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
+        transferSchedule.targetLoss = config.targetLoss2
+        baselineSchedule.targetLoss = config.targetLoss2
         let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws))
         let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: drawKeys, cache: cache))
         // Without an upstream model nothing is inherited: the transfer stage is the baseline run itself

@@ -17,7 +17,7 @@ public enum RunWriter {
     public static func summary(_ result: ExperimentResult) -> FlatJSON {
         var json = FlatJSON()
         json.entries.append(("seed", .integer(result.config.seed)))
-        for (key, value) in result.statuses { json.entries.append((key, .string(value))) }
+        for (key, value) in result.labels { json.entries.append((key, value.isEmpty ? .number(.nan) : .string(value))) }
         for (key, value) in result.metrics { json.entries.append((key, .number(value))) }
         return json
     }

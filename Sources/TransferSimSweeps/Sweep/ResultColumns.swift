@@ -5,12 +5,12 @@ import TransferSimExperiment
 /// The columns of a sweep's `results.csv` (documented in `docs/outputs.md`).
 ///
 /// `cell_id`, every config key of ``ConfigField/all`` (resolved values, so `seed` and `replicate` too),
-/// the three `<stage>_status`, the metrics of ``ExperimentResult/metricNames``, `message` (the error of a
+/// the three `<stage>_status` and `<stage>_converged`, the metrics of ``ExperimentResult/metricNames``, `message` (the error of a
 /// cell that threw, else empty) and `seconds` (wall time of the row; the row that trained a shared
 /// upstream model includes that training).
 package enum ResultColumns {
     /// Header of `results.csv`.
-    public static let header = ["cell_id"] + ConfigField.all.map(\.key) + ExperimentResult.statusNames
+    public static let header = ["cell_id"] + ConfigField.all.map(\.key) + ExperimentResult.labelNames
         + ExperimentResult.metricNames + ["message", "seconds"]
 
     /// Status written for every stage of a cell whose computation threw.
@@ -18,7 +18,7 @@ package enum ResultColumns {
 
     /// The row of a finished experiment.
     public static func row(cellID: String, result: ExperimentResult, seconds: Double) -> [String] {
-        [cellID] + result.config.resolvedEntries.map(\.value) + result.statuses.map(\.value)
+        [cellID] + result.config.resolvedEntries.map(\.value) + result.labels.map(\.value)
             + result.metrics.map { CSV.number($0.value) } + ["", String(format: "%.6f", seconds)]
     }
 
@@ -26,6 +26,7 @@ package enum ResultColumns {
     public static func errorRow(cellID: String, config: ExperimentConfig, error: Error, seconds: Double) -> [String] {
         let message = "\(error)".replacingOccurrences(of: "\n", with: " ")   // one row per line, always
         let statuses = ExperimentResult.statusNames.map { _ in errorStatus }
+            + ExperimentResult.labelNames.dropFirst(ExperimentResult.statusNames.count).map { _ in "" }
         let metrics = ExperimentResult.metricNames.map { _ in "" }
         return [cellID] + config.resolvedEntries.map(\.value) + statuses + metrics + [message, String(format: "%.6f", seconds)]
     }
