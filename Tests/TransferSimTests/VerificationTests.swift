@@ -76,3 +76,40 @@ import Testing
         #expect(results.allSatisfy { report.contains("| \($0.id) |") })
     }
 }
+
+/// `boundary --free`: exponents fitted, not assumed.
+@Suite struct FreeBoundaryTests {
+    @Test("free exponents recover a known boundary d ∝ ‖μ‖⁴ from noisy synthetic labels, and the multivariate fit reduces to the one-feature one")
+    func freeExponents_recoverKnownRatio() throws {
+        let root = try CLIHarness.temporaryDirectory("free")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try (SweepTests.base + "u_norm: 0\ngrid:\n  d: {from: 100, to: 1030, step: 30}\n  mu2_norm: {from: 1, to: 10, steps: 30}\n")
+            .write(to: root.appendingPathComponent("sweep.yaml"), atomically: true, encoding: .utf8)
+        let plan = try SweepPlan.load(path: root.appendingPathComponent("sweep.yaml").path)
+        try plan.resolvedYAML.write(to: root.appendingPathComponent("config.resolved.yaml"), atomically: true, encoding: .utf8)
+        // Labels from P(benign) = σ(2 (4 log ‖μ‖ − log d − 2)): benign cells get error 0.1, harmful 0.3.
+        var generator = Xoshiro256StarStar(seed: 99)
+        var text = "cell_id,baseline_test_error_mean,kou_stat_2_mean\n"
+        for cell in plan.cells {
+            let eta = 2 * (4 * log(cell.config.signals.muNorm(.two)) - log(Double(cell.config.d)) - 2)
+            let benign = generator.uniform() < 1 / (1 + exp(-eta))
+            text += "\(cell.id),\(benign ? 0.1 : 0.3),\(TheoryStatistic.all[1].value(cell.config))\n"
+        }
+        try text.write(to: root.appendingPathComponent("summary.csv"), atomically: true, encoding: .utf8)
+        let table = try SweepTable(directory: root)
+        let fit = try FreeBoundary(.baselineDichotomy, table: table, keys: ["d", "mu2_norm"])
+        #expect(fit.count == 960 && fit.leftOut == 0 && fit.converged)
+        let ratio = fit.exponents[1]
+        #expect(ratio.theoryRatio == -4)
+        #expect(ratio.interval.low < -4 && -4 < ratio.interval.high, "\(ratio.ratio) [\(ratio.interval.low), \(ratio.interval.high)]")
+        #expect(ratio.interval.high - ratio.interval.low < 2)
+        // One feature: LogisticRegression is LogisticBoundary's fit.
+        let cells = BoundarySpec.baselineDichotomy.labelledCells(table)
+        let single = try LogisticBoundary.fit(statistics: cells.map(\.statistic), labels: cells.map(\.positive))
+        let logs = cells.map { log($0.statistic) }, centre = logs.reduce(0, +) / Double(logs.count)
+        let regression = try LogisticRegression(features: logs.map { [$0 - centre] }, labels: cells.map(\.positive), ridge: 1e-4)
+        #expect(regression.coefficients[1] == single.slope)
+        #expect(throws: SweepError.self) { try FreeBoundary(.baselineDichotomy, table: table, keys: ["n2"]) }
+        #expect(throws: SweepError.self) { try FreeBoundary(.baselineDichotomy, table: table, keys: ["colour"]) }
+    }
+}

@@ -65,9 +65,9 @@ extension ConfigField {
         integer("population_draws", "Gaussian draws for evaluation: population", "an integer in [1, 10⁹]", \.populationDraws) { (1...1_000_000_000).contains($0) }.affecting([.upstream, .evaluation]),
         integer("log_every", "history.csv logging interval in steps", "an integer in [1, 10⁹]", \.logEvery) { (1...1_000_000_000).contains($0) }.affecting([.upstream, .downstream]),
         real("target_loss1", "ε_1, stop the upstream stage at the first step whose training loss is ≤ ε_1 (MODEL.md §12; 0 = off; steps1 is then a cap)",
-             "a number in [0, 1e50]", \.targetLoss1) { $0 >= 0 }.affecting([.upstream]),
+             "a number in [0, 1e50]", \.targetLoss1) { $0 >= 0 }.affecting([.upstream]).neutral("0.0"),
         real("target_loss2", "ε_2, the same for the transfer and baseline stages (0 = off; steps2 is then a cap)",
-             "a number in [0, 1e50]", \.targetLoss2) { $0 >= 0 }.affecting([.downstream]),
+             "a number in [0, 1e50]", \.targetLoss2) { $0 >= 0 }.affecting([.downstream]).neutral("0.0"),
         choice("engine", "gradient descent on the filters (weight), on their coefficients in the span of the patches (span, O(m N²) per step), or auto: the one with fewer FLOPs (span when N < 2d for long runs); equal up to rounding", \.engine).affecting([.upstream, .downstream]),
     ]
 

@@ -20,6 +20,22 @@ public struct ConfigField: Sendable {
     public internal(set) var affects: Set<Influence> = []
     /// The key's name inside stream layouts (the key itself unless declared otherwise).
     public internal(set) var layoutName = ""
+    /// For a key added after results were first written: its value that changes nothing (`0.0` for an unset target
+    /// loss). At that value the key is left out of cell ids and sweep identities (``isNeutral(in:)``), so cells
+    /// and sweep directories written before the key existed keep their ids and resume.
+    public internal(set) var neutral: String?
+
+    /// Whether this key holds its ``neutral`` value in `config`.
+    public func isNeutral(in config: ExperimentConfig) -> Bool {
+        neutral.map { $0 == render(config) } ?? false
+    }
+
+    /// This field with a ``neutral`` value.
+    func neutral(_ value: String) -> ConfigField {
+        var copy = self
+        copy.neutral = value
+        return copy
+    }
 
     /// Parses `text` as this key's value and stores it in `config`.
     ///

@@ -1,6 +1,12 @@
 import TransferSimCore
 
 extension ExperimentConfig {
+    /// The entries that identify a cell or a sweep: ``resolvedEntries`` without the keys at their neutral value
+    /// (``ConfigField/neutral``).
+    public var identifyingEntries: [(key: String, value: String)] {
+        zip(ConfigField.all, resolvedEntries).filter { !$0.0.isNeutral(in: self) }.map(\.1)
+    }
+
     /// The config's keys with their resolved values (every key of ``ConfigField/all``), the CSV columns.
     public var resolvedEntries: [(key: String, value: String)] {
         ConfigField.all.map { ($0.key, $0.render(self)) }

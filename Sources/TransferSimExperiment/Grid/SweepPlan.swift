@@ -78,7 +78,7 @@ public struct SweepPlan: Sendable {
 
     /// FNV-1a 64 of the cell's resolved `key=value` pairs except `seed` and `replicate`, as 16 hex digits.
     public static func cellID(_ config: ExperimentConfig) -> String {
-        let text = config.resolvedEntries.filter { $0.key != "seed" && $0.key != "replicate" }
+        let text = config.identifyingEntries.filter { $0.key != "seed" && $0.key != "replicate" }
             .map { "\($0.key)=\($0.value)" }.joined(separator: ";")
         let hash = StreamSeed.fnv1a64(text)
         let hex = String(hash, radix: 16)
@@ -91,7 +91,7 @@ public struct SweepPlan: Sendable {
     /// the replicate count.
     public var identity: [(key: String, value: String)] {
         let swept = Set(spec.sweptKeys)
-        var entries = base.resolvedEntries.filter { !swept.contains($0.key) && $0.key != "replicate" }
+        var entries = base.identifyingEntries.filter { !swept.contains($0.key) && $0.key != "replicate" }
         for axis in spec.axes {
             let section = axis.zipped ? "zip" : "grid"
             for (k, key) in axis.keys.enumerated() {

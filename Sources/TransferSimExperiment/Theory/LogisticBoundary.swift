@@ -5,8 +5,8 @@ import TransferSimCore
 /// `log(statistic)` (MODEL.md §8: "the constants are not given: fit them to simulations").
 ///
 /// Model: `P(positive | S) = 1 / (1 + e^{−(a + b log S)})`; the boundary is where the two regimes are equally
-/// likely, `log C = −a/b`. Maximum likelihood by Newton's method (IRLS): each step solves the 2 × 2 normal
-/// equations `(XᵀWX + λI) Δ = Xᵀ(y − p) − λβ` with LAPACKE `dposv`. A small ridge `λ` (default 1e-4) keeps
+/// likely, `log C = −a/b`. Maximum likelihood by Newton's method (``LogisticRegression`` with one feature): each
+/// step solves the 2 × 2 normal equations `(XᵀWX + λI) Δ = Xᵀ(y − p) − λβ` with LAPACKE `dposv`. A small ridge `λ` (default 1e-4) keeps
 /// the estimate finite when the classes are perfectly separated (then the boundary lies in the gap, and
 /// the interval is wide). The 95% interval of `C` is `exp(log C ± 1.96 se)`, `se` by the delta method from
 /// the inverse Fisher information.
@@ -28,7 +28,7 @@ public struct LogisticBoundary: Sendable, Equatable {
     public let converged: Bool
 
     /// Newton steps before the fit gives up.
-    public static let maxIterations = 100
+    public static let maxIterations = LogisticRegression.maxIterations
 
     /// Equal when every reported quantity is equal (the interval compared by its ends).
     public static func == (l: LogisticBoundary, r: LogisticBoundary) -> Bool {
@@ -50,32 +50,8 @@ public struct LogisticBoundary: Sendable, Equatable {
         // Centre log S for conditioning; map back at the end.
         let centre = x.reduce(0, +) / Double(x.count)
         let z = x.map { $0 - centre }
-        var beta = [0.0, 0.0]
-        var information = Matrix(rows: 2, cols: 2)
-        var converged = false
-        for _ in 0..<maxIterations {
-            var gradient = [-ridge * beta[0], -ridge * beta[1]]
-            information = Matrix(rows: 2, cols: 2)
-            information[0, 0] = ridge
-            information[1, 1] = ridge
-            for (zi, yi) in zip(z, y) {
-                let p = 1 / (1 + exp(-(beta[0] + beta[1] * zi)))
-                let w = max(p * (1 - p), 1e-12)
-                gradient[0] += yi - p
-                gradient[1] += (yi - p) * zi
-                information[0, 0] += w
-                information[0, 1] += w * zi
-                information[1, 1] += w * zi * zi
-            }
-            information[1, 0] = information[0, 1]
-            let step = try SymmetricFactor.solvePositiveDefinite(information, gradient)
-            beta[0] += step[0]
-            beta[1] += step[1]
-            if abs(step[0]) + abs(step[1]) < 1e-10 * (1 + abs(beta[0]) + abs(beta[1])) {
-                converged = true
-                break
-            }
-        }
+        let regression = try LogisticRegression(features: z.map { [$0] }, labels: y.map { $0 == 1 }, ridge: ridge)
+        let beta = regression.coefficients, information = regression.information, converged = regression.converged
         // Covariance of (a', b) = inverse information; log C = centre − a'/b.
         let determinant = information[0, 0] * information[1, 1] - information[0, 1] * information[0, 1]
         let covariance = [[information[1, 1] / determinant, -information[0, 1] / determinant],

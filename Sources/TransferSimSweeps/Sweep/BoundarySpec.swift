@@ -35,21 +35,23 @@ public struct BoundarySpec: Sendable {
 
     /// `(statistic, label)` of every cell the rule classifies, in canonical order.
     public func labelledCells(_ table: SweepTable) -> [(statistic: Double, positive: Bool)] {
-        table.plan.cells.compactMap { cell in
-            let statistic = table.value(cell, "\(self.statistic)_mean")
-            switch rule {
-            case .dichotomy(let stage, let delta):
-                let error = table.value(cell, "\(stage.rawValue)_test_error_mean")
-                let p = cell.config.flip2
-                guard error.isFinite else { return nil }
-                if error <= p + delta { return (statistic, true) }
-                if error >= p + 0.1 { return (statistic, false) }
-                return nil
-            case .gain:
-                let gain = table.value(cell, "transfer_gain_mean")
-                guard gain.isFinite, gain != 0 else { return nil }
-                return (statistic, gain > 0)
-            }
+        table.plan.cells.compactMap { cell in label(cell, table).map { (table.value(cell, "\(statistic)_mean"), $0) } }
+    }
+
+    /// The regime of `cell` under the rule (`true` = positive), or nil when the rule leaves it out.
+    public func label(_ cell: SweepPlan.Cell, _ table: SweepTable) -> Bool? {
+        switch rule {
+        case .dichotomy(let stage, let delta):
+            let error = table.value(cell, "\(stage.rawValue)_test_error_mean")
+            let p = cell.config.flip2
+            guard error.isFinite else { return nil }
+            if error <= p + delta { return true }
+            if error >= p + 0.1 { return false }
+            return nil
+        case .gain:
+            let gain = table.value(cell, "transfer_gain_mean")
+            guard gain.isFinite, gain != 0 else { return nil }
+            return gain > 0
         }
     }
 
