@@ -24,7 +24,7 @@ let package = Package(
         // <- Sweeps (files, sweeps, merge, Slurm, verification) <- Plots (reads results) <- CLI.
         .target(name: "TransferSimCore", dependencies: ["CLAPACK"]),
         .target(name: "TransferSimExperiment", dependencies: ["TransferSimCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "TransferSimSweeps", dependencies: ["TransferSimExperiment"]),
+        .target(name: "TransferSimSweeps", dependencies: ["TransferSimExperiment", .product(name: "Yams", package: "Yams")]),
         .target(name: "TransferSimPlots", dependencies: ["TransferSimSweeps"]),
         // `import TransferSim` re-exports every layer, for library users.
         .target(name: "TransferSim", dependencies: ["TransferSimCore", "TransferSimExperiment", "TransferSimSweeps", "TransferSimPlots"]),

@@ -15,10 +15,25 @@ struct Verify: ParsableCommand {
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .long, help: "Check the claims of this file (YAML: claims: [...]; see experiments/claims/paper.yaml) instead of the built-in battery.")
+    var claims: String?
+
+    @OptionGroup var cache: UpstreamCacheOptions
+
     func run() throws {
         Interruption.install()
         do {
             try checkThreads(threads)
+            if let claims {
+                // Every expression, name and sweep config is checked before the first sweep runs.
+                let file = try ClaimsFile(path: claims)
+                let directory = try OutputDirectory.resolve(out, key: "--out")
+                let results = try file.run(directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                           upstreamCache: try cache.directory(), source: claims)
+                for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
+                print("report: \(directory.appendingPathComponent("verification.md").path)")
+                return
+            }
             let suite = VerificationSuite(quick: quick, directory: try OutputDirectory.resolve(out, key: "--out").path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let results = try suite.run()
             for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }

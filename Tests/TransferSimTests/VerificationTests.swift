@@ -113,3 +113,60 @@ import Testing
         #expect(throws: SweepError.self) { try FreeBoundary(.baselineDichotomy, table: table, keys: ["colour"]) }
     }
 }
+
+/// Claims as data: expressions and claims files.
+@Suite struct ClaimsTests {
+    @Test("expressions: precedence, right-associative powers, booleans, comparisons; errors name the position")
+    func expressions_parseAndEvaluate() throws {
+        let values = ["n2": 20.0, "mu2_norm": 2.0, "d": 100.0, "x": 0.0]
+        let value = { (name: String) in values[name] }
+        let cases: [(String, Double)] = [
+            ("1 + 2 * 3", 7), ("(1 + 2) * 3", 9), ("2 ^ 3 ^ 2", 512), ("-2 ^ 2", -4), ("n2 * mu2_norm^4 / d", 3.2),
+            ("n2 * mu2_norm^4 / d >= 3.2", 1), ("d < 50 or n2 == 20", 1), ("d < 50 and n2 == 20", 0), ("not x", 1),
+            ("!(d > 1) || x", 0), ("1e2 == d", 1), ("d != 100", 0), ("missing > 0", 0),
+        ]
+        for (text, expected) in cases {
+            #expect(try ClaimExpression(parsing: text, key: "e").evaluate(value) == expected, "\(text)")
+        }
+        #expect(throws: ConfigError(key: "e", "expected ')' at position 11 of '(1 + 2 * 3'")) { try ClaimExpression(parsing: "(1 + 2 * 3", key: "e") }
+        #expect(throws: ConfigError(key: "e", "unexpected '>' at position 5 of 'd > >= 1'")) { try ClaimExpression(parsing: "d > >= 1", key: "e") }
+        let parsed = try ClaimExpression(parsing: "n2 * colour >= 1", key: "e")
+        #expect(throws: ConfigError(key: "e", "unknown name 'colour' at position 6 of 'n2 * colour >= 1' (names: config keys, theory statistics, summary.csv columns)")) {
+            try parsed.check(["n2"], key: "e", text: "n2 * colour >= 1")
+        }
+    }
+
+    @Test("a claims file is checked whole before any sweep runs; its condition claim is judged cell by cell as by hand")
+    func claimsFile_checkedThenJudged() throws {
+        let root = try CLIHarness.temporaryDirectory("claims")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sweep = "    sweep: {preset: theory, d: 30, m: 3, n1: 12, n2: 8, steps1: 20, steps2: 10, sigma0: 0.2, eta1: 0.5, eta2: 0.5, population_draws: 1000, grid: {u_norm: [0, 1, 2], alpha: [0.5, 1]}, replicates: 3}\n"
+        let write = { (text: String) throws -> String in
+            let path = root.appendingPathComponent("claims-\(UUID().uuidString).yaml").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        // Bad claims are refused at load, naming the field and the position.
+        let bad = try write("claims:\n  - id: a\n" + sweep + "    trend: {metric: transfer_gain, along: u_norm, direction: increasing}\n"
+                            + "  - id: b\n" + sweep + "    condition: \"u_norm >\"\n    conclusion: \"transfer_gain_mean > 0\"\n")
+        #expect(throws: ConfigError(key: "claims[1].condition", "expected a number, a name or '(' at position 9 of 'u_norm >'")) { try ClaimsFile(path: bad) }
+        let unknown = try write("claims:\n  - id: b\n" + sweep + "    condition: \"u_norm > 0\"\n    conclusion: \"gain_mean > 0\"\n")
+        #expect(throws: ConfigError.self) { try ClaimsFile(path: unknown) }
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("out").path))
+        // A good file: the condition claim's verdict and counts equal a hand count over summary.csv.
+        let good = try write("claims:\n  - id: positive\n" + sweep + "    condition: \"u_norm >= 1 and alpha == 1\"\n    conclusion: \"transfer_gain_mean > -0.5\"\n"
+                             + "  - id: trend\n" + sweep + "    trend: {metric: transfer_gain, along: u_norm, direction: increasing}\n")
+        let file = try ClaimsFile(path: good)
+        let results = try file.run(directory: root.appendingPathComponent("out"), threads: 2, upstreamCache: nil, source: good)
+        #expect(results.map(\.id) == ["positive", "trend"])
+        let summary = CSV.parse(try String(contentsOf: root.appendingPathComponent("out/sweeps/positive/summary.csv"), encoding: .utf8))
+        let column = { (name: String) in summary[0].firstIndex(of: name)! }
+        let applicable = summary.dropFirst().filter { Double($0[column("u_norm")])! >= 1 && $0[column("alpha")] == "1.0" }
+        let holding = applicable.filter { Double($0[column("transfer_gain_mean")])! > -0.5 }
+        #expect(applicable.count == 2)
+        #expect(results[0].evidence.hasPrefix("transfer_gain_mean > -0.5 holds in \(holding.count) of the 2 cells"))
+        #expect(results[0].verdict == (holding.count == 2 ? .supported : .contradicted))
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("out/verification.md").path))
+        #expect(CSV.parse(try String(contentsOf: root.appendingPathComponent("out/claims/positive.csv"), encoding: .utf8)).count == 7)
+    }
+}

@@ -32,8 +32,13 @@ public struct ClaimResult: Sendable {
 
     /// The results as the Markdown report.
     public static func markdown(_ results: [ClaimResult], quick: Bool) -> String {
+        markdown(results, source: "transfersim verify\(quick ? " --quick" : "")")
+    }
+
+    /// The results as the Markdown report of the command `source`.
+    public static func markdown(_ results: [ClaimResult], source: String) -> String {
         var lines = ["# Numerical verification of the paper's claims", "",
-                     "Made by `transfersim verify\(quick ? " --quick" : "")`. Each claim is checked on its own small sweep",
+                     "Made by `\(source)`. Each claim is checked on its own small sweep",
                      "(directories under `sweeps/`); paired comparisons use common random numbers across cells,",
                      "95% Student-t intervals and two-sided t-tests over replicates. A claim that is not supported is",
                      "a result, reported as it is.", "",

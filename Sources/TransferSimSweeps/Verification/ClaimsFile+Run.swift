@@ -1,0 +1,107 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+
+extension ClaimsFile {
+    /// Runs (or resumes) each claim's sweep into `directory/sweeps/<id>`, judges it, and writes
+    /// `verification.md`, `verification.csv` and, for condition claims, `claims/<id>.csv` (one row per cell:
+    /// the swept values, whether the condition and the conclusion hold).
+    ///
+    /// - Throws: ``SweepError``/``FileError`` when a sweep cannot run or a file cannot be written.
+    package func run(directory: URL, threads: Int, upstreamCache: URL?, source: String) throws -> [ClaimResult] {
+        let claimsFolder = directory.appendingPathComponent("claims")
+        try FileManager.default.createDirectory(at: claimsFolder, withIntermediateDirectories: true)
+        var results: [ClaimResult] = []
+        for claim in claims {
+            let plan = try claim.plan(folder: claimsFolder)
+            let out = directory.appendingPathComponent("sweeps/\(claim.sweepName)")
+            var runner = SweepRunner(plan: plan, directory: out.path, threads: threads)
+            runner.upstreamCacheDirectory = upstreamCache
+            _ = try runner.run()
+            let table = try SweepTable(directory: out)
+            let setting = "sweeps/\(claim.sweepName): " + plan.spec.axes.map { "\($0.name) × \($0.points.count)" }.joined(separator: ", ")
+                + ", \(plan.spec.replicates) replicates"
+            let (evidence, verdict) = try judge(claim, table: table, out: out, claimsFolder: claimsFolder)
+            results.append(ClaimResult(id: claim.id, claim: claim.statement, setting: setting, evidence: evidence, verdict: verdict))
+        }
+        try AtomicFile.write(CSV.line(ClaimResult.csvHeader) + results.map { CSV.line($0.csvFields) }.joined(),
+                             to: directory.appendingPathComponent("verification.csv"))
+        try AtomicFile.write(ClaimResult.markdown(results, source: "transfersim verify --claims \(source)"),
+                             to: directory.appendingPathComponent("verification.md"))
+        return results
+    }
+
+    private func judge(_ claim: Claim, table: SweepTable, out: URL, claimsFolder: URL) throws -> (String, Verdict) {
+        switch claim.judge {
+        case .condition(let condition, let conditionText, let conclusion, let conclusionText, let fraction):
+            var text = CSV.line(table.plan.spec.sweptKeys + ["condition", "conclusion"])
+            var applicable = 0, holding = 0
+            for cell in table.plan.cells {
+                let value = { (name: String) -> Double? in Self.value(name, cell: cell, table: table) }
+                let applies = condition.evaluate(value) != 0 && !condition.evaluate(value).isNaN
+                let conclusionValue = conclusion.evaluate(value)
+                let holds = conclusionValue != 0 && !conclusionValue.isNaN
+                if applies {
+                    applicable += 1
+                    if holds { holding += 1 }
+                }
+                text += CSV.line(table.plan.spec.sweptKeys.map { ConfigField.named($0)?.render(cell.config) ?? "" }
+                                 + [applies ? "true" : "false", applies ? (holds ? "true" : "false") : ""])
+            }
+            try AtomicFile.write(text, to: claimsFolder.appendingPathComponent("\(claim.id).csv"))
+            guard applicable > 0 else { return ("no cell satisfies \(conditionText)", .inconclusive) }
+            let share = Double(holding) / Double(applicable)
+            let evidence = "\(conclusionText) holds in \(holding) of the \(applicable) cells where \(conditionText) (\(String(format: "%.1f", 100 * share))%; required \(String(format: "%.0f", 100 * fraction))%); per cell: claims/\(claim.id).csv"
+            return (evidence, share >= fraction ? .supported : .contradicted)
+        case .trend(let metric, let along, let increasing):
+            let rows = try SweepRows(directory: out)
+            let axis = try rows.axis(of: along, option: "trend.along")
+            var supporting = 0, opposing = 0, pairs = 0
+            var worst: (Double, String)?
+            for cell in rows.plan.cells where cell.coordinates[axis] + 1 < rows.plan.spec.axes[axis].points.count {
+                var next = cell.coordinates
+                next[axis] += 1
+                let comparison = rows.paired(metric, a: cell.index, b: rows.cellIndex(next))
+                guard comparison.count > 1 else { continue }
+                pairs += 1
+                let (low, high) = increasing ? (comparison.interval.low, comparison.interval.high) : (-comparison.interval.high, -comparison.interval.low)
+                if low > 0 { supporting += 1 }
+                if high < 0 {
+                    opposing += 1
+                    let label = rows.label(cell.coordinates, excluding: []).map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                    if worst == nil || (increasing ? comparison.mean : -comparison.mean) < worst!.0 { worst = (increasing ? comparison.mean : -comparison.mean, label) }
+                }
+            }
+            let evidence = "\(pairs) consecutive pairs along \(along) (paired over replicates, 95% t intervals): \(supporting) significantly \(increasing ? "up" : "down"), \(opposing) significantly the other way"
+                + (worst.map { "; largest reversal \(String(format: "%.3g", -$0.0)) from \($0.1)" } ?? "")
+            if opposing > 0 { return (evidence, .contradicted) }
+            return (evidence, supporting > 0 ? .supported : .inconclusive)
+        case .boundary(let spec, let free, let accuracy):
+            let fit = try spec.fit(table)
+            var evidence = String(format: "C = %.4g [%.4g, %.4g], %.1f%% of %d labelled cells classified correctly (required %.0f%%)",
+                                  fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count, 100 * accuracy)
+            var verdict: Verdict = fit.accuracy >= accuracy ? .supported : .contradicted
+            if !free.isEmpty {
+                let freeFit = try FreeBoundary(spec, table: table, keys: free)
+                for e in freeFit.exponents.dropFirst() {
+                    evidence += String(format: "; exponent of %@ / %@: %.3g [%.3g, %.3g]", e.key, free[0], e.ratio, e.interval.low, e.interval.high)
+                        + (e.theoryRatio.map { String(format: " (theory %.3g)", $0) } ?? "")
+                    if let theory = e.theoryRatio, !(e.interval.low...e.interval.high).contains(theory) { verdict = .contradicted }
+                }
+            }
+            return (evidence, verdict)
+        }
+    }
+
+    /// A name's value in `cell`: a config key (numeric, or `true`/`false` as 1/0), a theory statistic, or a
+    /// `summary.csv` column.
+    static func value(_ name: String, cell: SweepPlan.Cell, table: SweepTable) -> Double? {
+        if let field = ConfigField.named(name) {
+            let text = field.render(cell.config)
+            return Double(text) ?? (text == "true" ? 1 : text == "false" ? 0 : nil)
+        }
+        if let statistic = TheoryStatistic.all.first(where: { $0.name == name }) { return statistic.value(cell.config) }
+        let value = table.value(cell, name)
+        return value.isNaN ? nil : value
+    }
+}
