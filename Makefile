@@ -2,7 +2,7 @@
 SWIFT ?= swift
 OUT ?= results/default
 
-.PHONY: deps build run test test-slurm keys clean readme
+.PHONY: deps python-deps build run test test-slurm keys clean readme
 
 # Installs OpenBLAS and LAPACKE with apt when pkg-config cannot find them (needs root or sudo).
 deps:
@@ -29,9 +29,15 @@ build: deps
 run: build
 	$(SWIFT) run -c release transfersim figure alpha --quick --out $(OUT)
 
-test: deps
+# The Python reader (python/) and its pinned test dependencies, from PyPI.
+python-deps:
+	python3 -m pip install -q -r python/requirements-test.txt ./python
+
+# Swift tests, then the Python reader's tests against directories the CLI writes in the same run.
+test: deps python-deps
 	$(call fresh_if_moved,debug)
 	$(SWIFT) test
+	TRANSFERSIM_BIN=$$(swift build --show-bin-path)/transfersim python3 -m pytest -q python/tests
 
 # A real single-node Slurm cluster (installs slurm-wlm and munge with apt if missing; needs root).
 test-slurm: deps

@@ -1,0 +1,127 @@
+"""Tests of the reader against directories the transfersim CLI writes in this test run."""
+import csv
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import transfersim
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def binary() -> str:
+    """The CLI: $TRANSFERSIM_BIN, else the debug build `make test` made, else the release build."""
+    for candidate in [os.environ.get("TRANSFERSIM_BIN"), REPO / ".build/debug/transfersim", REPO / ".build/release/transfersim"]:
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    pytest.fail("no transfersim binary: run `swift build` first or set TRANSFERSIM_BIN")
+
+
+SWEEP = """preset: theory
+d: 30
+m: 3
+n1: 12
+n2: 8
+steps1: 20
+steps2: 10
+sigma0: 0.2
+eta1: 0.5
+eta2: 0.5
+population_draws: 1000
+log_every: 5
+grid:
+  alpha: [0, 1]
+  u_norm: [0.5, 1.5]
+zip:
+  n2: [8, 12]
+  steps2: [10, 15]
+replicates: 2
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sweep")
+    (root / "sweep.yaml").write_text(SWEEP)
+    subprocess.run([binary(), "sweep", "--config", "sweep.yaml", "--out", "out", "--quiet", "--no-upstream-cache"], cwd=root, check=True,
+                   capture_output=True)
+    return root / "out"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("run")
+    subprocess.run([binary(), "run", "--set", "d=24", "--set", "m=2", "--set", "n1=10", "--set", "n2=6", "--set", "steps1=8",
+                    "--set", "steps2=6", "--set", "population_draws=400", "--set", "bias=true", "--export-state", "--out", "r"],
+                   cwd=root, check=True, capture_output=True)
+    return root / "r"
+
+
+def test_load_gives_the_rows_columns_and_types_of_the_csv(sweep_dir):
+    sweep = transfersim.load(sweep_dir)
+    with open(sweep_dir / "results.csv", newline="") as handle:
+        raw = list(csv.reader(handle))
+    assert list(sweep.results.columns) == raw[0]
+    assert len(sweep.results) == len(raw) - 1 == 2 * 2 * 2 * 2
+    assert sweep.results["d"].dtype == np.int64 and sweep.results["alpha"].dtype == np.float64
+    assert sweep.results["seed"].dtype == np.uint64
+    assert isinstance(sweep.results["transfer_status"].dtype, pd.CategoricalDtype)
+    assert str(sweep.results["baseline_converged"].dtype) == "boolean" and sweep.results["baseline_converged"].isna().all()
+    assert sweep.results["transfer_gain"].dtype == np.float64
+    # Numbers equal the CSV's text exactly (shortest round-trip form).
+    assert [repr(v) for v in sweep.results["transfer_gain"]] == [row[raw[0].index("transfer_gain")] for row in raw[1:]]
+    assert [a["keys"] for a in sweep.axes] == [["alpha"], ["u_norm"], ["n2", "steps2"]]
+    assert sweep.axes[2]["zipped"] and sweep.swept_keys == ["alpha", "u_norm", "n2", "steps2"]
+    assert len(sweep.summary) == 8 and "transfer_gain_mean" in sweep.summary.columns
+    assert "transfer_gain" in sweep.metrics and "message" not in sweep.metrics
+
+
+def test_load_run_gives_the_exported_arrays_bit_for_bit(run_dir):
+    run = transfersim.load_run(run_dir)
+    assert run.summary["upstream_status"] == "ok"
+    assert run.state["upstream_X"].shape == (10, 2, 24) and run.state["downstream_X"].shape == (6, 2, 24)
+    assert run.state["transfer_W0"].shape == (2, 2, 24) and run.state["baseline_bT"].shape == (2, 2)
+    for path in run_dir.glob("*.npy"):
+        raw = path.read_bytes()
+        header = 10 + int.from_bytes(raw[8:10], "little")
+        array = run.state[path.stem]
+        assert array.dtype == np.float64 and array.tobytes() == raw[header:]
+    assert list(run.history["stage"].cat.categories) == ["baseline", "transfer", "upstream"]
+    assert {"test_error", "clean_test_error", "gamma_pos_max"} <= set(run.history.columns)
+
+
+def test_tidy_round_trips(sweep_dir):
+    sweep = transfersim.load(sweep_dir)
+    long = transfersim.tidy(sweep)
+    assert len(long) == len(sweep.results) * len(sweep.metrics)
+    wide = long.pivot_table(index=["cell_id", "replicate"], columns="metric", values="value", dropna=False)
+    original = sweep.results.set_index(["cell_id", "replicate"])[sweep.metrics].astype(float)
+    pd.testing.assert_frame_equal(wide.sort_index()[sweep.metrics], original.sort_index(), check_names=False)
+    assert len(transfersim.tidy(sweep, table="summary")) == len(sweep.summary) * sum(
+        c.endswith(("_mean", "_se", "_n")) for c in sweep.summary.columns)
+
+
+def test_plot_helpers_draw(sweep_dir, tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sweep = transfersim.load(sweep_dir)
+    figure, axes = plt.subplots(1, 2)
+    transfersim.plot_heatmap(sweep, x="alpha", y="u_norm", where={"n2": 8}, ax=axes[0])
+    transfersim.plot_lines(sweep, x="u_norm", series="alpha", where={"n2": 12}, ax=axes[1])
+    figure.savefig(tmp_path / "reader.png")
+    assert (tmp_path / "reader.png").stat().st_size > 1000
+
+
+def test_an_unknown_results_version_is_refused(sweep_dir, tmp_path):
+    copy = tmp_path / "future"
+    shutil.copytree(sweep_dir, copy)
+    (copy / "results_version").write_text("99\n")
+    with pytest.raises(ValueError, match="results version 99"):
+        transfersim.load(copy)
