@@ -125,3 +125,15 @@ def test_an_unknown_results_version_is_refused(sweep_dir, tmp_path):
     (copy / "results_version").write_text("99\n")
     with pytest.raises(ValueError, match="results version 99"):
         transfersim.load(copy)
+
+
+def test_the_worked_notebook_runs(tmp_path):
+    """examples/negative_transfer.ipynb executes from a fresh kernel (so it cannot rot)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(REPO / "examples" / "negative_transfer.ipynb", as_version=4)
+    os.environ["TRANSFERSIM_BIN"] = binary()
+    nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO / "examples")}}).execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
+    assert any("image/png" in output.get("data", {}) for output in outputs)
