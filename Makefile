@@ -4,12 +4,12 @@ OUT ?= results/default
 
 .PHONY: deps python-deps build run test test-slurm keys clean readme
 
-# Installs OpenBLAS and LAPACKE with apt when pkg-config cannot find them (needs root or sudo).
+# Installs OpenBLAS and LAPACKE (and librsvg's rsvg-convert, for --format pdf,png) with apt when missing (needs root or sudo).
 deps:
-	@if ! pkg-config --exists lapacke openblas 2>/dev/null; then \
-		echo "pkg-config cannot find lapacke/openblas: installing liblapacke-dev libopenblas-dev pkg-config with apt"; \
+	@if ! pkg-config --exists lapacke openblas 2>/dev/null || ! command -v rsvg-convert >/dev/null; then \
+		echo "installing liblapacke-dev libopenblas-dev pkg-config librsvg2-bin with apt"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update && $$SUDO apt-get install -y liblapacke-dev libopenblas-dev pkg-config; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y liblapacke-dev libopenblas-dev pkg-config librsvg2-bin; \
 	fi
 
 # SwiftPM's incremental build has linked stale objects here after a change of a public struct's layout in

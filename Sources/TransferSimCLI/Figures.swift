@@ -18,6 +18,9 @@ struct FigureCommand: ParsableCommand {
 
     @OptionGroup var cache: UpstreamCacheOptions
 
+    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png (pdf and png are converted from the svg by rsvg-convert).")
+    var format = "svg"
+
     @Option(name: .long, help: "Sweep directory (default: results/<name>[-quick]); finished rows are reused.")
     var out: String?
 
@@ -48,7 +51,9 @@ struct FigureCommand: ParsableCommand {
             let report = try runner.run()
             try figure.record(in: runner.directory)
             if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
-            let written = report.stoppedEarly ? [] : try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"))
+            let formats = try FigureFormat.parse(format)
+            let written = report.stoppedEarly ? [] : try FigureFormat.convert(
+                try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots")), to: formats)
             print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
             for path in written { print("wrote \(path)") }
             try finish(report)
@@ -92,6 +97,9 @@ struct Plot: ParsableCommand {
     @Option(name: .long, help: "Slice: the SVG file (default: <directory>/<name>_<metric>_<axes>.svg).")
     var out: String?
 
+    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png (pdf and png are converted from the svg by rsvg-convert).")
+    var format = "svg"
+
     func run() throws {
         do {
             let url = URL(fileURLWithPath: directory)
@@ -106,17 +114,18 @@ struct Plot: ParsableCommand {
                 let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
                     ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))
                 try AtomicFile.write(svg, to: file)
-                print("wrote \(file.path)")
+                for path in try FigureFormat.convert([file.path], to: FigureFormat.parse(format)) { print("wrote \(path)") }
                 return
             }
             if figure == nil, TrainingCurves.isRun(url) {
                 let file = try OutputDirectory.resolve(plots ?? directory, key: "--plots").appendingPathComponent("training_curves.svg")
                 try AtomicFile.write(try TrainingCurves.render(url), to: file)
-                print("wrote \(file.path)")
+                for path in try FigureFormat.convert([file.path], to: FigureFormat.parse(format)) { print("wrote \(path)") }
                 return
             }
             let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
-            for path in try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots")) { print("wrote \(path)") }
+            let written = try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"))
+            for path in try FigureFormat.convert(written, to: FigureFormat.parse(format)) { print("wrote \(path)") }
         } catch {
             throw fail(error)
         }

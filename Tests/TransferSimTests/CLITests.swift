@@ -50,6 +50,13 @@ import Testing
         #expect(plot.status == 0 && plot.stdout == "wrote \(root.appendingPathComponent("r/training_curves.svg").path)\n", "\(plot.stderr)")
         let svg = try String(contentsOf: root.appendingPathComponent("r/training_curves.svg"), encoding: .utf8)
         #expect(svg.components(separatedBy: ##"class="series""##).count - 1 == 10)
+        // The same picture as PDF and PNG (converted from the SVG by rsvg-convert); a clear error without the converter.
+        let formats = try CLIHarness.run(["plot", "r", "--format", "svg,pdf,png"], in: root)
+        #expect(formats.status == 0, "\(formats.stderr)")
+        #expect(try Data(contentsOf: root.appendingPathComponent("r/training_curves.pdf")).prefix(5) == Data("%PDF-".utf8))
+        #expect(try Data(contentsOf: root.appendingPathComponent("r/training_curves.png")).prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+        let missing = try CLIHarness.run(["plot", "r", "--format", "pdf"], in: root, environment: ["PATH": root.path])
+        #expect(missing.status == 1 && missing.stderr.hasPrefix("error: --format: pdf needs librsvg's rsvg-convert on PATH"), "\(missing.stderr)")
         let header = try String(contentsOf: root.appendingPathComponent("r/history.csv"), encoding: .utf8).prefix { $0 != "\n" }
         #expect(header.hasSuffix(",test_error,clean_test_error"))
     }
