@@ -18,7 +18,7 @@ struct FigureCommand: ParsableCommand {
 
     @OptionGroup var cache: UpstreamCacheOptions
 
-    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png (pdf and png are converted from the svg by rsvg-convert).")
+    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png, pgf (pdf and png are converted from the svg by rsvg-convert; pgf writes pgfplots .tex + .dat for heatmaps and line plots).")
     var format = "svg"
 
     @Option(name: .long, help: "Sweep directory (default: results/<name>[-quick]); finished rows are reused.")
@@ -53,7 +53,8 @@ struct FigureCommand: ParsableCommand {
             if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
             let formats = try FigureFormat.parse(format)
             let written = report.stoppedEarly ? [] : try FigureFormat.convert(
-                try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots")), to: formats)
+                try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf)),
+                to: formats)
             print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
             for path in written { print("wrote \(path)") }
             try finish(report)
@@ -97,12 +98,16 @@ struct Plot: ParsableCommand {
     @Option(name: .long, help: "Slice: the SVG file (default: <directory>/<name>_<metric>_<axes>.svg).")
     var out: String?
 
-    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png (pdf and png are converted from the svg by rsvg-convert).")
+    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png, pgf (pdf and png are converted from the svg by rsvg-convert; pgf writes pgfplots .tex + .dat for heatmaps and line plots).")
     var format = "svg"
 
     func run() throws {
         do {
             let url = URL(fileURLWithPath: directory)
+            let formats = try FigureFormat.parse(format)
+            if formats.contains(.pgf), x != nil || (figure == nil && TrainingCurves.isRun(url)) {
+                throw PlotError(key: "--format", "pgf is written for figure panels (heatmaps and line plots of plot DIR or figure NAME), not for slices or training curves")
+            }
             if let x {
                 var settings: [String: String] = [:]
                 for assignment in fixed {
@@ -114,18 +119,18 @@ struct Plot: ParsableCommand {
                 let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
                     ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))
                 try AtomicFile.write(svg, to: file)
-                for path in try FigureFormat.convert([file.path], to: FigureFormat.parse(format)) { print("wrote \(path)") }
+                for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
                 return
             }
             if figure == nil, TrainingCurves.isRun(url) {
                 let file = try OutputDirectory.resolve(plots ?? directory, key: "--plots").appendingPathComponent("training_curves.svg")
                 try AtomicFile.write(try TrainingCurves.render(url), to: file)
-                for path in try FigureFormat.convert([file.path], to: FigureFormat.parse(format)) { print("wrote \(path)") }
+                for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
                 return
             }
             let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
-            let written = try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"))
-            for path in try FigureFormat.convert(written, to: FigureFormat.parse(format)) { print("wrote \(path)") }
+            let written = try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf))
+            for path in try FigureFormat.convert(written, to: formats) { print("wrote \(path)") }
         } catch {
             throw fail(error)
         }

@@ -129,3 +129,39 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         #expect(try #require(ElementCounter.count(unclipped))["path.clipped"] == nil)
     }
 }
+
+@Suite struct PGFTests {
+    @Test("pgf: each heatmap and line panel becomes a tikzpicture and its data table, with the SVG's ranges and tick labels")
+    func pgf_heatmapsAndLines() throws {
+        let (root, _) = try PlotTests.sweep("grid:\n  alpha: [0, 0.5, 1]\n  u_norm: [0, 1, 2, 2.5]\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out"), plots = root.appendingPathComponent("pgf")
+        let written = try Figure.generic(dimensions: 2).render(from: out, into: plots, pgf: true)
+        #expect(written.filter { $0.hasSuffix(".tex") }.count == 3 && written.filter { $0.hasSuffix(".dat") }.count == 3)
+        let tex = try String(contentsOf: plots.appendingPathComponent("out_gain.tex"), encoding: .utf8)
+        #expect(tex.contains("\\begin{tikzpicture}") && tex.contains("\\end{tikzpicture}") && tex.contains("{out_gain.dat};"))
+        #expect(tex.contains("point meta min=-0.2, point meta max=0.2") && tex.contains("xticklabels={0,0.5,1}") && tex.contains("mesh/cols=3"))
+        let data = try String(contentsOf: plots.appendingPathComponent("out_gain.dat"), encoding: .utf8).split(separator: "\n")
+        #expect(data.count == 13 && data[0] == "i j value")
+        let svg = try String(contentsOf: plots.appendingPathComponent("out_gain.svg"), encoding: .utf8)
+        for label in ["0.5", "2.5"] { #expect(svg.contains(">\(label)<") && tex.contains(label)) }
+        let (lineRoot, _) = try PlotTests.sweep("grid:\n  n1: [6, 12, 24]\nreplicates: 2\n")
+        defer { try? FileManager.default.removeItem(at: lineRoot) }
+        let lines = try Figure.generic(dimensions: 1).render(from: lineRoot.appendingPathComponent("out"), into: lineRoot.appendingPathComponent("pgf"), pgf: true)
+        let lineTex = try String(contentsOfFile: try #require(lines.first { $0.hasSuffix("out_accuracy.tex") }), encoding: .utf8)
+        #expect(lineTex.components(separatedBy: "\\addplot[").count - 1 == 2 && lineTex.contains("y error=se1"))
+        // Typeset when a TeX engine is installed (Debian: texlive-latex-base, texlive-pictures); else the checks above.
+        if let engine = ["/usr/bin/pdflatex", "/usr/bin/lualatex"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            try "\\documentclass{article}\\usepackage{pgfplots}\\pgfplotsset{compat=1.17}\\begin{document}\\input{out_gain.tex}\\end{document}\n"
+                .write(to: plots.appendingPathComponent("paper.tex"), atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: engine)
+            process.arguments = ["-interaction=nonstopmode", "paper.tex"]
+            process.currentDirectoryURL = plots
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0 && FileManager.default.fileExists(atPath: plots.appendingPathComponent("paper.pdf").path))
+        }
+    }
+}

@@ -136,7 +136,9 @@ public struct Figure: Sendable {
     /// `plots` (atomically). Returns the written paths.
     ///
     /// - Throws: ``PlotError`` if the sweep's dimensions do not fit the panels or a file cannot be written.
-    public func render(from directory: URL, into plots: URL) throws -> [String] {
+    ///
+    /// With `pgf`, each heatmap and line panel is also written as `<name>_<suffix>.tex` and `.dat` (``PGFPicture``).
+    public func render(from directory: URL, into plots: URL, pgf: Bool = false) throws -> [String] {
         let table = try SweepTable(directory: directory)
         let dimensions = table.plan.spec.axes.count
         try FileManager.default.createDirectory(at: plots, withIntermediateDirectories: true)
@@ -158,6 +160,20 @@ public struct Figure: Sendable {
             let url = plots.appendingPathComponent("\(prefix)_\(suffix).svg")
             try AtomicFile.write(text, to: url)
             written.append(url.path)
+            guard pgf else { continue }
+            let dataName = "\(prefix)_\(suffix).dat"
+            let picture: PGFPicture?
+            switch panel {
+            case .heatmap(let plot): picture = PGFPicture(heatmap: plot, table: table, dataFile: dataName)
+            case .lines(let plot): picture = PGFPicture(lines: plot, table: table, dataFile: dataName)
+            case .dynamics: picture = nil
+            }
+            if let picture {
+                let tex = plots.appendingPathComponent("\(prefix)_\(suffix).tex"), dat = plots.appendingPathComponent(dataName)
+                try AtomicFile.write(picture.data, to: dat)
+                try AtomicFile.write(picture.tex, to: tex)
+                written += [tex.path, dat.path]
+            }
         }
         return written
     }

@@ -7,9 +7,11 @@ import TransferSimSweeps
 /// as vector glyphs) or PNG (200 dpi) converted from it by librsvg's `rsvg-convert`, so every format shows the
 /// same figure — ranges, ticks, labels and contours come from the one SVG.
 public enum FigureFormat: String, Sendable, CaseIterable {
-    case svg, pdf, png
+    /// SVG, and pgfplots code for LaTeX (``PGFPicture``, written by ``Figure/render(from:into:pgf:)``), PDF and PNG
+    /// converted from the SVG.
+    case svg, pdf, png, pgf
 
-    /// Parses `svg,pdf,png` (any subset; `svg` is always written, the others are converted from it).
+    /// Parses `svg,pdf,png,pgf` (any subset; `svg` is always written, `pdf`/`png` are converted from it).
     ///
     /// - Throws: ``PlotError`` (key `--format`) naming the allowed formats.
     public static func parse(_ text: String) throws -> [FigureFormat] {
@@ -21,11 +23,12 @@ public enum FigureFormat: String, Sendable, CaseIterable {
         }
     }
 
-    /// Writes the `formats` other than SVG next to each SVG in `files` (atomically) and returns every path written.
+    /// Writes the `formats` other than SVG and pgf next to each SVG in `files` (atomically) and returns every path
+    /// written (`files` included).
     ///
     /// - Throws: ``PlotError`` when `rsvg-convert` is missing (Debian: `apt-get install librsvg2-bin`) or fails.
     public static func convert(_ files: [String], to formats: [FigureFormat]) throws -> [String] {
-        let extra = formats.filter { $0 != .svg }
+        let extra = formats.filter { $0 != .svg && $0 != .pgf }
         guard !extra.isEmpty else { return files }
         guard let converter = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
             .map({ URL(fileURLWithPath: String($0)).appendingPathComponent("rsvg-convert") })
@@ -33,7 +36,7 @@ public enum FigureFormat: String, Sendable, CaseIterable {
             throw PlotError(key: "--format", "\(extra.map(\.rawValue).joined(separator: ", ")) needs librsvg's rsvg-convert on PATH (Debian: apt-get install librsvg2-bin); svg needs nothing")
         }
         var written = files
-        for file in files {
+        for file in files where file.hasSuffix(".svg") {
             for format in extra {
                 let target = URL(fileURLWithPath: file).deletingPathExtension().appendingPathExtension(format.rawValue)
                 let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
