@@ -13,17 +13,34 @@ struct PGFPicture {
     /// The data table (whitespace-separated, header line, `nan` for a missing value).
     let data: String
 
-    /// LaTeX-escaped text.
+    /// The Unicode the titles use, as LaTeX math that every engine (pdfLaTeX included) typesets.
+    private static let math: [Character: String] = [
+        "−": "-", "±": "\\pm", "×": "\\times", "·": "\\cdot", "≤": "\\le", "≥": "\\ge", "‖": "\\|", "→": "\\to",
+        "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "Γ": "\\Gamma", "δ": "\\delta", "ε": "\\varepsilon", "η": "\\eta",
+        "κ": "\\kappa", "λ": "\\lambda", "Λ": "\\Lambda", "μ": "\\mu", "ξ": "\\xi", "ρ": "\\rho", "σ": "\\sigma", "τ": "\\tau",
+        "₀": "_0", "₁": "_1", "₂": "_2", "₃": "_3", "₄": "_4", "⁰": "^0", "¹": "^1", "²": "^2", "³": "^3", "⁴": "^4",
+    ]
+
+    /// LaTeX-escaped text: special characters escaped, the Unicode of ``math`` as inline math (a combining macron,
+    /// as in `ρ̄`, as `\bar`), anything else dropped to `?` so that pdfLaTeX never stops on a title.
     static func escape(_ text: String) -> String {
         var escaped = ""
         for character in text {
+            if let math = math[character] {
+                escaped += "$\(math)$"
+                continue
+            }
+            let scalars = character.unicodeScalars
+            if scalars.count == 2, scalars.last == "\u{0304}", let base = math[Character(scalars.first!)] {
+                escaped += "$\\bar{\(base)}$"
+                continue
+            }
             switch character {
-            case "_", "%", "&", "#", "$": escaped += "\\" + String(character)
-            case "{", "}": escaped += "\\" + String(character)
-            default: escaped.append(character)
+            case "_", "%", "&", "#", "$", "{", "}": escaped += "\\" + String(character)
+            default: escaped += character.isASCII ? String(character) : "?"
             }
         }
-        return escaped
+        return escaped.replacingOccurrences(of: "$$", with: "")
     }
 
     static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "nan" }
