@@ -31,6 +31,16 @@ struct Verify: ParsableCommand {
                 let results = try file.run(directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                            upstreamCache: try cache.directory(), source: claims)
                 for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
+                // Regime maps of the condition claims on 2-D sweeps: where the claim speaks, and what it found.
+                for claim in file.claims {
+                    let table = directory.appendingPathComponent("claims/\(claim.id).csv")
+                    guard FileManager.default.fileExists(atPath: table.path),
+                          let svg = try RegimeMap.render(claim: table, sweep: directory.appendingPathComponent("sweeps/\(claim.sweepName)"), title: claim.statement)
+                    else { continue }
+                    let picture = directory.appendingPathComponent("claims/\(claim.id).svg")
+                    try AtomicFile.write(svg, to: picture)
+                    print("map: \(picture.path)")
+                }
                 print("report: \(directory.appendingPathComponent("verification.md").path)")
                 return
             }

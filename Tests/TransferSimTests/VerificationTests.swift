@@ -168,5 +168,10 @@ import Testing
         #expect(results[0].verdict == (holding.count == 2 ? .supported : .contradicted))
         #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("out/verification.md").path))
         #expect(CSV.parse(try String(contentsOf: root.appendingPathComponent("out/claims/positive.csv"), encoding: .utf8)).count == 7)
+        // The regime map: one cell per grid point, coloured by condition and conclusion.
+        let map = try #require(try RegimeMap.render(claim: root.appendingPathComponent("out/claims/positive.csv"),
+                                                    sweep: root.appendingPathComponent("out/sweeps/positive"), title: "positive"))
+        #expect(try #require(ElementCounter.count(map))["rect.cell"] == 6)
+        #expect(map.components(separatedBy: "outside the condition<").count - 1 == 1 + 4 && map.components(separatedBy: ": conclusion ").count - 1 == 2)
     }
 }

@@ -130,7 +130,7 @@ package struct ClaimsFile: Sendable {
 extension ClaimsFile.Claim {
     /// The directory name of the claim's sweep under `sweeps/`: the config file's stem (claims naming the same
     /// file share one sweep, run once), or the claim's id for an inline sweep.
-    var sweepName: String {
+    package var sweepName: String {
         switch sweep {
         case .file(let path): return "file-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         case .inline: return id
