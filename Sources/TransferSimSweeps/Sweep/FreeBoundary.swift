@@ -38,7 +38,10 @@ public struct FreeBoundary: Sendable {
     /// - Throws: ``SweepError`` for an unknown key, one not positive in every labelled cell or that does not vary,
     ///   or cells of one regime only; `LAPACKError` from the solver.
     public init(_ spec: BoundarySpec, table: SweepTable, keys: [String]) throws {
-        guard !keys.isEmpty else { throw SweepError(key: "--free", "name at least one key") }
+        guard keys.count >= 2 else { throw SweepError(key: "--free", "name at least two keys (each exponent is reported as a ratio to the first's)") }
+        guard TheoryStatistic.all.contains(where: { $0.name == spec.statistic }) else {
+            throw SweepError(key: "--statistic", "unknown statistic '\(spec.statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))")
+        }
         let fields = try keys.map { key in
             guard let field = ConfigField.named(key) else { throw SweepError(key: "--free", "unknown key '\(key)'") }
             return field

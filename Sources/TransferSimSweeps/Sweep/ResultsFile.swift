@@ -44,7 +44,7 @@ public final class ResultsFile: @unchecked Sendable {
             if end == 0 {
                 try handle.write(contentsOf: Data(CSV.line(header).utf8))
             } else if CSV.parse(String(decoding: firstLine, as: UTF8.self) + "\n").first != header {
-                throw FileError(key: url.path, "has other columns than this version writes; use a new --out")
+                throw FileError(key: url.path, "has the columns of another TransferSim version; use a new --out")
             }
             try handle.seekToEnd()
         } catch let error as FileError {

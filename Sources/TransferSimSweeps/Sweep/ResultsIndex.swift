@@ -46,7 +46,7 @@ package final class ResultsIndex {
                 let fields = CSV.parse(line + "\n", keep: scan.first ? .max : replicateColumn + 1).first ?? []
                 if scan.first {
                     scan.first = false
-                    guard fields == ResultColumns.header else { throw FileError(key: url.path, "has other columns than this version writes") }
+                    guard fields == ResultColumns.header else { throw FileError(key: url.path, "has the columns of another TransferSim version (\(fields.count) columns, this version writes \(ResultColumns.header.count)); rerun the sweep into a new directory, or read it with the version that wrote it") }
                     return
                 }
                 guard fields.count == ResultColumns.header.count, let replicate = Int(fields[replicateColumn]) else {
