@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TransferSim
 @testable import TransferSimCore
@@ -99,5 +100,65 @@ import Testing
         #expect(a.downstreamSample.noise != c.downstreamSample.noise)
         #expect(a.upstreamSample?.noise != c.upstreamSample?.noise)
         #expect(RunWriter.summary(a).text != RunWriter.summary(c).text)
+    }
+}
+
+/// Recipe `l2sp` (MODEL.md §11): fine-tuning with the inherited filters pulled towards their inherited values.
+@Suite struct L2SPTests {
+    static let overrides = ["alpha": "0.5", "recipe": "l2sp", "l2sp_strength": "0.3", "steps2": "12", "log_every": "1"]
+
+    @Test("each l2sp step is the exact gradient of L + (β/2)‖w − w⁰‖² over inherited filters: checked against central differences")
+    func l2sp_stepIsTheRegularisedGradient() throws {
+        let config = try Fixtures.config(.theory, Self.overrides.merging(["engine": "weight", "bias": "true"]) { a, _ in a })
+        let upstream = try TransferExperiment(config: config).trainUpstream()
+        let result = try TransferExperiment(config: config).run(upstream: upstream)
+        let mask = try #require(result.mask)
+        let start = try #require(result.transfer.training?.initial)
+        // W1 and W2: the transfer stage stopped after one and two steps.
+        func transfer(steps: Int) throws -> Parameters {
+            var c = config
+            c.steps2 = steps
+            return try #require(try TransferExperiment(config: c).run(upstream: upstream).transfer.training?.final)
+        }
+        let w1 = try transfer(steps: 1), w2 = try transfer(steps: 2)
+        let sample = result.downstreamSample, architecture = config.architecture, beta = 0.3, eta = config.eta2
+        func objective(_ p: Parameters) -> Double {
+            var penalty = 0.0
+            for row in 0..<p.weights.rows where mask.rows[row] {
+                for k in 0..<p.weights.cols { penalty += pow(p.weights[row, k] - start.weights[row, k], 2) }
+                penalty += pow(p.biases[row] - start.biases[row], 2)
+            }
+            return p.loss(architecture: architecture, sample: sample) + beta / 2 * penalty
+        }
+        var generator = Xoshiro256StarStar(seed: 3)
+        for _ in 0..<30 {
+            let row = Int(generator.next() % UInt64(w1.weights.rows)), k = Int(generator.next() % UInt64(w1.weights.cols))
+            var plus = w1, minus = w1
+            plus.weights[row, k] += 1e-6
+            minus.weights[row, k] -= 1e-6
+            let numeric = (objective(plus) - objective(minus)) / 2e-6
+            let step = (w1.weights[row, k] - w2.weights[row, k]) / eta
+            #expect(abs(numeric - step) <= 1e-6 * max(abs(numeric), 1e-3), "row \(row) (inherited \(mask.rows[row])), entry \(k): \(numeric) vs \(step)")
+        }
+        #expect(mask.rows.contains(true) && mask.rows.contains(false))
+        #expect(w1.weights != w2.weights)
+    }
+
+    @Test("l2sp: the engines agree, the §5 decomposition (with its (1 − ηβ) factor) reconstructs the filters, β = 0 is finetune, α = 0 is the baseline")
+    func l2sp_enginesDecompositionAndLimits() throws {
+        try EngineTests.compare(Self.overrides, preset: .theory)
+        let result = try TransferExperiment(config: try Fixtures.config(.theory, Self.overrides)).run()
+        let training = try #require(result.transfer.training)
+        let reconstructed = training.decomposition.reconstruct(initial: training.initial.weights, architecture: result.config.architecture,
+                                                               sample: result.downstreamSample)
+        #expect(Fixtures.maxDifference(reconstructed.entries, training.final.weights.entries) < 1e-9)
+        let plain = try TransferExperiment(config: try Fixtures.config(.theory, ["alpha": "0.5", "steps2": "12", "log_every": "1"])).run()
+        let zero = try TransferExperiment(config: try Fixtures.config(.theory, Self.overrides.merging(["l2sp_strength": "0"]) { _, b in b })).run()
+        #expect(zero.transfer.training?.final == plain.transfer.training?.final)
+        #expect(result.transfer.training?.final != plain.transfer.training?.final)
+        let none = try TransferExperiment(config: try Fixtures.config(.theory, Self.overrides.merging(["alpha": "0"]) { _, b in b })).run()
+        #expect(none.transfer.training?.final == none.baseline.training?.final)
+        #expect(throws: ConfigError.self) { try Fixtures.config(.theory, ["l2sp_strength": "0.3"]) }
+        #expect(throws: ConfigError.self) { try Fixtures.config(.theory, ["recipe": "lora"]) }
     }
 }

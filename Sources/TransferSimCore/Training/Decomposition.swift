@@ -40,6 +40,14 @@ public struct Decomposition: Sendable, Equatable {
         }
     }
 
+    /// `γ_row ← factors[row] γ_row`, `ρ_row ← factors[row] ρ_row` (L2-SP: `(1 − η β_sp)`, §11).
+    package mutating func shrink(_ factors: [Double]) {
+        for row in factors.indices where factors[row] != 1 {
+            gamma[row] *= factors[row]
+            for i in 0..<rho.cols { rho[row, i] *= factors[row] }
+        }
+    }
+
     /// The filters the decomposition describes: `w⁽⁰⁾ + j γ μ/‖μ‖² + Σ_i ρ_i ξ_i/‖ξ_i‖²`.
     public func reconstruct(initial: Matrix, architecture: Architecture, sample: TaskSample) -> Matrix {
         var weights = initial

@@ -9,6 +9,8 @@ protocol DescentState {
     func forward(into forward: inout Forward)
     /// One step: filter `row` moves by `rowScales[row] · ∇_{w_row} L` (and its bias likewise).
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double])
+    /// `w_row ← w⁰_row + factors[row] (w_row − w⁰_row)` and the same for the bias (L2-SP's shrinkage towards the start).
+    mutating func shrinkDisplacement(_ factors: [Double])
     /// `⟨w_row, ŝ⟩` for every direction (outer index) and filter row (inner index).
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]]
     /// The filters and biases, materialised.
@@ -32,6 +34,15 @@ struct WeightSpaceState: DescentState {
     let architecture: Architecture
     let sample: TaskSample
     var current: Parameters
+    /// The start `w⁰` (for L2-SP's pull).
+    let initial: Parameters
+
+    init(architecture: Architecture, sample: TaskSample, current: Parameters) {
+        self.architecture = architecture
+        self.sample = sample
+        self.current = current
+        initial = current
+    }
 
     var biases: [Double] { current.biases }
     var isFinite: Bool { current.isFinite }
@@ -54,6 +65,15 @@ struct WeightSpaceState: DescentState {
     }
 
     func parameters() -> Parameters { current }
+
+    /// Needs the start: kept as ``initial``.
+    mutating func shrinkDisplacement(_ factors: [Double]) {
+        let d = architecture.dimension
+        for row in factors.indices where factors[row] != 1 {
+            for k in 0..<d { current.weights[row, k] = initial.weights[row, k] + factors[row] * (current.weights[row, k] - initial.weights[row, k]) }
+            current.biases[row] = initial.biases[row] + factors[row] * (current.biases[row] - initial.biases[row])
+        }
+    }
 
     var spanRepresentation: SpanRepresentation? { nil }
 }

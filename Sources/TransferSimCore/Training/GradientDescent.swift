@@ -15,6 +15,11 @@ public struct TrainingSchedule: Sendable, Equatable {
     /// Target training loss `ε` (MODEL.md §12): stop at the first step `t ≤ T` with `L(W⁽ᵗ⁾) ≤ ε`, checked every
     /// step; ``steps`` is then a cap. 0 (the default) is off.
     public var targetLoss = 0.0
+    /// `β_sp` of L2-SP (MODEL.md §11, recipe `l2sp`): the rows of ``anchoredRows`` train on
+    /// `L(W) + (β_sp/2) Σ (‖w_{j,r} − w⁰_{j,r}‖² + (b_{j,r} − b⁰_{j,r})²)`, `w⁰` the run's initial parameters. 0 is off.
+    public var anchorStrength = 0.0
+    /// The rows pulled towards their initial values (the inherited filters); none by default.
+    public var anchoredRows: [Bool] = []
 
     /// A plain schedule: every filter trains with step `stepSize`, nothing frozen.
     public init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {

@@ -101,6 +101,15 @@ struct SpanState: DescentState {
         }
     }
 
+    /// The displacement from `W⁽⁰⁾` is `c μ + R Ξ`: scaling it scales the coefficients (the update stays in the span).
+    mutating func shrinkDisplacement(_ factors: [Double]) {
+        for row in factors.indices where factors[row] != 1 {
+            muCoefficients[row] *= factors[row]
+            for i in 0..<noiseCoefficients.cols { noiseCoefficients[row, i] *= factors[row] }
+            biases[row] = initial.biases[row] + factors[row] * (biases[row] - initial.biases[row])
+        }
+    }
+
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
         let d = architecture.dimension
         return directions.map { direction in

@@ -43,6 +43,8 @@ struct TrainingRun<State: DescentState> {
         decomposition = Decomposition(filterCount: architecture.filterCount, sampleCount: sample.count)
         muSquared = BLAS.dot(sample.mu, sample.mu)
         xiSquared = sample.noiseSquaredNorms
+        precondition(schedule.anchorStrength == 0 || schedule.anchoredRows.count == architecture.filterCount,
+                     "TrainingSchedule: \(schedule.anchoredRows.count) anchored-row flags for \(architecture.filterCount) filters")
         frozenScales = schedule.rowScales(atStep: 0)
         freeScales = schedule.rowScales(atStep: schedule.freezeSteps)
     }
@@ -78,6 +80,13 @@ struct TrainingRun<State: DescentState> {
         }
         coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
         let scales = step < schedule.freezeSteps ? frozenScales : freeScales
+        if schedule.anchorStrength > 0 {
+            // L2-SP: the displacement from the start shrinks by (1 − η_{j,r} β_sp) before the gradient step, exactly
+            // the penalty's gradient β_sp (w − w⁰); γ and ρ shrink with it (§11).
+            let factors = scales.indices.map { row in schedule.anchoredRows[row] ? 1 + scales[row] * schedule.anchorStrength : 1 }
+            state.shrinkDisplacement(factors)
+            decomposition.shrink(factors)
+        }
         decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
                                  muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
         state.step(coefficients, rowScales: scales)

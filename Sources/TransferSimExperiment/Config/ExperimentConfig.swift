@@ -32,6 +32,15 @@ public enum Preset: String, Sendable, CaseIterable {
     case kou2023Code = "kou2023-code"
 }
 
+/// How stage 3 uses the upstream model (MODEL.md §11). Implemented so far: `finetune` and `l2sp`; the other recipes of
+/// §11 (`linear-probe`, `lp-ft`, `lora`, `distill`) are refused as unknown values until they are built.
+public enum Recipe: String, Sendable, CaseIterable {
+    /// §6 as it stands: inherit, then train every filter (`T_freeze`, `λ`).
+    case finetune
+    /// `finetune` with the inherited filters pulled towards their inherited values by `(β_sp/2)‖w − w⁰‖²`.
+    case l2sp
+}
+
 /// Initialisation scheme names as written in configs (see ``Initialization``).
 public enum InitKind: String, Sendable, CaseIterable {
     /// `N(0, σ_0²)`.
@@ -117,6 +126,10 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var targetLoss1 = 0.0
     /// `ε` of the task-2 stages (transfer and baseline); 0 is off.
     public var targetLoss2 = 0.0
+    /// The transfer recipe (§11).
+    public var recipe: Recipe = .finetune
+    /// `β_sp` of `l2sp`; 0 (the default) is plain fine-tuning.
+    public var l2spStrength = 0.0
 
     /// The `theory` preset's defaults.
     public init() {}
@@ -193,6 +206,15 @@ public struct ExperimentConfig: Sendable, Equatable {
         }
         if freezeSteps > steps2 {
             throw ConfigError(key: "freeze_steps", "must lie in [0, steps2 = \(steps2)], got \(freezeSteps)")
+        }
+        if recipe != .l2sp && l2spStrength != 0 {
+            throw ConfigError(key: "l2sp_strength", "applies to recipe: l2sp only (recipe is \(recipe.rawValue)); remove it or set recipe: l2sp")
+        }
+        if recipe == .l2sp && eta2 * inheritedLrScale * l2spStrength >= 2 {
+            throw ConfigError(key: "l2sp_strength", "must keep η_2 · λ · l2sp_strength < 2 (gradient descent on the pull overshoots and grows beyond it), got \(l2spStrength) with eta2 = \(eta2), inherited_lr_scale = \(inheritedLrScale)")
+        }
+        if recipe == .l2sp && inheritUnit == .entry {
+            throw ConfigError(key: "recipe", "l2sp pulls whole inherited filters towards their inherited values; use inherit_unit: filter")
         }
         if inheritUnit == .entry && (freezeSteps != 0 || inheritedLrScale != 1) {
             throw ConfigError(key: "inherit_unit", "entry inheritance needs freeze_steps = 0 and inherited_lr_scale = 1 (they act on whole inherited filters); use inherit_unit: filter")

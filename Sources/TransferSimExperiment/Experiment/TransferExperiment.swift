@@ -140,6 +140,10 @@ public struct TransferExperiment: Sendable {
             frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
         var baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
         transferSchedule.targetLoss = config.targetLoss2
+        if config.recipe == .l2sp {
+            transferSchedule.anchorStrength = config.l2spStrength
+            transferSchedule.anchoredRows = inheritedRows
+        }
         baselineSchedule.targetLoss = config.targetLoss2
         let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws))
         let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: drawKeys, cache: cache))
