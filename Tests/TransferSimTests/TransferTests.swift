@@ -162,3 +162,53 @@ import Testing
         #expect(throws: ConfigError.self) { try Fixtures.config(.theory, ["recipe": "lora"]) }
     }
 }
+
+/// Recipe `distill` (MODEL.md §11), teacher `upstream`: a fresh student on the upstream model's soft labels.
+@Suite struct DistillTests {
+    static let overrides = ["recipe": "distill", "distill_weight": "0.6", "distill_temperature": "2", "steps2": "12", "log_every": "1"]
+
+    @Test("a distill step is the exact gradient of (1/N) Σ [(1 − β) ℓ(y f) + β τ² H(q, s)]: checked against central differences")
+    func distill_stepIsTheKDGradient() throws {
+        let config = try Fixtures.config(.theory, Self.overrides.merging(["engine": "weight", "bias": "true"]) { a, _ in a })
+        let upstream = try TransferExperiment(config: config).trainUpstream()
+        var one = config
+        one.steps2 = 1
+        let result = try TransferExperiment(config: one).run(upstream: upstream)
+        let start = try #require(result.transfer.training?.initial), w1 = try #require(result.transfer.training?.final)
+        #expect(start == result.baseline.training?.initial)   // the student starts from the baseline's init
+        let sample = result.downstreamSample, architecture = config.architecture, beta = 0.6, tau = 2.0
+        let teacher = try #require(upstream.outcome.training?.final)
+        let q = Forward(architecture: architecture, parameters: teacher, sample: sample).outputs.map { 1 / (1 + exp(-$0 / tau)) }
+        func objective(_ p: Parameters) -> Double {
+            let f = Forward(architecture: architecture, parameters: p, sample: sample).outputs
+            var total = 0.0
+            for i in f.indices {
+                let s = 1 / (1 + exp(-f[i] / tau))
+                total += (1 - beta) * LogisticLoss.value(sample.labels[i] * f[i]) + beta * tau * tau * (-q[i] * log(s) - (1 - q[i]) * log(1 - s))
+            }
+            return total / Double(f.count)
+        }
+        var generator = Xoshiro256StarStar(seed: 5)
+        for _ in 0..<30 {
+            let row = Int(generator.next() % UInt64(start.weights.rows)), k = Int(generator.next() % UInt64(start.weights.cols))
+            var plus = start, minus = start
+            plus.weights[row, k] += 1e-6
+            minus.weights[row, k] -= 1e-6
+            let numeric = (objective(plus) - objective(minus)) / 2e-6
+            let step = (start.weights[row, k] - w1.weights[row, k]) / config.eta2
+            #expect(abs(numeric - step) <= 1e-6 * max(abs(numeric), 1e-3), "entry (\(row), \(k)): \(numeric) vs \(step)")
+        }
+    }
+
+    @Test("distill: the engines agree, β = 0 is the baseline bit for bit, the upstream model is trained even at α = 0, and its keys are refused elsewhere")
+    func distill_enginesAndLimits() throws {
+        try EngineTests.compare(Self.overrides, preset: .theory)
+        let hardOnly = try TransferExperiment(config: try Fixtures.config(.theory, Self.overrides.merging(["distill_weight": "0"]) { _, b in b })).run()
+        #expect(hardOnly.transfer.training?.final == hardOnly.baseline.training?.final)
+        let noInheritance = try Fixtures.config(.theory, Self.overrides.merging(["alpha": "0"]) { _, b in b })
+        #expect(noInheritance.needsUpstream)
+        let result = try TransferExperiment(config: noInheritance).run()
+        #expect(result.upstream.status == .ok && result.mask == nil && result.transfer.training?.final != result.baseline.training?.final)
+        #expect(throws: ConfigError.self) { try Fixtures.config(.theory, ["distill_weight": "0.3"]) }
+    }
+}

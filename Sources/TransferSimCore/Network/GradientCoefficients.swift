@@ -1,3 +1,4 @@
+import Foundation
 /// The exact gradient of the loss as coefficients on the training patches (MODEL.md §4).
 ///
 /// With `g_i = ℓ'(y_i f_i) y_i`:
@@ -42,14 +43,22 @@ package struct GradientCoefficients: Sendable {
     /// 1[−⟨w, μ⟩ + b > 0] S₋)` — the formula above, summed by class.
     ///
     /// - Complexity: O(m N).
-    mutating func update(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample) {
+    ///
+    /// With `distillation` (MODEL.md §11, recipe `distill`) the loss derivative is the soft-label one,
+    /// `N ∂L_KD/∂f_i = (1 − β) y_i ℓ'(y_i f_i) + β τ (s_i − q_i)`, `s_i = sigmoid(f_i/τ)`, `q_i` the teacher's.
+    mutating func update(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample,
+                         distillation: Distillation? = nil) {
         let rows = architecture.filterCount
         let n = sample.count
         let scale = architecture.outputScale / Double(n)
         var positiveSum = 0.0, negativeSum = 0.0
         scaledLossWeights.withUnsafeMutableBufferPointer { h in
             for i in 0..<n {
-                let g = LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.labels[i]
+                var g = LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.labels[i]
+                if let distillation {
+                    let student = 1 / (1 + exp(-forward.outputs[i] / distillation.temperature))
+                    g = (1 - distillation.weight) * g + distillation.weight * distillation.temperature * (student - distillation.targets[i])
+                }
                 if sample.cleanLabels[i] > 0 { positiveSum += g } else { negativeSum += g }
                 h[i] = scale * g
             }

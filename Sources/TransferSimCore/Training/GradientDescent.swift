@@ -1,3 +1,4 @@
+import Foundation
 /// How one stage trains: full-batch gradient descent with per-filter step sizes (MODEL.md §4, §6).
 public struct TrainingSchedule: Sendable, Equatable {
     /// Base step size `η > 0`.
@@ -20,6 +21,8 @@ public struct TrainingSchedule: Sendable, Equatable {
     public var anchorStrength = 0.0
     /// The rows pulled towards their initial values (the inherited filters); none by default.
     public var anchoredRows: [Bool] = []
+    /// Knowledge distillation (recipe `distill`): train on soft labels besides the hard ones; nil is off.
+    public var distillation: Distillation?
 
     /// A plain schedule: every filter trains with step `stepSize`, nothing frozen.
     public init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {
@@ -44,6 +47,23 @@ public struct TrainingSchedule: Sendable, Equatable {
         rowStepScales.indices.map { row in
             t < freezeSteps && frozenRows[row] ? 0 : -stepSize * rowStepScales[row]
         }
+    }
+}
+
+/// The soft-label term of recipe `distill` (MODEL.md §11): `L_KD = (1/N) Σ_i [(1 − β) ℓ(y_i f_i) + β τ² H(q_i, s_i)]`.
+public struct Distillation: Sendable, Equatable {
+    /// `q_i = sigmoid(f_t(x_i)/τ)`: the teacher's soft labels on the training inputs, fixed during training.
+    public let targets: [Double]
+    /// `β`, the weight of the soft-label term.
+    public let weight: Double
+    /// `τ`, the softening temperature.
+    public let temperature: Double
+
+    /// Soft labels from the teacher's logits `f_t(x_i)`.
+    public init(teacherLogits: [Double], weight: Double, temperature: Double) {
+        targets = teacherLogits.map { 1 / (1 + exp(-$0 / temperature)) }
+        self.weight = weight
+        self.temperature = temperature
     }
 }
 

@@ -78,7 +78,7 @@ struct TrainingRun<State: DescentState> {
                                       converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation)
             }
         }
-        coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample)
+        coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample, distillation: schedule.distillation)
         let scales = step < schedule.freezeSteps ? frozenScales : freeScales
         if schedule.anchorStrength > 0 {
             // L2-SP: the displacement from the start shrinks by (1 − η_{j,r} β_sp) before the gradient step, exactly

@@ -68,10 +68,14 @@ extension ConfigField {
              "a number in [0, 1e50]", \.targetLoss1) { $0 >= 0 }.affecting([.upstream]).neutral("0.0"),
         real("target_loss2", "ε_2, the same for the transfer and baseline stages (0 = off; steps2 is then a cap)",
              "a number in [0, 1e50]", \.targetLoss2) { $0 >= 0 }.affecting([.downstream]).neutral("0.0"),
-        choice("recipe", "transfer recipe of stage 3 (MODEL.md §11): finetune (§6) or l2sp (inherited filters pulled towards their inherited values); the other recipes of §11 are not built yet", \.recipe)
+        choice("recipe", "transfer recipe of stage 3 (MODEL.md §11): finetune (§6), l2sp (inherited filters pulled towards their inherited values) or distill (a fresh student on the upstream model's soft labels); linear-probe, lp-ft and lora are not built yet", \.recipe)
             .affecting([.downstream]).neutral("finetune"),
         real("l2sp_strength", "β_sp, pull of inherited filters towards their inherited values (recipe l2sp; 0 = none)",
              "a number in [0, 1e50]", \.l2spStrength) { $0 >= 0 }.affecting([.downstream]).neutral("0.0"),
+        real("distill_weight", "β, weight of the soft-label term (recipe distill; default 0.5)", "a number in [0, 1]", \.distillWeight) { (0...1).contains($0) }
+            .affecting([.downstream]).neutral("0.5"),
+        real("distill_temperature", "τ, softening temperature (recipe distill; default 1)", "a number in (0, 1e50]", \.distillTemperature) { $0 > 0 }
+            .affecting([.downstream]).neutral("1.0"),
         choice("engine", "gradient descent on the filters (weight), on their coefficients in the span of the patches (span, O(m N²) per step), or auto: the one with fewer FLOPs (span when N < 2d for long runs); equal up to rounding", \.engine).affecting([.upstream, .downstream]),
     ]
 

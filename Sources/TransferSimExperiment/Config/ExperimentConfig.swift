@@ -32,13 +32,15 @@ public enum Preset: String, Sendable, CaseIterable {
     case kou2023Code = "kou2023-code"
 }
 
-/// How stage 3 uses the upstream model (MODEL.md §11). Implemented so far: `finetune` and `l2sp`; the other recipes of
-/// §11 (`linear-probe`, `lp-ft`, `lora`, `distill`) are refused as unknown values until they are built.
+/// How stage 3 uses the upstream model (MODEL.md §11). Implemented so far: `finetune`, `l2sp` and `distill` (teacher
+/// `upstream`); the other recipes of §11 (`linear-probe`, `lp-ft`, `lora`) are refused as unknown values until built.
 public enum Recipe: String, Sendable, CaseIterable {
     /// §6 as it stands: inherit, then train every filter (`T_freeze`, `λ`).
     case finetune
     /// `finetune` with the inherited filters pulled towards their inherited values by `(β_sp/2)‖w − w⁰‖²`.
     case l2sp
+    /// A fresh student (the baseline's init) trained on soft labels from the upstream model (teacher: upstream).
+    case distill
 }
 
 /// Initialisation scheme names as written in configs (see ``Initialization``).
@@ -130,6 +132,13 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var recipe: Recipe = .finetune
     /// `β_sp` of `l2sp`; 0 (the default) is plain fine-tuning.
     public var l2spStrength = 0.0
+    /// `β` of `distill`, the weight of the soft labels.
+    public var distillWeight = 0.5
+    /// `τ` of `distill`.
+    public var distillTemperature = 1.0
+
+    /// Whether the upstream model is trained: something is inherited (`α > 0`) or it is the distillation teacher.
+    public var needsUpstream: Bool { alpha > 0 || recipe == .distill }
 
     /// The `theory` preset's defaults.
     public init() {}
@@ -209,6 +218,10 @@ public struct ExperimentConfig: Sendable, Equatable {
         }
         if recipe != .l2sp && l2spStrength != 0 {
             throw ConfigError(key: "l2sp_strength", "applies to recipe: l2sp only (recipe is \(recipe.rawValue)); remove it or set recipe: l2sp")
+        }
+        if recipe != .distill && (distillWeight != 0.5 || distillTemperature != 1) {
+            throw ConfigError(key: distillWeight != 0.5 ? "distill_weight" : "distill_temperature",
+                              "applies to recipe: distill only (recipe is \(recipe.rawValue)); remove it or set recipe: distill")
         }
         if recipe == .l2sp && eta2 * inheritedLrScale * l2spStrength >= 2 {
             throw ConfigError(key: "l2sp_strength", "must keep η_2 · λ · l2sp_strength < 2 (gradient descent on the pull overshoots and grows beyond it), got \(l2spStrength) with eta2 = \(eta2), inherited_lr_scale = \(inheritedLrScale)")

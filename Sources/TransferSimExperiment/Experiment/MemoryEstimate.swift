@@ -23,7 +23,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     public init(_ config: ExperimentConfig, exportState: Bool = false) {
         let d = Double(config.d), rows = 2 * Double(config.m)
         let n1 = Double(config.n1), n2 = Double(config.n2)
-        let upstream = config.alpha > 0
+        let upstream = config.needsUpstream
         let sampleTest = config.evaluation == .sample
         let testCount = Double(sampleTest ? config.nTest : config.populationDraws)
         var terms: [(value: Double, keys: [String])] = []

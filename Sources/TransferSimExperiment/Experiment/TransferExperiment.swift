@@ -37,7 +37,7 @@ public struct TransferExperiment: Sendable {
 
     /// Runs every stage; see ``trainUpstream()`` and ``run(upstream:)``.
     public func run() throws -> ExperimentResult {
-        try run(upstream: config.alpha > 0 ? trainUpstream() : nil)
+        try run(upstream: config.needsUpstream ? trainUpstream() : nil)
     }
 
     /// Stage 1: task-1 data (`upstream-data`), fresh init (`upstream-init`), `T_1` steps of `η_1`,
@@ -124,7 +124,7 @@ public struct TransferExperiment: Sendable {
         let fresh = config.initialization.draw(architecture, generator: &initStream)
         var mask: InheritanceMask?
         var transferInitial = fresh
-        if let upstreamFinal = upstream?.outcome.training?.final {
+        if let upstreamFinal = upstream?.outcome.training?.final, config.recipe != .distill {
             var inheritanceStream = Xoshiro256StarStar(seed: config.streamSeed(.inheritance))
             let drawn = config.inheritance.mask(architecture, generator: &inheritanceStream)
             transferInitial = drawn.combine(upstream: upstreamFinal, fresh: fresh)
@@ -145,11 +145,21 @@ public struct TransferExperiment: Sendable {
             transferSchedule.anchoredRows = inheritedRows
         }
         baselineSchedule.targetLoss = config.targetLoss2
+        if config.recipe == .distill {
+            // A fresh student (the baseline's init and schedule) on the teacher's soft labels of the task-2 inputs.
+            guard let teacher = upstream?.outcome.training?.final else {
+                throw ConfigError(key: "recipe", "distill needs the upstream model as its teacher, and none was trained")
+            }
+            transferInitial = fresh
+            transferSchedule = baselineSchedule
+            transferSchedule.distillation = Distillation(teacherLogits: Forward(architecture: architecture, parameters: teacher, sample: sample).outputs,
+                                                         weight: config.distillWeight, temperature: config.distillTemperature)
+        }
         let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws))
         let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: drawKeys, cache: cache))
         // Without an upstream model nothing is inherited: the transfer stage is the baseline run itself
         // (same init, data and schedule), not trained a second time.
-        let transferOutcome = try mask == nil ? baselineOutcome : {
+        let transferOutcome = try mask == nil && config.recipe != .distill ? baselineOutcome : {
             let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule, evaluator: historyEvaluator(draws))
             return StageOutcome(training: transfer, test: try evaluate(transfer, on: draws, sample: sample, keys: nil, cache: nil))
         }()

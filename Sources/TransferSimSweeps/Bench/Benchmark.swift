@@ -152,7 +152,7 @@ package struct Benchmark: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         var report = SweepReport()
         let seconds = try Self.time { report = try SweepRunner(plan: plan, directory: directory.path, threads: threads).run() }
-        let trainings = plan.cells.reduce(0) { $0 + ($1.config.alpha > 0 ? 2 : 1) } * plan.spec.replicates + report.upstreamTrainings
+        let trainings = plan.cells.reduce(0) { $0 + ($1.config.needsUpstream ? 2 : 1) } * plan.spec.replicates + report.upstreamTrainings
         let rate = Double(trainings) / seconds
         return Throughput(row: Row(name: name, value: rate, unit: "trainings/s",
                                    note: String(format: "%d trainings (%d cells × %d replicates) in %.2f s, %d threads", trainings,

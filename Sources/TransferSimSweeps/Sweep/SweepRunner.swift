@@ -137,7 +137,7 @@ public struct SweepRunner: Sendable {
                 // Cells sharing an upstream model form a unit; cells without one are grouped by their task-2
                 // streams and d, so a unit's cells reuse standard draws (``DrawCache``).
                 let config = cell.config(replicate: r)
-                let key = config.alpha > 0 ? config.upstreamKey
+                let key = config.needsUpstream ? config.upstreamKey
                     : "draws:\(config.streamSeed(.test))/\(config.streamSeed(.downstreamData))/\(config.d)"
                 if let unit = unitOfKey[key] {
                     units[unit].append(Pair(cell: cell.index, replicate: r))
@@ -157,10 +157,10 @@ public struct SweepRunner: Sendable {
         for unit in units {
             let config = plan.cells[unit[0].cell].config(replicate: unit[0].replicate)
             let key = "\(config.streamSeed(.upstreamData))|\(config.d)|\(config.n1)"
-            if config.alpha > 0, let group = groupOfKey[key] {
+            if config.needsUpstream, let group = groupOfKey[key] {
                 groups[group].append(unit)
             } else {
-                if config.alpha > 0 { groupOfKey[key] = groups.count }
+                if config.needsUpstream { groupOfKey[key] = groups.count }
                 groups.append([unit])
             }
         }
@@ -224,7 +224,7 @@ public struct SweepRunner: Sendable {
         let leads = batch.map { plan.cells[$0[0].cell].config(replicate: $0[0].replicate) }
         var upstreams: [Int: Result<TransferExperiment.Upstream, Error>] = [:]
         var needing: [Int] = []
-        for unit in leads.indices where leads[unit].alpha > 0 {
+        for unit in leads.indices where leads[unit].needsUpstream {
             if let cached = upstreamCache?.load(TransferExperiment(config: leads[unit]), draws: cache) {
                 upstreams[unit] = .success(cached)
                 state.countUpstream(reused: true)
@@ -254,7 +254,7 @@ public struct SweepRunner: Sendable {
             let row: [String]
             var failed = false
             do {
-                let result = try experiment.run(upstream: config.alpha > 0 ? upstream?.get() : nil, cache: cache)
+                let result = try experiment.run(upstream: config.needsUpstream ? upstream?.get() : nil, cache: cache)
                 if plan.spec.keepHistory {
                     // Written before the row, atomically: a kept history never lacks its row's history.
                     try AtomicFile.write(RunWriter.history(result, stages: [.transfer, .baseline],
