@@ -47,6 +47,9 @@ def main(run_dir):
     run = Path(run_dir)
     config = read_config(run / "config.resolved.yaml")
     load = lambda name: np.load(run / name)
+    # Plain gradient descent only: the l2sp pull and the distill soft labels (MODEL.md §11) are not implemented here.
+    if config.get("recipe", "finetune") != "finetune" or config.get("target_loss1", "0.0") != "0.0" or config.get("target_loss2", "0.0") != "0.0":
+        sys.exit(f"{run_dir}: recipe {config.get('recipe')} / target losses are not retrained by this script (finetune to the step cap only)")
     bias = config["bias"] == "true"
     kappa = float(config["output_scale"])
     m, d = int(config["m"]), int(config["d"])
