@@ -125,6 +125,7 @@ import Testing
         #expect(try #require(ElementCounter.count(facetLines))["polyline.series"] == 6)
         #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", y: "n2", facet: "n2").render(table) }
         #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", series: "alpha").render(table) }
+        #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", fixed: ["u_norm": "0.5", "alpha": "0", "n2": "6"]).render(table) }
         #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "u_norm", y: "alpha", fixed: ["n2": "7"]).render(table) }
         #expect(throws: SweepError.self) { try SlicePlot(metric: "transfer_gain", x: "d", fixed: ["n2": "6", "alpha": "0"]).render(table) }
         #expect(throws: PlotError.self) { try SlicePlot(metric: "colour", x: "u_norm", fixed: ["n2": "6", "alpha": "0"]).render(table) }

@@ -69,7 +69,7 @@ public final class StagedDirectory {
                 OutputDirectory.removeTemporaries(in: destination)
                 if !OutputDirectory.contents(destination).isEmpty {
                     guard replace else {
-                        throw FileError(key: "--out", "'\(path)' already holds files; choose a new directory or pass --force to replace it")
+                        throw FileError(key: "--out", "'\(path)' already holds files; choose a new directory (run --force replaces an earlier run's output)")
                     }
                     guard OutputDirectory.holdsRunOutput(destination) else {
                         throw FileError(key: "--out", "'\(path)' holds files TransferSim did not write (only a run's output is replaced by --force); choose a new directory")

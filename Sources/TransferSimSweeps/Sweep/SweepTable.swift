@@ -48,8 +48,11 @@ public struct SweepTable: Sendable {
             return index
         }
         guard Set(chosen).count == chosen.count else { throw SweepError(key: names.map(\.option).joined(separator: "/"), "name different axes") }
-        for key in fixed.keys where !axes.contains(where: { $0.name == key }) {
-            throw SweepError(key: "--where", "'\(key)' is not an axis of this sweep (axes: \(known))")
+        for key in fixed.keys.sorted() {
+            guard let index = axes.firstIndex(where: { $0.name == key }) else {
+                throw SweepError(key: "--where", "'\(key)' is not an axis of this sweep (axes: \(known))")
+            }
+            guard !chosen.contains(index) else { throw SweepError(key: "--where", "fixes \(key), which is plotted; drop one of them") }
         }
         var assignments: [ConfigLoader.Entry] = []
         var unfixed: [String] = []
