@@ -18,8 +18,7 @@ struct FigureCommand: ParsableCommand {
 
     @OptionGroup var cache: UpstreamCacheOptions
 
-    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png, pgf (pdf and png are converted from the svg by rsvg-convert; pgf writes pgfplots .tex + .dat for heatmaps and line plots).")
-    var format = "svg"
+    @OptionGroup var pictures: FormatOptions
 
     @Option(name: .long, help: "Sweep directory (default: results/<name>[-quick]); finished rows are reused.")
     var out: String?
@@ -51,7 +50,7 @@ struct FigureCommand: ParsableCommand {
             let report = try runner.run()
             try figure.record(in: runner.directory)
             if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
-            let formats = try FigureFormat.parse(format)
+            let formats = try pictures.formats()
             let written = report.stoppedEarly ? [] : try FigureFormat.convert(
                 try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf)),
                 to: formats)
@@ -98,13 +97,12 @@ struct Plot: ParsableCommand {
     @Option(name: .long, help: "Slice: the SVG file (default: <directory>/<name>_<metric>_<axes>.svg).")
     var out: String?
 
-    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png, pgf (pdf and png are converted from the svg by rsvg-convert; pgf writes pgfplots .tex + .dat for heatmaps and line plots).")
-    var format = "svg"
+    @OptionGroup var pictures: FormatOptions
 
     func run() throws {
         do {
             let url = URL(fileURLWithPath: directory)
-            let formats = try FigureFormat.parse(format)
+            let formats = try pictures.formats()
             if formats.contains(.pgf), x != nil || (figure == nil && TrainingCurves.isRun(url)) {
                 throw PlotError(key: "--format", "pgf is written for figure panels (heatmaps and line plots of plot DIR or figure NAME), not for slices or training curves")
             }
@@ -135,4 +133,12 @@ struct Plot: ParsableCommand {
             throw fail(error)
         }
     }
+}
+
+/// `--format`, shared by `figure` and `plot`.
+struct FormatOptions: ParsableArguments {
+    @Option(name: .long, help: "Picture formats, comma-separated: svg, pdf, png, pgf (pdf and png are converted from the svg by rsvg-convert; pgf writes pgfplots .tex + .dat for heatmaps and line plots).")
+    var format = "svg"
+
+    func formats() throws -> [FigureFormat] { try FigureFormat.parse(format) }
 }

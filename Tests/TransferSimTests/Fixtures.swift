@@ -1,3 +1,4 @@
+import Testing
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -33,6 +34,22 @@ enum Fixtures {
     /// Largest absolute entry of `a − b`.
     static func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
         zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    /// Checks that one gradient step `from → to` of step size `eta` moved 30 seeded random filter entries by
+    /// `eta` times the central difference (h = 1e-6) of `objective` at `from`, to 1e-6 relative.
+    static func expectStepIsGradient(of objective: (Parameters) -> Double, from: Parameters, to: Parameters, eta: Double, seed: UInt64,
+                                     sourceLocation: SourceLocation = #_sourceLocation) {
+        var generator = Xoshiro256StarStar(seed: seed)
+        for _ in 0..<30 {
+            let row = Int(generator.next() % UInt64(from.weights.rows)), k = Int(generator.next() % UInt64(from.weights.cols))
+            var plus = from, minus = from
+            plus.weights[row, k] += 1e-6
+            minus.weights[row, k] -= 1e-6
+            let numeric = (objective(plus) - objective(minus)) / 2e-6
+            let step = (from.weights[row, k] - to.weights[row, k]) / eta
+            #expect(abs(numeric - step) <= 1e-6 * max(abs(numeric), 1e-3), "entry (\(row), \(k)): \(numeric) vs \(step)", sourceLocation: sourceLocation)
+        }
     }
 
     /// Euclidean norm.

@@ -130,16 +130,7 @@ import Testing
             }
             return p.loss(architecture: architecture, sample: sample) + beta / 2 * penalty
         }
-        var generator = Xoshiro256StarStar(seed: 3)
-        for _ in 0..<30 {
-            let row = Int(generator.next() % UInt64(w1.weights.rows)), k = Int(generator.next() % UInt64(w1.weights.cols))
-            var plus = w1, minus = w1
-            plus.weights[row, k] += 1e-6
-            minus.weights[row, k] -= 1e-6
-            let numeric = (objective(plus) - objective(minus)) / 2e-6
-            let step = (w1.weights[row, k] - w2.weights[row, k]) / eta
-            #expect(abs(numeric - step) <= 1e-6 * max(abs(numeric), 1e-3), "row \(row) (inherited \(mask.rows[row])), entry \(k): \(numeric) vs \(step)")
-        }
+        Fixtures.expectStepIsGradient(of: objective, from: w1, to: w2, eta: eta, seed: 3)
         #expect(mask.rows.contains(true) && mask.rows.contains(false))
         #expect(w1.weights != w2.weights)
     }
@@ -188,16 +179,7 @@ import Testing
             }
             return total / Double(f.count)
         }
-        var generator = Xoshiro256StarStar(seed: 5)
-        for _ in 0..<30 {
-            let row = Int(generator.next() % UInt64(start.weights.rows)), k = Int(generator.next() % UInt64(start.weights.cols))
-            var plus = start, minus = start
-            plus.weights[row, k] += 1e-6
-            minus.weights[row, k] -= 1e-6
-            let numeric = (objective(plus) - objective(minus)) / 2e-6
-            let step = (start.weights[row, k] - w1.weights[row, k]) / config.eta2
-            #expect(abs(numeric - step) <= 1e-6 * max(abs(numeric), 1e-3), "entry (\(row), \(k)): \(numeric) vs \(step)")
-        }
+        Fixtures.expectStepIsGradient(of: objective, from: start, to: w1, eta: config.eta2, seed: 5)
     }
 
     @Test("distill: the engines agree, β = 0 is the baseline bit for bit, the upstream model is trained even at α = 0, and its keys are refused elsewhere")

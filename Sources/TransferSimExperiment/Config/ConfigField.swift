@@ -21,14 +21,9 @@ public struct ConfigField: Sendable {
     /// The key's name inside stream layouts (the key itself unless declared otherwise).
     public internal(set) var layoutName = ""
     /// For a key added after results were first written: its value that changes nothing (`0.0` for an unset target
-    /// loss). At that value the key is left out of cell ids and sweep identities (``isNeutral(in:)``), so cells
+    /// loss). At that value the key is left out of cell ids and sweep identities (``ExperimentConfig/identifyingEntries``), so cells
     /// and sweep directories written before the key existed keep their ids and resume.
     public internal(set) var neutral: String?
-
-    /// Whether this key holds its ``neutral`` value in `config`.
-    public func isNeutral(in config: ExperimentConfig) -> Bool {
-        neutral.map { $0 == render(config) } ?? false
-    }
 
     /// This field with a ``neutral`` value.
     func neutral(_ value: String) -> ConfigField {

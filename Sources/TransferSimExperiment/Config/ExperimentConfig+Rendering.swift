@@ -4,7 +4,7 @@ extension ExperimentConfig {
     /// The entries that identify a cell or a sweep: ``resolvedEntries`` without the keys at their neutral value
     /// (``ConfigField/neutral``).
     public var identifyingEntries: [(key: String, value: String)] {
-        zip(ConfigField.all, resolvedEntries).filter { !$0.0.isNeutral(in: self) }.map(\.1)
+        zip(ConfigField.all, resolvedEntries).filter { field, entry in field.neutral != entry.value }.map(\.1)
     }
 
     /// The config's keys with their resolved values (every key of ``ConfigField/all``), the CSV columns.

@@ -9,9 +9,16 @@ public enum AtomicFile {
     ///
     /// - Throws: ``FileError`` naming the file on an I/O failure.
     public static func write(_ text: String, to url: URL) throws {
+        try write(Data(text.utf8), to: url)
+    }
+
+    /// Writes `data` to `url` atomically.
+    ///
+    /// - Throws: ``FileError`` naming the file on an I/O failure.
+    public static func write(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
-            try writeDirectly(Data(text.utf8), to: temporary)
+            try writeDirectly(data, to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
                 throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))")
             }

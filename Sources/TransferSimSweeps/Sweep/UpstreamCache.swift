@@ -82,9 +82,7 @@ package struct UpstreamCache: Sendable {
         training.final.biases.forEach(double)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let target = file(key), temporary = directory.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
-            try AtomicFile.writeDirectly(Data(bytes), to: temporary)
-            if rename(temporary.path, target.path) != 0 { unlink(temporary.path) }
+            try AtomicFile.write(Data(bytes), to: file(key))
         } catch {
             return
         }
