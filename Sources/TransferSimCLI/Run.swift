@@ -58,7 +58,7 @@ enum Report {
         }
         func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         var lines = [column("stage", 10) + column("status", 10) + column("train_loss", 12) + column("test_acc", 10) + "clean_test_err"]
-        for stage in Stage.allCases {
+        for stage in Stage.allCases where stage != .teacher || result.teacher.status != .skipped {
             let name = stage.rawValue
             lines.append(column(name, 10) + column(result.outcome(stage).status.rawValue, 10) + column(show("\(name)_train_loss"), 12)
                          + column(show("\(name)_test_accuracy"), 10) + show("\(name)_clean_test_error"))

@@ -147,10 +147,14 @@ import Testing
         "eta1": "0.4", "eta2": "0.3", "steps1": "25", "steps2": "15", "alpha": "0.5", "inherit_unit": "entry",
         "inherit_selection": "first", "freeze_steps": "3", "inherited_lr_scale": "0.5", "evaluation": "sample", "n_test": "300",
         "population_draws": "1500", "log_every": "4", "engine": "weight", "target_loss1": "0.3", "target_loss2": "0.3", "recipe": "l2sp", "l2sp_strength": "0.1", "distill_weight": "0.3", "distill_temperature": "2",
+        "head_init": "zero", "head_lr_scale": "2", "probe_steps": "3", "lora_rank": "2", "lora_scale": "2", "lora_init": "0.1", "teacher": "transfer",
     ]
 
     /// Keys another key needs to be valid (a recipe's own keys need that recipe).
-    static let companions: [String: [String: String]] = ["l2sp_strength": ["recipe": "l2sp"], "distill_weight": ["recipe": "distill"], "distill_temperature": ["recipe": "distill"]]
+    static let companions: [String: [String: String]] = ["l2sp_strength": ["recipe": "l2sp"], "distill_weight": ["recipe": "distill"], "distill_temperature": ["recipe": "distill"],
+                                                          "head_init": ["recipe": "linear-probe"], "head_lr_scale": ["recipe": "linear-probe"],
+                                                          "probe_steps": ["recipe": "lp-ft"], "lora_rank": ["recipe": "lora"], "lora_scale": ["recipe": "lora"],
+                                                          "lora_init": ["recipe": "lora"], "teacher": ["recipe": "distill"]]
 
     @Test("a key that does not declare the upstream stage leaves the trained upstream model bit-identical; one that does changes its key")
     func upstreamDeclarations_hold() throws {

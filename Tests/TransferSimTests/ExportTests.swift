@@ -79,4 +79,34 @@ import Testing
         #expect(Fixtures.maxDifference(w, try load("transfer_WT.npy").values) < 1e-12)
         #expect(Fixtures.maxDifference(b, try load("transfer_bT.npy").values) < 1e-12)
     }
+
+    @Test("--export-state writes each recipe's state: the head (linear-probe, lp-ft), LoRA's A and B, distill's teacher logits")
+    func exportState_recipes() throws {
+        let cases: [(String, [String], [String: [Int]])] = [
+            ("linear-probe", [], ["transfer_a0.npy": [2, 3], "transfer_aT.npy": [2, 3]]),
+            ("lp-ft", ["probe_steps=2"], ["transfer_a0.npy": [2, 3], "transfer_aT.npy": [2, 3]]),
+            ("lora", ["lora_rank=2"], ["transfer_lora_A0.npy": [2, 2, 20], "transfer_lora_AT.npy": [2, 2, 20],
+                                       "transfer_lora_B0.npy": [2, 3, 2], "transfer_lora_BT.npy": [2, 3, 2]]),
+            ("distill", ["teacher=transfer"], ["transfer_teacher_logits.npy": [6], "teacher_WT.npy": [2, 3, 20]]),
+        ]
+        for (recipe, extra, expected) in cases {
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-export-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            let job = RunJob(configPath: nil, overrides: ["d=20", "m=3", "n1=8", "n2=6", "steps1=7", "steps2=5", "alpha=0.67", "recipe=\(recipe)"] + extra,
+                             output: root.path, exportState: true)
+            let (result, _) = try job.execute()
+            for (name, shape) in expected {
+                let file = try NPYFile.decode(try Data(contentsOf: root.appendingPathComponent(name)))
+                #expect(file.shape == shape, "\(recipe): \(name)")
+            }
+            if recipe == "lora" {
+                let b0 = try NPYFile.decode(try Data(contentsOf: root.appendingPathComponent("transfer_lora_B0.npy")))
+                #expect(b0.values.allSatisfy { $0 == 0 })
+            }
+            if recipe == "distill" {
+                let logits = try NPYFile.decode(try Data(contentsOf: root.appendingPathComponent("transfer_teacher_logits.npy")))
+                #expect(logits.values == result.teacherLogits)
+            }
+        }
+    }
 }

@@ -150,7 +150,6 @@ import Testing
         let none = try TransferExperiment(config: try Fixtures.config(.theory, Self.overrides.merging(["alpha": "0"]) { _, b in b })).run()
         #expect(none.transfer.training?.final == none.baseline.training?.final)
         #expect(throws: ConfigError.self) { try Fixtures.config(.theory, ["l2sp_strength": "0.3"]) }
-        #expect(throws: ConfigError.self) { try Fixtures.config(.theory, ["recipe": "lora"]) }
     }
 }
 

@@ -84,7 +84,7 @@ public struct TestDraws: Sendable {
                 var projections = [Double](repeating: 0, count: architecture.filterCount)
                 BLAS.gemv(parameters.weights, points.mu, into: &projections)
                 let products = span.representation.noiseProducts(test: points, training: span.training, cache: cache, keys: span.keys)
-                forward = Forward(architecture: architecture, biases: parameters.biases, signalProjections: projections,
+                forward = Forward(architecture: architecture, biases: parameters.biases, head: parameters.head, signalProjections: projections,
                                   noiseProducts: products, sample: points)
             } else {
                 forward = Forward(architecture: architecture, parameters: parameters, sample: points)
@@ -119,12 +119,12 @@ public struct TestDraws: Sendable {
         BLAS.gemm(z, factor, transposeB: true, into: &activations)
         var signal = [Double](repeating: 0, count: rows)
         BLAS.gemv(parameters.weights, distribution.mu, into: &signal)
-        let biases = parameters.biases
-        let plus = architecture.patchOutput(biases: biases) { signal[$0] }
-        let minus = architecture.patchOutput(biases: biases) { -signal[$0] }
+        let biases = parameters.biases, head = parameters.head
+        let plus = architecture.patchOutput(biases: biases, head: head) { signal[$0] }
+        let minus = architecture.patchOutput(biases: biases, head: head) { -signal[$0] }
         var total = 0.0, totalSquares = 0.0
         for k in 0..<z.rows {
-            let noisePart = architecture.patchOutput(biases: biases) { activations[k, $0] }
+            let noisePart = architecture.patchOutput(biases: biases, head: head) { activations[k, $0] }
             let wrong = ((plus + noisePart) <= 0 ? 0.5 : 0) + ((minus + noisePart) > 0 ? 0.5 : 0)
             total += wrong
             totalSquares += wrong * wrong

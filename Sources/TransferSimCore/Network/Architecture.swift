@@ -34,39 +34,52 @@ public struct Architecture: Sendable, Equatable {
     @inlinable
     public func outputWeight(ofRow row: Int) -> Double { row < filtersPerClass ? outputScale : -outputScale }
 
-    /// One patch's contribution to `f` (§3): `Σ_row outputWeight(row) · ReLU(a_row + b_row)` over the rows in
-    /// order, from the pre-activations `a_row` without bias.
+    /// The second-layer weight of filter row `row` with a trainable head (MODEL.md §11, `linear-probe`, `lp-ft`):
+    /// `j a_{j,r}`; without one (`head == nil`) the fixed `j κ` of ``outputWeight(ofRow:)``.
+    @inlinable
+    public func outputWeight(ofRow row: Int, head: [Double]?) -> Double {
+        guard let head else { return outputWeight(ofRow: row) }
+        return classSign(ofRow: row) * head[row]
+    }
+
+    /// One patch's contribution to `f` (§3, §11): `Σ_row outputWeight(row, head) · ReLU(a_row + b_row)` over the rows
+    /// in order, from the pre-activations `a_row` without bias.
     ///
     /// - Complexity: O(m).
     @inlinable
-    public func patchOutput(biases: [Double], preActivation: (Int) -> Double) -> Double {
+    public func patchOutput(biases: [Double], head: [Double]?, preActivation: (Int) -> Double) -> Double {
         var total = 0.0
-        for row in 0..<filterCount { total += outputWeight(ofRow: row) * max(preActivation(row) + biases[row], 0) }
+        for row in 0..<filterCount { total += outputWeight(ofRow: row, head: head) * max(preActivation(row) + biases[row], 0) }
         return total
     }
 }
 
-/// The trainable parameters: filters `W` (`2m × d`, row-major) and biases `b` (`2m`, all zero and
-/// untouched when the architecture has none).
+/// The trainable parameters: filters `W` (`2m × d`, row-major), biases `b` (`2m`, all zero and
+/// untouched when the architecture has none) and, for the recipes that train one, a head `a` (MODEL.md §11).
 public struct Parameters: Sendable, Equatable {
     /// Filter matrix, row `r` = `w_{+1,r}`, row `m + r` = `w_{−1,r}`.
     public var weights: Matrix
     /// Biases `b_{j,r}` in the same row order.
     public var biases: [Double]
+    /// The second layer `a_{j,r}` (length `2m`, row order) of `f = Σ_j j Σ_r a_{j,r} Σ_p σ(⟨w_{j,r}, x⁽ᵖ⁾⟩ + b_{j,r})`
+    /// (§11, `linear-probe` and `lp-ft`); nil is §3's fixed second layer, `a_{j,r} = κ`.
+    public var head: [Double]?
 
-    /// Parameters from their parts; `biases.count` must equal `weights.rows`.
-    public init(weights: Matrix, biases: [Double]) {
-        precondition(biases.count == weights.rows, "Parameters: \(biases.count) biases for \(weights.rows) filters")
+    /// Parameters from their parts; `biases.count` (and `head.count`) must equal `weights.rows`.
+    public init(weights: Matrix, biases: [Double], head: [Double]? = nil) {
+        precondition(biases.count == weights.rows && (head?.count ?? weights.rows) == weights.rows,
+                     "Parameters: \(biases.count) biases, \(head?.count ?? 0) head weights for \(weights.rows) filters")
         self.weights = weights
         self.biases = biases
+        self.head = head
     }
 
-    /// Whether every filter entry and bias is finite.
+    /// Whether every filter entry, bias and head weight is finite.
     public var isFinite: Bool {
-        weights.storage.allFinite && biases.allFinite
+        weights.storage.allFinite && biases.allFinite && (head?.allFinite ?? true)
     }
 
-    /// The largest absolute filter entry or bias (`‖(W, b)‖_max`).
+    /// The largest absolute filter entry or bias (`‖(W, b)‖_max`; the head is not included).
     public var maxMagnitude: Double {
         max(weights.storage.reduce(0) { max($0, abs($1)) }, biases.reduce(0) { max($0, abs($1)) })
     }

@@ -26,19 +26,19 @@ package struct Forward: Sendable {
                      "Forward: filters are \(parameters.weights.rows)×\(parameters.weights.cols), expected \(architecture.filterCount)×\(sample.dimension)")
         BLAS.gemv(parameters.weights, sample.mu, into: &signalProjections)
         BLAS.gemm(parameters.weights, sample.noise, transposeB: true, into: &noisePreActivations)
-        complete(architecture: architecture, biases: parameters.biases, sample: sample)
+        complete(architecture: architecture, biases: parameters.biases, head: parameters.head, sample: sample)
     }
 
     /// The forward pass from the inner products `⟨w_{j,r}, μ⟩` (length `2m`) and `⟨w_{j,r}, ξ_i⟩`
     /// (`2m × N`, without bias), however they were computed (weight space or the span engine).
     ///
     /// - Complexity: O(m N).
-    public init(architecture: Architecture, biases: [Double], signalProjections projections: [Double],
+    public init(architecture: Architecture, biases: [Double], head: [Double]? = nil, signalProjections projections: [Double],
                 noiseProducts: Matrix, sample: TaskSample) {
         signalProjections = projections
         noisePreActivations = noiseProducts
         outputs = [Double](repeating: 0, count: sample.count)
-        complete(architecture: architecture, biases: biases, sample: sample)
+        complete(architecture: architecture, biases: biases, head: head, sample: sample)
     }
 
     /// A forward pass of the right shapes for `sample`, all zero: the buffer ``GradientDescent`` refills every step.
@@ -49,8 +49,8 @@ package struct Forward: Sendable {
     }
 
     /// Turns the inner products held in ``signalProjections`` and ``noisePreActivations`` (without bias) into the
-    /// forward pass in place: adds the biases and sums the outputs `f_i` (§3).
-    mutating func complete(architecture: Architecture, biases: [Double], sample: TaskSample) {
+    /// forward pass in place: adds the biases and sums the outputs `f_i` (§3; with a trainable `head`, §11).
+    mutating func complete(architecture: Architecture, biases: [Double], head: [Double]? = nil, sample: TaskSample) {
         let rows = architecture.filterCount
         let n = sample.count
         precondition(signalProjections.count == rows && noisePreActivations.rows == rows && noisePreActivations.cols == n
@@ -63,7 +63,7 @@ package struct Forward: Sendable {
                     f.update(repeating: 0)
                     for row in 0..<rows {
                         let bias = biases[row]
-                        let sign = architecture.outputWeight(ofRow: row)
+                        let sign = architecture.outputWeight(ofRow: row, head: head)
                         // ŷ ∈ {±1}: the signal patch's activation is one of two values per filter.
                         let positive = max(projections[row] + bias, 0), negative = max(-projections[row] + bias, 0)
                         let preActivations = a.baseAddress! + row * n

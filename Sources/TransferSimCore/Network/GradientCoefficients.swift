@@ -10,6 +10,10 @@ import Foundation
 ///
 /// with `σ'(z) = 1[z > 0]` (so `σ'(0) = 0`). The same coefficients drive the signal–noise
 /// decomposition of §5, so the gradient and `(γ, ρ)` are computed once.
+///
+/// With a trainable head `a` (MODEL.md §11, `linear-probe`, `lp-ft`) `κ` becomes `a_{j,r}` in every formula above, and
+///
+///     ∇_{a_{j,r}} L = (j / N) Σ_i g_i Σ_p σ(⟨w_{j,r}, x_i⁽ᵖ⁾⟩ + b_{j,r}).
 package struct GradientCoefficients: Sendable {
     /// `signal_{j,r}` (length `2m`).
     public private(set) var signal: [Double]
@@ -17,15 +21,17 @@ package struct GradientCoefficients: Sendable {
     public private(set) var noise: Matrix
     /// `∇_{b_{j,r}} L` (length `2m`; zero without bias).
     public private(set) var bias: [Double]
+    /// `∇_{a_{j,r}} L` (length `2m`; zero without a trainable head).
+    public private(set) var head: [Double]
     /// `(κ / N) g_i`, the scratch of ``update(architecture:biases:forward:sample:)`` (length `N`).
     private var scaledLossWeights: [Double]
 
     /// The coefficients at the point where `forward` was computed, with biases `biases`.
     ///
     /// - Complexity: O(m N).
-    public init(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample) {
+    public init(architecture: Architecture, biases: [Double], head: [Double]? = nil, forward: Forward, sample: TaskSample) {
         self.init(architecture: architecture, sampleCount: sample.count)
-        update(architecture: architecture, biases: biases, forward: forward, sample: sample)
+        update(architecture: architecture, biases: biases, head: head, forward: forward, sample: sample)
     }
 
     /// Zero coefficients of the right shapes: the buffer ``GradientDescent`` refills every step.
@@ -33,6 +39,7 @@ package struct GradientCoefficients: Sendable {
         signal = [Double](repeating: 0, count: architecture.filterCount)
         noise = Matrix(rows: architecture.filterCount, cols: n)
         bias = [Double](repeating: 0, count: architecture.filterCount)
+        head = [Double](repeating: 0, count: architecture.filterCount)
         scaledLossWeights = [Double](repeating: 0, count: n)
     }
 
@@ -46,11 +53,14 @@ package struct GradientCoefficients: Sendable {
     ///
     /// With `distillation` (MODEL.md §11, recipe `distill`) the loss derivative is the soft-label one,
     /// `N ∂L_KD/∂f_i = (1 − β) y_i ℓ'(y_i f_i) + β τ (s_i − q_i)`, `s_i = sigmoid(f_i/τ)`, `q_i` the teacher's.
-    mutating func update(architecture: Architecture, biases: [Double], forward: Forward, sample: TaskSample,
+    mutating func update(architecture: Architecture, biases: [Double], head heads: [Double]? = nil, forward: Forward, sample: TaskSample,
                          distillation: Distillation? = nil) {
         let rows = architecture.filterCount
         let n = sample.count
-        let scale = architecture.outputScale / Double(n)
+        // h_i = scale · g_i; row `row`'s coefficients are rowWeight(row) · h_i: without a head (κ/N) g_i times ±1 (as
+        // before heads existed, bit for bit), with one g_i/N times j a_{j,r}.
+        let scale = heads == nil ? architecture.outputScale / Double(n) : 1 / Double(n)
+        let rowWeight = { (row: Int) in heads.map { architecture.classSign(ofRow: row) * $0[row] } ?? architecture.classSign(ofRow: row) }
         var positiveSum = 0.0, negativeSum = 0.0
         scaledLossWeights.withUnsafeMutableBufferPointer { h in
             for i in 0..<n {
@@ -70,17 +80,24 @@ package struct GradientCoefficients: Sendable {
                     for row in 0..<rows {
                         let preActivations = a.baseAddress! + row * n, coefficients = c.baseAddress! + row * n
                         // −(s g) = (−s) g exactly, so both classes share h = (κ/N) g.
-                        let sign = architecture.classSign(ofRow: row)
+                        let sign = rowWeight(row)
                         for i in 0..<n {
                             // σ'(a) h as a bit mask (no branch): all ones when a > 0, else +0.
                             let active: UInt64 = preActivations[i] > 0 ? ~0 : 0
                             coefficients[i] = Double(bitPattern: (sign * h[i]).bitPattern & active)
                         }
-                        let factor = architecture.classSign(ofRow: row) * scale
+                        let factor = sign * scale
                         let projection = forward.signalProjections[row], b = biases[row]
                         let positive = projection + b > 0 ? positiveSum : 0
                         let negative = -projection + b > 0 ? negativeSum : 0
                         signal[row] = factor * (positive - negative)
+                        if heads != nil {
+                            // (j/N) Σ_i g_i (σ(ŷ_i⟨w, μ⟩ + b) + σ(⟨w, ξ_i⟩ + b)), the signal patch summed by class.
+                            var total = max(projection + b, 0) * positiveSum + max(-projection + b, 0) * negativeSum
+                            total *= scale
+                            for i in 0..<n { total += h[i] * max(preActivations[i], 0) }
+                            head[row] = architecture.classSign(ofRow: row) * total
+                        }
                         if hasBias {
                             var noiseSum = 0.0
                             for i in 0..<n { noiseSum += coefficients[i] }
@@ -95,10 +112,11 @@ package struct GradientCoefficients: Sendable {
     /// Adds `scale_{j,r} · ∇_{w_{j,r}} L` to every filter and `scale_{j,r} · ∇_{b_{j,r}} L` to every bias.
     ///
     /// `rowScales[r] = −η_r` performs one gradient-descent step with per-filter step sizes; `1` for every
-    /// row accumulates the plain gradient. One `dgemm` (noise part) and one `dger` (signal part).
+    /// row accumulates the plain gradient. One `dgemm` (noise part) and one `dger` (signal part). A head, when
+    /// `parameters` has one, moves by `headScale · ∇_a L`.
     ///
     /// - Complexity: O(m N d).
-    public func apply(rowScales: [Double], sample: TaskSample, to parameters: inout Parameters) {
+    public func apply(rowScales: [Double], headScale: Double = 0, sample: TaskSample, to parameters: inout Parameters) {
         let rows = noise.rows
         precondition(rowScales.count == rows, "apply: \(rowScales.count) scales for \(rows) filters")
         var scaledNoise = noise
@@ -116,17 +134,21 @@ package struct GradientCoefficients: Sendable {
             parameters.biases[row] += rowScales[row] * bias[row]
         }
         BLAS.ger(scaledSignal, sample.mu, into: &parameters.weights)
+        if headScale != 0, parameters.head != nil {
+            for row in 0..<rows { parameters.head![row] += headScale * head[row] }
+        }
     }
 }
 
 extension Parameters {
-    /// The exact gradient `∇L` (filters and biases) of these parameters on `sample` (MODEL.md §4).
+    /// The exact gradient `∇L` (filters, biases and, when there is one, the head) of these parameters on `sample`
+    /// (MODEL.md §4, §11).
     public func gradient(architecture: Architecture, sample: TaskSample) -> Parameters {
         let forward = Forward(architecture: architecture, parameters: self, sample: sample)
-        let coefficients = GradientCoefficients(architecture: architecture, biases: biases, forward: forward, sample: sample)
+        let coefficients = GradientCoefficients(architecture: architecture, biases: biases, head: head, forward: forward, sample: sample)
         var result = Parameters(weights: Matrix(rows: weights.rows, cols: weights.cols),
-                                biases: [Double](repeating: 0, count: biases.count))
-        coefficients.apply(rowScales: [Double](repeating: 1, count: weights.rows), sample: sample, to: &result)
+                                biases: [Double](repeating: 0, count: biases.count), head: head.map { $0.map { _ in 0 } })
+        coefficients.apply(rowScales: [Double](repeating: 1, count: weights.rows), headScale: 1, sample: sample, to: &result)
         return result
     }
 

@@ -21,6 +21,8 @@ public enum StreamSeed {
         case test = "test"
         /// Task-1 test draws (upstream evaluation).
         case upstreamTest = "upstream-test"
+        /// LoRA's `A` (recipe `lora`, MODEL.md §11).
+        case loraInit = "lora-init"
     }
 
     /// The seed of stream `label` under `seed`.

@@ -17,6 +17,26 @@ public struct Decomposition: Sendable, Equatable {
         rho = Matrix(rows: filterCount, cols: sampleCount)
     }
 
+    /// Every coefficient NaN: a run whose update leaves the span of the patches (recipe `lora`, MODEL.md §11), where
+    /// `γ` and `ρ` are not defined.
+    package mutating func setUndefined() {
+        gamma = gamma.map { _ in .nan }
+        rho.storage = rho.storage.map { _ in .nan }
+    }
+
+    /// `γ_{j,r} / Σ_{i: y_i = j} max(ρ_{j,r,i}, 0)` for the first filter attaining `max_{j,r} γ_{j,r}` (signal learning
+    /// against noise memorisation, §5); NaN when the sum is 0 or a coefficient is NaN.
+    ///
+    /// - Complexity: O(m + N).
+    package func signalNoiseRatio(architecture: Architecture, labels: [Double]) -> Double {
+        guard !gamma.contains(where: { $0.isNaN }), var best = gamma.indices.first else { return .nan }
+        for row in gamma.indices where gamma[row] > gamma[best] { best = row }
+        let j = architecture.classSign(ofRow: best)
+        var memorised = 0.0
+        for i in labels.indices where labels[i] == j { memorised += max(rho[best, i], 0) }
+        return memorised > 0 ? gamma[best] / memorised : .nan
+    }
+
     /// Adds one gradient step with `rowScales[r] = −η_{j,r}`.
     ///
     /// - Complexity: O(m N).

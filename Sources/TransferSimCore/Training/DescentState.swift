@@ -3,18 +3,25 @@
 protocol DescentState {
     /// Current biases.
     var biases: [Double] { get }
+    /// Current head `a` (MODEL.md §11), nil for §3's fixed second layer.
+    var head: [Double]? { get }
     /// Whether every coefficient and bias is finite.
     var isFinite: Bool { get }
     /// Overwrites `forward` (shaped by ``Forward/init(architecture:sample:)``) with the forward pass at the current point.
     func forward(into forward: inout Forward)
-    /// One step: filter `row` moves by `rowScales[row] · ∇_{w_row} L` (and its bias likewise).
-    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double])
+    /// One step: filter `row` moves by `rowScales[row] · ∇_{w_row} L` (and its bias likewise), the head (if any) by
+    /// `headScale · ∇_a L`.
+    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double)
     /// `w_row ← w⁰_row + factors[row] (w_row − w⁰_row)` and the same for the bias (L2-SP's shrinkage towards the start).
     mutating func shrinkDisplacement(_ factors: [Double])
     /// `⟨w_row, ŝ⟩` for every direction (outer index) and filter row (inner index).
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]]
     /// The filters and biases, materialised.
     func parameters() -> Parameters
+    /// Whether §5's decomposition is defined for this state's updates.
+    var keepsSpan: Bool { get }
+    /// The LoRA adapter at the start and now (recipe `lora`), if any.
+    var adapters: (initial: LowRankAdapter, current: LowRankAdapter)? { get }
     /// The filters as coefficients on the training patches, when the state keeps them.
     var spanRepresentation: SpanRepresentation? { get }
     /// Debug builds: checks the state's invariants against `forward`, its forward pass at the current point
@@ -25,6 +32,10 @@ protocol DescentState {
 extension DescentState {
     /// Nothing to check by default: weight space holds the filters themselves.
     func checkInvariants(_ forward: Forward) {}
+    /// The update stays in the span of the patches, so §5's decomposition is defined (LoRA's is not).
+    var keepsSpan: Bool { true }
+    /// No LoRA adapter.
+    var adapters: (initial: LowRankAdapter, current: LowRankAdapter)? { nil }
 }
 
 /// Gradient descent on the `2m × d` filter matrix: a forward `dgemm` and an update `dgemm` per step.
@@ -45,23 +56,19 @@ struct WeightSpaceState: DescentState {
     }
 
     var biases: [Double] { current.biases }
+    var head: [Double]? { current.head }
     var isFinite: Bool { current.isFinite }
 
     func forward(into forward: inout Forward) {
         forward.recompute(architecture: architecture, parameters: current, sample: sample)
     }
 
-    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {
-        coefficients.apply(rowScales: rowScales, sample: sample, to: &current)
+    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
+        coefficients.apply(rowScales: rowScales, headScale: headScale, sample: sample, to: &current)
     }
 
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
-        let d = architecture.dimension
-        return directions.map { direction in
-            (0..<architecture.filterCount).map { row in
-                direction.reduce(0) { $0 + ($1.0 < d ? current.weights[row, $1.0] * $1.1 : 0) }
-            }
-        }
+        current.weights.alignments(directions)
     }
 
     func parameters() -> Parameters { current }
@@ -76,4 +83,16 @@ struct WeightSpaceState: DescentState {
     }
 
     var spanRepresentation: SpanRepresentation? { nil }
+}
+
+extension Matrix {
+    /// `⟨w_row, ŝ⟩` for every sparse direction `ŝ` (pairs of index and value; outer index) and row (inner index);
+    /// indices beyond the row length contribute nothing.
+    func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
+        directions.map { direction in
+            (0..<rows).map { row in
+                direction.reduce(0) { $0 + ($1.0 < cols ? self[row, $1.0] * $1.1 : 0) }
+            }
+        }
+    }
 }

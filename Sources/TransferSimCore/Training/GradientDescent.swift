@@ -23,6 +23,12 @@ public struct TrainingSchedule: Sendable, Equatable {
     public var anchoredRows: [Bool] = []
     /// Knowledge distillation (recipe `distill`): train on soft labels besides the hard ones; nil is off.
     public var distillation: Distillation?
+    /// `h` of the head's step `h η` (MODEL.md §11, `linear-probe`, `lp-ft`): the head of the initial parameters trains
+    /// when set; nil leaves it (or §3's fixed second layer) unchanged.
+    public var headStepScale: Double?
+    /// LoRA (recipe `lora`): the filters are `W⁰ + (s/r) B A` per class with `W⁰` the initial filters, and only the
+    /// adapter's `A`, `B` train; nil is off.
+    public var adapter: LowRankAdapter?
 
     /// A plain schedule: every filter trains with step `stepSize`, nothing frozen.
     public init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {
@@ -52,6 +58,8 @@ public struct TrainingSchedule: Sendable, Equatable {
 
 /// The soft-label term of recipe `distill` (MODEL.md §11): `L_KD = (1/N) Σ_i [(1 − β) ℓ(y_i f_i) + β τ² H(q_i, s_i)]`.
 public struct Distillation: Sendable, Equatable {
+    /// `f_t(x_i)`: the teacher's logits on the training inputs.
+    public let teacherLogits: [Double]
     /// `q_i = sigmoid(f_t(x_i)/τ)`: the teacher's soft labels on the training inputs, fixed during training.
     public let targets: [Double]
     /// `β`, the weight of the soft-label term.
@@ -61,6 +69,7 @@ public struct Distillation: Sendable, Equatable {
 
     /// Soft labels from the teacher's logits `f_t(x_i)`.
     public init(teacherLogits: [Double], weight: Double, temperature: Double) {
+        self.teacherLogits = teacherLogits
         targets = teacherLogits.map { 1 / (1 + exp(-$0 / temperature)) }
         self.weight = weight
         self.temperature = temperature
@@ -101,13 +110,23 @@ public struct TrainingResult: Sendable {
     public let converged: Bool?
     /// Training error of ``final`` against the observed labels.
     public let trainError: Double
+    /// Signal learning against noise memorisation at the end (issue 15's lemma-level check): for the filter attaining
+    /// `max_{j,r} γ_{j,r}`, `γ_{j,r} / Σ_{i: y_i = j} ρ̄_{j,r,i}` (§5, `ρ̄ = max(ρ, 0)`); NaN when that sum is 0 or the
+    /// decomposition is undefined (LoRA).
+    public let signalNoiseRatio: Double
+    /// The LoRA adapter at the start and after the last step (recipe `lora`; ``final`` holds the filters
+    /// `W⁰ + (s/r) B A` the final one gives, ``initial`` the frozen `W⁰`).
+    public let adapters: (initial: LowRankAdapter, final: LowRankAdapter)?
     /// `final` as `W⁽⁰⁾ + c μᵀ + R Ξ` when the span engine trained it (test points are then evaluated through
     /// the same representation, ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``).
     public let span: SpanRepresentation?
 
     /// A result from its parts.
     package init(initial: Parameters, final: Parameters, decomposition: Decomposition, history: [HistoryRecord], status: RunStatus,
-                 trainLoss: Double, trainError: Double, steps: Int, converged: Bool?, span: SpanRepresentation?) {
+                 trainLoss: Double, trainError: Double, steps: Int, converged: Bool?, span: SpanRepresentation?,
+                 adapters: (initial: LowRankAdapter, final: LowRankAdapter)? = nil, signalNoiseRatio: Double = .nan) {
+        self.signalNoiseRatio = signalNoiseRatio
+        self.adapters = adapters
         self.initial = initial
         self.final = final
         self.decomposition = decomposition
@@ -124,9 +143,10 @@ public struct TrainingResult: Sendable {
     /// error; its initial parameters stand for the final ones, its decomposition is zero and its history empty
     /// (sweeps record none of them).
     package init(cachedFinal final: Parameters, status: RunStatus, trainLoss: Double, trainError: Double, steps: Int, converged: Bool?,
-                 sampleCount: Int) {
+                 signalNoiseRatio: Double, sampleCount: Int) {
         self.init(initial: final, final: final, decomposition: Decomposition(filterCount: final.weights.rows, sampleCount: sampleCount),
-                  history: [], status: status, trainLoss: trainLoss, trainError: trainError, steps: steps, converged: converged, span: nil)
+                  history: [], status: status, trainLoss: trainLoss, trainError: trainError, steps: steps, converged: converged, span: nil,
+                  signalNoiseRatio: signalNoiseRatio)
     }
 }
 
@@ -183,7 +203,10 @@ public struct GradientDescent: Sendable {
     /// final test error, which a span-engine run computes through its span representation).
     public func train(from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule,
                       evaluator: HistoryEvaluator? = nil) -> TrainingResult {
-        switch resolvedEngine(sample: sample, schedule: schedule) {
+        if let adapter = schedule.adapter {
+            return drive(run(LowRankState(architecture: architecture, sample: sample, base: initial, adapter: adapter), initial, sample, schedule, evaluator))
+        }
+        switch resolvedEngine(sample: sample, initial: initial, schedule: schedule) {
         case .span:
             return drive(run(SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample, schedule, evaluator))
         default:
@@ -204,7 +227,8 @@ public struct GradientDescent: Sendable {
     /// - Complexity: O(N² d + K (T m N² + m N d)) for `K` span-engine jobs.
     public func train(batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)]) -> [TrainingResult] {
         guard let first = jobs.first,
-              jobs.allSatisfy({ resolvedEngine(sample: $0.sample, schedule: $0.schedule) == .span && $0.sample.noise == first.sample.noise })
+              jobs.allSatisfy({ resolvedEngine(sample: $0.sample, initial: $0.initial, schedule: $0.schedule) == .span
+                  && $0.schedule.adapter == nil && $0.sample.noise == first.sample.noise })
         else { return jobs.map { train(from: $0.initial, on: $0.sample, schedule: $0.schedule) } }
         let gram = SpanState.gram(first.sample.noise)
         var runs = jobs.map { run(SpanState(architecture: architecture, sample: $0.sample, initial: $0.initial, gram: gram), $0.initial, $0.sample, $0.schedule) }
@@ -236,8 +260,11 @@ public struct GradientDescent: Sendable {
         return results.map { $0! }
     }
 
-    private func resolvedEngine(sample: TaskSample, schedule: TrainingSchedule) -> Engine {
-        engine.resolved(sampleCount: sample.count, dimension: sample.dimension, filterCount: architecture.filterCount, steps: schedule.steps)
+    /// The engine of one run: a run with a trainable head (§11) trains in weight space (**choice**: the filters' update
+    /// stays in the span, but the span engine is written for §3's fixed second layer; an explicit `span` is overridden).
+    private func resolvedEngine(sample: TaskSample, initial: Parameters, schedule: TrainingSchedule) -> Engine {
+        if initial.head != nil { return .weight }
+        return engine.resolved(sampleCount: sample.count, dimension: sample.dimension, filterCount: architecture.filterCount, steps: schedule.steps)
     }
 
     private func run<State: DescentState>(_ state: State, _ initial: Parameters, _ sample: TaskSample,

@@ -54,7 +54,8 @@ public struct HistoryRecord: Sendable, Equatable {
          testError ?? .nan, cleanTestError ?? .nan]
     }
 
-    /// Summarises the state at step `step`; `alignments[k][row]` is `⟨w_row, ŝ_k⟩`.
+    /// Summarises the state at step `step`; `alignments[k][row]` is `⟨w_row, ŝ_k⟩`. An undefined decomposition (NaN)
+    /// gives NaN `γ` and `ρ` summaries.
     public init(step: Int, loss: Double, trainError: Double, alignments: [[Double]], decomposition: Decomposition,
                 architecture: Architecture, labels: [Double]) {
         self.step = step
@@ -76,8 +77,10 @@ public struct HistoryRecord: Sendable, Equatable {
                 if labels[i] == j { barMax = max(barMax, value) } else { underMin = min(underMin, value) }
             }
         }
-        rhoBarMax = barMax
-        rhoUnderMin = underMin
+        // Undefined decomposition (LoRA, MODEL.md §11): NaN coefficients, which max/min above would skip.
+        let undefined = decomposition.gamma.contains { $0.isNaN }
+        rhoBarMax = undefined ? .nan : barMax
+        rhoUnderMin = undefined ? .nan : underMin
         let signed = alignments.map { dots in dots.indices.map { architecture.classSign(ofRow: $0) * dots[$0] } }
         alignmentMean = signed.map { $0.reduce(0, +) / Double(architecture.filterCount) }
         alignmentMax = signed.map { $0.max() ?? 0 }

@@ -36,6 +36,7 @@ struct SpanState: DescentState {
 
     /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` when already computed (``gram(_:)``).
     init(architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil) {
+        precondition(initial.head == nil, "SpanState: the span engine trains the fixed second layer only")
         self.architecture = architecture
         self.sample = sample
         self.initial = initial
@@ -83,7 +84,10 @@ struct SpanState: DescentState {
         forward.complete(architecture: architecture, biases: biases, sample: sample)
     }
 
-    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double]) {
+    /// No head: the span engine trains §3's network (``GradientDescent`` sends runs with a head to weight space).
+    var head: [Double]? { nil }
+
+    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
         let n = noiseCoefficients.cols
         noiseCoefficients.storage.withUnsafeMutableBufferPointer { r in
             coefficients.noise.storage.withUnsafeBufferPointer { c in

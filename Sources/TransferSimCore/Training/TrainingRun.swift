@@ -41,6 +41,7 @@ struct TrainingRun<State: DescentState> {
         forward = Forward(architecture: architecture, sample: sample)
         coefficients = GradientCoefficients(architecture: architecture, sampleCount: sample.count)
         decomposition = Decomposition(filterCount: architecture.filterCount, sampleCount: sample.count)
+        if !state.keepsSpan { decomposition.setUndefined() }
         muSquared = BLAS.dot(sample.mu, sample.mu)
         xiSquared = sample.noiseSquaredNorms
         precondition(schedule.anchorStrength == 0 || schedule.anchoredRows.count == architecture.filterCount,
@@ -75,10 +76,13 @@ struct TrainingRun<State: DescentState> {
             if ended {
                 return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
                                       status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
-                                      converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation)
+                                      converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation,
+                                      adapters: state.adapters.map { ($0.initial, $0.current) },
+                                      signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: labels))
             }
         }
-        coefficients.update(architecture: architecture, biases: state.biases, forward: forward, sample: sample, distillation: schedule.distillation)
+        coefficients.update(architecture: architecture, biases: state.biases, head: state.head, forward: forward, sample: sample,
+                            distillation: schedule.distillation)
         let scales = step < schedule.freezeSteps ? frozenScales : freeScales
         if schedule.anchorStrength > 0 {
             // L2-SP: the displacement from the start shrinks by (1 − η_{j,r} β_sp) before the gradient step, exactly
@@ -87,9 +91,11 @@ struct TrainingRun<State: DescentState> {
             state.shrinkDisplacement(factors)
             decomposition.shrink(factors)
         }
-        decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
-                                 muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
-        state.step(coefficients, rowScales: scales)
+        if state.keepsSpan {
+            decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
+                                     muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
+        }
+        state.step(coefficients, rowScales: scales, headScale: schedule.headStepScale.map { -schedule.stepSize * $0 } ?? 0)
         step += 1
         return nil
     }

@@ -68,14 +68,28 @@ extension ConfigField {
              "a number in [0, 1e50]", \.targetLoss1) { $0 >= 0 }.affecting([.upstream]).neutral("0.0"),
         real("target_loss2", "ε_2, the same for the transfer and baseline stages (0 = off; steps2 is then a cap)",
              "a number in [0, 1e50]", \.targetLoss2) { $0 >= 0 }.affecting([.downstream]).neutral("0.0"),
-        choice("recipe", "transfer recipe of stage 3 (MODEL.md §11): finetune (§6), l2sp (inherited filters pulled towards their inherited values) or distill (a fresh student on the upstream model's soft labels); linear-probe, lp-ft and lora are not built yet", \.recipe)
+        choice("recipe", "transfer recipe of stage 3 (MODEL.md §11): finetune (§6), linear-probe (fixed filters, trained head), lp-ft (probe, then fine-tune filters and head), lora (low-rank update of the frozen start), l2sp (inherited filters pulled towards their inherited values) or distill (a fresh student on a teacher's soft labels)", \.recipe)
             .affecting([.downstream]).neutral("finetune"),
+        choice("head_init", "how the trainable head starts (linear-probe, lp-ft): kappa (a = κ, the model starts as §3's) or zero", \.headInit)
+            .affecting([.downstream]).neutral("kappa"),
+        real("head_lr_scale", "h, the head's step multiplier: it trains with step h η_2 (linear-probe, lp-ft)", "a number in (0, 1e50]", \.headLrScale) { $0 > 0 }
+            .affecting([.downstream]).neutral("1.0"),
+        integer("probe_steps", "T_p, linear-probing steps before fine-tuning (lp-ft; default 25)", "an integer in [0, 10⁹]", \.probeSteps) { (0...1_000_000_000).contains($0) }
+            .affecting([.downstream]).neutral("25"),
+        integer("lora_rank", "r, LoRA's rank (lora; default 1)", "an integer in [1, min(m, d)]", \.loraRank) { (1...1_000_000).contains($0) }
+            .affecting([.downstream, .layout(.loraInit)]).neutral("1"),
+        optionalReal("lora_scale", "s, LoRA's scale: the update is (s/r) B A (lora; default r)", \.loraScale, resolved: \.resolvedLoraScale)
+            .affecting([.downstream]).neutral("default"),
+        optionalReal("lora_init", "σ_A, standard deviation of LoRA's A (lora; default 1/√d)", \.loraInit, resolved: \.resolvedLoraInit)
+            .affecting([.downstream]).neutral("default"),
         real("l2sp_strength", "β_sp, pull of inherited filters towards their inherited values (recipe l2sp; 0 = none)",
              "a number in [0, 1e50]", \.l2spStrength) { $0 >= 0 }.affecting([.downstream]).neutral("0.0"),
         real("distill_weight", "β, weight of the soft-label term (recipe distill; default 0.5)", "a number in [0, 1]", \.distillWeight) { (0...1).contains($0) }
             .affecting([.downstream]).neutral("0.5"),
         real("distill_temperature", "τ, softening temperature (recipe distill; default 1)", "a number in (0, 1e50]", \.distillTemperature) { $0 > 0 }
             .affecting([.downstream]).neutral("1.0"),
+        choice("teacher", "teacher of distill: upstream (the upstream model) or transfer (the finetune transfer model, reported as teacher_* columns)", \.teacher)
+            .affecting([.downstream]).neutral("upstream"),
         choice("engine", "gradient descent on the filters (weight), on their coefficients in the span of the patches (span, O(m N²) per step), or auto: the one with fewer FLOPs (span when N < 2d for long runs); equal up to rounding", \.engine).affecting([.upstream, .downstream]),
     ]
 

@@ -70,6 +70,24 @@ public struct ConfigField: Sendable {
         }, render: { format($0[keyPath: path]) })
     }
 
+    /// A LoRA key (`lora_scale`, `lora_init`) whose default depends on other keys: written `default` (or left out)
+    /// for that default, rendered as the value in force under recipe `lora` and as `default` under any other recipe
+    /// (where the key does not apply), so configs without LoRA keep their identities.
+    static func optionalReal(_ key: String, _ meaning: String, _ path: WritableKeyPath<ExperimentConfig, Double?> & Sendable,
+                             resolved: KeyPath<ExperimentConfig, Double> & Sendable) -> ConfigField {
+        let range = "a number in (0, 1e50], or default"
+        return ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
+            if text.trimmingCharacters(in: .whitespaces) == "default" {
+                config[keyPath: path] = nil
+                return
+            }
+            guard let value = parseReal(text), value > 0 else { throw invalid(key, range, text) }
+            config[keyPath: path] = value
+        }, render: { config in
+            config.recipe == .lora ? format(config[keyPath: resolved]) : "default"
+        })
+    }
+
     static func integer(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Int> & Sendable,
                         valid: @escaping @Sendable (Int) -> Bool) -> ConfigField {
         ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in

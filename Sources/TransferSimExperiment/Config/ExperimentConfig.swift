@@ -32,15 +32,39 @@ public enum Preset: String, Sendable, CaseIterable {
     case kou2023Code = "kou2023-code"
 }
 
-/// How stage 3 uses the upstream model (MODEL.md §11). Implemented so far: `finetune`, `l2sp` and `distill` (teacher
-/// `upstream`); the other recipes of §11 (`linear-probe`, `lp-ft`, `lora`) are refused as unknown values until built.
+/// How stage 3 uses the upstream model (MODEL.md §11).
 public enum Recipe: String, Sendable, CaseIterable {
     /// §6 as it stands: inherit, then train every filter (`T_freeze`, `λ`).
     case finetune
+    /// Filters and biases fixed after inheritance; a trainable head `a_{j,r}` learns with step `h η_2`.
+    case linearProbe = "linear-probe"
+    /// `linear-probe` for `probe_steps` steps, then filters and head together for `T_2` steps.
+    case lpFt = "lp-ft"
+    /// Frozen downstream start plus a trained low-rank update `(s/r) B_j A_j` per class.
+    case lora
     /// `finetune` with the inherited filters pulled towards their inherited values by `(β_sp/2)‖w − w⁰‖²`.
     case l2sp
-    /// A fresh student (the baseline's init) trained on soft labels from the upstream model (teacher: upstream).
+    /// A fresh student (the baseline's init) trained on soft labels from a teacher (`teacher`).
     case distill
+
+    /// Whether the transfer model has a trainable head (`linear-probe`, `lp-ft`).
+    public var trainsHead: Bool { self == .linearProbe || self == .lpFt }
+}
+
+/// How a trainable head starts (MODEL.md §11, `head_init`).
+public enum HeadInit: String, Sendable, CaseIterable {
+    /// `a_{j,r} = κ`: the model starts as §3's.
+    case kappa
+    /// `a_{j,r} = 0`: a new head.
+    case zero
+}
+
+/// The teacher of recipe `distill` (MODEL.md §11, `teacher`).
+public enum Teacher: String, Sendable, CaseIterable {
+    /// The upstream model as it is.
+    case upstream
+    /// The `finetune` transfer model of §6 (its metrics are the `teacher_*` columns).
+    case transfer
 }
 
 /// Initialisation scheme names as written in configs (see ``Initialization``).
@@ -136,9 +160,29 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var distillWeight = 0.5
     /// `τ` of `distill`.
     public var distillTemperature = 1.0
+    /// The teacher of `distill`.
+    public var teacher: Teacher = .upstream
+    /// How the head of `linear-probe` and `lp-ft` starts.
+    public var headInit: HeadInit = .kappa
+    /// `h`, the head's step multiplier (`linear-probe`, `lp-ft`).
+    public var headLrScale = 1.0
+    /// `T_p`, linear-probing steps before fine-tuning (`lp-ft`; **choice**: default 25, half the theory preset's `T_2`).
+    public var probeSteps = 25
+    /// `r`, LoRA's rank.
+    public var loraRank = 1
+    /// `s`, LoRA's scale; nil is `r` (§11's default).
+    public var loraScale: Double? = nil
+    /// `σ_A`, the standard deviation of LoRA's `A`; nil is `1/√d` (§11's default).
+    public var loraInit: Double? = nil
 
-    /// Whether the upstream model is trained: something is inherited (`α > 0`) or it is the distillation teacher.
-    public var needsUpstream: Bool { alpha > 0 || recipe == .distill }
+    /// `s` in force: the explicit value or `r`.
+    public var resolvedLoraScale: Double { loraScale ?? Double(loraRank) }
+    /// `σ_A` in force: the explicit value or `1/√d`.
+    public var resolvedLoraInit: Double { loraInit ?? 1 / Double(d).squareRoot() }
+
+    /// Whether the upstream model is trained: something is inherited (`α > 0`) or it is the distillation teacher
+    /// (teacher `upstream`; teacher `transfer` inherits from it, so it needs `α > 0` like finetune).
+    public var needsUpstream: Bool { alpha > 0 || (recipe == .distill && teacher == .upstream) }
 
     /// The `theory` preset's defaults.
     public init() {}
@@ -223,6 +267,7 @@ public struct ExperimentConfig: Sendable, Equatable {
             throw ConfigError(key: distillWeight != 0.5 ? "distill_weight" : "distill_temperature",
                               "applies to recipe: distill only (recipe is \(recipe.rawValue)); remove it or set recipe: distill")
         }
+        try validateRecipeKeys()
         if recipe == .l2sp && eta2 * inheritedLrScale * l2spStrength >= 2 {
             throw ConfigError(key: "l2sp_strength", "must keep η_2 · λ · l2sp_strength < 2 (gradient descent on the pull overshoots and grows beyond it), got \(l2spStrength) with eta2 = \(eta2), inherited_lr_scale = \(inheritedLrScale)")
         }
@@ -231,6 +276,34 @@ public struct ExperimentConfig: Sendable, Equatable {
         }
         if inheritUnit == .entry && (freezeSteps != 0 || inheritedLrScale != 1) {
             throw ConfigError(key: "inherit_unit", "entry inheritance needs freeze_steps = 0 and inherited_lr_scale = 1 (they act on whole inherited filters); use inherit_unit: filter")
+        }
+    }
+}
+
+extension ExperimentConfig {
+    /// Refuses a recipe's keys under another recipe, naming them (MODEL.md §11), and the keys that act on inherited
+    /// filters' training (`freeze_steps`, `inherited_lr_scale`) with recipes whose filters do not train that way.
+    func validateRecipeKeys() throws {
+        func refuse(_ key: String, _ owners: String) -> ConfigError {
+            ConfigError(key: key, "applies to recipe: \(owners) only (recipe is \(recipe.rawValue)); remove it or change the recipe")
+        }
+        if !recipe.trainsHead {
+            if headInit != .kappa { throw refuse("head_init", "linear-probe or lp-ft") }
+            if headLrScale != 1 { throw refuse("head_lr_scale", "linear-probe or lp-ft") }
+        }
+        if recipe != .lpFt && probeSteps != 25 { throw refuse("probe_steps", "lp-ft") }
+        if recipe != .lora {
+            if loraRank != 1 { throw refuse("lora_rank", "lora") }
+            if loraScale != nil { throw refuse("lora_scale", "lora") }
+            if loraInit != nil { throw refuse("lora_init", "lora") }
+        }
+        if recipe != .distill && teacher != .upstream { throw refuse("teacher", "distill") }
+        if recipe == .lora && loraRank > min(m, d) {
+            throw ConfigError(key: "lora_rank", "must lie in [1, min(m, d) = \(min(m, d))], got \(loraRank)")
+        }
+        if (recipe == .linearProbe || recipe == .lora || recipe == .distill) && (freezeSteps != 0 || inheritedLrScale != 1) {
+            throw ConfigError(key: freezeSteps != 0 ? "freeze_steps" : "inherited_lr_scale",
+                              "applies to recipes that fine-tune inherited filters (finetune, lp-ft, l2sp); recipe \(recipe.rawValue) does not")
         }
     }
 }

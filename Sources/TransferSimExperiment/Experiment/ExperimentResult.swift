@@ -16,6 +16,10 @@ public struct ExperimentResult: Sendable {
     public let transfer: StageOutcome
     /// Baseline stage on task 2.
     public let baseline: StageOutcome
+    /// The teacher of `distill` with `teacher: transfer` (MODEL.md §11); skipped otherwise.
+    public var teacher: StageOutcome = .skipped
+    /// `f_t(x_i)` of the distillation teacher on the task-2 training inputs (recipe `distill`), else nil.
+    public var teacherLogits: [Double]?
 
     /// The outcome of `stage`.
     public func outcome(_ stage: Stage) -> StageOutcome {
@@ -23,6 +27,7 @@ public struct ExperimentResult: Sendable {
         case .upstream: return upstream
         case .transfer: return transfer
         case .baseline: return baseline
+        case .teacher: return teacher
         }
     }
 

@@ -1,6 +1,6 @@
 import TransferSimCore
 
-/// The three stages of one transfer experiment (MODEL.md §6).
+/// The stages of one transfer experiment (MODEL.md §6), and the teacher of `distill` with `teacher: transfer` (§11).
 public enum Stage: String, Sendable, CaseIterable {
     /// Training on task 1 from a fresh init.
     case upstream
@@ -8,6 +8,8 @@ public enum Stage: String, Sendable, CaseIterable {
     case transfer
     /// Training on task 2 from the same fresh init without inheritance ("w/o PT").
     case baseline
+    /// The `finetune` transfer model that teaches `distill` with `teacher: transfer` (§11); skipped otherwise.
+    case teacher
 }
 
 /// What one stage produced: its training run (absent when skipped) and its test error.
@@ -30,10 +32,11 @@ public struct StageOutcome: Sendable {
     public var status: RunStatus { training?.status ?? .skipped }
 
     /// The metric columns `<stage>_train_loss`, `_train_error`, `_test_error`, `_clean_test_error`,
-    /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md); NaN where the stage has no value.
+    /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md), `_steps` (§12), `_signal_noise_ratio`
+    /// (``TrainingResult/signalNoiseRatio``); NaN where the stage has no value.
     public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
         let values = [training?.trainLoss, training?.trainError, test?.error, test?.cleanError,
-                      test?.cleanStandardError, test?.accuracy, training.map { Double($0.steps) }]
+                      test?.cleanStandardError, test?.accuracy, training.map { Double($0.steps) }, training?.signalNoiseRatio]
         return zip(Self.metricNames(stage), values).map { ($0, $1 ?? .nan) }
     }
 
@@ -45,7 +48,7 @@ public struct StageOutcome: Sendable {
 
     /// The metric column names of `stage`, in ``metrics(_:)`` order.
     public static func metricNames(_ stage: Stage) -> [String] {
-        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy", "steps"]
+        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy", "steps", "signal_noise_ratio"]
             .map { "\(stage.rawValue)_\($0)" }
     }
 }

@@ -111,71 +111,170 @@ public struct TransferExperiment: Sendable {
     ///
     /// 2. inheritance: the mask (`inheritance`) takes inherited parameters from the upstream model, the
     ///    rest from a fresh init (`downstream-init`);
-    /// 3. transfer: `T_2` steps of `η_2` on task-2 data (`downstream-data`), inherited filters frozen for
-    ///    `T_freeze` steps and stepped by `λ η_2` after;
+    /// 3. transfer by the config's recipe (MODEL.md §11, ``transferOutcome(_:)``) on task-2 data (`downstream-data`);
     /// 4. baseline: the same task-2 data from the same fresh init, every filter stepped by `η_2`.
     /// Transfer and baseline are tested on the same draws (`test`).
     ///
     /// - Throws: `LAPACKError` from the population estimator.
     public func run(upstream: Upstream?, cache: DrawCache? = nil) throws -> ExperimentResult {
         let architecture = config.architecture
-        let rows = architecture.filterCount
         var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
         let fresh = config.initialization.draw(architecture, generator: &initStream)
         var mask: InheritanceMask?
-        var transferInitial = fresh
-        if let upstreamFinal = upstream?.outcome.training?.final, config.recipe != .distill {
+        var inherited = fresh
+        // Nothing is inherited by a distillation student; its teacher `transfer` is a finetune model, which inherits.
+        if let upstreamFinal = upstream?.outcome.training?.final, config.alpha > 0, config.recipe != .distill || config.teacher == .transfer {
             var inheritanceStream = Xoshiro256StarStar(seed: config.streamSeed(.inheritance))
             let drawn = config.inheritance.mask(architecture, generator: &inheritanceStream)
-            transferInitial = drawn.combine(upstream: upstreamFinal, fresh: fresh)
+            inherited = drawn.combine(upstream: upstreamFinal, fresh: fresh)
             mask = drawn
         }
         let task2 = config.distribution(.two)
         let sample = task2.sample(count: config.n2, seed: config.streamSeed(.downstreamData), cache: cache)
         let draws = testDraws(task2, role: .test, cache: cache)
-        let inheritedRows = mask?.rows ?? [Bool](repeating: false, count: rows)
-        var transferSchedule = TrainingSchedule(
-            stepSize: config.eta2, steps: config.steps2,
-            rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
-            frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
-        var baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: rows, logEvery: config.logEvery)
-        transferSchedule.targetLoss = config.targetLoss2
-        if config.recipe == .l2sp {
-            transferSchedule.anchorStrength = config.l2spStrength
-            transferSchedule.anchoredRows = inheritedRows
-        }
+        var baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: architecture.filterCount, logEvery: config.logEvery)
         baselineSchedule.targetLoss = config.targetLoss2
-        if config.recipe == .distill {
-            // A fresh student (the baseline's init and schedule) on the teacher's soft labels of the task-2 inputs.
-            guard let teacher = upstream?.outcome.training?.final else {
-                throw ConfigError(key: "recipe", "distill needs the upstream model as its teacher, and none was trained")
-            }
-            transferInitial = fresh
-            transferSchedule = baselineSchedule
-            transferSchedule.distillation = Distillation(teacherLogits: Forward(architecture: architecture, parameters: teacher, sample: sample).outputs,
-                                                         weight: config.distillWeight, temperature: config.distillTemperature)
-        }
         let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws))
         let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: drawKeys, cache: cache))
-        // Without an upstream model nothing is inherited: the transfer stage is the baseline run itself
-        // (same init, data and schedule), not trained a second time.
-        let transferOutcome = try mask == nil && config.recipe != .distill ? baselineOutcome : {
-            let transfer = trainer.train(from: transferInitial, on: sample, schedule: transferSchedule, evaluator: historyEvaluator(draws))
-            return StageOutcome(training: transfer, test: try evaluate(transfer, on: draws, sample: sample, keys: nil, cache: nil))
-        }()
-        return ExperimentResult(
+        let stage = TransferStage(experiment: self, sample: sample, draws: draws, fresh: fresh, inherited: inherited,
+                                  inheritedRows: mask?.rows ?? [Bool](repeating: false, count: architecture.filterCount),
+                                  baselineSchedule: baselineSchedule, baseline: baselineOutcome)
+        // finetune and l2sp inherit nothing without an upstream model: their transfer stage is the baseline run itself
+        // (same init, data and schedule), not trained a second time. The other recipes differ by their own rule.
+        let reusesBaseline = mask == nil && (config.recipe == .finetune || config.recipe == .l2sp)
+        var teacher = StageOutcome.skipped
+        var teacherLogits: [Double]?
+        let transfer = try reusesBaseline ? baselineOutcome
+            : stage.outcome(upstream: upstream?.outcome.training?.final, teacher: &teacher, teacherLogits: &teacherLogits)
+        var result = ExperimentResult(
             config: config,
             upstreamSample: upstream?.sample,
             downstreamSample: sample,
             mask: mask,
             upstream: upstream?.outcome ?? .skipped,
-            transfer: transferOutcome,
+            transfer: transfer,
             baseline: baselineOutcome)
+        result.teacher = teacher
+        result.teacherLogits = teacherLogits
+        return result
+    }
+
+    /// The transfer stage of one run by recipe (MODEL.md §11), from what the run has drawn.
+    private struct TransferStage {
+        let experiment: TransferExperiment
+        let sample: TaskSample
+        let draws: TestDraws
+        /// The fresh init (the baseline's and a distillation student's start).
+        let fresh: Parameters
+        /// The downstream start: inherited rows from the upstream model, the rest fresh.
+        let inherited: Parameters
+        let inheritedRows: [Bool]
+        let baselineSchedule: TrainingSchedule
+        let baseline: StageOutcome
+
+        var config: ExperimentConfig { experiment.config }
+
+        /// §6's schedule: inherited filters frozen for `T_freeze` steps and stepped by `λ η_2` after.
+        var finetuneSchedule: TrainingSchedule {
+            var schedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2,
+                                            rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
+                                            frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
+            schedule.targetLoss = config.targetLoss2
+            return schedule
+        }
+
+        /// Linear probing for `steps` steps: every filter and bias fixed, the head trained with step `h η_2`.
+        func probeSchedule(steps: Int) -> TrainingSchedule {
+            let rows = inheritedRows.count
+            var schedule = TrainingSchedule(stepSize: config.eta2, steps: steps, rowStepScales: [Double](repeating: 1, count: rows),
+                                            frozenRows: [Bool](repeating: true, count: rows), freezeSteps: steps, logEvery: config.logEvery)
+            schedule.targetLoss = config.targetLoss2
+            schedule.headStepScale = config.headLrScale
+            return schedule
+        }
+
+        /// The downstream start with a head `a = κ` or `0` (`head_init`).
+        var withHead: Parameters {
+            var start = inherited
+            start.head = [Double](repeating: config.headInit == .kappa ? config.architecture.outputScale : 0, count: inheritedRows.count)
+            return start
+        }
+
+        func train(_ initial: Parameters, _ schedule: TrainingSchedule) -> TrainingResult {
+            experiment.trainer.train(from: initial, on: sample, schedule: schedule, evaluator: experiment.historyEvaluator(draws))
+        }
+
+        func tested(_ training: TrainingResult) throws -> StageOutcome {
+            StageOutcome(training: training, test: try experiment.evaluate(training, on: draws, sample: sample, keys: nil, cache: nil))
+        }
+
+        /// The transfer stage; `teacher` receives the teacher stage of `distill` with `teacher: transfer`, `teacherLogits`
+        /// the distillation teacher's `f_t(x_i)`.
+        func outcome(upstream: Parameters?, teacher: inout StageOutcome, teacherLogits: inout [Double]?) throws -> StageOutcome {
+            switch config.recipe {
+            case .finetune:
+                return try tested(train(inherited, finetuneSchedule))
+            case .l2sp:
+                var schedule = finetuneSchedule
+                schedule.anchorStrength = config.l2spStrength
+                schedule.anchoredRows = inheritedRows
+                return try tested(train(inherited, schedule))
+            case .linearProbe:
+                return try tested(train(withHead, probeSchedule(steps: config.steps2)))
+            case .lpFt:
+                return try tested(lpFt())
+            case .lora:
+                var stream = Xoshiro256StarStar(seed: config.streamSeed(.loraInit))
+                var schedule = baselineSchedule
+                schedule.adapter = LowRankAdapter.draw(config.architecture, rank: config.loraRank, scale: config.resolvedLoraScale,
+                                                       initScale: config.resolvedLoraInit, generator: &stream)
+                return try tested(train(inherited, schedule))
+            case .distill:
+                let teacherModel: Parameters
+                switch config.teacher {
+                case .upstream:
+                    guard let upstream else {
+                        throw ConfigError(key: "recipe", "distill needs the upstream model as its teacher, and none was trained")
+                    }
+                    teacherModel = upstream
+                case .transfer:
+                    // The finetune transfer model (the baseline itself when nothing is inherited).
+                    teacher = upstream == nil ? baseline : try tested(train(inherited, finetuneSchedule))
+                    guard let model = teacher.training, model.status == .ok else { return .skipped }
+                    teacherModel = model.final
+                }
+                var schedule = baselineSchedule
+                let logits = Forward(architecture: config.architecture, parameters: teacherModel, sample: sample).outputs
+                teacherLogits = logits
+                schedule.distillation = Distillation(teacherLogits: logits, weight: config.distillWeight, temperature: config.distillTemperature)
+                return try tested(train(fresh, schedule))
+            }
+        }
+
+        /// `lp-ft`: linear probing for `T_p` steps, then filters (as §6, `T_freeze` counted from here) and head together
+        /// for `T_2` steps. One result: the probe's start, the history of both phases (the second's steps counted after
+        /// the first's), the fine-tuning phase's decomposition (the filters do not move while probing), steps of both;
+        /// a target loss reached while probing ends the stage there.
+        func lpFt() -> TrainingResult {
+            let probe = train(withHead, probeSchedule(steps: config.probeSteps))
+            guard probe.status == .ok, probe.converged != true else { return probe }
+            var schedule = finetuneSchedule
+            schedule.headStepScale = config.headLrScale
+            let tune = train(probe.final, schedule)
+            let history = probe.history.dropLast() + tune.history.map { record in
+                var shifted = record
+                shifted.step += probe.steps
+                return shifted
+            }
+            return TrainingResult(initial: probe.initial, final: tune.final, decomposition: tune.decomposition, history: Array(history),
+                                  status: tune.status, trainLoss: tune.trainLoss, trainError: tune.trainError, steps: probe.steps + tune.steps,
+                                  converged: tune.converged, span: nil, signalNoiseRatio: tune.signalNoiseRatio)
+        }
     }
 
     // MARK: - Helpers
 
-    private var trainer: GradientDescent {
+    fileprivate var trainer: GradientDescent {
         GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections, engine: config.engine)
     }
 
@@ -185,7 +284,7 @@ public struct TransferExperiment: Sendable {
     }
 
     /// The evaluator of ``historyTestErrors`` on `draws`, or nil when it is off.
-    private func historyEvaluator(_ draws: TestDraws) -> HistoryEvaluator? {
+    fileprivate func historyEvaluator(_ draws: TestDraws) -> HistoryEvaluator? {
         guard historyTestErrors else { return nil }
         let architecture = config.architecture
         return { try? draws.evaluate(architecture, $0) }
@@ -199,7 +298,7 @@ public struct TransferExperiment: Sendable {
 
     /// The test error of a finished run; `nil` for a diverged one (its filters are not finite). A span-engine
     /// run is evaluated through its span representation (`keys` let a sweep row share the products).
-    private func evaluate(_ training: TrainingResult, on draws: TestDraws, sample: TaskSample,
+    fileprivate func evaluate(_ training: TrainingResult, on draws: TestDraws, sample: TaskSample,
                           keys: SpanRepresentation.Keys?, cache: DrawCache?) throws -> TestError? {
         guard training.status == .ok else { return nil }
         return try draws.evaluate(config.architecture, training.final, span: training.span.map { ($0, sample, keys) }, cache: cache)

@@ -67,6 +67,23 @@ public enum RunWriter {
                 }
             }
         }
+        // What an independent implementation needs to retrain the recipe (MODEL.md §11).
+        if let transfer = result.transfer.training {
+            if let a0 = transfer.initial.head, let aT = transfer.final.head {
+                files.append(("transfer_a0.npy", NPYFile.encode(a0, shape: [2, m])))
+                files.append(("transfer_aT.npy", NPYFile.encode(aT, shape: [2, m])))
+            }
+            if let adapters = transfer.adapters {
+                let r = adapters.initial.rank
+                for (suffix, adapter) in [("0", adapters.initial), ("T", adapters.final)] {
+                    files.append(("transfer_lora_A\(suffix).npy", NPYFile.encode(adapter.a.storage, shape: [2, r, d])))
+                    files.append(("transfer_lora_B\(suffix).npy", NPYFile.encode(adapter.b.storage, shape: [2, m, r])))
+                }
+            }
+        }
+        if let logits = result.teacherLogits {
+            files.append(("transfer_teacher_logits.npy", NPYFile.encode(logits, shape: [logits.count])))
+        }
         if let mask = result.mask {
             files.append(("transfer_inherited_W.npy", NPYFile.encode(mask.weights.map { $0 ? 1 : 0 }, shape: [2, m, d])))
             if architecture.hasBias {
