@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 swift build -c release >/dev/null
 bin=.build/release/transfersim
 measure() { /usr/bin/time -f "$1: %e s wall, %M KiB peak" "${@:2}" >/dev/null 2>/tmp/transfersim-regenerate.log || { cat /tmp/transfersim-regenerate.log; exit 1; }; tail -1 /tmp/transfersim-regenerate.log; }
-for name in fig1a fig1b fig1c fig2 alpha dynamics kou2023; do
+for name in fig1a fig1b fig1c fig2 alpha dynamics recipes kou2023; do
     rm -rf "experiments/results/$name"
     measure "$name" "$bin" figure "$name" --out "experiments/results/$name" --plots plots --quiet --no-upstream-cache
 done

@@ -88,8 +88,14 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         for figure in Figure.all {
             for quick in [false, true] {
                 let plan = try SweepPlan.load(path: figure.configPath(experiments: experiments, quick: quick))
-                let expected = figure.panels.contains { if case .heatmap = $0.panel { true } else { false } } ? 2 : 1
+                // Slices name every axis they use (plotted, faceted or fixed); heatmaps need two, lines one.
+                let slices = figure.panels.compactMap { if case .slice(let slice) = $0.panel { slice } else { nil } }
+                let expected = slices.first.map { Set([$0.x, $0.y, $0.series, $0.facet].compactMap { $0 } + $0.fixed.keys).count }
+                    ?? (figure.panels.contains { if case .heatmap = $0.panel { true } else { false } } ? 2 : 1)
                 #expect(plan.spec.axes.count == expected, "\(figure.name) quick=\(quick)")
+                for slice in slices {
+                    #expect(Set([slice.x, slice.y, slice.series, slice.facet].compactMap { $0 } + slice.fixed.keys) == Set(plan.spec.axes.map(\.name)))
+                }
             }
         }
     }

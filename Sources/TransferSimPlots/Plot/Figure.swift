@@ -16,6 +16,8 @@ public struct Figure: Sendable {
         case lines(LinePlot)
         /// γ and ρ̄ over training, from one run per cell (`cell-k/`).
         case dynamics(DynamicsPlot)
+        /// A slice of a sweep of any dimension (heatmaps faceted by an axis, or lines by series; ``SlicePlot``).
+        case slice(SlicePlot)
     }
 
     /// Figure name (`fig1a`, …); also the config file's stem.
@@ -55,6 +57,10 @@ public struct Figure: Sendable {
         ]),
         Figure(name: "dynamics", question: "Does feature learning (γ) or noise memorisation (ρ̄) drive fine-tuning, in a harmful and a beneficial cell?", panels: [
             ("gamma_rho", .dynamics(DynamicsPlot(title: "Feature learning γ vs noise memorisation ρ̄ during fine-tuning"))),
+        ]),
+        Figure(name: "recipes", question: "Which transfer recipe (MODEL.md §11) avoids negative transfer at small ‖u‖, and what does it cost at large ‖u‖?", panels: [
+            ("gain", .slice(SlicePlot(metric: "transfer_gain", x: "u_norm", y: "d", facet: "recipe"))),
+            ("gain_lines", .slice(SlicePlot(metric: "transfer_gain", x: "u_norm", series: "recipe", fixed: ["d": "600"]))),
         ]),
         Figure(name: "kou2023", question: "Kou et al.'s phase diagram: where does a network trained from scratch overfit benignly?", panels: [
             ("test_error", .heatmap(HeatmapPlot(title: "Test error (noisy labels), trained from scratch", column: "baseline_test_error_mean",
@@ -154,6 +160,8 @@ public struct Figure: Sendable {
                 text = plot.render(table)
             case .dynamics(let plot):
                 text = try plot.render(from: directory)
+            case .slice(let plot):
+                text = try plot.render(table)
             }
             // A sweep that is no named figure names its pictures after its directory.
             let prefix = name == "sweep" ? directory.standardizedFileURL.lastPathComponent : name
@@ -166,7 +174,7 @@ public struct Figure: Sendable {
             switch panel {
             case .heatmap(let plot): picture = PGFPicture(heatmap: plot, table: table, dataFile: dataName)
             case .lines(let plot): picture = PGFPicture(lines: plot, table: table, dataFile: dataName)
-            case .dynamics: picture = nil
+            case .dynamics, .slice: picture = nil
             }
             if let picture {
                 let tex = plots.appendingPathComponent("\(prefix)_\(suffix).tex"), dat = plots.appendingPathComponent(dataName)
