@@ -22,6 +22,7 @@ import Testing
             }
             #expect(relative(w.final.weights.storage, s.final.weights.storage) < 1e-9, "\(stage) filters, \(overrides)")
             #expect(relative(w.final.biases, s.final.biases) < 1e-9, "\(stage) biases")
+            #expect(relative(w.final.head ?? [], s.final.head ?? []) < 1e-9 && (w.final.head == nil) == (s.final.head == nil), "\(stage) head")
             #expect(relative(w.decomposition.rho.storage, s.decomposition.rho.storage) < 1e-9, "\(stage) ρ")
             #expect(relative(w.decomposition.gamma, s.decomposition.gamma) < 1e-9, "\(stage) γ")
             #expect(w.history.count == s.history.count)

@@ -157,6 +157,15 @@ import Testing
         #expect(lora.resolvedEntries.first { $0.key == "lora_init" }?.value == "\(1 / Double(24).squareRoot())")
     }
 
+    @Test("linear-probe and lp-ft: the span engine (head beside the coefficients) agrees with weight space, both presets")
+    func headRecipes_enginesAgree() throws {
+        for preset in [Preset.theory, .kou2023Code] {
+            try EngineTests.compare(["alpha": "0.5", "recipe": "linear-probe", "head_lr_scale": "5", "steps2": "12", "log_every": "1"], preset: preset)
+            try EngineTests.compare(["alpha": "0.5", "recipe": "lp-ft", "probe_steps": "4", "head_init": "zero", "freeze_steps": "2",
+                                     "steps2": "10", "log_every": "1"], preset: preset)
+        }
+    }
+
     @Test("α = 0: finetune and l2sp are the baseline; linear-probe, lp-ft and lora still train by their own rule")
     func alphaZero_recipes() throws {
         for recipe in ["linear-probe", "lp-ft", "lora"] {

@@ -206,7 +206,7 @@ public struct GradientDescent: Sendable {
         if let adapter = schedule.adapter {
             return drive(run(LowRankState(architecture: architecture, sample: sample, base: initial, adapter: adapter), initial, sample, schedule, evaluator))
         }
-        switch resolvedEngine(sample: sample, initial: initial, schedule: schedule) {
+        switch resolvedEngine(sample: sample, schedule: schedule) {
         case .span:
             return drive(run(SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample, schedule, evaluator))
         default:
@@ -227,7 +227,7 @@ public struct GradientDescent: Sendable {
     /// - Complexity: O(N² d + K (T m N² + m N d)) for `K` span-engine jobs.
     public func train(batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)]) -> [TrainingResult] {
         guard let first = jobs.first,
-              jobs.allSatisfy({ resolvedEngine(sample: $0.sample, initial: $0.initial, schedule: $0.schedule) == .span
+              jobs.allSatisfy({ resolvedEngine(sample: $0.sample, schedule: $0.schedule) == .span
                   && $0.schedule.adapter == nil && $0.sample.noise == first.sample.noise })
         else { return jobs.map { train(from: $0.initial, on: $0.sample, schedule: $0.schedule) } }
         let gram = SpanState.gram(first.sample.noise)
@@ -260,11 +260,9 @@ public struct GradientDescent: Sendable {
         return results.map { $0! }
     }
 
-    /// The engine of one run: a run with a trainable head (§11) trains in weight space (**choice**: the filters' update
-    /// stays in the span, but the span engine is written for §3's fixed second layer; an explicit `span` is overridden).
-    private func resolvedEngine(sample: TaskSample, initial: Parameters, schedule: TrainingSchedule) -> Engine {
-        if initial.head != nil { return .weight }
-        return engine.resolved(sampleCount: sample.count, dimension: sample.dimension, filterCount: architecture.filterCount, steps: schedule.steps)
+    /// The engine of one run (a trainable head, §11, leaves the filters' updates in the span: both engines train it).
+    private func resolvedEngine(sample: TaskSample, schedule: TrainingSchedule) -> Engine {
+        engine.resolved(sampleCount: sample.count, dimension: sample.dimension, filterCount: architecture.filterCount, steps: schedule.steps)
     }
 
     private func run<State: DescentState>(_ state: State, _ initial: Parameters, _ sample: TaskSample,

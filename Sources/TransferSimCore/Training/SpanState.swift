@@ -33,10 +33,12 @@ struct SpanState: DescentState {
     /// Coefficients `R_{j,r,i}` on `ξ_i` (`2m × N`).
     var noiseCoefficients: Matrix
     var biases: [Double]
+    /// The head `a` (MODEL.md §11, `linear-probe`, `lp-ft`): it does not change the span of the filters' updates, only
+    /// the second layer; nil for §3's fixed one.
+    var head: [Double]?
 
     /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` when already computed (``gram(_:)``).
     init(architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil) {
-        precondition(initial.head == nil, "SpanState: the span engine trains the fixed second layer only")
         self.architecture = architecture
         self.sample = sample
         self.initial = initial
@@ -53,6 +55,7 @@ struct SpanState: DescentState {
         muCoefficients = [Double](repeating: 0, count: rows)
         noiseCoefficients = Matrix(rows: rows, cols: n)
         biases = initial.biases
+        head = initial.head
     }
 
     /// The Gram matrix `G = ΞΞᵀ` of the noise patches (rows of `noise`).
@@ -63,7 +66,7 @@ struct SpanState: DescentState {
     }
 
     var isFinite: Bool {
-        muCoefficients.allFinite && noiseCoefficients.storage.allFinite && biases.allFinite
+        muCoefficients.allFinite && noiseCoefficients.storage.allFinite && biases.allFinite && (head?.allFinite ?? true)
     }
 
     func forward(into forward: inout Forward) {
@@ -81,11 +84,8 @@ struct SpanState: DescentState {
         }
         BLAS.gemv(noiseCoefficients, noiseDotMu, into: &forward.signalProjections, beta: 1)
         for row in muCoefficients.indices { forward.signalProjections[row] += muCoefficients[row] * muSquared }
-        forward.complete(architecture: architecture, biases: biases, sample: sample)
+        forward.complete(architecture: architecture, biases: biases, head: head, sample: sample)
     }
-
-    /// No head: the span engine trains §3's network (``GradientDescent`` sends runs with a head to weight space).
-    var head: [Double]? { nil }
 
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
         let n = noiseCoefficients.cols
@@ -102,6 +102,9 @@ struct SpanState: DescentState {
         for row in muCoefficients.indices {
             muCoefficients[row] += rowScales[row] * coefficients.signal[row]
             biases[row] += rowScales[row] * coefficients.bias[row]
+        }
+        if headScale != 0, head != nil {
+            for row in muCoefficients.indices { head![row] += headScale * coefficients.head[row] }
         }
     }
 
@@ -132,7 +135,7 @@ struct SpanState: DescentState {
         var weights = initial.weights
         BLAS.gemm(noiseCoefficients, sample.noise, into: &weights, beta: 1)
         BLAS.ger(muCoefficients, sample.mu, into: &weights)
-        return Parameters(weights: weights, biases: biases)
+        return Parameters(weights: weights, biases: biases, head: head)
     }
 
     var spanRepresentation: SpanRepresentation? {
