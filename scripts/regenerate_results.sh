@@ -16,3 +16,5 @@ rm -rf experiments/results/section9
 measure section9 "$bin" sweep --config experiments/section9.yaml --out experiments/results/section9 --quiet --no-upstream-cache
 rm -rf experiments/results/verify
 measure verify "$bin" verify --out experiments/results/verify
+rm -rf experiments/results/regimes
+measure regimes "$bin" verify --claims experiments/claims/regimes.yaml --out experiments/results/regimes --no-upstream-cache

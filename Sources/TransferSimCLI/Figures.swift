@@ -54,7 +54,8 @@ struct FigureCommand: ParsableCommand {
             let written = report.stoppedEarly ? [] : try FigureFormat.convert(
                 try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf)),
                 to: formats)
-            print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory)")
+            print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory); "
+                  + TargetLossReport.describe(try SweepRows(directory: runner.directory)))
             for path in written { print("wrote \(path)") }
             try finish(report)
         } catch {

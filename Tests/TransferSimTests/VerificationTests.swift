@@ -174,4 +174,33 @@ import Testing
         #expect(try #require(ElementCounter.count(map))["rect.cell"] == 6)
         #expect(map.components(separatedBy: "outside the condition<").count - 1 == 1 + 4 && map.components(separatedBy: ": conclusion ").count - 1 == 2)
     }
+
+    @Test("a trend claim over regime axes: one verdict per regime (as its paired tests say), the theorem's condition per regime, a map with those cells")
+    func trendClaim_regimeMap() throws {
+        let root = try CLIHarness.temporaryDirectory("regimes")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("claims.yaml").path
+        try ("claims:\n  - id: rises\n    sweep: {preset: theory, m: 3, n1: 12, n2: 8, steps1: 20, steps2: 10, sigma0: 0.2, eta1: 0.5, eta2: 0.5, "
+             + "population_draws: 1000, grid: {alpha: [0.5, 1], d: [30, 60], u_norm: [0, 1.2, 2.4]}, replicates: 4}\n"
+             + "    trend: {metric: transfer_gain, along: u_norm, direction: increasing, theory: \"d >= 40\"}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let results = try ClaimsFile(path: path).run(directory: root.appendingPathComponent("out"), threads: 2, upstreamCache: nil, source: path)
+        let csv = CSV.parse(try String(contentsOf: root.appendingPathComponent("out/claims/rises.csv"), encoding: .utf8))
+        #expect(csv[0] == ["alpha", "d", "pairs", "significantly_as_claimed", "significantly_against", "verdict", "theory_condition"])
+        #expect(csv.count == 5)
+        let rows = try SweepRows(directory: root.appendingPathComponent("out/sweeps/rises"))
+        for (k, record) in csv.dropFirst().enumerated() {
+            let (a, d) = (k / 2, k % 2)
+            let comparisons = (0..<2).map { rows.paired("transfer_gain", a: rows.cellIndex([a, d, $0]), b: rows.cellIndex([a, d, $0 + 1])) }
+            let up = comparisons.filter { $0.interval.low > 0 }.count, down = comparisons.filter { $0.interval.high < 0 }.count
+            #expect(record[0] == ["0.5", "1.0"][a] && record[1] == ["30", "60"][d])
+            #expect(record[2] == "2" && record[3] == String(up) && record[4] == String(down))
+            #expect(record[5] == (down > 0 ? "contradicted" : up > 0 ? "supported" : "inconclusive"))
+            #expect(record[6] == (d == 1 ? "true" : "false"))
+        }
+        #expect(results[0].evidence.contains("per regime of alpha × d (4)"))
+        let map = try #require(try RegimeMap.render(claim: root.appendingPathComponent("out/claims/rises.csv"),
+                                                    sweep: root.appendingPathComponent("out/sweeps/rises"), title: "rises"))
+        #expect(try #require(ElementCounter.count(map))["rect.cell"] == 4)
+        #expect(map.components(separatedBy: "d=60: ").count - 1 == 2)
+    }
 }

@@ -36,13 +36,18 @@ package struct SweepRows: Sendable {
 
     /// `metric` of each replicate of cell `index` (NaN where empty: a diverged or failed stage).
     package func values(_ metric: String, cell index: Int) -> [Int: Double] {
-        let column = ResultColumns.index(metric), replicate = ResultColumns.index("replicate")
-        var values: [Int: Double] = [:]
+        labels(metric, cell: index).mapValues { Double($0) ?? .nan }
+    }
+
+    /// The text column `column` (e.g. `transfer_converged`) of each replicate of cell `index`.
+    package func labels(_ column: String, cell index: Int) -> [Int: String] {
+        let position = ResultColumns.index(column), replicate = ResultColumns.index("replicate")
+        var labels: [Int: String] = [:]
         for row in rows[index] {
             guard let r = Int(row[replicate]) else { continue }
-            values[r] = Double(row[column]) ?? .nan
+            labels[r] = row[position]
         }
-        return values
+        return labels
     }
 
     /// The paired comparison `B − A` over the replicates both cells have (``PairedComparison``).

@@ -20,7 +20,7 @@ extension ClaimsFile {
             _ = try runner.run()
             let table = try SweepTable(directory: out)
             let setting = "sweeps/\(claim.sweepName): " + plan.spec.axes.map { "\($0.name) × \($0.points.count)" }.joined(separator: ", ")
-                + ", \(plan.spec.replicates) replicates"
+                + ", \(plan.spec.replicates) replicates; " + TargetLossReport.describe(try SweepRows(directory: out))
             let (evidence, verdict) = try judge(claim, table: table, out: out, claimsFolder: claimsFolder)
             results.append(ClaimResult(id: claim.id, claim: claim.statement, setting: setting, evidence: evidence, verdict: verdict))
         }
@@ -53,27 +53,56 @@ extension ClaimsFile {
             let share = Double(holding) / Double(applicable)
             let evidence = "\(conclusionText) holds in \(holding) of the \(applicable) cells where \(conditionText) (\(String(format: "%.1f", 100 * share))%; required \(String(format: "%.0f", 100 * fraction))%); per cell: claims/\(claim.id).csv"
             return (evidence, share >= fraction ? .supported : .contradicted)
-        case .trend(let metric, let along, let increasing):
+        case .trend(let metric, let along, let increasing, let theory, let theoryText):
             let rows = try SweepRows(directory: out)
             let axis = try rows.axis(of: along, option: "trend.along")
-            var supporting = 0, opposing = 0, pairs = 0
+            let axes = rows.plan.spec.axes
+            // One regime per combination of the other axes: its consecutive pairs along `along`.
+            var regimes: [[Int]: (up: Int, down: Int, pairs: Int, cell: SweepPlan.Cell)] = [:]
+            var order: [[Int]] = []
             var worst: (Double, String)?
-            for cell in rows.plan.cells where cell.coordinates[axis] + 1 < rows.plan.spec.axes[axis].points.count {
+            for cell in rows.plan.cells where cell.coordinates[axis] + 1 < axes[axis].points.count {
+                var regime = cell.coordinates
+                regime.remove(at: axis)
+                if regimes[regime] == nil {
+                    regimes[regime] = (0, 0, 0, cell)
+                    order.append(regime)
+                }
                 var next = cell.coordinates
                 next[axis] += 1
                 let comparison = rows.paired(metric, a: cell.index, b: rows.cellIndex(next))
                 guard comparison.count > 1 else { continue }
-                pairs += 1
+                regimes[regime]!.pairs += 1
                 let (low, high) = increasing ? (comparison.interval.low, comparison.interval.high) : (-comparison.interval.high, -comparison.interval.low)
-                if low > 0 { supporting += 1 }
+                if low > 0 { regimes[regime]!.up += 1 }
                 if high < 0 {
-                    opposing += 1
+                    regimes[regime]!.down += 1
                     let label = rows.label(cell.coordinates, excluding: []).map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
                     if worst == nil || (increasing ? comparison.mean : -comparison.mean) < worst!.0 { worst = (increasing ? comparison.mean : -comparison.mean, label) }
                 }
             }
-            let evidence = "\(pairs) consecutive pairs along \(along) (paired over replicates, 95% t intervals): \(supporting) significantly \(increasing ? "up" : "down"), \(opposing) significantly the other way"
+            let regimeKeys = axes.indices.filter { $0 != axis }.map { axes[$0].name }
+            var text = CSV.line(regimeKeys + ["pairs", "significantly_as_claimed", "significantly_against", "verdict", "theory_condition"])
+            var counts: [Verdict: Int] = [:]
+            for regime in order {
+                let r = regimes[regime]!
+                let verdict: Verdict = r.down > 0 ? .contradicted : r.up > 0 ? .supported : .inconclusive
+                counts[verdict, default: 0] += 1
+                let value = { (name: String) -> Double? in Self.value(name, cell: r.cell, table: table) }
+                let condition = theory.map { $0.evaluate(value) }.map { $0 != 0 && !$0.isNaN ? "true" : "false" } ?? ""
+                text += CSV.line(zip(regimeKeys, regime).map { key, _ in ConfigField.named(key)?.render(r.cell.config) ?? "" }
+                                 + [String(r.pairs), String(r.up), String(r.down), verdict.rawValue, condition])
+            }
+            try AtomicFile.write(text, to: claimsFolder.appendingPathComponent("\(claim.id).csv"))
+            let pairs = order.reduce(0) { $0 + regimes[$1]!.pairs }
+            let supporting = order.reduce(0) { $0 + regimes[$1]!.up }, opposing = order.reduce(0) { $0 + regimes[$1]!.down }
+            var evidence = "\(pairs) consecutive pairs along \(along) (paired over replicates, 95% t intervals): \(supporting) significantly \(increasing ? "up" : "down"), \(opposing) significantly the other way"
                 + (worst.map { "; largest reversal \(String(format: "%.3g", -$0.0)) from \($0.1)" } ?? "")
+            if order.count > 1 {
+                evidence += "; per regime of \(regimeKeys.joined(separator: " × ")) (\(order.count)): \(counts[.supported] ?? 0) supported, "
+                    + "\(counts[.contradicted] ?? 0) contradicted, \(counts[.inconclusive] ?? 0) inconclusive"
+                    + (theoryText.map { " (theory's condition \($0) marked); per regime: claims/\(claim.id).csv" } ?? "; per regime: claims/\(claim.id).csv")
+            }
             if opposing > 0 { return (evidence, .contradicted) }
             return (evidence, supporting > 0 ? .supported : .inconclusive)
         case .boundary(let spec, let free, let accuracy):

@@ -16,6 +16,7 @@ import Yams
 ///       - id: gain-rises-with-u
 ///         sweep: {…}
 ///         trend: {metric: transfer_gain, along: u_norm, direction: increasing}   # (b) paired tests
+///         # optional in a trend: theory: "d >= n1^2" — the theorem's condition, marked on the regime map
 ///       - id: kou-boundary
 ///         sweep: …
 ///         boundary: {statistic: kou_stat_2, rule: dichotomy, free: [d, mu2_norm], accuracy: 0.9}   # (c) fitted
@@ -27,8 +28,10 @@ package struct ClaimsFile: Sendable {
     package enum Judge: Sendable {
         /// (a) In every cell where `condition` holds, `conclusion` holds (in at least `fraction` of them).
         case condition(condition: ClaimExpression, conditionText: String, conclusion: ClaimExpression, conclusionText: String, fraction: Double)
-        /// (b) `metric` increases (or decreases) along `along`: consecutive values compared by paired tests.
-        case trend(metric: String, along: String, increasing: Bool)
+        /// (b) `metric` increases (or decreases) along `along`: consecutive values compared by paired tests, also judged
+        /// per regime (each combination of the other axes; `claims/<id>.csv`, and a map when there are two), with the
+        /// theorem's condition `theory` (if given) evaluated per regime.
+        case trend(metric: String, along: String, increasing: Bool, theory: ClaimExpression?, theoryText: String?)
         /// (c) The boundary `statistic = C` classifies at least `accuracy` of the labelled cells; with `free`, the
         /// fitted exponent ratios must contain the statistic's.
         case boundary(BoundarySpec, free: [String], accuracy: Double)
@@ -105,11 +108,18 @@ package struct ClaimsFile: Sendable {
             case "trend":
                 guard let trend = fields["trend"]?.mapping, let metric = trend["metric"]?.scalar?.string,
                       let along = trend["along"]?.scalar?.string, let direction = trend["direction"]?.scalar?.string,
-                      ["increasing", "decreasing"].contains(direction) else {
-                    throw ConfigError(key: "\(at).trend", "must be {metric: COLUMN, along: KEY, direction: increasing|decreasing}")
+                      ["increasing", "decreasing"].contains(direction),
+                      trend.keys.compactMap(\.string).allSatisfy(["metric", "along", "direction", "theory"].contains) else {
+                    throw ConfigError(key: "\(at).trend", "must be {metric: COLUMN, along: KEY, direction: increasing|decreasing, theory: EXPRESSION (optional)}")
                 }
                 try SweepRows.checkMetric(metric)
-                judge = .trend(metric: metric, along: along, increasing: direction == "increasing")
+                let theoryText = trend["theory"]?.scalar?.string
+                let theory = try theoryText.map { text in
+                    let parsed = try ClaimExpression(parsing: text, key: "\(at).trend.theory")
+                    try parsed.check(Set(ConfigField.all.map(\.key) + TheoryStatistic.all.map(\.name)), key: "\(at).trend.theory", text: text)
+                    return parsed
+                }
+                judge = .trend(metric: metric, along: along, increasing: direction == "increasing", theory: theory, theoryText: theoryText)
             default:
                 guard let boundary = fields["boundary"]?.mapping, let statistic = boundary["statistic"]?.scalar?.string,
                       TheoryStatistic.all.contains(where: { $0.name == statistic }) else {
