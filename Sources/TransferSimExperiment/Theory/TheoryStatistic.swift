@@ -33,9 +33,19 @@ public struct TheoryStatistic: Sendable {
                         exponents: ["n2": 1, "mu2_norm": 4, "sigma_p2": -4, "d": -1]) { c in
             PhaseStatistics.kou(sampleSize: c.n2, muNorm: c.signals.muNorm(.two), noiseLevel: c.sigmaP2, dimension: c.d)
         },
-        TheoryStatistic(name: "transfer_stat", meaning: "Γ = ‖u‖⁴ / (σ_{p,2}² (‖v_1‖² + c_Γ σ_{p,1}² d / N_1)), c_Γ = 1") { c in
+        TheoryStatistic(name: "transfer_stat", meaning: "Γ = ‖u‖⁴ / (σ_{p,2}² (‖v_1‖² + c_Γ σ_{p,1}² d / N_1)), c_Γ = 1",
+                        exponents: ["u_norm": 4, "sigma_p2": -2, "alpha": 0]) { c in
             PhaseStatistics.transfer(uNorm: c.uNorm, v1Norm: c.signals.v1Norm, noiseLevel1: c.sigmaP1, noiseLevel2: c.sigmaP2,
                                      n1: c.n1, dimension: c.d)
+        },
+        // The candidate that sees α (issue 15): Γ has none, so its boundary Γ = C is the same line at every α. A free-exponent
+        // fit on the committed α × ‖u‖ sweep puts the sign boundary at ‖u‖ ∝ α^0.22 [0.19, 0.25], i.e. ‖u‖⁴ ∝ α^0.89
+        // [0.78, 1.00]: Γ/α is the simplest form inside that interval.
+        TheoryStatistic(name: "transfer_stat_alpha", meaning: "Γ_α = Γ / α, the transfer statistic with the inherited fraction (NaN at α = 0, where nothing is inherited)",
+                        exponents: ["u_norm": 4, "sigma_p2": -2, "alpha": -1]) { c in
+            guard c.alpha > 0 else { return .nan }
+            return PhaseStatistics.transfer(uNorm: c.uNorm, v1Norm: c.signals.v1Norm, noiseLevel1: c.sigmaP1, noiseLevel2: c.sigmaP2,
+                                            n1: c.n1, dimension: c.d) / c.alpha
         },
         TheoryStatistic(name: "inherited_strength", meaning: "Λ = α N_1 ‖u‖² / (σ_{p,1}² d)",
                         exponents: ["alpha": 1, "n1": 1, "u_norm": 2, "sigma_p1": -2, "d": -1]) { c in
