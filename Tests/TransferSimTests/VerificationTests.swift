@@ -182,7 +182,9 @@ import Testing
         let path = root.appendingPathComponent("claims.yaml").path
         try ("claims:\n  - id: rises\n    sweep: {preset: theory, m: 3, n1: 12, n2: 8, steps1: 20, steps2: 10, sigma0: 0.2, eta1: 0.5, eta2: 0.5, "
              + "population_draws: 1000, grid: {alpha: [0.5, 1], d: [30, 60], u_norm: [0, 1.2, 2.4]}, replicates: 4}\n"
-             + "    trend: {metric: transfer_gain, along: u_norm, direction: increasing, theory: \"d >= 40\"}\n").write(toFile: path, atomically: true, encoding: .utf8)
+             + "    trend: {metric: transfer_gain, along: u_norm, direction: increasing, theory: \"d >= 40\"}\n"
+             + "  - id: scales\n    sweep: {preset: theory, m: 3, n1: 12, n2: 8, steps1: 20, steps2: 10, sigma0: 0.2, eta1: 0.5, eta2: 0.5, population_draws: 1000, grid: {d: [30, 60, 120]}, replicates: 2}\n"
+             + "    scaling: {metric: baseline_signal_noise_ratio_mean, against: \"n2 * mu2_norm^2 / (sigma_p2^2 * d)\", slope: 1}\n").write(toFile: path, atomically: true, encoding: .utf8)
         let results = try ClaimsFile(path: path).run(directory: root.appendingPathComponent("out"), threads: 2, upstreamCache: nil, source: path)
         let csv = CSV.parse(try String(contentsOf: root.appendingPathComponent("out/claims/rises.csv"), encoding: .utf8))
         #expect(csv[0] == ["alpha", "d", "pairs", "significantly_as_claimed", "significantly_against", "verdict", "theory_condition"])
@@ -198,9 +200,33 @@ import Testing
             #expect(record[6] == (d == 1 ? "true" : "false"))
         }
         #expect(results[0].evidence.contains("per regime of alpha × d (4)"))
+        // The scaling claim: the slope of log(signal–noise ratio) on log(N‖μ‖²/(σ²d)) over its 3 cells, by hand.
+        let summary = CSV.parse(try String(contentsOf: root.appendingPathComponent("out/sweeps/scales/summary.csv"), encoding: .utf8))
+        let column = { (name: String) in summary[0].firstIndex(of: name)! }
+        let points = summary.dropFirst().map { (log(8 * 2.5 * 2.5 / Double($0[column("d")])!), log(Double($0[column("baseline_signal_noise_ratio_mean")])!)) }
+        let mx = points.map(\.0).reduce(0, +) / 3, my = points.map(\.1).reduce(0, +) / 3
+        let slope = points.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / points.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
+        #expect(results[1].evidence.hasPrefix(String(format: "log–log slope of baseline_signal_noise_ratio_mean against n2 * mu2_norm^2 / (sigma_p2^2 * d): %.3g [", slope)))
         let map = try #require(try RegimeMap.render(claim: root.appendingPathComponent("out/claims/rises.csv"),
                                                     sweep: root.appendingPathComponent("out/sweeps/rises"), title: "rises"))
         #expect(try #require(ElementCounter.count(map))["rect.cell"] == 4)
         #expect(map.components(separatedBy: "d=60: ").count - 1 == 2)
+    }
+
+    @Test("scaling fits recover a known log–log slope: exact power laws give it exactly, noisy ones inside the 95% interval")
+    func scalingFit_recoversSlope() throws {
+        let exact = try #require(ScalingFit((1...6).map { (x: Double($0), y: 3 * pow(Double($0), 1.5)) }))
+        #expect(abs(exact.slope - 1.5) < 1e-12 && exact.interval.high - exact.interval.low < 1e-9 && exact.count == 6)
+        var generator = Xoshiro256StarStar(seed: 9)
+        var covered = 0
+        for _ in 0..<40 {
+            var noise = [Double](repeating: 0, count: 12)
+            generator.fillNormal(&noise, scale: 0.1)
+            let fit = try #require(ScalingFit((0..<12).map { (x: pow(2, Double($0) / 2), y: pow(pow(2, Double($0) / 2), -0.7) * exp(noise[$0])) }))
+            if fit.interval.low <= -0.7 && -0.7 <= fit.interval.high { covered += 1 }
+        }
+        #expect(covered >= 34)   // nominal 95% of 40 = 38; P(covered < 34) < 1%
+        #expect(ScalingFit([(x: 1, y: 1), (x: 2, y: 2)]) == nil)
+        #expect(ScalingFit([(x: 2, y: 1), (x: 2, y: 2), (x: 2, y: 3)]) == nil)
     }
 }

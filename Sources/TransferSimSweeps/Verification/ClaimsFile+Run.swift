@@ -105,6 +105,16 @@ extension ClaimsFile {
             }
             if opposing > 0 { return (evidence, .contradicted) }
             return (evidence, supporting > 0 ? .supported : .inconclusive)
+        case .scaling(let metric, let against, let againstText, let slope):
+            let points = table.plan.cells.map { cell in
+                (x: against.evaluate { Self.value($0, cell: cell, table: table) }, y: Self.value(metric, cell: cell, table: table) ?? .nan)
+            }
+            guard let fit = ScalingFit(points) else {
+                return ("fewer than 3 cells with positive \(metric) and \(againstText)", .inconclusive)
+            }
+            let evidence = String(format: "log–log slope of %@ against %@: %.3g [%.3g, %.3g] over %d cells (claimed %.3g)",
+                                  metric, againstText, fit.slope, fit.interval.low, fit.interval.high, fit.count, slope)
+            return (evidence, (fit.interval.low...fit.interval.high).contains(slope) ? .supported : .contradicted)
         case .boundary(let spec, let free, let accuracy):
             let fit = try spec.fit(table)
             var evidence = String(format: "C = %.4g [%.4g, %.4g], %.1f%% of %d labelled cells classified correctly (required %.0f%%)",

@@ -20,6 +20,9 @@ import Yams
 ///       - id: kou-boundary
 ///         sweep: …
 ///         boundary: {statistic: kou_stat_2, rule: dichotomy, free: [d, mu2_norm], accuracy: 0.9}   # (c) fitted
+///       - id: signal-noise-scaling
+///         sweep: …
+///         scaling: {metric: baseline_signal_noise_ratio_mean, against: "n2 * mu2_norm^2 / (sigma_p2^2 * d)", slope: 1}   # (d)
 ///
 /// Expressions (``ClaimExpression``) may name config keys, theory statistics and `summary.csv` columns; every name and
 /// the syntax are checked when the file is loaded, before any sweep runs.
@@ -35,6 +38,9 @@ package struct ClaimsFile: Sendable {
         /// (c) The boundary `statistic = C` classifies at least `accuracy` of the labelled cells; with `free`, the
         /// fitted exponent ratios must contain the statistic's.
         case boundary(BoundarySpec, free: [String], accuracy: Double)
+        /// (d) `metric` scales as `against^slope` over the cells: the log–log slope's 95% interval (``ScalingFit``) must
+        /// contain `slope`.
+        case scaling(metric: String, against: ClaimExpression, againstText: String, slope: Double)
     }
 
     /// One claim.
@@ -70,7 +76,7 @@ package struct ClaimsFile: Sendable {
             let at = "claims[\(index)]"
             guard let fields = node.mapping else { throw ConfigError(key: at, "must be a mapping") }
             let text = { (name: String) in fields[name]?.scalar?.string }
-            let known: Set<String> = ["id", "claim", "sweep", "condition", "conclusion", "fraction", "trend", "boundary"]
+            let known: Set<String> = ["id", "claim", "sweep", "condition", "conclusion", "fraction", "trend", "boundary", "scaling"]
             for key in fields.keys.compactMap(\.string) where !known.contains(key) {
                 throw ConfigError(key: "\(at).\(key)", "unknown field; allowed: \(known.sorted().joined(separator: ", "))")
             }
@@ -87,8 +93,8 @@ package struct ClaimsFile: Sendable {
             } else {
                 throw ConfigError(key: "\(at).sweep", "must be a file name or a mapping")
             }
-            let judges = ["condition", "trend", "boundary"].filter { fields[$0] != nil }
-            guard judges.count == 1 else { throw ConfigError(key: at, "needs exactly one of condition (with conclusion), trend, boundary") }
+            let judges = ["condition", "trend", "boundary", "scaling"].filter { fields[$0] != nil }
+            guard judges.count == 1 else { throw ConfigError(key: at, "needs exactly one of condition (with conclusion), trend, boundary, scaling") }
             let judge: Judge
             switch judges[0] {
             case "condition":
@@ -120,6 +126,18 @@ package struct ClaimsFile: Sendable {
                     return parsed
                 }
                 judge = .trend(metric: metric, along: along, increasing: direction == "increasing", theory: theory, theoryText: theoryText)
+            case "scaling":
+                guard let scaling = fields["scaling"]?.mapping, let metric = scaling["metric"]?.scalar?.string,
+                      let against = scaling["against"]?.scalar?.string, let slope = scaling["slope"]?.scalar.flatMap({ Double($0.string) }),
+                      slope.isFinite, scaling.keys.compactMap(\.string).allSatisfy(["metric", "against", "slope"].contains) else {
+                    throw ConfigError(key: "\(at).scaling", "must be {metric: SUMMARY_COLUMN, against: EXPRESSION, slope: NUMBER}")
+                }
+                guard names.contains(metric) else {
+                    throw ConfigError(key: "\(at).scaling.metric", "must be a summary.csv column (e.g. baseline_signal_noise_ratio_mean), got '\(metric)'")
+                }
+                let parsed = try ClaimExpression(parsing: against, key: "\(at).scaling.against")
+                try parsed.check(names, key: "\(at).scaling.against", text: against)
+                judge = .scaling(metric: metric, against: parsed, againstText: against, slope: slope)
             default:
                 guard let boundary = fields["boundary"]?.mapping, let statistic = boundary["statistic"]?.scalar?.string,
                       TheoryStatistic.all.contains(where: { $0.name == statistic }) else {
