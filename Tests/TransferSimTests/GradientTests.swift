@@ -97,7 +97,7 @@ import Foundation
         #expect(abs(values["kou_stat_1"]! - 50.0 * 25 / (16 * 100)) < 1e-12)      // ‖μ_1‖⁴ = 25
         #expect(abs(values["kou_stat_2"]! - 10.0 * 16 / (0.0625 * 100)) < 1e-12)  // ‖μ_2‖⁴ = 16
         #expect(abs(values["transfer_stat"]! - 1 / (0.25 * (4 + 4.0 * 100 / 50))) < 1e-12)
-        #expect(abs(values["transfer_stat_alpha"]! - 1 / (0.25 * (4 + 4.0 * 100 / 50)) / 0.5) < 1e-12)
+        #expect(abs(values["transfer_stat_alpha"]! - 1 / (0.25 * (4 + 4.0 * 100 / 50)) / (0.5 * 10.0 * 16 / (0.0625 * 100))) < 1e-12)
         #expect(abs(values["inherited_strength"]! - 0.5 * 50 * 1 / (4 * 100)) < 1e-12)
         #expect(ExperimentResult.metricNames.suffix(5) == ["kou_stat_1", "kou_stat_2", "transfer_stat", "transfer_stat_alpha", "inherited_strength"])
         var none = config

@@ -38,14 +38,16 @@ public struct TheoryStatistic: Sendable {
             PhaseStatistics.transfer(uNorm: c.uNorm, v1Norm: c.signals.v1Norm, noiseLevel1: c.sigmaP1, noiseLevel2: c.sigmaP2,
                                      n1: c.n1, dimension: c.d)
         },
-        // The candidate that sees α (issue 15): Γ has none, so its boundary Γ = C is the same line at every α. A free-exponent
-        // fit on the committed α × ‖u‖ sweep puts the sign boundary at ‖u‖ ∝ α^0.22 [0.19, 0.25], i.e. ‖u‖⁴ ∝ α^0.89
-        // [0.78, 1.00]: Γ/α is the simplest form inside that interval.
-        TheoryStatistic(name: "transfer_stat_alpha", meaning: "Γ_α = Γ / α, the transfer statistic with the inherited fraction (NaN at α = 0, where nothing is inherited)",
-                        exponents: ["u_norm": 4, "sigma_p2": -2, "alpha": -1]) { c in
+        // The candidate that sees α (issue 15, README "A transfer statistic that sees α"). Γ has no α, so its boundary Γ = C is
+        // the same line at every α; and it falls with d, while the gain's sign boundary on fig2 moves the other way (the
+        // baseline degrades with d). Free-exponent fits put the boundary at ‖u‖⁴ ∝ α^0.89 [0.78, 1.00] (α sweep) and show
+        // the gain rising with d (fig2): dividing Γ by α and by the baseline's S_2 = N_2‖μ_2‖⁴/(σ_{p,2}⁴ d) does both.
+        TheoryStatistic(name: "transfer_stat_alpha", meaning: "Γ_α = Γ / (α S_2): the transfer statistic per inherited fraction, relative to the baseline's Kou statistic (NaN at α = 0, where nothing is inherited)",
+                        exponents: ["u_norm": 4, "alpha": -1, "n2": -1, "mu2_norm": -4, "sigma_p2": 2]) { c in
             guard c.alpha > 0 else { return .nan }
-            return PhaseStatistics.transfer(uNorm: c.uNorm, v1Norm: c.signals.v1Norm, noiseLevel1: c.sigmaP1, noiseLevel2: c.sigmaP2,
-                                            n1: c.n1, dimension: c.d) / c.alpha
+            let gamma = PhaseStatistics.transfer(uNorm: c.uNorm, v1Norm: c.signals.v1Norm, noiseLevel1: c.sigmaP1, noiseLevel2: c.sigmaP2,
+                                                 n1: c.n1, dimension: c.d)
+            return gamma / (c.alpha * PhaseStatistics.kou(sampleSize: c.n2, muNorm: c.signals.muNorm(.two), noiseLevel: c.sigmaP2, dimension: c.d))
         },
         TheoryStatistic(name: "inherited_strength", meaning: "Λ = α N_1 ‖u‖² / (σ_{p,1}² d)",
                         exponents: ["alpha": 1, "n1": 1, "u_norm": 2, "sigma_p1": -2, "d": -1]) { c in
