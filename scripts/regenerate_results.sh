@@ -18,3 +18,5 @@ rm -rf experiments/results/verify
 measure verify "$bin" verify --out experiments/results/verify
 rm -rf experiments/results/regimes
 measure regimes "$bin" verify --claims experiments/claims/regimes.yaml --out experiments/results/regimes --no-upstream-cache
+rm -rf experiments/results/lemmas
+measure lemmas "$bin" verify --claims experiments/claims/lemmas.yaml --out experiments/results/lemmas --no-upstream-cache
