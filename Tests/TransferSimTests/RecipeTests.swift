@@ -175,7 +175,7 @@ import Testing
         }
     }
 
-    @Test("<stage>_signal_noise_ratio is max γ over Σ_{y_i = j} ρ̄ of the filter attaining it, by hand; NaN for LoRA")
+    @Test("<stage>_signal_noise_ratio is max γ over Σ_{y_i = j} ρ̄ of the filter attaining it, <stage>_rho_bar_max is max ρ̄, by hand; NaN for LoRA")
     func signalNoiseRatio_byHand() throws {
         let result = try TransferExperiment(config: try Fixtures.config(.theory, ["steps2": "30"])).run()
         let training = try #require(result.baseline.training)
@@ -186,6 +186,9 @@ import Testing
         #expect(memorised > 0 && gamma[best] > 0)
         let metrics = Dictionary(uniqueKeysWithValues: result.metrics.map { ($0.key, $0.value) })
         #expect(abs(try #require(metrics["baseline_signal_noise_ratio"]) - gamma[best] / memorised) <= 1e-12 * gamma[best] / memorised)
+        // max ρ̄ by hand, and as the history's last row records it.
+        let barMax = (0..<gamma.count).flatMap { row in labels.indices.filter { labels[$0] == (row < result.config.m ? 1 : -1) }.map { rho[row, $0] } }.max()!
+        #expect(metrics["baseline_rho_bar_max"] == max(barMax, 0) && training.history.last?.rhoBarMax == max(barMax, 0))
         let lora = try TransferExperiment(config: try Fixtures.config(.theory, ["recipe": "lora"])).run()
         #expect(lora.transfer.training?.signalNoiseRatio.isNaN == true)
     }

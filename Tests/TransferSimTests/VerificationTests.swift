@@ -124,12 +124,15 @@ import Testing
             ("1 + 2 * 3", 7), ("(1 + 2) * 3", 9), ("2 ^ 3 ^ 2", 512), ("-2 ^ 2", -4), ("n2 * mu2_norm^4 / d", 3.2),
             ("n2 * mu2_norm^4 / d >= 3.2", 1), ("d < 50 or n2 == 20", 1), ("d < 50 and n2 == 20", 0), ("not x", 1),
             ("!(d > 1) || x", 0), ("1e2 == d", 1), ("d != 100", 0), ("missing > 0", 0),
+            ("sqrt(d) * 2", 20), ("log(d / 100)", 0), ("4 * log(n2) >= 11.98", 1), ("4 * log(n2) >= 11.99", 0), ("sqrt(mu2_norm^2 * 4)", 4),
         ]
         for (text, expected) in cases {
             #expect(try ClaimExpression(parsing: text, key: "e").evaluate(value) == expected, "\(text)")
         }
         #expect(throws: ConfigError(key: "e", "expected ')' at position 11 of '(1 + 2 * 3'")) { try ClaimExpression(parsing: "(1 + 2 * 3", key: "e") }
         #expect(throws: ConfigError(key: "e", "unexpected '>' at position 5 of 'd > >= 1'")) { try ClaimExpression(parsing: "d > >= 1", key: "e") }
+        #expect(throws: ConfigError(key: "e", "expected ')' at position 6 of 'log(d'")) { try ClaimExpression(parsing: "log(d", key: "e") }
+        #expect(abs(try ClaimExpression(parsing: "log(d)^2", key: "e").evaluate(value) - pow(log(100), 2)) < 1e-12)
         let parsed = try ClaimExpression(parsing: "n2 * colour >= 1", key: "e")
         #expect(throws: ConfigError(key: "e", "unknown name 'colour' at position 6 of 'n2 * colour >= 1' (names: config keys, theory statistics, summary.csv columns)")) {
             try parsed.check(["n2"], key: "e", text: "n2 * colour >= 1")

@@ -24,6 +24,23 @@ public struct Decomposition: Sendable, Equatable {
         rho.storage = rho.storage.map { _ in .nan }
     }
 
+    /// `max ρ̄ = max_{j = y_i} max(ρ_{j,r,i}, 0)` (noise memorised) and `min ρ̲ = min_{j = −y_i} min(ρ_{j,r,i}, 0)`
+    /// (§5); NaN for an undefined decomposition (LoRA), whose NaN coefficients `max`/`min` would skip.
+    ///
+    /// - Complexity: O(m N).
+    package func rhoExtremes(architecture: Architecture, labels: [Double]) -> (barMax: Double, underMin: Double) {
+        guard !gamma.contains(where: { $0.isNaN }) else { return (.nan, .nan) }
+        var barMax = 0.0, underMin = 0.0
+        for row in 0..<rho.rows {
+            let j = architecture.classSign(ofRow: row)
+            for i in labels.indices {
+                let value = rho[row, i]
+                if labels[i] == j { barMax = max(barMax, value) } else { underMin = min(underMin, value) }
+            }
+        }
+        return (barMax, underMin)
+    }
+
     /// `γ_{j,r} / Σ_{i: y_i = j} max(ρ_{j,r,i}, 0)` for the first filter attaining `max_{j,r} γ_{j,r}` (signal learning
     /// against noise memorisation, §5); NaN when the sum is 0 or a coefficient is NaN.
     ///

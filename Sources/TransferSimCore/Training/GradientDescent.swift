@@ -114,6 +114,8 @@ public struct TrainingResult: Sendable {
     /// `max_{j,r} γ_{j,r}`, `γ_{j,r} / Σ_{i: y_i = j} ρ̄_{j,r,i}` (§5, `ρ̄ = max(ρ, 0)`); NaN when that sum is 0 or the
     /// decomposition is undefined (LoRA).
     public let signalNoiseRatio: Double
+    /// `max ρ̄` at the end (§5; the proofs bound it by a logarithm of `T`); NaN when the decomposition is undefined.
+    public let rhoBarMax: Double
     /// The LoRA adapter at the start and after the last step (recipe `lora`; ``final`` holds the filters
     /// `W⁰ + (s/r) B A` the final one gives, ``initial`` the frozen `W⁰`).
     public let adapters: (initial: LowRankAdapter, final: LowRankAdapter)?
@@ -124,8 +126,9 @@ public struct TrainingResult: Sendable {
     /// A result from its parts.
     package init(initial: Parameters, final: Parameters, decomposition: Decomposition, history: [HistoryRecord], status: RunStatus,
                  trainLoss: Double, trainError: Double, steps: Int, converged: Bool?, span: SpanRepresentation?,
-                 adapters: (initial: LowRankAdapter, final: LowRankAdapter)? = nil, signalNoiseRatio: Double = .nan) {
+                 adapters: (initial: LowRankAdapter, final: LowRankAdapter)? = nil, signalNoiseRatio: Double = .nan, rhoBarMax: Double = .nan) {
         self.signalNoiseRatio = signalNoiseRatio
+        self.rhoBarMax = rhoBarMax
         self.adapters = adapters
         self.initial = initial
         self.final = final
@@ -143,10 +146,10 @@ public struct TrainingResult: Sendable {
     /// error; its initial parameters stand for the final ones, its decomposition is zero and its history empty
     /// (sweeps record none of them).
     package init(cachedFinal final: Parameters, status: RunStatus, trainLoss: Double, trainError: Double, steps: Int, converged: Bool?,
-                 signalNoiseRatio: Double, sampleCount: Int) {
+                 signalNoiseRatio: Double, rhoBarMax: Double, sampleCount: Int) {
         self.init(initial: final, final: final, decomposition: Decomposition(filterCount: final.weights.rows, sampleCount: sampleCount),
                   history: [], status: status, trainLoss: trainLoss, trainError: trainError, steps: steps, converged: converged, span: nil,
-                  signalNoiseRatio: signalNoiseRatio)
+                  signalNoiseRatio: signalNoiseRatio, rhoBarMax: rhoBarMax)
     }
 }
 

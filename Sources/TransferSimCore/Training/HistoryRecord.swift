@@ -68,19 +68,7 @@ public struct HistoryRecord: Sendable, Equatable {
         gammaPositiveMean = positive.reduce(0, +) / Double(m)
         gammaNegativeMax = negative.max() ?? 0
         gammaNegativeMean = negative.reduce(0, +) / Double(m)
-        var barMax = 0.0
-        var underMin = 0.0
-        for row in 0..<architecture.filterCount {
-            let j = architecture.classSign(ofRow: row)
-            for i in labels.indices {
-                let value = decomposition.rho[row, i]
-                if labels[i] == j { barMax = max(barMax, value) } else { underMin = min(underMin, value) }
-            }
-        }
-        // Undefined decomposition (LoRA, MODEL.md §11): NaN coefficients, which max/min above would skip.
-        let undefined = decomposition.gamma.contains { $0.isNaN }
-        rhoBarMax = undefined ? .nan : barMax
-        rhoUnderMin = undefined ? .nan : underMin
+        (rhoBarMax, rhoUnderMin) = decomposition.rhoExtremes(architecture: architecture, labels: labels)
         let signed = alignments.map { dots in dots.indices.map { architecture.classSign(ofRow: $0) * dots[$0] } }
         alignmentMean = signed.map { $0.reduce(0, +) / Double(architecture.filterCount) }
         alignmentMax = signed.map { $0.max() ?? 0 }

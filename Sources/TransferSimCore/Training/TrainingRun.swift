@@ -78,7 +78,8 @@ struct TrainingRun<State: DescentState> {
                                       status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
                                       converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation,
                                       adapters: state.adapters.map { ($0.initial, $0.current) },
-                                      signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: labels))
+                                      signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: labels),
+                                      rhoBarMax: decomposition.rhoExtremes(architecture: architecture, labels: labels).barMax)
             }
         }
         coefficients.update(architecture: architecture, biases: state.biases, head: state.head, forward: forward, sample: sample,

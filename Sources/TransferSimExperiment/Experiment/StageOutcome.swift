@@ -33,10 +33,11 @@ public struct StageOutcome: Sendable {
 
     /// The metric columns `<stage>_train_loss`, `_train_error`, `_test_error`, `_clean_test_error`,
     /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md), `_steps` (§12), `_signal_noise_ratio`
-    /// (``TrainingResult/signalNoiseRatio``); NaN where the stage has no value.
+    /// (``TrainingResult/signalNoiseRatio``), `_rho_bar_max` (``TrainingResult/rhoBarMax``); NaN where the stage has no value.
     public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
         let values = [training?.trainLoss, training?.trainError, test?.error, test?.cleanError,
-                      test?.cleanStandardError, test?.accuracy, training.map { Double($0.steps) }, training?.signalNoiseRatio]
+                      test?.cleanStandardError, test?.accuracy, training.map { Double($0.steps) }, training?.signalNoiseRatio,
+                      training?.rhoBarMax]
         return zip(Self.metricNames(stage), values).map { ($0, $1 ?? .nan) }
     }
 
@@ -48,7 +49,7 @@ public struct StageOutcome: Sendable {
 
     /// The metric column names of `stage`, in ``metrics(_:)`` order.
     public static func metricNames(_ stage: Stage) -> [String] {
-        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy", "steps", "signal_noise_ratio"]
+        ["train_loss", "train_error", "test_error", "clean_test_error", "clean_test_error_se", "test_accuracy", "steps", "signal_noise_ratio", "rho_bar_max"]
             .map { "\(stage.rawValue)_\($0)" }
     }
 }

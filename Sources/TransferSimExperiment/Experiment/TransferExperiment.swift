@@ -268,7 +268,8 @@ public struct TransferExperiment: Sendable {
             }
             return TrainingResult(initial: probe.initial, final: tune.final, decomposition: tune.decomposition, history: Array(history),
                                   status: tune.status, trainLoss: tune.trainLoss, trainError: tune.trainError, steps: probe.steps + tune.steps,
-                                  converged: tune.converged, span: nil, signalNoiseRatio: tune.signalNoiseRatio)
+                                  converged: tune.converged, span: nil, signalNoiseRatio: tune.signalNoiseRatio,
+                                  rhoBarMax: tune.rhoBarMax)
         }
     }
 

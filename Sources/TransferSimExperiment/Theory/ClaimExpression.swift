@@ -5,7 +5,8 @@ import TransferSimCore
 /// (`n2 * mu2_norm^4 / (sigma_p2^4 * d) >= 20`, `baseline_clean_test_error_mean <= 0.05 and d > 100`).
 ///
 /// Grammar, loosest first: `or` (`||`), `and` (`&&`), `not` (`!`), comparisons `< <= > >= == !=`, `+ -`, `* /`,
-/// unary `-`, `^` (right-associative), then numbers, names (letters, digits, `_`) and parentheses. Booleans are
+/// unary `-`, `^` (right-associative), then numbers, names (letters, digits, `_`), the functions `log(…)` (natural)
+/// and `sqrt(…)`, and parentheses. Booleans are
 /// numbers (true = 1, false = 0; any nonzero number is true). Parsing checks the syntax; ``check(_:)`` checks every
 /// name against the ones a claim may use, so a mistake is reported, with its position, before any sweep runs.
 public indirect enum ClaimExpression: Sendable, Equatable {
@@ -13,7 +14,7 @@ public indirect enum ClaimExpression: Sendable, Equatable {
     case number(Double)
     /// A named quantity.
     case name(String, position: Int)
-    /// `op operand`: `-` or `not`.
+    /// `op operand`: `-`, `not`, `log` or `sqrt`.
     case unary(String, ClaimExpression)
     /// `left op right`.
     case binary(String, ClaimExpression, ClaimExpression)
@@ -53,7 +54,12 @@ public indirect enum ClaimExpression: Sendable, Equatable {
         case .name(let name, _): return value(name) ?? .nan
         case .unary(let op, let operand):
             let x = operand.evaluate(value)
-            return op == "-" ? -x : (x == 0 ? 1 : (x.isNaN ? .nan : 0))
+            switch op {
+            case "-": return -x
+            case "log": return Foundation.log(x)
+            case "sqrt": return x.squareRoot()
+            default: return x == 0 ? 1 : (x.isNaN ? .nan : 0)
+            }
         case .binary(let op, let left, let right):
             let a = left.evaluate(value), b = right.evaluate(value)
             switch op {
@@ -195,7 +201,13 @@ public indirect enum ClaimExpression: Sendable, Equatable {
             }
             if character.isLetter || character == "_" {
                 while position < characters.count, characters[position].isLetter || characters[position].isNumber || characters[position] == "_" { position += 1 }
-                return .name(String(characters[start..<position]), position: start + 1)
+                let word = String(characters[start..<position])
+                if ["log", "sqrt"].contains(word), take("(") {
+                    let argument = try parseOr()
+                    guard take(")") else { throw error("expected ')'") }
+                    return .unary(word, argument)
+                }
+                return .name(word, position: start + 1)
             }
             throw error("unexpected '\(character)'")
         }

@@ -8,7 +8,7 @@ import TransferSimExperiment
 /// An entry is named by the upstream key (``ExperimentConfig/upstreamKey``: every key that determines the
 /// upstream model, seed and replicate included) and the results version (``ResultsVersion/current``, bumped by
 /// any change of code that moves a result), and holds that key in full, the final filters and biases, the
-/// status, training loss and error, steps taken, whether the target loss was reached, the signal–noise ratio and the test error —
+/// status, training loss and error, steps taken, whether the target loss was reached, the signal–noise ratio, max ρ̄ and the test error —
 /// what a sweep row reads of the upstream stage. Files
 /// are written atomically; an entry that is truncated, corrupt or of another key is ignored and rewritten.
 /// Entries can be deleted at any time. `run` does not use the cache: its history.csv needs the upstream history.
@@ -30,7 +30,7 @@ package struct UpstreamCache: Sendable {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/transfersim")
     }
 
-    private static let magic = Array("TSUPSTREAM3\n".utf8)
+    private static let magic = Array("TSUPSTREAM4\n".utf8)
 
     private func file(_ key: String) -> URL {
         let hex = String(StreamSeed.fnv1a64(key), radix: 16)
@@ -46,7 +46,7 @@ package struct UpstreamCache: Sendable {
         var reader = Reader(bytes: [UInt8](data))
         guard reader.take(Self.magic.count) == Self.magic, let keyLength = reader.integer(), reader.take(keyLength) == Array(key.utf8),
               let status = reader.integer(), let loss = reader.double(), let error = reader.double(), let steps = reader.integer(),
-              let converged = reader.integer(), let ratio = reader.double(), let tested = reader.integer(),
+              let converged = reader.integer(), let ratio = reader.double(), let rhoBar = reader.double(), let tested = reader.integer(),
               let testError = reader.double(), let clean = reader.double(), let se = reader.double(),
               let rows = reader.integer(), let cols = reader.integer(),
               rows == experiment.config.architecture.filterCount, cols == experiment.config.d,
@@ -54,7 +54,7 @@ package struct UpstreamCache: Sendable {
         else { return nil }
         let final = Parameters(weights: Matrix(rows: rows, cols: cols, storage: weights), biases: biases)
         let training = TrainingResult(cachedFinal: final, status: status == 0 ? .ok : .diverged, trainLoss: loss, trainError: error,
-                                      steps: steps, converged: converged == 2 ? nil : converged == 1, signalNoiseRatio: ratio,
+                                      steps: steps, converged: converged == 2 ? nil : converged == 1, signalNoiseRatio: ratio, rhoBarMax: rhoBar,
                                       sampleCount: experiment.config.n1)
         let test = tested == 1 ? TestError(error: testError, cleanError: clean, cleanStandardError: se) : nil
         return TransferExperiment.Upstream(sample: experiment.upstreamSample(cache: draws), outcome: StageOutcome(training: training, test: test))
@@ -75,6 +75,7 @@ package struct UpstreamCache: Sendable {
         integer(training.steps)
         integer(training.converged.map { $0 ? 1 : 0 } ?? 2)
         double(training.signalNoiseRatio)
+        double(training.rhoBarMax)
         let test = upstream.outcome.test
         integer(test == nil ? 0 : 1)
         [test?.error, test?.cleanError, test?.cleanStandardError].forEach { double($0 ?? .nan) }
