@@ -39,8 +39,9 @@ public struct VerificationSuite: Sendable {
     var replicates: Int { quick ? 8 : 16 }
 
     var settingText: String {
-        quick ? "theory preset, d = 800, N₁ = 100, T₁ = 300, \(replicates) replicates"
-              : "theory preset, d = 800, N₁ = 300, T₁ = 1000, \(replicates) replicates"
+        // The battery trains to fixed step counts; claims files may set target losses (their reports count who reached them).
+        quick ? "theory preset, d = 800, N₁ = 100, T₁ = 300, \(replicates) replicates, fixed step counts (no target loss)"
+              : "theory preset, d = 800, N₁ = 300, T₁ = 1000, \(replicates) replicates, fixed step counts (no target loss)"
     }
 
     // MARK: - Running
