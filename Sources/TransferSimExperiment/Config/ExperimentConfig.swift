@@ -263,8 +263,9 @@ public struct ExperimentConfig: Sendable, Equatable {
         if recipe != .l2sp && l2spStrength != 0 {
             throw ConfigError(key: "l2sp_strength", "applies to recipe: l2sp only (recipe is \(recipe.rawValue)); remove it or set recipe: l2sp")
         }
-        if recipe != .distill && (distillWeight != 0.5 || distillTemperature != 1) {
-            throw ConfigError(key: distillWeight != 0.5 ? "distill_weight" : "distill_temperature",
+        let defaults = ExperimentConfig()
+        if recipe != .distill && (distillWeight != defaults.distillWeight || distillTemperature != defaults.distillTemperature) {
+            throw ConfigError(key: distillWeight != defaults.distillWeight ? "distill_weight" : "distill_temperature",
                               "applies to recipe: distill only (recipe is \(recipe.rawValue)); remove it or set recipe: distill")
         }
         try validateRecipeKeys()
@@ -287,17 +288,19 @@ extension ExperimentConfig {
         func refuse(_ key: String, _ owners: String) -> ConfigError {
             ConfigError(key: key, "applies to recipe: \(owners) only (recipe is \(recipe.rawValue)); remove it or change the recipe")
         }
+        // A key of another recipe is refused when it differs from its default (a default is "not given").
+        let defaults = ExperimentConfig()
         if !recipe.trainsHead {
-            if headInit != .kappa { throw refuse("head_init", "linear-probe or lp-ft") }
-            if headLrScale != 1 { throw refuse("head_lr_scale", "linear-probe or lp-ft") }
+            if headInit != defaults.headInit { throw refuse("head_init", "linear-probe or lp-ft") }
+            if headLrScale != defaults.headLrScale { throw refuse("head_lr_scale", "linear-probe or lp-ft") }
         }
-        if recipe != .lpFt && probeSteps != 25 { throw refuse("probe_steps", "lp-ft") }
+        if recipe != .lpFt && probeSteps != defaults.probeSteps { throw refuse("probe_steps", "lp-ft") }
         if recipe != .lora {
-            if loraRank != 1 { throw refuse("lora_rank", "lora") }
+            if loraRank != defaults.loraRank { throw refuse("lora_rank", "lora") }
             if loraScale != nil { throw refuse("lora_scale", "lora") }
             if loraInit != nil { throw refuse("lora_init", "lora") }
         }
-        if recipe != .distill && teacher != .upstream { throw refuse("teacher", "distill") }
+        if recipe != .distill && teacher != defaults.teacher { throw refuse("teacher", "distill") }
         if recipe == .lora && loraRank > min(m, d) {
             throw ConfigError(key: "lora_rank", "must lie in [1, min(m, d) = \(min(m, d))], got \(loraRank)")
         }

@@ -18,10 +18,10 @@ extension ClaimsFile {
             var runner = SweepRunner(plan: plan, directory: out.path, threads: threads)
             runner.upstreamCacheDirectory = upstreamCache
             _ = try runner.run()
-            let table = try SweepTable(directory: out)
+            let table = try SweepTable(directory: out), rows = try SweepRows(directory: out)
             let setting = "sweeps/\(claim.sweepName): " + plan.spec.axes.map { "\($0.name) × \($0.points.count)" }.joined(separator: ", ")
-                + ", \(plan.spec.replicates) replicates; " + TargetLossReport.describe(try SweepRows(directory: out))
-            let (evidence, verdict) = try judge(claim, table: table, out: out, claimsFolder: claimsFolder)
+                + ", \(plan.spec.replicates) replicates; " + TargetLossReport.describe(rows)
+            let (evidence, verdict) = try judge(claim, table: table, rows: rows, claimsFolder: claimsFolder)
             results.append(ClaimResult(id: claim.id, claim: claim.statement, setting: setting, evidence: evidence, verdict: verdict))
         }
         try AtomicFile.write(CSV.line(ClaimResult.csvHeader) + results.map { CSV.line($0.csvFields) }.joined(),
@@ -31,7 +31,7 @@ extension ClaimsFile {
         return results
     }
 
-    private func judge(_ claim: Claim, table: SweepTable, out: URL, claimsFolder: URL) throws -> (String, Verdict) {
+    private func judge(_ claim: Claim, table: SweepTable, rows: SweepRows, claimsFolder: URL) throws -> (String, Verdict) {
         switch claim.judge {
         case .condition(let condition, let conditionText, let conclusion, let conclusionText, let fraction):
             var text = CSV.line(table.plan.spec.sweptKeys + ["condition", "conclusion"])
@@ -54,7 +54,6 @@ extension ClaimsFile {
             let evidence = "\(conclusionText) holds in \(holding) of the \(applicable) cells where \(conditionText) (\(String(format: "%.1f", 100 * share))%; required \(String(format: "%.0f", 100 * fraction))%); per cell: claims/\(claim.id).csv"
             return (evidence, share >= fraction ? .supported : .contradicted)
         case .trend(let metric, let along, let increasing, let theory, let theoryText):
-            let rows = try SweepRows(directory: out)
             let axis = try rows.axis(of: along, option: "trend.along")
             let axes = rows.plan.spec.axes
             // One regime per combination of the other axes: its consecutive pairs along `along`.
