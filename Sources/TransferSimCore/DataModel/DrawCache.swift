@@ -1,6 +1,7 @@
 /// The last few standard draws and draw-determined matrices made, kept by one worker so that consecutive
 /// cells with the same streams and sizes (a sweep row varying `‖μ‖`, `σ_p` or `p`) skip recomputing them.
-/// Not shared between threads; each kind holds at most ``capacity`` entries (the oldest is dropped).
+/// Not shared between threads; it holds at most ``capacity`` standard draws and twice as many other values (the
+/// oldest is dropped).
 public final class DrawCache {
     private struct DrawKey: Hashable {
         let seed: UInt64
@@ -8,14 +9,14 @@ public final class DrawCache {
         let dimension: Int
     }
 
-    /// Entries kept of each kind.
+    /// Standard draws kept; twice as many other values (a sweep row's span engine keeps about six).
     public let capacity: Int
     private var draws = Recent<DrawKey, StandardDraws>()
-    private var matrices = Recent<String, Matrix>()
+    private var values = Recent<String, Any>()
     /// Draws generated (cache misses) since creation.
     public private(set) var generated = 0
 
-    /// An empty cache of `capacity` entries per kind.
+    /// An empty cache of `capacity` standard draws (and `2 · capacity` other values).
     public init(capacity: Int = 4) {
         self.capacity = max(1, capacity)
     }
@@ -31,7 +32,17 @@ public final class DrawCache {
     /// A matrix named by `key` (a string that determines its values), computed by `compute` on a miss
     /// (population Gaussians, the span engine's test products, ``SpanRepresentation``).
     public func matrix(_ key: String, _ compute: () -> Matrix) -> Matrix {
-        matrices.value(key, capacity: capacity, compute)
+        value(key, compute)
+    }
+
+    /// A value named by `key` (a string that determines it), computed by `compute` on a miss: the span engine's
+    /// Gram matrix and `W⁽⁰⁾Ξᵀ`, a fresh init shared by a sweep row. A key names one type of value; an entry of
+    /// another type under it is recomputed.
+    public func value<Value>(_ key: String, _ compute: () -> Value) -> Value {
+        if let hit = values.value(key, capacity: 2 * capacity, { compute() }) as? Value { return hit }
+        let fresh = compute()
+        values.replace(key, with: fresh)
+        return fresh
     }
 
     /// The most recently inserted values by key, oldest dropped first.
@@ -46,6 +57,10 @@ public final class DrawCache {
             order.append(key)
             if order.count > capacity { values[order.removeFirst()] = nil }
             return fresh
+        }
+
+        mutating func replace(_ key: Key, with value: Value) {
+            values[key] = value
         }
     }
 }

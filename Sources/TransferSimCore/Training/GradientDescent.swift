@@ -204,14 +204,25 @@ public struct GradientDescent: Sendable {
     /// With an `evaluator`, every logged step also records the test error of the filters at that step
     /// (``HistoryRecord/testError``), evaluated on the materialised filters (equal up to rounding to the stage's
     /// final test error, which a span-engine run computes through its span representation).
+    ///
+    /// `shared` names the values of the initial filters and of the noise patches (``SpanRepresentation/Keys``, only
+    /// `initial` and `training` are used): the span engine's `ΞΞᵀ`, `W⁽⁰⁾Ξᵀ` and the `‖ξ_i‖²` are then taken from, or
+    /// kept in, its cache, so the runs of a sweep row compute them once (the same bits either way).
     public func train(from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule,
-                      evaluator: HistoryEvaluator? = nil) -> TrainingResult {
+                      evaluator: HistoryEvaluator? = nil, shared: (cache: DrawCache, keys: SpanRepresentation.Keys)? = nil) -> TrainingResult {
         if let adapter = schedule.adapter {
             return drive(run(LowRankState(architecture: architecture, sample: sample, base: initial, adapter: adapter), initial, sample, schedule, evaluator))
         }
         switch resolvedEngine(sample: sample, schedule: schedule) {
         case .span:
-            return drive(run(SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample, schedule, evaluator))
+            guard let (cache, keys) = shared else {
+                return drive(run(SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample, schedule, evaluator))
+            }
+            let gram = cache.matrix("gram|\(keys.training)") { SpanState.gram(sample.noise) }
+            let products = cache.matrix("P0|\(keys.initial)|\(keys.training)") { SpanState.initialProducts(initial.weights, sample.noise) }
+            let norms: [Double] = cache.value("norms|\(keys.training)") { sample.noiseSquaredNorms }
+            let state = SpanState(architecture: architecture, sample: sample, initial: initial, gram: gram, initialProducts: products)
+            return drive(run(state, initial, sample, schedule, evaluator, noiseSquaredNorms: norms))
         default:
             return drive(run(WeightSpaceState(architecture: architecture, sample: sample, current: initial), initial, sample, schedule, evaluator))
         }
@@ -269,9 +280,10 @@ public struct GradientDescent: Sendable {
     }
 
     private func run<State: DescentState>(_ state: State, _ initial: Parameters, _ sample: TaskSample,
-                                          _ schedule: TrainingSchedule, _ evaluator: HistoryEvaluator? = nil) -> TrainingRun<State> {
+                                          _ schedule: TrainingSchedule, _ evaluator: HistoryEvaluator? = nil,
+                                          noiseSquaredNorms: [Double]? = nil) -> TrainingRun<State> {
         TrainingRun(state: state, architecture: architecture, alignmentDirections: alignmentDirections, initial: initial,
-                    sample: sample, schedule: schedule, evaluator: evaluator)
+                    sample: sample, schedule: schedule, evaluator: evaluator, noiseSquaredNorms: noiseSquaredNorms)
     }
 
     /// Runs `run` to its end, one forward pass per step.

@@ -37,23 +37,22 @@ struct SpanState: DescentState {
     /// the second layer; nil for §3's fixed one.
     var head: [Double]?
 
-    /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` when already computed (``gram(_:)``).
-    init(architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil) {
+    /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` (``gram(_:)``) and `initialProducts` `W⁽⁰⁾Ξᵀ`
+    /// (``initialProducts(_:_:)``) when already computed.
+    init(architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil, initialProducts: Matrix? = nil) {
         self.architecture = architecture
         self.sample = sample
         self.initial = initial
-        let n = sample.count, rows = architecture.filterCount
+        let rows = architecture.filterCount
         self.gram = gram ?? Self.gram(sample.noise)
         noiseDotMu = sample.noise.times(sample.mu)
         muSquared = BLAS.dot(sample.mu, sample.mu)
-        var products = Matrix(rows: rows, cols: n)
-        BLAS.gemm(initial.weights, sample.noise, transposeB: true, into: &products)
-        initialProducts = products
+        self.initialProducts = initialProducts ?? Self.initialProducts(initial.weights, sample.noise)
         var projections = [Double](repeating: 0, count: rows)
         BLAS.gemv(initial.weights, sample.mu, into: &projections)
         initialProjections = projections
         muCoefficients = [Double](repeating: 0, count: rows)
-        noiseCoefficients = Matrix(rows: rows, cols: n)
+        noiseCoefficients = Matrix(rows: rows, cols: sample.count)
         biases = initial.biases
         head = initial.head
     }
@@ -63,6 +62,13 @@ struct SpanState: DescentState {
         var gram = Matrix(rows: noise.rows, cols: noise.rows)
         BLAS.gemm(noise, noise, transposeB: true, into: &gram)
         return gram
+    }
+
+    /// `P₀ = W⁽⁰⁾ Ξᵀ` for filters `weights` and noise patches `noise` (rows).
+    static func initialProducts(_ weights: Matrix, _ noise: Matrix) -> Matrix {
+        var products = Matrix(rows: weights.rows, cols: noise.rows)
+        BLAS.gemm(weights, noise, transposeB: true, into: &products)
+        return products
     }
 
     var isFinite: Bool {

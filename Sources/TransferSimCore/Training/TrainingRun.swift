@@ -30,7 +30,7 @@ struct TrainingRun<State: DescentState> {
     private let evaluator: HistoryEvaluator?
 
     init(state: State, architecture: Architecture, alignmentDirections: [[(Int, Double)]], initial: Parameters,
-         sample: TaskSample, schedule: TrainingSchedule, evaluator: HistoryEvaluator? = nil) {
+         sample: TaskSample, schedule: TrainingSchedule, evaluator: HistoryEvaluator? = nil, noiseSquaredNorms: [Double]? = nil) {
         self.state = state
         self.evaluator = evaluator
         self.architecture = architecture
@@ -43,7 +43,7 @@ struct TrainingRun<State: DescentState> {
         decomposition = Decomposition(filterCount: architecture.filterCount, sampleCount: sample.count)
         if !state.keepsSpan { decomposition.setUndefined() }
         muSquared = BLAS.dot(sample.mu, sample.mu)
-        xiSquared = sample.noiseSquaredNorms
+        xiSquared = noiseSquaredNorms ?? sample.noiseSquaredNorms
         precondition(schedule.anchorStrength == 0 || schedule.anchoredRows.count == architecture.filterCount,
                      "TrainingSchedule: \(schedule.anchoredRows.count) anchored-row flags for \(architecture.filterCount) filters")
         frozenScales = schedule.rowScales(atStep: 0)

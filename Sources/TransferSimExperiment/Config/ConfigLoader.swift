@@ -105,18 +105,24 @@ public enum ConfigLoader {
             try ConfigField.named("preset")!.set(presetText, in: &config)
             config = ExperimentConfig(preset: config.preset)
         }
-        for layer in layers {
-            for k in 1...2 where layer.contains(where: { $0.key == "v\(k)_norm" }) && layer.contains(where: { $0.key == "mu\(k)_norm" }) {
-                throw ConfigError(key: "mu\(k)_norm", "give v\(k)_norm or mu\(k)_norm, not both")
-            }
-            for entry in layer where entry.key != "preset" {
-                guard let field = ConfigField.named(entry.key) else {
-                    throw ConfigError(key: entry.key, "unknown key; allowed keys: \(ConfigField.all.map(\.key).joined(separator: ", "))")
-                }
-                try field.set(entry.value, in: &config)
-            }
-        }
+        for layer in layers { try apply(layer, to: &config) }
         if validate { try config.validate() }
         return config
+    }
+
+    /// Sets the keys of one layer but `preset` on `config`, in order (one step of ``resolve(_:validate:)``: resolving
+    /// `layers + [layer]` is resolving `layers` then applying `layer`, when `layer` gives no `preset`).
+    ///
+    /// - Throws: ``ConfigError`` for an unknown key, a bad value, or both `v{k}_norm` and `mu{k}_norm`.
+    public static func apply(_ layer: [Entry], to config: inout ExperimentConfig) throws {
+        for k in 1...2 where layer.contains(where: { $0.key == "v\(k)_norm" }) && layer.contains(where: { $0.key == "mu\(k)_norm" }) {
+            throw ConfigError(key: "mu\(k)_norm", "give v\(k)_norm or mu\(k)_norm, not both")
+        }
+        for entry in layer where entry.key != "preset" {
+            guard let field = ConfigField.named(entry.key) else {
+                throw ConfigError(key: entry.key, "unknown key; allowed keys: \(ConfigField.all.map(\.key).joined(separator: ", "))")
+            }
+            try field.set(entry.value, in: &config)
+        }
     }
 }

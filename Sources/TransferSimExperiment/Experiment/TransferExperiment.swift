@@ -118,8 +118,13 @@ public struct TransferExperiment: Sendable {
     /// - Throws: `LAPACKError` from the population estimator.
     public func run(upstream: Upstream?, cache: DrawCache? = nil) throws -> ExperimentResult {
         let architecture = config.architecture
-        var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
-        let fresh = config.initialization.draw(architecture, generator: &initStream)
+        let keys = drawKeys
+        let drawFresh = {
+            var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
+            return config.initialization.draw(architecture, generator: &initStream)
+        }
+        // The cells of a sweep row share the fresh init (the same stream, init and sizes: `keys.initial`).
+        let fresh: Parameters = cache.map { $0.value("init|\(keys.initial)", drawFresh) } ?? drawFresh()
         var mask: InheritanceMask?
         var inherited = fresh
         // Nothing is inherited by a distillation student; its teacher `transfer` is a finetune model, which inherits.
@@ -134,8 +139,9 @@ public struct TransferExperiment: Sendable {
         let draws = testDraws(task2, role: .test, cache: cache)
         var baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: architecture.filterCount, logEvery: config.logEvery)
         baselineSchedule.targetLoss = config.targetLoss2
-        let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws))
-        let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: drawKeys, cache: cache))
+        let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
+                                     shared: cache.map { ($0, keys) })
+        let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: keys, cache: cache))
         let stage = TransferStage(experiment: self, sample: sample, draws: draws, fresh: fresh, inherited: inherited,
                                   inheritedRows: mask?.rows ?? [Bool](repeating: false, count: architecture.filterCount),
                                   baselineSchedule: baselineSchedule, baseline: baselineOutcome)

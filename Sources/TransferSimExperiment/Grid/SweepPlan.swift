@@ -60,7 +60,15 @@ public struct SweepPlan: Sendable {
             }
             let config: ExperimentConfig
             do {
-                config = try ConfigLoader.resolve(baseLayers + [assignments])
+                // The base layers resolved once, then the cell's values; a swept preset re-resolves every layer.
+                if assignments.contains(where: { $0.key == "preset" }) {
+                    config = try ConfigLoader.resolve(baseLayers + [assignments])
+                } else {
+                    var resolved = base
+                    try ConfigLoader.apply(assignments, to: &resolved)
+                    try resolved.validate()
+                    config = resolved
+                }
             } catch let error as ConfigError {
                 let cell = assignments.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
                 throw ConfigError(key: error.key, "\(error.message) (in the cell \(cell))")

@@ -29,38 +29,46 @@ public enum CSV {
     /// first `keep` fields of a record are decoded; the rest are counted and left empty (a cheap scan of a
     /// large file for a few columns).
     public static func parse(_ text: String, keep: Int = .max) -> [[String]] {
+        var text = text
+        return text.withUTF8 { parse(bytes: $0, keep: keep) }
+    }
+
+    /// ``parse(_:keep:)`` on UTF-8 bytes: a field without quotes is decoded from its bytes in one piece, one with
+    /// quotes byte by byte (a quote toggles quoting; inside quotes a doubled quote is a literal one).
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>, keep: Int) -> [[String]] {
         let (quote, comma, newline) = (UInt8(ascii: "\""), UInt8(ascii: ","), UInt8(ascii: "\n"))
         var records: [[String]] = []
         var record: [String] = []
         var field: [UInt8] = []
-        var quoted = false
-        let bytes = Array(text.utf8)
         var i = 0
         while i < bytes.count {
-            let byte = bytes[i]
-            if quoted {
-                if byte == quote {
-                    // A doubled quote is a literal quote; a single one closes the field.
-                    if i + 1 < bytes.count && bytes[i + 1] == quote {
+            let start = i
+            while i < bytes.count, bytes[i] != comma, bytes[i] != newline, bytes[i] != quote { i += 1 }
+            var value = ""
+            if i < bytes.count, bytes[i] == quote {
+                i = start
+                field.removeAll(keepingCapacity: true)
+                var quoted = false
+                while i < bytes.count, quoted || (bytes[i] != comma && bytes[i] != newline) {
+                    if bytes[i] != quote {
+                        field.append(bytes[i])
+                    } else if quoted, i + 1 < bytes.count, bytes[i + 1] == quote {
                         field.append(quote)
                         i += 1
                     } else {
-                        quoted = false
+                        quoted.toggle()
                     }
-                } else if record.count < keep {
-                    field.append(byte)
+                    i += 1
                 }
-            } else if byte == quote {
-                quoted = true
-            } else if byte == comma || byte == newline {
-                record.append(record.count < keep ? String(decoding: field, as: UTF8.self) : "")
-                field.removeAll(keepingCapacity: true)
-                if byte == newline {
-                    records.append(record)
-                    record = []
-                }
+                if record.count < keep { value = String(decoding: field, as: UTF8.self) }
             } else if record.count < keep {
-                field.append(byte)
+                value = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            }
+            guard i < bytes.count else { break }  // No delimiter after the field: text after the last newline.
+            record.append(value)
+            if bytes[i] == newline {
+                records.append(record)
+                record = []
             }
             i += 1
         }

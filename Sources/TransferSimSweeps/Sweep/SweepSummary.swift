@@ -28,12 +28,18 @@ package enum SweepSummary {
         return (mean, (variance / Double(n)).squareRoot(), n)
     }
 
+    /// `results.csv` columns of the config keys but `replicate`, of the metrics and of the stage statuses.
+    private static let keyColumns = ConfigField.all.map(\.key).filter { $0 != "replicate" }.map(ResultColumns.index)
+    private static let metricColumns = ExperimentResult.metricNames.map(ResultColumns.index)
+    private static let statusColumns = ExperimentResult.statusNames.map(ResultColumns.index)
+    /// Where each heatmap metric's mean lies in a summary row.
+    private static let heatmapMeanColumns = heatmapMetrics.map { metric in header.firstIndex(of: "\(metric)_mean")! }
+
     /// The summary row of `cell` from its rows (replicates ascending).
     static func summaryRow(_ cell: SweepPlan.Cell, _ group: [[String]]) -> [String] {
-        let keyColumns = ConfigField.all.map(\.key).filter { $0 != "replicate" }.map(ResultColumns.index)
         let failed = group.filter(isFailure).count
         var fields = [cell.id] + keyColumns.map { group[0][$0] } + [String(group.count), String(failed)]
-        for column in ExperimentResult.metricNames.map(ResultColumns.index) {
+        for column in metricColumns {
             let stats = statistics(group.map { Double($0[column]) ?? .nan })
             fields += [CSV.number(stats.mean), CSV.number(stats.se), String(stats.n)]
         }
@@ -42,7 +48,7 @@ package enum SweepSummary {
 
     /// Whether a row has a stage `diverged` or `error`.
     static func isFailure(_ row: [String]) -> Bool {
-        ExperimentResult.statusNames.map(ResultColumns.index).contains { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus }
+        statusColumns.contains { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus }
     }
 
     /// `heatmap_<metric>.csv` for a 2-D sweep from the cells' means: first axis = x (columns), second = y
@@ -89,7 +95,7 @@ package enum SweepSummary {
             let row = summaryRow(cell, group)
             try summary.write(CSV.line(row))
             if plan.spec.axes.count == 2 {
-                means[cell.index] = Dictionary(heatmapMetrics.map { ($0, row[header.firstIndex(of: "\($0)_mean")!]) }, uniquingKeysWith: { a, _ in a })
+                means[cell.index] = Dictionary(zip(heatmapMetrics, heatmapMeanColumns.map { row[$0] }), uniquingKeysWith: { a, _ in a })
             }
         }
         FaultInjection.point("finalize-before-results")
