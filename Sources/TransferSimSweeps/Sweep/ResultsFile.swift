@@ -54,16 +54,21 @@ public final class ResultsFile: @unchecked Sendable {
         }
     }
 
-    /// Appends one row and flushes it to the operating system.
+    /// One row as the bytes ``append(_:)`` writes (a CSV line), made by the caller outside any lock.
+    public static func encode(_ fields: [String]) -> Data {
+        Data(CSV.line(fields).utf8)
+    }
+
+    /// Appends one row (``encode(_:)``) and flushes it to the operating system.
     ///
     /// - Throws: ``FileError`` on an I/O failure.
-    public func append(_ fields: [String]) throws {
+    public func append(_ line: Data) throws {
         lock.lock()
         defer { lock.unlock() }
         do {
             // One write(2) per row: the row is in the OS's hands when this returns, so killing the process
             // cannot lose it (no fsync per row: that would cost milliseconds per cell).
-            try handle.write(contentsOf: Data(CSV.line(fields).utf8))
+            try handle.write(contentsOf: line)
         } catch {
             throw FileError(key: url.path, "cannot append a row: \(error.localizedDescription)")
         }

@@ -366,10 +366,11 @@ private final class RunState: @unchecked Sendable {
     func countUpstream(reused: Bool) { locked { if reused { upstreamReuses += 1 } else { upstreamTrainings += 1 } } }
 
     func record(_ row: [String], failed: Bool) {
+        let line = ResultsFile.encode(row)  // Outside the lock: the workers format their rows in parallel.
         locked {
             guard !stop else { return }
             do {
-                try results.append(row)
+                try results.append(line)
                 computed += 1
                 saved += 1
                 if failed {
