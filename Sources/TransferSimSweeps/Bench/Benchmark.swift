@@ -4,7 +4,7 @@ import TransferSimExperiment
 
 /// `transfersim bench`: measured rates of this machine and of the simulator, in one process and run.
 ///
-/// Rows: the `dgemm` rate (the floor's unit); the weight-space and span step times at several (N, d, m)
+/// Rows: the `dgemm` rate (the floor's unit); the time of one normal draw; the weight-space and span step times at several (N, d, m)
 /// with their FLOP counts and fraction of the floor (`floor = FLOPs / dgemm rate`); end-to-end throughput
 /// of a Kou et al. grid slice, of `fig2-quick` and (without `quick`) of one full `fig2` row with its FLOP ceiling
 /// (the row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate); the same workloads
@@ -55,6 +55,9 @@ package struct Benchmark: Sendable {
         BLAS.setThreadCount(1)
         let rate = dgemmRate(size: quick ? 400 : 1000)
         add(Row(name: "dgemm", value: rate / 1e9, unit: "GFLOP/s", note: "one OpenBLAS thread, square n = \(quick ? 400 : 1000)"))
+        let draws = quick ? 1_000_000 : 10_000_000
+        add(Row(name: "normal draws", value: normalSeconds(count: draws) * 1e9, unit: "ns",
+                note: "per N(0, 1) draw (Box–Muller through libm, the best of 3 fills of \(draws))"))
         let shapes = quick ? [(20, 200, 10), (100, 500, 20)] : [(20, 500, 10), (100, 1000, 20), (300, 800, 10)]
         for (n, d, m) in shapes {
             let steps = quick ? 20 : 100
@@ -114,6 +117,13 @@ package struct Benchmark: Sendable {
         BLAS.gemm(a, b, into: &c)
         let best = (0..<5).map { _ in Self.time { BLAS.gemm(a, b, into: &c) } }.min() ?? .infinity
         return 2 * pow(Double(size), 3) / best
+    }
+
+    /// Seconds per standard normal draw of ``Xoshiro256StarStar/fillNormal(_:scale:)`` filling `count` values.
+    func normalSeconds(count: Int) -> Double {
+        var generator = Xoshiro256StarStar(seed: 2)
+        var values = [Double](repeating: 0, count: count)
+        return (0..<3).map { _ in Self.time { generator.fillNormal(&values) } }.min().map { $0 / Double(count) } ?? .nan
     }
 
     /// Seconds per gradient-descent step of `engine` (span: its one-off Gram precomputation included).
