@@ -142,6 +142,9 @@ import Testing
                 let fresh = try TransferExperiment(config: config).run()
                 #expect(RunWriter.summary(cached).text == RunWriter.summary(fresh).text)
                 #expect(cached.downstreamSample == fresh.downstreamSample)
+                // The baseline's init, ΞΞᵀ, W⁽⁰⁾Ξᵀ and ‖ξ_i‖² come from the cache after the first ‖μ‖: the same bits.
+                #expect(cached.baseline.training?.final == fresh.baseline.training?.final)
+                #expect(cached.baseline.training?.span?.noiseCoefficients == fresh.baseline.training?.span?.noiseCoefficients)
             }
             // Training data and (sample) test points: drawn once for the three values of ‖μ‖.
             #expect(cache.generated == (evaluation == "sample" ? 2 : 1))

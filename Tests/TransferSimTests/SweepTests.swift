@@ -47,6 +47,37 @@ import Testing
 
         """
 
+    @Test("a cell's config (the base resolved once, then its values) equals resolving every layer with its values, across layers and a preset axis")
+    func plan_cellsEqualFullResolution() throws {
+        let base: [[ConfigLoader.Entry]] = [[("preset", "kou2023-code"), ("d", "40"), ("v2_norm", "1.5"), ("u_norm", "0.5")], [("seed", "3")]]
+        let spec = SweepSpec(axes: [SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["3"]], zipped: false),
+                                    SweepSpec.Axis(keys: ["preset", "n2"], points: [["theory", "8"], ["kou2023-code", "12"]], zipped: true)],
+                             replicates: 1)
+        let plan = try SweepPlan(baseLayers: base, spec: spec)
+        #expect(plan.cells.count == 4)
+        for cell in plan.cells {
+            let values = zip(spec.axes, cell.coordinates).flatMap { axis, point in
+                zip(axis.keys, axis.points[point]).map { (key: $0, value: $1) }
+            }
+            let full = try ConfigLoader.resolve(base + [values])
+            #expect(cell.config.resolvedEntries.map(\.value) == full.resolvedEntries.map(\.value), "cell \(cell.coordinates)")
+        }
+        // A bad value in a cell is still refused, naming the cell.
+        let bad = SweepSpec(axes: [SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["0.1"]], zipped: false)], replicates: 1)
+        #expect(throws: ConfigError.self) { try SweepPlan(baseLayers: base, spec: bad) }
+    }
+
+    @Test("CSV lines read back as written: commas, quotes, newlines in fields; a quote mid-field; keep; a torn last line")
+    func csv_roundTrip() {
+        let records = [["plain", "a,b", "say \"hi\"", "", "two\nlines", "-1.5e-300"], ["", "", "", "", "", ""], ["x"]]
+        let text = records.map(CSV.line).joined()
+        #expect(CSV.parse(text) == records)
+        #expect(CSV.parse(text + "torn,line") == records)
+        #expect(CSV.parse(text, keep: 2) == records.map { $0.enumerated().map { $0.offset < 2 ? $0.element : "" } })
+        #expect(CSV.parse("ab\"c,d\"e,f\n") == [["abc,de", "f"]])
+        #expect(CSV.parse("\"a\"\"b\"\n,\n") == [["a\"b"], ["", ""]])
+    }
+
     @Test("1 and 2 threads give the same rows and a byte-identical summary.csv")
     func threads_doNotChangeResults() throws {
         let (root, config) = try Self.setUp(Self.grid)
