@@ -43,7 +43,7 @@ import Testing
 
     @Test("sample and population errors agree within 4 standard errors on trained models", arguments: [Preset.theory, .kou2023Code])
     func estimators_agreeOnTrainedModel(preset: Preset) throws {
-        let config = try Fixtures.config(preset, ["d": "60", "n2": "10", "steps2": "30"])
+        let config = try Fixtures.config(preset, ["d": "60", "n2": "16", "steps2": "30"])
         let result = try TransferExperiment(config: config).run()
         for training in [result.transfer.training, result.baseline.training].compactMap({ $0 }) {
             let population = try TestDraws(distribution: config.distribution(.two), method: .population, count: 30_000,

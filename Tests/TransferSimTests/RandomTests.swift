@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TransferSim
 @testable import TransferSimCore
@@ -35,7 +36,7 @@ import Testing
         #expect(abs(fourth - 3) < 5 * 96.0.squareRoot() / root)
     }
 
-    @Test("fillNormal gives the draws of repeated normal() calls, across odd lengths and a pending spare")
+    @Test("fillNormal gives the draws of repeated normal() calls, across lengths")
     func fillNormal_equalsNormalCalls() {
         var filled = Xoshiro256StarStar(seed: 9), called = Xoshiro256StarStar(seed: 9)
         for length in [0, 1, 3, 4, 7, 2, 1, 6] {
@@ -45,6 +46,45 @@ import Testing
             #expect(buffer.map(\.bitPattern) == expected.map(\.bitPattern), "length \(length)")
         }
         #expect(filled.normal() == called.normal())
+    }
+
+    @Test("the ziggurat's 256 layers have equal areas and its tail starts at Marsaglia and Tsang's r")
+    func ziggurat_tables() {
+        let z = Ziggurat.standard
+        let f = { (x: Double) in exp(-0.5 * x * x) }
+        #expect(abs(z.tailStart - 3.6541528853610088) < 1e-9)
+        let area = z.tailStart * f(z.tailStart) + (Double.pi / 2).squareRoot() * erfc(z.tailStart / 2.0.squareRoot())
+        #expect(abs(z.widths[0] * f(z.tailStart) - area) < 1e-15)
+        #expect(z.widths[256] == 0 && z.heights[256] == 1)
+        for i in 1...255 {
+            #expect(z.widths[i + 1] < z.widths[i])
+            #expect(abs(z.widths[i] * (z.heights[i + 1] - z.heights[i]) - area) < 1e-12 * area, "layer \(i)")
+        }
+    }
+
+    @Test("normal draws follow N(0, 1): Kolmogorov–Smirnov distance, and the tail beyond the ziggurat's r", arguments: [4, 5] as [UInt64])
+    func normal_distribution(seed: UInt64) {
+        var generator = Xoshiro256StarStar(seed: seed)
+        let n = 400_000
+        var values = [Double](repeating: 0, count: n)
+        generator.fillNormal(&values)
+        let sorted = values.sorted()
+        let cdf = { (x: Double) in 0.5 * erfc(-x / 2.0.squareRoot()) }
+        var distance = 0.0
+        for (k, x) in sorted.enumerated() {
+            let p = cdf(x)
+            distance = max(distance, abs(Double(k + 1) / Double(n) - p), abs(p - Double(k) / Double(n)))
+        }
+        // The 0.999 quantile of √n D is 1.95.
+        #expect(distance * Double(n).squareRoot() < 1.95)
+        // P(|Z| > r) = erfc(r/√2) ≈ 2.6e-4: about 100 draws come from the tail branch.
+        let r = Ziggurat.standard.tailStart
+        let expected = Double(n) * erfc(r / 2.0.squareRoot())
+        let tail = Double(values.filter { abs($0) > r }.count)
+        #expect(abs(tail - expected) < 5 * expected.squareRoot())
+        let beyond = Double(values.filter { abs($0) > r + 0.5 }.count)
+        let expectedBeyond = Double(n) * erfc((r + 0.5) / 2.0.squareRoot())
+        #expect(abs(beyond - expectedBeyond) < 5 * max(expectedBeyond.squareRoot(), 1))
     }
 
     @Test("uniform draws lie in [0, 1) with mean 1/2")

@@ -23,7 +23,7 @@ import yaml
 __all__ = ["Sweep", "Run", "load", "load_run", "tidy", "plot_heatmap", "plot_lines", "KNOWN_RESULTS_VERSIONS"]
 
 #: Results versions (``DIR/results_version``) whose files this reader understands.
-KNOWN_RESULTS_VERSIONS = (2,)
+KNOWN_RESULTS_VERSIONS = (2, 3)
 
 #: Text columns of ``results.csv`` besides the choice-valued config keys.
 _STATUS_SUFFIXES = ("_status",)

@@ -5,7 +5,7 @@ import Foundation
 /// 256 bits of state, period 2²⁵⁶ − 1, output `rotl(s₁ · 5, 7) · 9`. The state is filled from a 64-bit
 /// seed by four outputs of ``SplitMix64``, as the authors recommend. Given the same seed it yields the
 /// same integer sequence on every platform. What is computed from it is bit-reproducible for one build of the
-/// code and its libraries, not across them: normal draws go through libm's `log`, `sin` and `cos`, and matrix
+/// code and its libraries, not across them: normal draws go through libm's `exp` and `log` (the ziggurat's tables and its rejection tests), and matrix
 /// products through OpenBLAS's CPU-specific kernels, whose last bits may differ between library versions and
 /// processors (README "Reproducibility").
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
@@ -13,8 +13,6 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
-    /// The second Box–Muller normal of the last pair, if not yet used (see ``normal()``).
-    private var spareNormal: Double?
 
     /// A generator whose state is four SplitMix64 outputs from `seed`.
     public init(seed: UInt64) {
@@ -23,7 +21,6 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         s1 = expander.next()
         s2 = expander.next()
         s3 = expander.next()
-        spareNormal = nil
     }
 
     /// A generator with the raw state `(s0, s1, s2, s3)` (not all zero), for reference test vectors.
@@ -33,7 +30,6 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         self.s1 = s1
         self.s2 = s2
         self.s3 = s3
-        spareNormal = nil
     }
 
     /// Next 64 random bits.
@@ -63,49 +59,17 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         (next() >> 63) == 0 ? 1 : -1
     }
 
-    /// A standard normal draw by the Box–Muller transform.
-    ///
-    /// With `u₁ = 1 − uniform() ∈ (0, 1]`, `u₂ = uniform()`: `r = √(−2 ln u₁)`, the pair
-    /// `(r cos 2πu₂, r sin 2πu₂)` is i.i.d. N(0, 1); the first is returned and the second kept for the
-    /// next call.
+    /// A standard normal draw by the ziggurat method (``Ziggurat``; 256 layers, Marsaglia & Tsang 2000).
     public mutating func normal() -> Double {
-        if let spare = spareNormal {
-            spareNormal = nil
-            return spare
-        }
-        let (first, second) = normalPair()
-        spareNormal = second
-        return first
+        Ziggurat.standard.draw(&self)
     }
 
-    /// One Box–Muller pair `(r cos 2πu₂, r sin 2πu₂)` (see ``normal()``).
-    private mutating func normalPair() -> (Double, Double) {
-        let u1 = 1 - uniform()
-        let u2 = uniform()
-        let r = (-2 * log(u1)).squareRoot()
-        let angle = 2 * Double.pi * u2
-        return (r * cos(angle), r * sin(angle))
-    }
-
-    /// Fills `buffer` with i.i.d. N(0, scale²) draws, in order.
-    ///
-    /// The same values as `scale * normal()` called `buffer.count` times (a pending spare first, then whole
-    /// Box–Muller pairs, a last odd draw leaving its spare), without the spare's bookkeeping per draw.
+    /// Fills `buffer` with i.i.d. N(0, scale²) draws, in order: the values of `scale * normal()` called
+    /// `buffer.count` times.
     public mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
-        var i = 0
-        if let spare = spareNormal, !buffer.isEmpty {
-            buffer[0] = scale * spare
-            spareNormal = nil
-            i = 1
-        }
+        let ziggurat = Ziggurat.standard
         buffer.withUnsafeMutableBufferPointer { out in
-            while i + 1 < out.count {
-                let (first, second) = normalPair()
-                out[i] = scale * first
-                out[i + 1] = scale * second
-                i += 2
-            }
+            for i in out.indices { out[i] = scale * ziggurat.draw(&self) }
         }
-        if i < buffer.count { buffer[i] = scale * normal() }
     }
 }

@@ -57,7 +57,7 @@ package struct Benchmark: Sendable {
         add(Row(name: "dgemm", value: rate / 1e9, unit: "GFLOP/s", note: "one OpenBLAS thread, square n = \(quick ? 400 : 1000)"))
         let draws = quick ? 1_000_000 : 10_000_000
         add(Row(name: "normal draws", value: normalSeconds(count: draws) * 1e9, unit: "ns",
-                note: "per N(0, 1) draw (Box–Muller through libm, the best of 3 fills of \(draws))"))
+                note: "per N(0, 1) draw (ziggurat, the best of 3 fills of \(draws))"))
         let shapes = quick ? [(20, 200, 10), (100, 500, 20)] : [(20, 500, 10), (100, 1000, 20), (300, 800, 10)]
         for (n, d, m) in shapes {
             let steps = quick ? 20 : 100

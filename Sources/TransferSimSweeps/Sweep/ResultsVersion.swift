@@ -11,7 +11,8 @@ import TransferSimExperiment
 public enum ResultsVersion {
     /// Version 2: the allocation-free step loop (signal coefficients summed by clean class), `engine: auto` by
     /// FLOP count, axis-aligned products over their support.
-    public static let current = 2
+    /// Version 3: normal draws by the ziggurat method instead of Box–Muller (every random stream of Gaussians moves).
+    public static let current = 3
 
     /// The file name inside a sweep directory.
     public static let fileName = "results_version"
