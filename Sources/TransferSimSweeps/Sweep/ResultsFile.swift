@@ -12,6 +12,8 @@ public final class ResultsFile: @unchecked Sendable {
     public let url: URL
     private let handle: FileHandle
     private let lock = NSLock()
+    /// The file's size: where the next row starts.
+    private var end: UInt64 = 0
 
     /// Opens (or creates) the file with `header`.
     ///
@@ -46,7 +48,7 @@ public final class ResultsFile: @unchecked Sendable {
             } else if CSV.parse(String(decoding: firstLine, as: UTF8.self) + "\n").first != header {
                 throw FileError(key: url.path, "has the columns of another TransferSim version; use a new --out")
             }
-            try handle.seekToEnd()
+            self.end = try handle.seekToEnd()
         } catch let error as FileError {
             throw error
         } catch {
@@ -59,16 +61,20 @@ public final class ResultsFile: @unchecked Sendable {
         Data(CSV.line(fields).utf8)
     }
 
-    /// Appends one row (``encode(_:)``) and flushes it to the operating system.
+    /// Appends one row (``encode(_:)``) and flushes it to the operating system; returns the byte offset it starts at.
     ///
     /// - Throws: ``FileError`` on an I/O failure.
-    public func append(_ line: Data) throws {
+    @discardableResult
+    public func append(_ line: Data) throws -> UInt64 {
         lock.lock()
         defer { lock.unlock() }
         do {
             // One write(2) per row: the row is in the OS's hands when this returns, so killing the process
             // cannot lose it (no fsync per row: that would cost milliseconds per cell).
+            let offset = end
             try handle.write(contentsOf: line)
+            end += UInt64(line.count)
+            return offset
         } catch {
             throw FileError(key: url.path, "cannot append a row: \(error.localizedDescription)")
         }

@@ -18,7 +18,14 @@ package final class ResultsIndex {
         let replicate: Int
     }
 
-    private let handles: [FileHandle]
+    /// The open files, closed when the last index reading them goes (``adding(_:)`` shares them).
+    private final class Files {
+        let handles: [FileHandle]
+        init(_ handles: [FileHandle]) { self.handles = handles }
+        deinit { for handle in handles { try? handle.close() } }
+    }
+
+    private let files: Files
     let entries: [String: [Entry]]
     /// Number of distinct (cell, replicate) rows indexed.
     public let count: Int
@@ -58,12 +65,29 @@ package final class ResultsIndex {
                 scan.count += 1
             }
         }
-        self.handles = handles
+        self.files = Files(handles)
         self.entries = scan.entries
         self.count = scan.count
     }
 
-    deinit { for handle in handles { try? handle.close() } }
+    private init(files: Files, entries: [String: [Entry]], count: Int) {
+        self.files = files
+        self.entries = entries
+        self.count = count
+    }
+
+    /// This index and `rows` appended to its first file since it was built (cell id, replicate, byte offset and
+    /// length without the newline, as ``ResultsFile/append(_:)`` wrote them): what indexing the file again gives,
+    /// without reading it. Pairs already present keep their first row.
+    func adding(_ rows: [(id: String, replicate: Int, offset: UInt64, length: Int)]) -> ResultsIndex {
+        var entries = self.entries
+        var count = self.count
+        for row in rows where !(entries[row.id]?.contains { $0.replicate == row.replicate } ?? false) {
+            entries[row.id, default: []].append(Entry(file: 0, offset: row.offset, length: row.length, replicate: row.replicate))
+            count += 1
+        }
+        return ResultsIndex(files: files, entries: entries, count: count)
+    }
 
     /// Whether the pair is present.
     public func contains(cell id: String, replicate: Int) -> Bool {
@@ -73,7 +97,7 @@ package final class ResultsIndex {
     /// The rows of cell `id`, replicates ascending, as lines (without newline).
     func lines(of id: String) throws -> [String] {
         try (entries[id] ?? []).sorted { $0.replicate < $1.replicate }.map { entry in
-            let handle = handles[entry.file]
+            let handle = files.handles[entry.file]
             try handle.seek(toOffset: entry.offset)
             return String(decoding: try handle.read(upToCount: entry.length) ?? Data(), as: UTF8.self)
         }

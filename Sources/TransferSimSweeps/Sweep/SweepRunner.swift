@@ -202,7 +202,7 @@ public struct SweepRunner: Sendable {
         if report.stoppedEarly {
             report.failures = state.failures
         } else {
-            let index = try ResultsIndex(files: [results.url])
+            let index = finished.adding(state.appended)  // The rows this run wrote, where it wrote them: no second read.
             report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
         }
         return report
@@ -326,11 +326,14 @@ private final class RunState: @unchecked Sendable {
     let progress: ProgressReporter
     let failFast: Bool
     private let lock = NSLock()
+    private static let replicateColumn = ResultColumns.index("replicate")
     private var next = 0
     private(set) var failures: [String] = []
     private(set) var computed = 0
     private(set) var upstreamTrainings = 0
     private(set) var upstreamReuses = 0
+    /// The rows this run appended: cell id, replicate, byte offset and length without the newline.
+    private(set) var appended: [(id: String, replicate: Int, offset: UInt64, length: Int)] = []
     private(set) var fatalError: Error?
     private var stop = false
     /// Rows in `results.csv`: resumed ones, then each appended.
@@ -370,11 +373,12 @@ private final class RunState: @unchecked Sendable {
         locked {
             guard !stop else { return }
             do {
-                try results.append(line)
+                let offset = try results.append(line)
+                appended.append((row[0], Int(row[Self.replicateColumn]) ?? 0, offset, line.count - 1))
                 computed += 1
                 saved += 1
                 if failed {
-                    failures.append("cell \(row[0]) replicate \(row[ResultColumns.index("replicate")])")
+                    failures.append("cell \(row[0]) replicate \(row[Self.replicateColumn])")
                     if failFast { stop = true }
                 }
             } catch {
