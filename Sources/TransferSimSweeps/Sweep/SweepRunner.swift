@@ -202,7 +202,7 @@ public struct SweepRunner: Sendable {
         if report.stoppedEarly {
             report.failures = state.failures
         } else {
-            let index = finished.adding(state.appended)  // The rows this run wrote, where it wrote them: no second read.
+            let index = finished.adding(state.takeAppended())  // The rows this run wrote, where it wrote them: no second read.
             report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
         }
         return report
@@ -333,7 +333,7 @@ private final class RunState: @unchecked Sendable {
     private(set) var upstreamTrainings = 0
     private(set) var upstreamReuses = 0
     /// The rows this run appended: cell id, replicate, byte offset and length without the newline.
-    private(set) var appended: [(id: String, replicate: Int, offset: UInt64, length: Int)] = []
+    private var appended: [(id: String, replicate: Int, offset: UInt64, length: Int)] = []
     private(set) var fatalError: Error?
     private var stop = false
     /// Rows in `results.csv`: resumed ones, then each appended.
@@ -357,6 +357,14 @@ private final class RunState: @unchecked Sendable {
     }
 
     var stopped: Bool { locked { stop } }
+
+    /// The rows appended so far, handed over once the workers are done (the list is emptied: it is held only once).
+    func takeAppended() -> [(id: String, replicate: Int, offset: UInt64, length: Int)] {
+        locked {
+            defer { appended = [] }
+            return appended
+        }
+    }
 
     func nextBatch() -> [[Pair]]? {
         locked {
