@@ -5,9 +5,9 @@ import Foundation
 /// 256 bits of state, period 2²⁵⁶ − 1, output `rotl(s₁ · 5, 7) · 9`. The state is filled from a 64-bit
 /// seed by four outputs of ``SplitMix64``, as the authors recommend. Given the same seed it yields the
 /// same integer sequence on every platform. What is computed from it is bit-reproducible for one build of the
-/// code and its libraries, not across them: normal draws go through libm's `exp` and `log` (the ziggurat's tables and its rejection tests), and matrix
-/// products through OpenBLAS's CPU-specific kernels, whose last bits may differ between library versions and
-/// processors (README "Reproducibility").
+/// code and its libraries, not across them: normal draws go through libm's `exp` and `log` (the ziggurat's
+/// tables and its rejection tests), and matrix products through OpenBLAS's CPU-specific kernels, whose last bits
+/// may differ between library versions and processors (README "Reproducibility").
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     private var s0: UInt64
     private var s1: UInt64

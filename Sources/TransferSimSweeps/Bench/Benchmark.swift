@@ -4,8 +4,8 @@ import TransferSimExperiment
 
 /// `transfersim bench`: measured rates of this machine and of the simulator, in one process and run.
 ///
-/// Rows: the `dgemm` rate (the floor's unit); the time of one normal draw; the weight-space and span step times at several (N, d, m)
-/// with their FLOP counts and fraction of the floor (`floor = FLOPs / dgemm rate`); end-to-end throughput
+/// Rows: the `dgemm` rate (the floor's unit); the time of one normal draw; the weight-space and span step times
+/// at several (N, d, m) with their FLOP counts and fraction of the floor (`floor = FLOPs / dgemm rate`); end-to-end throughput
 /// of a Kou et al. grid slice, of `fig2-quick` and (without `quick`) of one full `fig2` row with its FLOP ceiling
 /// (the row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate); the same workloads
 /// in `bench/reference.py` (numpy) and the ratio; the peak resident size. Timing lives here, never in tests.
