@@ -81,10 +81,14 @@ package struct GradientCoefficients: Sendable {
                         let preActivations = a.baseAddress! + row * n, coefficients = c.baseAddress! + row * n
                         // −(s g) = (−s) g exactly, so both classes share h = (κ/N) g.
                         let sign = rowWeight(row)
+                        // The bias gradient's noise sum Σ_i coefficients[i], in index order, in the same pass.
+                        var noiseSum = 0.0
                         for i in 0..<n {
                             // σ'(a) h as a bit mask (no branch): all ones when a > 0, else +0.
                             let active: UInt64 = preActivations[i] > 0 ? ~0 : 0
-                            coefficients[i] = Double(bitPattern: (sign * h[i]).bitPattern & active)
+                            let coefficient = Double(bitPattern: (sign * h[i]).bitPattern & active)
+                            coefficients[i] = coefficient
+                            noiseSum += coefficient
                         }
                         let factor = sign * scale
                         let projection = forward.signalProjections[row], b = biases[row]
@@ -98,11 +102,7 @@ package struct GradientCoefficients: Sendable {
                             for i in 0..<n { total += h[i] * max(preActivations[i], 0) }
                             head[row] = architecture.classSign(ofRow: row) * total
                         }
-                        if hasBias {
-                            var noiseSum = 0.0
-                            for i in 0..<n { noiseSum += coefficients[i] }
-                            bias[row] = noiseSum + factor * (positive + negative)
-                        }
+                        if hasBias { bias[row] = noiseSum + factor * (positive + negative) }
                     }
                 }
             }
