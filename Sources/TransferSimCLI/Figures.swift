@@ -55,7 +55,7 @@ struct FigureCommand: ParsableCommand {
                 try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf)),
                 to: formats)
             print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory); "
-                  + TargetLossReport.describe(try SweepRows(directory: runner.directory)))
+                  + TargetLossReport.describe(try SweepRows(directory: runner.directory, columns: TargetLossReport.columns)))
             for path in written { print("wrote \(path)") }
             try finish(report)
         } catch {

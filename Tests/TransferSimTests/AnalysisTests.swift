@@ -50,6 +50,22 @@ import Testing
         #expect(throws: SweepError.self) { try Contrast(SweepRows(directory: out), key: "alpha", a: "1", b: "0", metric: "colour") }
     }
 
+    @Test("rows read with a few columns give those columns' values as rows read whole; the target-loss report is the same")
+    func sweepRows_columnSubset() throws {
+        let (root, out) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let whole = try SweepRows(directory: out)
+        let some = try SweepRows(directory: out, columns: TargetLossReport.columns + ["transfer_gain"])
+        for cell in whole.plan.cells {
+            #expect(some.values("transfer_gain", cell: cell.index).mapValues(\.bitPattern)
+                    == whole.values("transfer_gain", cell: cell.index).mapValues(\.bitPattern))
+            #expect(some.labels("baseline_converged", cell: cell.index) == whole.labels("baseline_converged", cell: cell.index))
+            #expect(whole.values("transfer_gain", cell: cell.index).count == 4)
+        }
+        #expect(TargetLossReport.describe(some) == TargetLossReport.describe(whole))
+        #expect(TargetLossReport.describe(whole) == "fixed step counts (no target loss)")
+    }
+
     @Test("best finds a known argmax on a synthetic table and keeps only the values not significantly worse")
     func best_knownArgmax() throws {
         let (root, out) = try Self.setUp()

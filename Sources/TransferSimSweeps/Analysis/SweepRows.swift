@@ -8,13 +8,16 @@ import TransferSimExperiment
 package struct SweepRows: Sendable {
     /// The sweep's plan (`config.resolved.yaml`).
     package let plan: SweepPlan
-    /// `rows[cell.index]`: the cell's rows, replicates ascending.
+    /// `rows[cell.index]`: the kept columns of the cell's rows, replicates ascending.
     private let rows: [[[String]]]
+    /// Where each kept column lies in a row of ``rows``.
+    private let slots: [String: Int]
 
-    /// Reads `directory/config.resolved.yaml` and `results.csv`.
+    /// Reads `directory/config.resolved.yaml` and, of `results.csv`, `replicate` and `columns` (every column when nil:
+    /// a caller that needs a few columns of a large sweep holds only those).
     ///
     /// - Throws: ``SweepError`` when either is missing or of another results version; ``FileError`` for a malformed file.
-    package init(directory: URL) throws {
+    package init(directory: URL, columns: [String]? = nil) throws {
         let config = directory.appendingPathComponent("config.resolved.yaml")
         guard FileManager.default.fileExists(atPath: config.path) else {
             throw SweepError(key: directory.path, "holds no sweep (config.resolved.yaml)")
@@ -22,7 +25,14 @@ package struct SweepRows: Sendable {
         plan = try SweepPlan.load(path: config.path)
         try ResultsVersion.check(directory, key: directory.path)
         let index = try ResultsIndex(files: [directory.appendingPathComponent("results.csv")])
-        rows = try plan.cells.map { cell in try index.lines(of: cell.id).compactMap { CSV.parse($0 + "\n").first } }
+        let kept = ["replicate"] + (columns ?? ResultColumns.header)
+        let positions = kept.map(ResultColumns.index)
+        slots = Dictionary(kept.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let parsed = (positions.max() ?? 0) + 1  // Fields past the last kept one are not decoded.
+        rows = try plan.cells.map { cell in
+            // The index checked every row's field count, so every position exists.
+            try index.lines(of: cell.id).compactMap { line in CSV.parse(line + "\n", keep: parsed).first.map { fields in positions.map { fields[$0] } } }
+        }
     }
 
     /// Checks that `metric` is a numeric column of `results.csv`.
@@ -41,7 +51,9 @@ package struct SweepRows: Sendable {
 
     /// The text column `column` (e.g. `transfer_converged`) of each replicate of cell `index`.
     package func labels(_ column: String, cell index: Int) -> [Int: String] {
-        let position = ResultColumns.index(column), replicate = ResultColumns.index("replicate")
+        guard let position = slots[column], let replicate = slots["replicate"] else {
+            preconditionFailure("SweepRows: column \(column) was not read")
+        }
         var labels: [Int: String] = [:]
         for row in rows[index] {
             guard let r = Int(row[replicate]) else { continue }
