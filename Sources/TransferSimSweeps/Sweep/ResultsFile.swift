@@ -64,7 +64,6 @@ public final class ResultsFile: @unchecked Sendable {
     /// Appends one row (``encode(_:)``) and flushes it to the operating system; returns the byte offset it starts at.
     ///
     /// - Throws: ``FileError`` on an I/O failure.
-    @discardableResult
     public func append(_ line: Data) throws -> UInt64 {
         lock.lock()
         defer { lock.unlock() }
