@@ -32,6 +32,8 @@ package enum SweepSummary {
     private static let keyColumns = ConfigField.all.map(\.key).filter { $0 != "replicate" }.map(ResultColumns.index)
     private static let metricColumns = ExperimentResult.metricNames.map(ResultColumns.index)
     private static let statusColumns = ExperimentResult.statusNames.map(ResultColumns.index)
+    private static let replicateColumn = ResultColumns.index("replicate")
+    private static let messageColumn = ResultColumns.index("message")
     /// Where each heatmap metric's mean lies in a summary row.
     private static let heatmapMeanColumns = heatmapMetrics.map { metric in header.firstIndex(of: "\(metric)_mean")! }
 
@@ -65,6 +67,37 @@ package enum SweepSummary {
         return text
     }
 
+    /// What ``finalize(plan:index:directory:summaries:)`` writes of one cell besides its rows: a line for each row with a
+    /// stage `diverged` or `error`, and the summary row (when summarising).
+    private struct Digest: Sendable {
+        let failures: [String]
+        let summary: [String]?
+    }
+
+    /// The digest of `cell` from its rows' `lines` (replicates ascending); nil when it has none.
+    private static func digest(_ cell: SweepPlan.Cell, lines: [String], summarise: Bool) -> Digest? {
+        guard !lines.isEmpty else { return nil }
+        let group = lines.compactMap { CSV.parse($0 + "\n").first }
+        let failures = group.filter(isFailure).map { row in
+            let statuses = statusColumns.map { row[$0] }.joined(separator: "/")
+            let message = row[messageColumn]
+            return "cell \(cell.id) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")"
+        }
+        return Digest(failures: failures, summary: summarise ? summaryRow(cell, group) : nil)
+    }
+
+    /// Digests of a block of cells, each slot written by one worker of a `concurrentPerform` (disjoint slots, read
+    /// after the workers are done).
+    private final class Digests: @unchecked Sendable {
+        private var slots: [Digest?]
+        private let lock = NSLock()
+        init(count: Int) { slots = [Digest?](repeating: nil, count: count) }
+        subscript(k: Int) -> Digest? {
+            get { lock.lock(); defer { lock.unlock() }; return slots[k] }
+            set { lock.lock(); defer { lock.unlock() }; slots[k] = newValue }
+        }
+    }
+
     /// Writes `results.csv` in canonical order (cell, then replicate) and, with `summaries`, `summary.csv`
     /// and (2-D sweeps) the heatmaps into `directory`, each atomically, streaming one cell at a time from
     /// `index`. Returns a line for every row with a stage `diverged` or `error`.
@@ -78,24 +111,25 @@ package enum SweepSummary {
         try summary?.write(CSV.line(header))
         var means: [Int: [String: String]] = [:]
         var failures: [String] = []
-        let replicateColumn = ResultColumns.index("replicate")
-        for cell in plan.cells {
-            let lines = try index.lines(of: cell.id)
-            guard !lines.isEmpty else { continue }
-            let group = lines.compactMap { CSV.parse($0 + "\n").first }
-            for (line, row) in zip(lines, group) {
-                try results.write(line + "\n")
-                if isFailure(row) {
-                    let statuses = ExperimentResult.statusNames.map { row[ResultColumns.index($0)] }.joined(separator: "/")
-                    let message = row[ResultColumns.index("message")]
-                    failures.append("cell \(cell.id) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")")
-                }
+        // Blocks of cells: their rows read in order, parsed and summarised on every core, written in order (the same
+        // bytes as one by one; memory holds one block's rows).
+        let blockSize = 256
+        for start in stride(from: 0, to: plan.cells.count, by: blockSize) {
+            let cells = Array(plan.cells[start..<min(start + blockSize, plan.cells.count)])
+            let lines = try cells.map { try index.lines(of: $0.id) }
+            let digests = Digests(count: cells.count)
+            DispatchQueue.concurrentPerform(iterations: cells.count) { k in
+                digests[k] = digest(cells[k], lines: lines[k], summarise: summaries)
             }
-            guard let summary else { continue }
-            let row = summaryRow(cell, group)
-            try summary.write(CSV.line(row))
-            if plan.spec.axes.count == 2 {
-                means[cell.index] = Dictionary(zip(heatmapMetrics, heatmapMeanColumns.map { row[$0] }), uniquingKeysWith: { a, _ in a })
+            for (k, cell) in cells.enumerated() where !lines[k].isEmpty {
+                for line in lines[k] { try results.write(line + "\n") }
+                guard let digest = digests[k] else { continue }
+                failures += digest.failures
+                guard let summary, let row = digest.summary else { continue }
+                try summary.write(CSV.line(row))
+                if plan.spec.axes.count == 2 {
+                    means[cell.index] = Dictionary(zip(heatmapMetrics, heatmapMeanColumns.map { row[$0] }), uniquingKeysWith: { a, _ in a })
+                }
             }
         }
         FaultInjection.point("finalize-before-results")
