@@ -23,10 +23,7 @@ struct Contrast: ParsableCommand {
             let url = URL(fileURLWithPath: directory)
             let contrast = try TransferSimSweeps.Contrast(SweepRows(directory: url), key: String(vary[..<equals]), a: String(values[0]),
                                                           b: String(values[1]), metric: metric)
-            print(table(shortened(contrast.csv)))
-            let file = url.appendingPathComponent(contrast.fileName)
-            try AtomicFile.write(contrast.csv, to: file)
-            print("wrote \(file.path)")
+            try report(contrast.csv, as: contrast.fileName, in: url)
         } catch {
             throw fail(error)
         }
@@ -54,10 +51,7 @@ struct Best: ParsableCommand {
             let url = URL(fileURLWithPath: directory)
             let keys = by.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
             let best = try BestValue(SweepRows(directory: url), over: over, by: keys, metric: metric)
-            print(table(shortened(best.csv)))
-            let file = url.appendingPathComponent(best.fileName)
-            try AtomicFile.write(best.csv, to: file)
-            print("wrote \(file.path)")
+            try report(best.csv, as: best.fileName, in: url)
         } catch {
             throw fail(error)
         }
@@ -91,6 +85,15 @@ struct Diff: ParsableCommand {
             throw fail(error)
         }
     }
+}
+
+/// Prints an analysis's CSV as a table (numbers shortened) and writes it, every digit kept, atomically to
+/// `directory/fileName`.
+func report(_ csv: String, as fileName: String, in directory: URL) throws {
+    print(table(shortened(csv)))
+    let file = directory.appendingPathComponent(fileName)
+    try AtomicFile.write(csv, to: file)
+    print("wrote \(file.path)")
 }
 
 /// CSV text as an aligned table for the terminal.
