@@ -81,14 +81,18 @@ package struct GradientCoefficients: Sendable {
                         let preActivations = a.baseAddress! + row * n, coefficients = c.baseAddress! + row * n
                         // −(s g) = (−s) g exactly, so both classes share h = (κ/N) g.
                         let sign = rowWeight(row)
-                        // The bias gradient's noise sum Σ_i coefficients[i], in index order, in the same pass.
+                        // σ'(a) h as a bit mask (no branch): all ones when a > 0, else +0.
+                        let coefficient = { (i: Int) in Double(bitPattern: (sign * h[i]).bitPattern & (preActivations[i] > 0 ? ~0 : 0)) }
+                        // With biases, the bias gradient's noise sum Σ_i coefficients[i], in index order, in the same pass;
+                        // without, no sum (its serial chain of additions would be most of the pass).
                         var noiseSum = 0.0
-                        for i in 0..<n {
-                            // σ'(a) h as a bit mask (no branch): all ones when a > 0, else +0.
-                            let active: UInt64 = preActivations[i] > 0 ? ~0 : 0
-                            let coefficient = Double(bitPattern: (sign * h[i]).bitPattern & active)
-                            coefficients[i] = coefficient
-                            noiseSum += coefficient
+                        if hasBias {
+                            for i in 0..<n {
+                                coefficients[i] = coefficient(i)
+                                noiseSum += coefficients[i]
+                            }
+                        } else {
+                            for i in 0..<n { coefficients[i] = coefficient(i) }
                         }
                         let factor = sign * scale
                         let projection = forward.signalProjections[row], b = biases[row]

@@ -68,8 +68,13 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     /// `buffer.count` times.
     public mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
         let ziggurat = Ziggurat.standard
+        var state = self
         buffer.withUnsafeMutableBufferPointer { out in
-            for i in out.indices { out[i] = scale * ziggurat.draw(&self) }
+            // A copy local to the loop keeps the state in registers (the same sequence as `self`'s).
+            var generator = state
+            for i in out.indices { out[i] = scale * ziggurat.draw(&generator) }
+            state = generator
         }
+        self = state
     }
 }

@@ -59,17 +59,44 @@ struct Ziggurat: Sendable {
 
     /// One N(0, 1) draw from `generator`: one 64-bit output per attempt (bits 0–7 the layer, bit 8 the sign, the top
     /// 53 the uniform), plus a uniform for a wedge test or two per tail attempt.
+    ///
+    /// The accepted-at-once case is inlined; the rest (about 1% of draws) takes the generator by value and returns
+    /// it (``rejected(_:_:)``), so that a caller's generator never has its address taken and stays in registers.
     @inline(__always)
     func draw(_ generator: inout Xoshiro256StarStar) -> Double {
+        let bits = generator.next()
+        let (layer, x, sign) = candidate(bits)
+        if x < widths[layer + 1] { return Self.signed(x, sign) }
+        let (value, next) = rejected(bits, generator)
+        generator = next
+        return value
+    }
+
+    /// The layer, the point `x = U x_layer` and the sign bit (bit 63 set for −) that the 64 bits `bits` propose.
+    @inline(__always)
+    private func candidate(_ bits: UInt64) -> (layer: Int, x: Double, sign: UInt64) {
+        let layer = Int(bits & 0xFF)
+        return (layer, Double(bits >> 11) * 0x1.0p-53 * widths[layer], (bits & 0x100) << 55)
+    }
+
+    /// `magnitude ≥ 0` with the sign bit `sign`: `±1 · magnitude` exactly, without a branch on a coin flip.
+    @inline(__always)
+    private static func signed(_ magnitude: Double, _ sign: UInt64) -> Double {
+        Double(bitPattern: magnitude.bitPattern | sign)
+    }
+
+    /// The draw from a proposal `bits` on: a point beyond the next layer's width goes to the tail (layer 0) or the
+    /// wedge test, and a rejected one is followed by fresh proposals from `generator` until one is accepted.
+    @inline(never)
+    private func rejected(_ bits: UInt64, _ start: Xoshiro256StarStar) -> (Double, Xoshiro256StarStar) {
+        var bits = bits, generator = start
         while true {
-            let bits = generator.next()
-            let layer = Int(bits & 0xFF)
-            let x = Double(bits >> 11) * 0x1.0p-53 * widths[layer]
-            let sign: Double = bits & 0x100 == 0 ? 1 : -1
-            if x < widths[layer + 1] { return sign * x }
-            if layer == 0 { return sign * tail(&generator) }
+            let (layer, x, sign) = candidate(bits)
+            if x < widths[layer + 1] { return (Self.signed(x, sign), generator) }
+            if layer == 0 { return (Self.signed(tail(&generator), sign), generator) }
             let height = heights[layer] + generator.uniform() * (heights[layer + 1] - heights[layer])
-            if height < exp(-0.5 * x * x) { return sign * x }
+            if height < exp(-0.5 * x * x) { return (Self.signed(x, sign), generator) }
+            bits = generator.next()
         }
     }
 
