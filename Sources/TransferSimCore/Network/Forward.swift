@@ -112,8 +112,9 @@ package struct Forward: Sendable {
     /// Fraction of `i` with `sign(outputs[i]) ≠ labels[i]`, the prediction being `+1` iff `f > 0`.
     public static func errorRate(outputs: [Double], labels: [Double]) -> Double {
         precondition(labels.count == outputs.count, "errorRate: \(labels.count) labels for \(outputs.count) outputs")
+        // A count of every comparison (no branch on it: which points are misclassified is unpredictable).
         var wrong = 0
-        for i in outputs.indices where (outputs[i] > 0) != (labels[i] > 0) { wrong += 1 }
+        for i in outputs.indices { wrong &+= Int(unsafeBitCast((outputs[i] > 0) != (labels[i] > 0), to: UInt8.self)) }
         return Double(wrong) / Double(max(outputs.count, 1))
     }
 }

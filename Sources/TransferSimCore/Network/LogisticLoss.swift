@@ -8,13 +8,12 @@ package enum LogisticLoss {
         max(-z, 0) + log1p(exp(-abs(z)))
     }
 
-    /// `ℓ'(z) = −1 / (1 + e^{z})`, written as `−e^{−z}/(1 + e^{−z})` for `z > 0` so neither branch overflows.
+    /// `ℓ'(z) = −1 / (1 + e^{z})`, written as `−e^{−z}/(1 + e^{−z})` for `z > 0` so neither case overflows: with
+    /// `e = e^{−|z|}` (`e^{z}` when `z ≤ 0`) it is `−e/(1 + e)` or `−1/(1 + e)`, one exponential and a choice of
+    /// numerator (no branch on the sign of `z`).
     @inlinable
     public static func derivative(_ z: Double) -> Double {
-        if z > 0 {
-            let e = exp(-z)
-            return -e / (1 + e)
-        }
-        return -1 / (1 + exp(z))
+        let e = exp(-abs(z))
+        return -(z > 0 ? e : 1) / (1 + e)
     }
 }
