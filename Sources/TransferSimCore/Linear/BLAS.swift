@@ -1,4 +1,5 @@
 import CLAPACK
+import Foundation
 
 /// Thin, dimension-checked wrappers over the CBLAS routines the simulator uses (OpenBLAS).
 ///
@@ -12,9 +13,17 @@ package enum BLAS {
     /// another thread is inside a BLAS call as safe: set it once, before parallel work, and leave it. A sweep
     /// therefore pins it to 1 for the rest of the process and does not restore it on exit (two sweeps run
     /// concurrently by a library user would otherwise change it under each other).
+    ///
+    /// With `n = 1` the pool's threads are also stopped where OpenBLAS offers it (`blas_thread_shutdown_`, looked up at
+    /// run time: the pthreads build has it, a serial build has no pool): they would otherwise spin in `sched_yield` for
+    /// about 2²⁸ clock ticks (0.1 s here) after the process starts, taking a core from the workers of a short run.
+    /// OpenBLAS starts them again if a later call is threaded.
     public static func setThreadCount(_ n: Int) {
         precondition(n >= 1, "OpenBLAS thread count must be at least 1, got \(n)")
         openblas_set_num_threads(Int32(n))
+        if n == 1, let shutdown = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
+            _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
+        }
     }
 
     /// `C ← alpha · op(A) · op(B) + beta · C` (dgemm), all row-major.
