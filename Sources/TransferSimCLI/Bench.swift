@@ -21,6 +21,8 @@ struct Bench: ParsableCommand {
     func run() throws {
         do {
             try checkThreads(threads)
+            // Refused before the measurements (minutes without --quick), not after them.
+            if let csv { try AtomicFile.checkDestination(csv, option: "--csv") }
             let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
             let bench = Benchmark(quick: quick, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                   experiments: folder,

@@ -248,7 +248,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("big").path))
     }
 
-    @Test("CLI options are checked before anything is written (threads, Slurm time, partition and memory, --max-memory); figure runs from any directory; a malformed history is an error line")
+    @Test("CLI options are checked before anything is written or measured (threads, Slurm time, partition and memory, --max-memory, bench --csv); figure runs from any directory; a malformed history is an error line")
     func options_checked() throws {
         let root = try Self.setUp("options")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -261,6 +261,8 @@ import Testing
             (["slurm", "--config", "sweep.yaml", "--shards", "2", "--out", ""], "error: --out: must name a directory"),
             (["sweep", "--config", "sweep.yaml", "--out", "v", "--max-memory", "0G"], "error: --max-memory: "),
             (["sweep", "--config", "sweep.yaml", "--out", ""], "error: --out: must name a directory"),
+            (["bench", "--quick", "--csv", "v/bench.csv"], "error: --csv: cannot write in "),
+            (["bench", "--quick", "--csv", ""], "error: --csv: must name a file"),
         ]
         for (arguments, prefix) in cases {
             let outcome = try CLIHarness.run(arguments, in: root)

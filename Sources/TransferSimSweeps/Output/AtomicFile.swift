@@ -28,6 +28,23 @@ public enum AtomicFile {
         }
     }
 
+    /// Checks, before a long computation, that ``write(_:to:)-(String,_)`` will be able to put a file at `path`: it names a
+    /// file (not a directory) in an existing folder this process may write.
+    ///
+    /// - Throws: ``FileError`` with key `option` (the command-line option that named the file) otherwise.
+    public static func checkDestination(_ path: String, option: String) throws {
+        guard !path.isEmpty else { throw FileError(key: option, "must name a file, got ''") }
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw FileError(key: option, "'\(url.path)' is a directory, not a file")
+        }
+        let folder = url.deletingLastPathComponent().path
+        guard access(folder, W_OK) == 0 else {
+            throw FileError(key: option, "cannot write in '\(folder)': \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Creates (or truncates) `url` and writes `data` with `open`/`write(2)`, no temporary file of its own.
     ///
     /// Foundation's `Data.write(to:)` on Linux goes through a hidden `.dat.nosync…` file that a kill leaves behind
