@@ -5,7 +5,7 @@
 # ResultsVersion.current first; see docs/outputs.md), then review `git diff --stat experiments plots`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release >/dev/null
+swift build -c release $(bash scripts/cpu_flags.sh) >/dev/null
 bin=.build/release/transfersim
 measure() { /usr/bin/time -f "$1: %e s wall, %M KiB peak" "${@:2}" >/dev/null 2>/tmp/transfersim-regenerate.log || { cat /tmp/transfersim-regenerate.log; exit 1; }; tail -1 /tmp/transfersim-regenerate.log; }
 for name in fig1a fig1b fig1c fig2 alpha dynamics recipes kou2023; do

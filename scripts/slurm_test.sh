@@ -85,7 +85,7 @@ done
 sinfo -h -o "%T" | grep -qE "idle|mixed" || fail "the node did not become idle: $(sinfo 2>&1)"
 
 # 4. The sweep, through Slurm and locally.
-swift build -c release >/dev/null
+swift build -c release $(bash "$root/scripts/cpu_flags.sh") >/dev/null
 bin="$root/.build/release/transfersim"
 cat > "$work/sweep.yaml" <<'YAML'
 preset: theory
