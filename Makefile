@@ -3,7 +3,7 @@ SWIFT ?= swift
 OUT ?= results/default
 # Release builds for this CPU's vector unit when it has Haswell's instruction set (the same bits, ~10% faster);
 # PORTABLE=1 builds for any x86-64 (scripts/cpu_flags.sh).
-CPUFLAGS := $(shell bash scripts/cpu_flags.sh)
+CPUFLAGS := $(shell PORTABLE="$(PORTABLE)" bash scripts/cpu_flags.sh)
 
 .PHONY: deps python-deps build run test test-slurm keys clean readme
 
