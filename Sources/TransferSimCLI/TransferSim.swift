@@ -8,6 +8,13 @@ struct TransferSim: ParsableCommand {
         commandName: "transfersim",
         abstract: "Simulate parameter transfer in a two-layer ReLU CNN (Yuan et al.; MODEL.md).",
         subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self])
+
+    /// Stops OpenBLAS's idle pool before anything else runs (every command uses one OpenBLAS thread per worker; see
+    /// ``BLAS/stopThreadPoolAtStart()``), then parses the command line and runs the command.
+    static func main() {
+        BLAS.stopThreadPoolAtStart()
+        main(nil)
+    }
 }
 
 /// `--config`, `--set` and `--seed`, shared by `run` and `sweep`.

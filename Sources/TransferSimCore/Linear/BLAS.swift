@@ -13,15 +13,22 @@ package enum BLAS {
     /// another thread is inside a BLAS call as safe: set it once, before parallel work, and leave it. A sweep
     /// therefore pins it to 1 for the rest of the process and does not restore it on exit (two sweeps run
     /// concurrently by a library user would otherwise change it under each other).
-    ///
-    /// With `n = 1` the pool's threads are also stopped where OpenBLAS offers it (`blas_thread_shutdown_`, looked up at
-    /// run time: the pthreads build has it, a serial build has no pool): they would otherwise spin in `sched_yield` for
-    /// about 2²⁸ clock ticks (0.1 s here) after the process starts, taking a core from the workers of a short run.
-    /// OpenBLAS starts them again if a later call is threaded.
     public static func setThreadCount(_ n: Int) {
         precondition(n >= 1, "OpenBLAS thread count must be at least 1, got \(n)")
         openblas_set_num_threads(Int32(n))
-        if n == 1, let shutdown = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
+    }
+
+    /// Stops OpenBLAS's pool threads where OpenBLAS offers it (`blas_thread_shutdown_`, looked up at run time: the
+    /// pthreads build has it, a serial build has no pool), and sets the thread count to 1.
+    ///
+    /// The pool's threads otherwise spin in `sched_yield` for about 2²⁸ clock ticks (0.1 s here) after the process
+    /// starts, taking a core from the workers of a short run. Call it **only at process start, before any other thread
+    /// exists** (the command line's `main`): stopping the pool while another thread is inside a threaded BLAS call
+    /// loses that call's work or hangs it — a test process running tests in parallel hung or got a wrong product when
+    /// ``setThreadCount(_:)`` still did this. OpenBLAS starts the pool again if a later call is threaded.
+    public static func stopThreadPoolAtStart() {
+        openblas_set_num_threads(1)
+        if let shutdown = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
             _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
         }
     }
