@@ -13,9 +13,12 @@ package enum BLAS {
     /// another thread is inside a BLAS call as safe: set it once, before parallel work, and leave it. A sweep
     /// therefore pins it to 1 for the rest of the process and does not restore it on exit (two sweeps run
     /// concurrently by a library user would otherwise change it under each other).
+    ///
+    /// A count OpenBLAS already has is left alone: setting it again restarts a pool stopped by
+    /// ``stopThreadPoolAtStart()`` (OpenBLAS 0.3.21 re-creates its threads in every `openblas_set_num_threads`).
     public static func setThreadCount(_ n: Int) {
         precondition(n >= 1, "OpenBLAS thread count must be at least 1, got \(n)")
-        openblas_set_num_threads(Int32(n))
+        if openblas_get_num_threads() != Int32(n) { openblas_set_num_threads(Int32(n)) }
     }
 
     /// Stops OpenBLAS's pool threads where OpenBLAS offers it (`blas_thread_shutdown_`, looked up at run time: the
