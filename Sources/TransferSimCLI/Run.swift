@@ -30,7 +30,6 @@ struct Run: ParsableCommand {
     var maxMemory: String?
 
     func run() throws {
-        BLAS.setThreadCount(1)
         Interruption.install()
         do {
             var job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,

@@ -6,31 +6,33 @@ import Foundation
 /// Every wrapper checks the shapes with `precondition` before calling BLAS: a mismatch is a
 /// programming error, never a data error.
 package enum BLAS {
-    /// Sets the number of threads OpenBLAS uses for every subsequent call in this process.
+    /// One OpenBLAS thread for every BLAS and LAPACK call of this library, set before its first one (every wrapper
+    /// calls ``useOneThread()``).
     ///
-    /// Use 1 when the caller already runs independent work in parallel (oversubscription is slow). The count
-    /// is process-wide (OpenBLAS's thread pool is global), and OpenBLAS does not document changing it while
-    /// another thread is inside a BLAS call as safe: set it once, before parallel work, and leave it. A sweep
-    /// therefore pins it to 1 for the rest of the process and does not restore it on exit (two sweeps run
-    /// concurrently by a library user would otherwise change it under each other).
-    ///
-    /// A count OpenBLAS already has is left alone: setting it again restarts a pool stopped by
-    /// ``stopThreadPoolAtStart()`` (OpenBLAS 0.3.21 re-creates its threads in every `openblas_set_num_threads`).
-    public static func setThreadCount(_ n: Int) {
-        precondition(n >= 1, "OpenBLAS thread count must be at least 1, got \(n)")
-        if openblas_get_num_threads() != Int32(n) { openblas_set_num_threads(Int32(n)) }
-    }
+    /// OpenBLAS splits a product differently for different thread counts, and the split moves the last bits
+    /// (measured: `dgemv` and `dgemm` of 1500 × 24 and 333 × 333 matrices differ between one and two threads), so a
+    /// result would otherwise depend on the machine's core count, or, in one process, on whether a sweep had already
+    /// set the count; and a sweep runs its cells on its own worker threads, where more OpenBLAS threads only
+    /// oversubscribe the cores. A count OpenBLAS already has is left alone: OpenBLAS 0.3.21 re-creates a stopped
+    /// pool (``stopThreadPoolAtStart()``) in every `openblas_set_num_threads`.
+    private static let oneThread: Void = {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }()
+
+    /// Fixes OpenBLAS to one thread, once per process (``oneThread``); a call after the first costs one check.
+    @inline(__always)
+    package static func useOneThread() { _ = oneThread }
 
     /// Stops OpenBLAS's pool threads where OpenBLAS offers it (`blas_thread_shutdown_`, looked up at run time: the
-    /// pthreads build has it, a serial build has no pool), and sets the thread count to 1.
+    /// pthreads build has it, a serial build has no pool), and sets the thread count to 1 (``useOneThread()``).
     ///
     /// The pool's threads otherwise spin in `sched_yield` for about 2²⁸ clock ticks (0.1 s here) after the process
     /// starts, taking a core from the workers of a short run. Call it **only at process start, before any other thread
     /// exists** (the command line's `main`): stopping the pool while another thread is inside a threaded BLAS call
-    /// loses that call's work or hangs it — a test process running tests in parallel hung or got a wrong product when
-    /// ``setThreadCount(_:)`` still did this. OpenBLAS starts the pool again if a later call is threaded.
+    /// loses that call's work or hangs it (a stress run, products on one thread while another changed the count and
+    /// stopped the pool, hung within a few rounds; the CI's parallel tests once got a wrong upstream test error).
     public static func stopThreadPoolAtStart() {
-        openblas_set_num_threads(1)
+        useOneThread()
         if let shutdown = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
             _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
         }
@@ -51,6 +53,7 @@ package enum BLAS {
         precondition(k == kb, "gemm inner dimensions differ: \(k) vs \(kb)")
         precondition(c.rows == m && c.cols == n, "gemm output is \(c.rows)×\(c.cols), expected \(m)×\(n)")
         guard m > 0, n > 0 else { return }
+        useOneThread()
         if k == 0 {
             c.storage.withUnsafeMutableBufferPointer { cp in
                 for i in cp.indices { cp[i] *= beta }
@@ -83,6 +86,7 @@ package enum BLAS {
             for i in y.indices { y[i] *= beta }
             return
         }
+        useOneThread()
         a.storage.withUnsafeBufferPointer { ap in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -99,6 +103,7 @@ package enum BLAS {
     public static func ger(_ x: [Double], _ y: [Double], into a: inout Matrix, alpha: Double = 1) {
         precondition(x.count == a.rows && y.count == a.cols, "ger: outer product \(x.count)×\(y.count) into \(a.rows)×\(a.cols)")
         guard a.rows > 0, a.cols > 0 else { return }
+        useOneThread()
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
                 a.storage.withUnsafeMutableBufferPointer { ap in
@@ -112,6 +117,7 @@ package enum BLAS {
     /// Dot product `⟨x, y⟩` (ddot).
     public static func dot(_ x: [Double], _ y: [Double]) -> Double {
         precondition(x.count == y.count, "dot: lengths differ: \(x.count) vs \(y.count)")
+        useOneThread()
         return x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
                 cblas_ddot(Int32(x.count), xp.baseAddress, 1, yp.baseAddress, 1)

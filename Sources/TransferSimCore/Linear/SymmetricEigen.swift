@@ -23,6 +23,7 @@ package enum SymmetricFactor {
         precondition(s.rows == s.cols, "squareRoot needs a square matrix, got \(s.rows)×\(s.cols)")
         let n = s.rows
         guard n > 0 else { return s }
+        BLAS.useOneThread()
         var v = s.storage
         var eigenvalues = [Double](repeating: 0, count: n)
         let info = v.withUnsafeMutableBufferPointer { vp in
@@ -46,6 +47,7 @@ package enum SymmetricFactor {
     /// - Throws: `LAPACKError` when `A` is not positive definite (`info > 0`) or an argument is bad.
     public static func solvePositiveDefinite(_ a: Matrix, _ b: [Double]) throws -> [Double] {
         precondition(a.rows == a.cols && b.count == a.rows, "solvePositiveDefinite: A is \(a.rows)×\(a.cols), b has \(b.count)")
+        BLAS.useOneThread()
         var factor = a.storage
         var x = b
         let n = Int32(a.rows)

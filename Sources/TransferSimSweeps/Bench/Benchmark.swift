@@ -53,7 +53,6 @@ package struct Benchmark: Sendable {
     public func run(progress: (Row) -> Void = { _ in }) throws -> [Row] {
         var rows: [Row] = []
         func add(_ row: Row) { rows.append(row); progress(row) }
-        BLAS.setThreadCount(1)
         let rate = dgemmRate(size: quick ? 400 : 1000)
         add(Row(name: "dgemm", value: rate / 1e9, unit: "GFLOP/s", note: "one OpenBLAS thread, square n = \(quick ? 400 : 1000)"))
         let draws = quick ? 1_000_000 : 10_000_000

@@ -189,7 +189,6 @@ public struct SweepRunner: Sendable {
         for row in oversized { state.record(row, failed: true) }
         // Workers whose largest cells fit in the limit together (the results do not depend on the count).
         let workers = max(1, min(threads, largest > 0 ? Int(min(limit / largest, 1e6)) : threads))
-        BLAS.setThreadCount(1)  // For the rest of the process: see ``BLAS/setThreadCount(_:)``.
         DispatchQueue.concurrentPerform(iterations: min(workers, max(batches.count, 1))) { _ in
             while let batch = state.nextBatch() { Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state) }
         }
