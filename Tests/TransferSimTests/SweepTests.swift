@@ -47,7 +47,7 @@ import Testing
 
         """
 
-    @Test("a cell's config (the base resolved once, then its values) equals resolving every layer with its values, across layers and a preset axis")
+    @Test("a cell's config (the base resolved once, then its values) and its rows' values equal resolving every layer with its values, across layers and a preset axis")
     func plan_cellsEqualFullResolution() throws {
         let base: [[ConfigLoader.Entry]] = [[("preset", "kou2023-code"), ("d", "40"), ("v2_norm", "1.5"), ("u_norm", "0.5")], [("seed", "3")]]
         let spec = SweepSpec(axes: [SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["3"]], zipped: false),
@@ -61,6 +61,11 @@ import Testing
             }
             let full = try ConfigLoader.resolve(base + [values])
             #expect(cell.config.resolvedEntries.map(\.value) == full.resolvedEntries.map(\.value), "cell \(cell.coordinates)")
+            for replicate in [0, 3] {   // a results row's values, kept as differences from the base's: the same strings
+                var config = full
+                config.replicate = replicate
+                #expect(plan.resolvedValues(of: cell, replicate: replicate) == config.resolvedValues, "cell \(cell.coordinates), r = \(replicate)")
+            }
         }
         // A bad value in a cell is still refused, naming the cell.
         let bad = SweepSpec(axes: [SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["0.1"]], zipped: false)], replicates: 1)
@@ -178,7 +183,7 @@ import Testing
         let rows = try Self.rowsWithoutTiming(root.appendingPathComponent("out"))
         let cell = plan.cells[plan.cells.count - 1]
         let standalone = try TransferExperiment(config: cell.config(replicate: 1)).run()
-        let expected = Array(ResultColumns.row(cellID: cell.id, result: standalone, seconds: 0).dropLast())
+        let expected = Array(ResultColumns.row(cellID: cell.id, values: standalone.config.resolvedValues, result: standalone, seconds: 0).dropLast())
         #expect(rows.contains(expected))
         // With α = 0 the upstream stage is skipped and transfer equals baseline.
         let gain = ResultColumns.index("transfer_gain"), upstreamStatus = ResultColumns.index("upstream_status")
@@ -203,7 +208,7 @@ import Testing
         let rows = try Self.rowsWithoutTiming(root.appendingPathComponent("out"))
         for cell in plan.cells {
             let own = try TransferExperiment(config: cell.config(replicate: 0)).run()
-            #expect(rows.contains(Array(ResultColumns.row(cellID: cell.id, result: own, seconds: 0).dropLast())))
+            #expect(rows.contains(Array(ResultColumns.row(cellID: cell.id, values: own.config.resolvedValues, result: own, seconds: 0).dropLast())))
         }
     }
 
@@ -385,7 +390,7 @@ import Testing
             var job = RunJob(configPath: nil, output: root.appendingPathComponent("run-\(k)").path)
             job.sweepCell = SweepCell(directory: out.path, cellID: row[0], replicate: Int(row[replicateColumn]) ?? -1)
             let (result, _) = try job.execute()
-            #expect(Array(ResultColumns.row(cellID: row[0], result: result, seconds: 0).dropLast()) == row, "row \(k)")
+            #expect(Array(ResultColumns.row(cellID: row[0], values: result.config.resolvedValues, result: result, seconds: 0).dropLast()) == row, "row \(k)")
         }
         // The resolved sweep config with the swept values of the last row given by --set.
         let last = try #require(rows.last)
@@ -393,7 +398,7 @@ import Testing
         let viaConfig = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path,
                                overrides: swept + ["replicate=\(last[replicateColumn])"], output: root.appendingPathComponent("via-config").path)
         let (result, _) = try viaConfig.execute()
-        #expect(Array(ResultColumns.row(cellID: last[0], result: result, seconds: 0).dropLast()) == last)
+        #expect(Array(ResultColumns.row(cellID: last[0], values: result.config.resolvedValues, result: result, seconds: 0).dropLast()) == last)
         // Missing swept values, an unknown cell or replicate are one-line errors.
         let missing = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path, overrides: ["alpha=1"], output: root.path + "/x")
         #expect(throws: ConfigError(key: "u_norm", "swept by the sweep config \(out.path)/config.resolved.yaml; give the cell's values with --set u_norm=… (they are columns of results.csv), or use run --from DIR --cell ID")) {

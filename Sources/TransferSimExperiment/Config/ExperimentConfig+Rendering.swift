@@ -9,7 +9,12 @@ extension ExperimentConfig {
 
     /// The config's keys with their resolved values (every key of ``ConfigField/all``), the CSV columns.
     public var resolvedEntries: [(key: String, value: String)] {
-        ConfigField.all.map { ($0.key, $0.render(self)) }
+        zip(ConfigField.all, resolvedValues).map { ($0.key, $1) }
+    }
+
+    /// The resolved values of ``resolvedEntries`` alone, in ``ConfigField/all`` order.
+    public var resolvedValues: [String] {
+        ConfigField.all.map { $0.render(self) }
     }
 
     /// `config.resolved.yaml`: every value, preset expanded, loadable again to reproduce the run.

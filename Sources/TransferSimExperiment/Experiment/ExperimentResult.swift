@@ -36,10 +36,13 @@ public struct ExperimentResult: Sendable {
     /// is negative transfer) and the §8 statistics of ``TheoryStatistic/all`` (`kou_stat_1`, `kou_stat_2`,
     /// `transfer_stat`, `inherited_strength`).
     public var metrics: [(key: String, value: Double)] {
-        var result = Stage.allCases.flatMap { outcome($0).metrics($0) }
+        Array(zip(Self.metricNames, metricValues))
+    }
+
+    /// The values of ``metrics`` alone (a results row's).
+    public var metricValues: [Double] {
         let gain = (transfer.test?.accuracy ?? .nan) - (baseline.test?.accuracy ?? .nan)
-        result.append(("transfer_gain", gain))
-        return result + TheoryStatistic.all.map { ($0.name, $0.value(config)) }
+        return Stage.allCases.flatMap { outcome($0).metricValues } + [gain] + TheoryStatistic.all.map { $0.value(config) }
     }
 
     /// Every metric column name, in ``metrics`` order.

@@ -35,10 +35,13 @@ public struct StageOutcome: Sendable {
     /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md), `_steps` (§12), `_signal_noise_ratio`
     /// (``TrainingResult/signalNoiseRatio``), `_rho_bar_max` (``TrainingResult/rhoBarMax``); NaN where the stage has no value.
     public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
-        let values = [training?.trainLoss, training?.trainError, test?.error, test?.cleanError,
-                      test?.cleanStandardError, test?.accuracy, training.map { Double($0.steps) }, training?.signalNoiseRatio,
-                      training?.rhoBarMax]
-        return zip(Self.metricNames(stage), values).map { ($0, $1 ?? .nan) }
+        Array(zip(Self.metricNames(stage), metricValues))
+    }
+
+    /// The values of ``metrics(_:)`` alone.
+    public var metricValues: [Double] {
+        [training?.trainLoss, training?.trainError, test?.error, test?.cleanError, test?.cleanStandardError, test?.accuracy,
+         training.map { Double($0.steps) }, training?.signalNoiseRatio, training?.rhoBarMax].map { $0 ?? .nan }
     }
 
     /// `<stage>_converged` (MODEL.md §12): `true` when the target loss was reached, `false` when not, empty when no

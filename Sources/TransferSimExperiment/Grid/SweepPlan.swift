@@ -16,6 +16,9 @@ public struct SweepPlan: Sendable {
         public let config: ExperimentConfig
         /// Stable id: FNV-1a 64 (hex) of every resolved `key=value` except `seed` and `replicate`.
         public let id: String
+        /// The resolved values (``ExperimentConfig/resolvedValues``) that differ from the base config's, with their
+        /// index in ``ConfigField/all``: rendered once, when the plan is built (see ``SweepPlan/resolvedValues(of:replicate:)``).
+        let changedValues: [(index: Int, value: String)]
 
         /// The config of replicate `r`.
         public func config(replicate r: Int) -> ExperimentConfig {
@@ -33,6 +36,8 @@ public struct SweepPlan: Sendable {
     public let base: ExperimentConfig
     /// Every cell in canonical order.
     public let cells: [Cell]
+    /// The base config's resolved values, against which each cell keeps only its ``Cell/changedValues``.
+    private let baseValues: [String]
 
     /// Builds the plan.
     ///
@@ -45,6 +50,8 @@ public struct SweepPlan: Sendable {
         self.baseLayers = baseLayers
         self.spec = spec
         base = try ConfigLoader.resolve(baseLayers, validate: false)
+        let baseValues = base.resolvedValues
+        self.baseValues = baseValues
         var cells: [Cell] = []
         cells.reserveCapacity(spec.cellCount)
         var coordinates = [Int](repeating: 0, count: spec.axes.count)
@@ -73,7 +80,9 @@ public struct SweepPlan: Sendable {
                 let cell = assignments.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
                 throw ConfigError(key: error.key, "\(error.message) (in the cell \(cell))")
             }
-            cells.append(Cell(index: index, coordinates: coordinates, config: config, id: Self.cellID(config)))
+            let values = config.resolvedValues
+            let changed = values.indices.filter { values[$0] != baseValues[$0] }.map { (index: $0, value: values[$0]) }
+            cells.append(Cell(index: index, coordinates: coordinates, config: config, id: Self.cellID(values: values), changedValues: changed))
         }
         self.cells = cells
     }
@@ -84,10 +93,28 @@ public struct SweepPlan: Sendable {
         return x * spec.axes[1].points.count + y
     }
 
+    /// Every key's resolved value for replicate `r` of `cell`, in ``ConfigField/all`` order: the values of
+    /// `cell.config(replicate: r).resolvedEntries`, without rendering every key again (a results row's columns).
+    public func resolvedValues(of cell: Cell, replicate r: Int) -> [String] {
+        var values = baseValues
+        for change in cell.changedValues { values[change.index] = change.value }
+        values[Self.replicateColumn] = ConfigField.all[Self.replicateColumn].render(cell.config(replicate: r))
+        return values
+    }
+
+    /// Index of `replicate` in ``ConfigField/all``.
+    private static let replicateColumn = ConfigField.all.firstIndex { $0.key == "replicate" } ?? 0
+
     /// FNV-1a 64 of the cell's resolved `key=value` pairs except `seed` and `replicate`, as 16 hex digits.
     public static func cellID(_ config: ExperimentConfig) -> String {
-        let text = config.identifyingEntries.filter { $0.key != "seed" && $0.key != "replicate" }
-            .map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+        cellID(values: config.resolvedValues)
+    }
+
+    /// ``cellID(_:)`` of a config whose ``ExperimentConfig/resolvedValues`` are `values`.
+    private static func cellID(values: [String]) -> String {
+        let text = zip(ConfigField.all, values)
+            .filter { field, value in field.neutral != value && field.key != "seed" && field.key != "replicate" }
+            .map { "\($0.key)=\($1)" }.joined(separator: ";")
         let hash = StreamSeed.fnv1a64(text)
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

@@ -16,10 +16,11 @@ package enum ResultColumns {
     /// Status written for every stage of a cell whose computation threw.
     public static let errorStatus = "error"
 
-    /// The row of a finished experiment.
-    public static func row(cellID: String, result: ExperimentResult, seconds: Double) -> [String] {
-        [cellID] + result.config.resolvedEntries.map(\.value) + result.labels.map(\.value)
-            + result.metrics.map { CSV.number($0.value) } + ["", String(format: "%.6f", seconds)]
+    /// The row of a finished experiment whose config's ``ExperimentConfig/resolvedValues`` are `values`
+    /// (``SweepPlan/resolvedValues(of:replicate:)``).
+    public static func row(cellID: String, values: [String], result: ExperimentResult, seconds: Double) -> [String] {
+        [cellID] + values + result.labels.map(\.value)
+            + result.metricValues.map(CSV.number) + ["", String(format: "%.6f", seconds)]
     }
 
     /// The row of a cell whose computation threw `error`.

@@ -261,7 +261,8 @@ public struct SweepRunner: Sendable {
                                          to: state.histories.appendingPathComponent("\(cell.id)-r\(replicate).csv"))
                 }
                 failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
-                row = ResultColumns.row(cellID: cell.id, result: result, seconds: Date().timeIntervalSince(start))
+                row = ResultColumns.row(cellID: cell.id, values: plan.resolvedValues(of: cell, replicate: replicate), result: result,
+                                        seconds: Date().timeIntervalSince(start))
             } catch {
                 failed = true
                 row = ResultColumns.errorRow(cellID: cell.id, config: config, error: error, seconds: Date().timeIntervalSince(start))
