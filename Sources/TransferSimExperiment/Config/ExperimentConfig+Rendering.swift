@@ -4,7 +4,12 @@ extension ExperimentConfig {
     /// The entries that identify a cell or a sweep: ``resolvedEntries`` without the keys at their neutral value
     /// (``ConfigField/neutral``).
     public var identifyingEntries: [(key: String, value: String)] {
-        zip(ConfigField.all, resolvedEntries).filter { field, entry in field.neutral != entry.value }.map(\.1)
+        Self.identifyingEntries(resolvedValues)
+    }
+
+    /// ``identifyingEntries`` of a config whose ``resolvedValues`` are `values`.
+    public static func identifyingEntries(_ values: [String]) -> [(key: String, value: String)] {
+        zip(ConfigField.all, values).filter { field, value in field.neutral != value }.map { ($0.key, $1) }
     }
 
     /// The config's keys with their resolved values (every key of ``ConfigField/all``), the CSV columns.

@@ -103,7 +103,10 @@ public struct SweepPlan: Sendable {
     }
 
     /// Index of `replicate` in ``ConfigField/all``.
-    private static let replicateColumn = ConfigField.all.firstIndex { $0.key == "replicate" } ?? 0
+    private static let replicateColumn: Int = {
+        guard let index = ConfigField.all.firstIndex(where: { $0.key == "replicate" }) else { preconditionFailure("no config key replicate") }
+        return index
+    }()
 
     /// FNV-1a 64 of the cell's resolved `key=value` pairs except `seed` and `replicate`, as 16 hex digits.
     public static func cellID(_ config: ExperimentConfig) -> String {
@@ -112,9 +115,8 @@ public struct SweepPlan: Sendable {
 
     /// ``cellID(_:)`` of a config whose ``ExperimentConfig/resolvedValues`` are `values`.
     private static func cellID(values: [String]) -> String {
-        let text = zip(ConfigField.all, values)
-            .filter { field, value in field.neutral != value && field.key != "seed" && field.key != "replicate" }
-            .map { "\($0.key)=\($1)" }.joined(separator: ";")
+        let text = ExperimentConfig.identifyingEntries(values).filter { $0.key != "seed" && $0.key != "replicate" }
+            .map { "\($0.key)=\($0.value)" }.joined(separator: ";")
         let hash = StreamSeed.fnv1a64(text)
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
