@@ -34,6 +34,11 @@ import Testing
         try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)
     }
 
+    /// The results row of `result` in cell `cellID`, rendered from its own config, without the `seconds` column.
+    static func row(_ cellID: String, _ result: ExperimentResult) -> [String] {
+        Array(ResultColumns.row(cellID: cellID, values: result.config.resolvedValues, result: result, seconds: 0).dropLast())
+    }
+
     /// The rows of results.csv without the `seconds` column, in file order.
     static func rowsWithoutTiming(_ directory: URL) throws -> [[String]] {
         CSV.parse(try read(directory, "results.csv")).dropFirst().map { Array($0.dropLast()) }
@@ -183,7 +188,7 @@ import Testing
         let rows = try Self.rowsWithoutTiming(root.appendingPathComponent("out"))
         let cell = plan.cells[plan.cells.count - 1]
         let standalone = try TransferExperiment(config: cell.config(replicate: 1)).run()
-        let expected = Array(ResultColumns.row(cellID: cell.id, values: standalone.config.resolvedValues, result: standalone, seconds: 0).dropLast())
+        let expected = Self.row(cell.id, standalone)
         #expect(rows.contains(expected))
         // With α = 0 the upstream stage is skipped and transfer equals baseline.
         let gain = ResultColumns.index("transfer_gain"), upstreamStatus = ResultColumns.index("upstream_status")
@@ -208,7 +213,7 @@ import Testing
         let rows = try Self.rowsWithoutTiming(root.appendingPathComponent("out"))
         for cell in plan.cells {
             let own = try TransferExperiment(config: cell.config(replicate: 0)).run()
-            #expect(rows.contains(Array(ResultColumns.row(cellID: cell.id, values: own.config.resolvedValues, result: own, seconds: 0).dropLast())))
+            #expect(rows.contains(Self.row(cell.id, own)))
         }
     }
 
@@ -390,7 +395,7 @@ import Testing
             var job = RunJob(configPath: nil, output: root.appendingPathComponent("run-\(k)").path)
             job.sweepCell = SweepCell(directory: out.path, cellID: row[0], replicate: Int(row[replicateColumn]) ?? -1)
             let (result, _) = try job.execute()
-            #expect(Array(ResultColumns.row(cellID: row[0], values: result.config.resolvedValues, result: result, seconds: 0).dropLast()) == row, "row \(k)")
+            #expect(SweepTests.row(row[0], result) == row, "row \(k)")
         }
         // The resolved sweep config with the swept values of the last row given by --set.
         let last = try #require(rows.last)
@@ -398,7 +403,7 @@ import Testing
         let viaConfig = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path,
                                overrides: swept + ["replicate=\(last[replicateColumn])"], output: root.appendingPathComponent("via-config").path)
         let (result, _) = try viaConfig.execute()
-        #expect(Array(ResultColumns.row(cellID: last[0], values: result.config.resolvedValues, result: result, seconds: 0).dropLast()) == last)
+        #expect(SweepTests.row(last[0], result) == last)
         // Missing swept values, an unknown cell or replicate are one-line errors.
         let missing = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path, overrides: ["alpha=1"], output: root.path + "/x")
         #expect(throws: ConfigError(key: "u_norm", "swept by the sweep config \(out.path)/config.resolved.yaml; give the cell's values with --set u_norm=… (they are columns of results.csv), or use run --from DIR --cell ID")) {

@@ -24,9 +24,10 @@ package enum BLAS {
 
     /// ``useOneThread()`` before a call of `work` (its dimensions' product) that OpenBLAS may run on several threads:
     /// those above its interface's thresholds with the smallest `GEMM_MULTITHREAD_THRESHOLD` (1) — `M·N·K > 65536` for
-    /// `dgemm`, `M·N ≥ 2304` for `dgemv`, `M·N > 2048` for `dger`, `n > 10000` for `ddot` (x86-64 kernels); the level-1 and -2
-    /// wrappers check from 2048. Smaller calls run on the calling thread whatever the count, and skip the check: a Kou span step makes three of them,
-    /// where checking every call cost ~1.5% (medians of six interleaved runs: 1.81 µs without a check, 1.84 µs with).
+    /// `dgemm`, `M·N ≥ 2304` for `dgemv`, `M·N > 2048` for `dger`, `n > 10000` for `ddot` (x86-64 kernels); the level-1
+    /// and -2 wrappers check from 2048. Smaller calls run on the calling thread whatever the count and skip the check:
+    /// a Kou span step makes three of them, where checking every call cost ~1.5% (medians of six interleaved runs:
+    /// 1.81 µs without a check, 1.84 µs with).
     @inline(__always)
     private static func useOneThread(work: Int, threshold: Int) {
         if work >= threshold { useOneThread() }

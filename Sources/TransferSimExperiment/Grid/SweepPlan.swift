@@ -82,7 +82,8 @@ public struct SweepPlan: Sendable {
             }
             let values = config.resolvedValues
             let changed = values.indices.filter { values[$0] != baseValues[$0] }.map { (index: $0, value: values[$0]) }
-            cells.append(Cell(index: index, coordinates: coordinates, config: config, id: Self.cellID(values: values), changedValues: changed))
+            cells.append(Cell(index: index, coordinates: coordinates, config: config, id: Self.cellID(values: values),
+                              changedValues: changed))
         }
         self.cells = cells
     }
