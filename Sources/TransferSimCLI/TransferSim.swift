@@ -10,9 +10,11 @@ struct TransferSim: ParsableCommand {
         subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self])
 
     /// Stops OpenBLAS's idle pool before anything else runs (every command uses one OpenBLAS thread per worker; see
-    /// ``BLAS/stopThreadPoolAtStart()``), then parses the command line and runs the command.
+    /// ``BLAS/stopThreadPoolAtStart()``) and keeps large freed blocks for reuse (``LargeAllocations``), then parses the
+    /// command line and runs the command.
     static func main() {
         BLAS.stopThreadPoolAtStart()
+        LargeAllocations.keepForReuse()
         main(nil)
     }
 }

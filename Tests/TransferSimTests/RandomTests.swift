@@ -36,16 +36,20 @@ import Testing
         #expect(abs(fourth - 3) < 5 * 96.0.squareRoot() / root)
     }
 
-    @Test("fillNormal gives the draws of repeated normal() calls, across lengths")
+    @Test("fillNormal and normals(count:) give the draws of repeated normal() calls, across lengths")
     func fillNormal_equalsNormalCalls() {
-        var filled = Xoshiro256StarStar(seed: 9), called = Xoshiro256StarStar(seed: 9)
-        for length in [0, 1, 3, 4, 7, 2, 1, 6] {
+        var filled = Xoshiro256StarStar(seed: 9), fresh = Xoshiro256StarStar(seed: 9), called = Xoshiro256StarStar(seed: 9)
+        for length in [0, 1, 3, 4, 7, 2, 1, 6, 1000] {
             var buffer = [Double](repeating: .nan, count: length)
             filled.fillNormal(&buffer, scale: 0.5)
+            let drawn = fresh.normals(count: length, scale: 0.5)
             let expected = (0..<length).map { _ in 0.5 * called.normal() }
             #expect(buffer.map(\.bitPattern) == expected.map(\.bitPattern), "length \(length)")
+            #expect(drawn.map(\.bitPattern) == expected.map(\.bitPattern), "normals(count: \(length))")
         }
-        #expect(filled.normal() == called.normal())
+        let next = called.normal()
+        #expect(filled.normal() == next)
+        #expect(fresh.normal() == next)
     }
 
     @Test("the ziggurat's 256 layers have equal areas and its tail starts at Marsaglia and Tsang's r")

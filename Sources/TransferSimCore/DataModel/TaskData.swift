@@ -89,11 +89,9 @@ public struct StandardDraws: Sendable {
             signs[i] = labels.sign()
             uniforms[i] = labels.uniform()
         }
-        var gaussians = Matrix(rows: n, cols: d)
-        noise.fillNormal(&gaussians.storage)
         self.signs = signs
         self.uniforms = uniforms
-        self.gaussians = gaussians
+        gaussians = Matrix(rows: n, cols: d, storage: noise.normals(count: n * d))
     }
 }
 

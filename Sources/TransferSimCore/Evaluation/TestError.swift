@@ -51,9 +51,7 @@ public struct TestDraws: Sendable {
         case .population:
             let draw = {
                 var generator = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "gaussians"))
-                var z = Matrix(rows: count, cols: filterCount)
-                generator.fillNormal(&z.storage)
-                return z
+                return Matrix(rows: count, cols: filterCount, storage: generator.normals(count: count * filterCount))
             }
             // The draws depend only on the stream, the count and 2m: cells of a sweep row share them.
             gaussians = cache?.matrix("gaussians|\(seed)|\(count)|\(filterCount)", draw) ?? draw()

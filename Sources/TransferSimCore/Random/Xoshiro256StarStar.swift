@@ -67,14 +67,23 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     /// Fills `buffer` with i.i.d. N(0, scale²) draws, in order: the values of `scale * normal()` called
     /// `buffer.count` times.
     public mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
-        let ziggurat = Ziggurat.standard
-        var state = self
-        buffer.withUnsafeMutableBufferPointer { out in
-            // A copy local to the loop keeps the state in registers (the same sequence as `self`'s).
-            var generator = state
-            for i in out.indices { out[i] = scale * ziggurat.draw(&generator) }
-            state = generator
+        buffer.withUnsafeMutableBufferPointer { fillNormal($0, scale: scale) }
+    }
+
+    /// `count` i.i.d. N(0, scale²) draws, in order (the values ``fillNormal(_:scale:)`` writes), in storage that is not
+    /// zeroed first: a large draw (a test set's `n_test × d` noise) is written once.
+    public mutating func normals(count: Int, scale: Double = 1) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fillNormal(buffer, scale: scale)
+            initialized = count
         }
-        self = state
+    }
+
+    private mutating func fillNormal(_ out: UnsafeMutableBufferPointer<Double>, scale: Double) {
+        let ziggurat = Ziggurat.standard
+        // A copy local to the loop keeps the state in registers (the same sequence as `self`'s).
+        var generator = self
+        for i in out.indices { out[i] = scale * ziggurat.draw(&generator) }
+        self = generator
     }
 }
