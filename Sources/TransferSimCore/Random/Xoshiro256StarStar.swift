@@ -67,23 +67,30 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     /// Fills `buffer` with i.i.d. N(0, scale²) draws, in order: the values of `scale * normal()` called
     /// `buffer.count` times.
     public mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
-        buffer.withUnsafeMutableBufferPointer { fillNormal($0, scale: scale) }
+        let ziggurat = Ziggurat.standard
+        var state = self
+        buffer.withUnsafeMutableBufferPointer { out in
+            // A copy local to the loop keeps the state in registers (the same sequence as `self`'s).
+            var generator = state
+            for i in out.indices { out[i] = scale * ziggurat.draw(&generator) }
+            state = generator
+        }
+        self = state
     }
 
     /// `count` i.i.d. N(0, scale²) draws, in order (the values ``fillNormal(_:scale:)`` writes), in storage that is not
     /// zeroed first: a large draw (a test set's `n_test × d` noise) is written once.
     public mutating func normals(count: Int, scale: Double = 1) -> [Double] {
-        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-            fillNormal(buffer, scale: scale)
+        let ziggurat = Ziggurat.standard
+        var state = self
+        let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            // `fillNormal`'s loop, repeated: both calling one shared loop took 2.05 ns a draw instead of 1.75 (`bench`).
+            var generator = state
+            for i in 0..<count { out[i] = scale * ziggurat.draw(&generator) }
+            state = generator
             initialized = count
         }
-    }
-
-    private mutating func fillNormal(_ out: UnsafeMutableBufferPointer<Double>, scale: Double) {
-        let ziggurat = Ziggurat.standard
-        // A copy local to the loop keeps the state in registers (the same sequence as `self`'s).
-        var generator = self
-        for i in out.indices { out[i] = scale * ziggurat.draw(&generator) }
-        self = generator
+        self = state
+        return values
     }
 }
