@@ -100,32 +100,26 @@ package final class ResultsIndex {
 
     /// The rows of cell `id`, replicates ascending, as lines (without newline).
     ///
-    /// Each row is one `pread(2)` into the string's storage (a seek and a `FileHandle` read were three system calls
-    /// and a copy per row: 3 · 10⁵ calls to finish the Kou grid).
-    ///
     /// - Throws: ``FileError`` when a row cannot be read back whole.
     func lines(of id: String) throws -> [String] {
-        try (entries[id] ?? []).sorted { $0.replicate < $1.replicate }.map { entry in
-            let descriptor = files.handles[entry.file].fileDescriptor
-            var complete = true
-            let line = String(unsafeUninitializedCapacity: entry.length) { buffer in
-                var done = 0
-                while done < entry.length {
-                    let count = pread(descriptor, buffer.baseAddress! + done, entry.length - done, off_t(entry.offset) + off_t(done))
-                    if count > 0 {
-                        done += count
-                    } else if count < 0 && errno == EINTR {
-                        continue
-                    } else {
-                        break
-                    }
-                }
-                complete = done == entry.length
-                return done
+        try (entries[id] ?? []).sorted { $0.replicate < $1.replicate }.map(line)
+    }
+
+    /// The row at `entry`: one `pread(2)` into the string's storage (a seek and a `FileHandle` read were three system
+    /// calls and a copy per row: 3 · 10⁵ calls to finish the Kou grid).
+    private func line(_ entry: Entry) throws -> String {
+        let descriptor = files.handles[entry.file].fileDescriptor
+        var done = 0
+        let line = String(unsafeUninitializedCapacity: entry.length) { buffer in
+            while done < entry.length {
+                let count = pread(descriptor, buffer.baseAddress! + done, entry.length - done, off_t(entry.offset) + off_t(done))
+                guard count > 0 || (count < 0 && errno == EINTR) else { break }
+                done += max(count, 0)
             }
-            guard complete else { throw FileError(key: files.urls[entry.file].path, "cannot read back the row at byte \(entry.offset)") }
-            return line
+            return done
         }
+        guard done == entry.length else { throw FileError(key: files.urls[entry.file].path, "cannot read back the row at byte \(entry.offset)") }
+        return line
     }
 
     /// Calls `body` with `state`, each complete line (ended by `\n`) of `handle` and its byte offset, reading 1 MiB at a time.
