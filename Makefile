@@ -5,7 +5,7 @@ OUT ?= results/default
 # PORTABLE=1 builds for any x86-64 (scripts/cpu_flags.sh).
 CPUFLAGS := $(shell PORTABLE="$(PORTABLE)" bash scripts/cpu_flags.sh)
 
-.PHONY: deps python-deps build run test test-slurm keys clean readme
+.PHONY: deps python-deps build run test test-slurm keys clean docs
 
 # Installs OpenBLAS and LAPACKE (and librsvg's rsvg-convert, for --format pdf,png) with apt when missing (needs root or sudo).
 deps:
@@ -36,11 +36,14 @@ run: build
 python-deps:
 	python3 -m pip install -q -r python/requirements-test.txt ./python
 
-# Swift tests, then the Python reader's tests against directories the CLI writes in the same run.
+# Swift tests, then the Python reader's tests against directories the CLI writes in the same run. The test process
+# runs the BLAS kernel the executable pins (`transfersim blas --kernel`: Haswell on AVX2 CPUs, or what
+# --blas-kernel / TRANSFERSIM_BLAS_KERNEL name); tests that need other kernels start processes of their own.
 test: deps python-deps
 	$(call fresh_if_moved,debug)
-	$(SWIFT) test
-	TRANSFERSIM_BIN=$$(swift build --show-bin-path)/transfersim python3 -m pytest -q python/tests
+	$(SWIFT) build
+	OPENBLAS_CORETYPE=$$($$($(SWIFT) build --show-bin-path)/transfersim blas --kernel) $(SWIFT) test
+	TRANSFERSIM_BIN=$$($(SWIFT) build --show-bin-path)/transfersim python3 -m pytest -q python/tests
 
 # A real single-node Slurm cluster (installs slurm-wlm and munge with apt if missing; needs root).
 test-slurm: deps
@@ -52,8 +55,8 @@ keys: build
 clean:
 	rm -rf .build results
 
-# Rewrites the README's key table from `transfersim keys` (a test checks they agree).
-readme: build
+# Rewrites the key table of docs/config.md from `transfersim keys` (a test checks they agree).
+docs: build
 	$(SWIFT) run -c release $(CPUFLAGS) transfersim keys > .keys.md
-	python3 -c "import re,sys; r=open('README.md').read(); k=open('.keys.md').read().rstrip('\n'); open('README.md','w').write(re.sub(r'(<!-- keys:begin -->\n).*?(\n<!-- keys:end -->)', lambda m: m.group(1)+k+m.group(2), r, flags=re.S))"
+	python3 -c "import re,sys; r=open('docs/config.md').read(); k=open('.keys.md').read().rstrip('\n'); open('docs/config.md','w').write(re.sub(r'(<!-- keys:begin -->\n).*?(\n<!-- keys:end -->)', lambda m: m.group(1)+k+m.group(2), r, flags=re.S))"
 	rm -f .keys.md

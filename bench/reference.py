@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent numpy implementation of MODEL.md §2-§7, for `transfersim bench`.
+"""Independent numpy implementation of docs/model.md §2-§7, for `transfersim bench`.
 
 Vectorised as a careful numpy user writes it: no Python loop over samples or filters, one loop over
 gradient-descent steps, one over cells. Its random numbers are numpy's (PCG64), so its results agree with

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Retrain every stage of a `transfersim run --export-state` directory with plain numpy.
 
-An independent implementation of MODEL.md §3-§4, §6, §11 and §12 (forward pass, exact gradients, full-batch
+An independent implementation of docs/model.md §3-§4, §6, §11 and §12 (forward pass, exact gradients, full-batch
 gradient descent, freezing and the inherited step scale; the recipes finetune, linear-probe, lp-ft, lora, l2sp
 and distill; training to a target loss) that reads only the exported .npy files and config.resolved.yaml,
 retrains upstream, transfer, baseline (and a distillation teacher) from their exported initial state, and

@@ -63,6 +63,7 @@ enum Report {
                          + column(show("\(name)_test_accuracy"), 10) + show("\(name)_clean_test_error"))
         }
         lines.append("transfer_gain = \(show("transfer_gain"))   S_1 = \(show("kou_stat_1"))   S_2 = \(show("kou_stat_2"))")
+        lines.append("BLAS: \(BLASIdentity.current)")
         lines.append("results in \(directory)")
         return lines
     }

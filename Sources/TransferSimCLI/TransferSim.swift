@@ -6,22 +6,30 @@ import TransferSim
 struct TransferSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfersim",
-        abstract: "Simulate parameter transfer in a two-layer ReLU CNN (Yuan et al.; MODEL.md).",
-        subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self])
+        abstract: "Simulate parameter transfer in a two-layer ReLU CNN (Yuan et al.; docs/model.md).",
+        discussion: """
+            Every command takes --blas-kernel NAME (or the environment variable TRANSFERSIM_BLAS_KERNEL): the OpenBLAS \
+            kernel family that computes the results. Default: Haswell on every x86-64 CPU with AVX2 and FMA, so that \
+            such machines, Intel and AMD, give the same bits; 'native' is OpenBLAS's own pick (faster on AVX-512 \
+            CPUs, bits follow the CPU). `transfersim blas` prints the kernel in use; every results directory records it.
+            """,
+        subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self, BLASInfo.self])
 
-    /// Stops OpenBLAS's idle pool before anything else runs (every command uses one OpenBLAS thread per worker; see
+    /// Makes OpenBLAS run the kernel asked for (``KernelPin``, which may execute the program again), stops OpenBLAS's
+    /// idle pool before anything else runs (every command uses one OpenBLAS thread per worker; see
     /// ``BLAS/stopThreadPoolAtStart()``) and keeps large freed blocks for reuse (``LargeAllocations``), then parses the
     /// command line and runs the command.
     static func main() {
+        let arguments = KernelPin.apply(Array(CommandLine.arguments.dropFirst()))
         BLAS.stopThreadPoolAtStart()
         LargeAllocations.keepForReuse()
-        main(nil)
+        main(arguments)
     }
 }
 
 /// `--config`, `--set` and `--seed`, shared by `run` and `sweep`.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "YAML or JSON config with the flat keys of CONFIG.md (sweeps add grid:, zip:, replicates:).")
+    @Option(name: .long, help: "YAML or JSON config with the flat keys of docs/config.md (sweeps add grid:, zip:, replicates:).")
     var config: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TransferSimCore
 @testable import TransferSimExperiment
 
 /// The `transfersim` executable: parsing, exit codes and the one-line error format.
@@ -44,7 +45,8 @@ import Testing
                                       "--set", "population_draws=300", "--out", "r"], in: root)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("transfer_gain = ") && run.stdout.hasSuffix("results in \(root.appendingPathComponent("r").path)\n"))
-        #expect(CLIHarness.tree(root.appendingPathComponent("r")) == ["config.resolved.yaml", "history.csv", "summary.json"])
+        #expect(run.stdout.contains("BLAS: \(BLASIdentity.current.library) \(BLASIdentity.current.version), kernel "))
+        #expect(CLIHarness.tree(root.appendingPathComponent("r")) == ["blas", "config.resolved.yaml", "history.csv", "results_version", "summary.json"])
         // plot on a run directory draws its training curves: loss, train and test error, γ and ρ̄ of both stages.
         let plot = try CLIHarness.run(["plot", "r"], in: root)
         #expect(plot.status == 0 && plot.stdout == "wrote \(root.appendingPathComponent("r/training_curves.svg").path)\n", "\(plot.stderr)")

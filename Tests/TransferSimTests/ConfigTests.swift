@@ -56,7 +56,7 @@ import Testing
         let output = root.appendingPathComponent("nested/out").path
         _ = try RunJob(configPath: nil, overrides: Self.small, output: output).execute()
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: output))
-        #expect(files == ["config.resolved.yaml", "summary.json", "history.csv"])
+        #expect(files == ["config.resolved.yaml", "summary.json", "history.csv", "results_version", "blas"])
         let again = RunJob(configPath: nil, overrides: Self.small + ["seed=4"], output: output)
         #expect(throws: FileError.self) { try again.execute() }
         var forced = again
@@ -106,10 +106,10 @@ import Testing
 }
 
 @Suite struct DocumentationTests {
-    @Test("the README's key table is exactly `transfersim keys`")
-    func readme_keyTableInSync() throws {
+    @Test("docs/config.md's key table is exactly `transfersim keys`")
+    func configDoc_keyTableInSync() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: root.appendingPathComponent("docs/config.md"), encoding: .utf8)
         let begin = try #require(readme.range(of: "<!-- keys:begin -->\n"))
         let end = try #require(readme.range(of: "\n<!-- keys:end -->"))
         #expect(String(readme[begin.upperBound..<end.lowerBound]) == ConfigField.markdownTable)

@@ -30,8 +30,11 @@ import Testing
                 #expect(relative(a.values, b.values) < 1e-9, "\(stage) history at step \(a.step)")
             }
             #expect(abs(w.trainLoss - s.trainLoss) <= 1e-9 * max(w.trainLoss, 1e-12))
+            // Filters that agree to 1e-9 classify every test point alike but one whose output lies within rounding of 0:
+            // at most one point of the test draws may change side (measured: one of 800 under OpenBLAS's Cooperlake kernel).
             let (we, se) = (weight.outcome(stage).test, span.outcome(stage).test)
-            #expect(abs((we?.cleanError ?? 0) - (se?.cleanError ?? 0)) < 1e-9, "\(stage) test error")
+            let points = weight.config.evaluation == .sample ? weight.config.nTest : weight.config.populationDraws
+            #expect(abs((we?.cleanError ?? 0) - (se?.cleanError ?? 0)) <= 1 / Double(points) + 1e-12, "\(stage) test error")
         }
     }
 

@@ -3,7 +3,7 @@ import Testing
 @testable import TransferSimCore
 @testable import TransferSimExperiment
 
-/// Recipes `linear-probe`, `lp-ft`, `lora` and `distill` with `teacher: transfer` (MODEL.md §11).
+/// Recipes `linear-probe`, `lp-ft`, `lora` and `distill` with `teacher: transfer` (docs/model.md §11).
 @Suite struct RecipeTests {
     /// Central differences of `objective` at `point` in 30 random coordinates equal `(point − next)/eta` there: `next`
     /// is one gradient-descent step of step `eta` on `objective` from `point`.

@@ -111,7 +111,7 @@ import Testing
         _ = try SweepRunner(plan: plan, directory: full.path, threads: 2).run()
         // The state a kill leaves: config, header, the first rows, and half of the next row.
         try FileManager.default.createDirectory(at: cut, withIntermediateDirectories: true)
-        for name in ["config.resolved.yaml", ResultsVersion.fileName] {
+        for name in ["config.resolved.yaml", ResultsVersion.fileName, BLASIdentity.fileName] {
             try FileManager.default.copyItem(at: full.appendingPathComponent(name), to: cut.appendingPathComponent(name))
         }
         let lines = try Self.read(full, "results.csv").split(separator: "\n", omittingEmptySubsequences: false)
@@ -246,7 +246,7 @@ import Testing
         }
         #expect(merged.message.contains("results version 1"))
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("merged").path))
-        try ResultsVersion.text.write(to: versionFile, atomically: true, encoding: .utf8)
+        try "\(ResultsVersion.current)\n".write(to: versionFile, atomically: true, encoding: .utf8)
         #expect(try SweepRunner(plan: plan, directory: out.path).run().resumed == 12)
     }
 
@@ -352,6 +352,9 @@ import Testing
         #expect(sweep.contains("--shard \"${SLURM_ARRAY_TASK_ID}/5\" --threads 2"))
         let merge = try String(contentsOf: job.directory.appendingPathComponent("merge.sbatch"), encoding: .utf8)
         #expect((0..<5).allSatisfy { merge.contains("/job/shards/\($0)'") })
+        // Tasks and merge run this process's kernel, whatever node they land on.
+        let kernel = BLASIdentity.current.kernel
+        #expect(sweep.hasSuffix("--quiet --blas-kernel \(kernel)\n") && merge.hasSuffix(" --blas-kernel \(kernel)\n"))
         // The frozen sweep.yaml carries the --set override, so every task runs the same sweep.
         let frozen = try SweepPlan.load(path: job.directory.appendingPathComponent("sweep.yaml").path)
         #expect(SweepPlan.differingKeys(frozen.identity, plan.identity).isEmpty && frozen.base.eta2 == 0.7)

@@ -126,7 +126,7 @@ import Testing
     }
 }
 
-/// Training to a target loss (MODEL.md §12).
+/// Training to a target loss (docs/model.md §12).
 @Suite struct TargetLossTests {
     @Test("a target loss stops each stage at the first step whose loss is ≤ ε, on both engines, and says so; an unreachable one runs to the cap",
           arguments: [Engine.weight, .span])

@@ -103,7 +103,7 @@ import Testing
     }
 }
 
-/// Recipe `l2sp` (MODEL.md §11): fine-tuning with the inherited filters pulled towards their inherited values.
+/// Recipe `l2sp` (docs/model.md §11): fine-tuning with the inherited filters pulled towards their inherited values.
 @Suite struct L2SPTests {
     static let overrides = ["alpha": "0.5", "recipe": "l2sp", "l2sp_strength": "0.3", "steps2": "12", "log_every": "1"]
 
@@ -153,7 +153,7 @@ import Testing
     }
 }
 
-/// Recipe `distill` (MODEL.md §11), teacher `upstream`: a fresh student on the upstream model's soft labels.
+/// Recipe `distill` (docs/model.md §11), teacher `upstream`: a fresh student on the upstream model's soft labels.
 @Suite struct DistillTests {
     static let overrides = ["recipe": "distill", "distill_weight": "0.6", "distill_temperature": "2", "steps2": "12", "log_every": "1"]
 

@@ -127,6 +127,21 @@ def test_an_unknown_results_version_is_refused(sweep_dir, tmp_path):
         transfersim.load(copy)
 
 
+def test_the_recorded_blas_kernel_is_read_back_as_the_cli_reports_it(sweep_dir, run_dir, tmp_path):
+    """Sweep and run directories carry the BLAS identity; a Prescott-kernel sweep reads back as Prescott."""
+    kernel = subprocess.run([binary(), "blas", "--kernel"], check=True, capture_output=True, text=True).stdout.strip()
+    sweep, run = transfersim.load(sweep_dir), transfersim.load_run(run_dir)
+    assert sweep.blas["kernel"] == run.blas["kernel"] == kernel
+    assert sweep.blas["library"] == "OpenBLAS" and sweep.blas["version"] and sweep.results_version == 4
+    (tmp_path / "sweep.yaml").write_text(SWEEP)
+    subprocess.run([binary(), "sweep", "--config", "sweep.yaml", "--out", "prescott", "--quiet", "--no-upstream-cache",
+                    "--blas-kernel", "Prescott"], cwd=tmp_path, check=True, capture_output=True)
+    assert transfersim.load(tmp_path / "prescott").blas["kernel"] == "Prescott"
+    (tmp_path / "prescott" / "blas").write_text("kernel Haswell\n")
+    with pytest.raises(ValueError, match="blas"):
+        transfersim.load(tmp_path / "prescott")
+
+
 def test_the_worked_notebook_runs(tmp_path):
     """examples/negative_transfer.ipynb executes from a fresh kernel (so it cannot rot)."""
     nbformat = pytest.importorskip("nbformat")

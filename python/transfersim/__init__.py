@@ -7,7 +7,9 @@
 - :func:`tidy` turns a table into long format: one row per cell × replicate × metric.
 - :func:`plot_heatmap` and :func:`plot_lines` redraw the CLI's pictures from a loaded sweep (matplotlib).
 
-Directories of a results version this reader does not know are refused, naming the version.
+Directories of a results version this reader does not know are refused, naming the version. Each loaded directory
+carries ``blas``: the BLAS library, version, kernel and build that computed it (the file ``DIR/blas``; empty for
+directories written before results version 4), part of a result's identity next to ``results_version``.
 """
 from __future__ import annotations
 
@@ -20,10 +22,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-__all__ = ["Sweep", "Run", "load", "load_run", "tidy", "plot_heatmap", "plot_lines", "KNOWN_RESULTS_VERSIONS"]
+__all__ = ["Sweep", "Run", "load", "load_run", "read_blas", "tidy", "plot_heatmap", "plot_lines", "KNOWN_RESULTS_VERSIONS"]
 
 #: Results versions (``DIR/results_version``) whose files this reader understands.
-KNOWN_RESULTS_VERSIONS = (2, 3)
+KNOWN_RESULTS_VERSIONS = (2, 3, 4)
 
 #: Text columns of ``results.csv`` besides the choice-valued config keys.
 _STATUS_SUFFIXES = ("_status",)
@@ -46,6 +48,10 @@ class Sweep:
     config: Dict[str, object]
     #: The metric columns of ``results.csv``.
     metrics: List[str] = field(default_factory=list)
+    #: ``DIR/blas``: ``library``, ``version``, ``kernel``, ``build`` of the BLAS that computed the rows.
+    blas: Dict[str, str] = field(default_factory=dict)
+    #: ``DIR/results_version``.
+    results_version: int = 1
 
     @property
     def swept_keys(self) -> List[str]:
@@ -66,6 +72,8 @@ class Run:
     config: Dict[str, object]
     #: The exported ``.npy`` arrays by file stem (empty without ``--export-state``).
     state: Dict[str, np.ndarray] = field(default_factory=dict)
+    #: ``DIR/blas``: ``library``, ``version``, ``kernel``, ``build`` of the BLAS that computed the run.
+    blas: Dict[str, str] = field(default_factory=dict)
 
 
 def _check_version(directory: Path) -> int:
@@ -77,6 +85,22 @@ def _check_version(directory: Path) -> int:
             "update the transfersim Python package"
         )
     return version
+
+
+def read_blas(directory) -> Dict[str, str]:
+    """``DIR/blas`` as a mapping (``library``, ``version``, ``kernel``, ``build``); empty when the file is absent."""
+    path = Path(directory) / "blas"
+    if not path.exists():
+        return {}
+    fields = {}
+    for line in path.read_text().splitlines():
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise ValueError(f"{path}: line {line!r} is not 'name: value'")
+        fields[name.strip()] = value.strip()
+    if set(fields) != {"library", "version", "kernel", "build"}:
+        raise ValueError(f"{path}: must hold the lines library, version, kernel and build; got {sorted(fields)}")
+    return fields
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +121,7 @@ def load(directory) -> Sweep:
     config_path = directory / "config.resolved.yaml"
     if not config_path.exists():
         raise FileNotFoundError(f"{directory}: holds no sweep (config.resolved.yaml)")
-    _check_version(directory)
+    version = _check_version(directory)
     config = yaml.safe_load(config_path.read_text()) or {}
     axes: List[Dict[str, object]] = []
     for section in ("grid", "zip"):
@@ -113,7 +137,8 @@ def load(directory) -> Sweep:
     summary = _typed(pd.read_csv(summary_path, dtype={"cell_id": str})) if summary_path.exists() else pd.DataFrame()
     first_metric = list(results.columns).index("upstream_train_loss") if "upstream_train_loss" in results.columns else 0
     metrics = [column for column in results.columns[first_metric:] if column not in ("message", "seconds")]
-    return Sweep(directory=directory, results=results, summary=summary, axes=axes, config=config, metrics=metrics)
+    return Sweep(directory=directory, results=results, summary=summary, axes=axes, config=config, metrics=metrics,
+                 blas=read_blas(directory), results_version=version)
 
 
 def load_run(directory) -> Run:
@@ -124,7 +149,7 @@ def load_run(directory) -> Run:
     history["stage"] = history["stage"].astype("category")
     config = yaml.safe_load((directory / "config.resolved.yaml").read_text()) or {}
     state = {path.stem: np.load(path) for path in sorted(directory.glob("*.npy"))}
-    return Run(directory=directory, summary=summary, history=history, config=config, state=state)
+    return Run(directory=directory, summary=summary, history=history, config=config, state=state, blas=read_blas(directory))
 
 
 def tidy(sweep: Sweep, table: str = "results", metrics: Optional[Sequence[str]] = None) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-/// The signal vectors of both tasks (MODEL.md §1).
+/// The signal vectors of both tasks (docs/model.md §1).
 ///
 /// Three orthonormal directions are the coordinate axes `e_u = e₀`, `e_1 = e₁`, `e_2 = e₂` (rotation
 /// invariance of the noise makes the choice immaterial). Then

@@ -1,4 +1,4 @@
-/// How the noise patch is generated (MODEL.md §2).
+/// How the noise patch is generated (docs/model.md §2).
 public enum NoiseKind: String, Sendable, CaseIterable {
     /// `ξ = σ_p (I − P_k) g`: noise orthogonal to the task's signals (theory setting).
     case projected
@@ -6,7 +6,7 @@ public enum NoiseKind: String, Sendable, CaseIterable {
     case isotropic
 }
 
-/// The data distribution of one task (MODEL.md §2, Definitions 3.1–3.2).
+/// The data distribution of one task (docs/model.md §2, Definitions 3.1–3.2).
 public struct TaskDistribution: Sendable, Equatable {
     /// Which task's signal `μ_k` the inputs carry.
     public let task: Signals.Task
@@ -39,7 +39,7 @@ public struct TaskDistribution: Sendable, Equatable {
         noise == .projected ? signals.projectorBasis(task) : []
     }
 
-    /// The samples made from standard draws (MODEL.md §2): observed label `−ŷ` iff `U < p_k`, so raising
+    /// The samples made from standard draws (docs/model.md §2): observed label `−ŷ` iff `U < p_k`, so raising
     /// `p_k` only adds flips; noise `ξ = σ_p g` projected, `ξ − Σ_q ⟨ξ, q⟩ q` over the removed directions `q`.
     ///
     /// - Complexity: O(n d).
@@ -62,7 +62,7 @@ public struct TaskDistribution: Sendable, Equatable {
     }
 }
 
-/// The standard random draws behind `n` samples of dimension `d` (MODEL.md §2), before any parameter
+/// The standard random draws behind `n` samples of dimension `d` (docs/model.md §2), before any parameter
 /// other than `n` and `d` is applied: per sample a sign `ŷ` and a uniform `U` (stream `labels`), and an
 /// `n × d` standard Gaussian matrix `g` (stream `noise`, row by row).
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which estimator of the task-2 test error is used (MODEL.md §7).
+/// Which estimator of the task-2 test error is used (docs/model.md §7).
 public enum EvaluationMethod: String, Sendable, CaseIterable {
     /// Exact-in-distribution Gaussian draws of the `2m` noise pre-activations (default; lower variance).
     case population

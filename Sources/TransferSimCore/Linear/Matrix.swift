@@ -66,7 +66,7 @@ public struct Matrix: Sendable, Equatable {
 }
 
 extension Matrix {
-    /// `A x`. When `x` has few non-zero entries (at most `cols / 16` — the signals lie on coordinate axes, MODEL.md
+    /// `A x`. When `x` has few non-zero entries (at most `cols / 16` — the signals lie on coordinate axes, docs/model.md
     /// §1) the sum runs over those columns only, in index order: O(rows · nnz) instead of a `dgemv` over every
     /// column. Either way it is the exact product up to rounding.
     public func times(_ x: [Double]) -> [Double] {
@@ -90,7 +90,7 @@ extension Matrix {
 
 extension Matrix {
     /// Projects every row off orthonormal sparse directions, one after the other: `x ← x − ⟨x, q⟩ q` for each `q`
-    /// (`(axis, value)` pairs) in order — `(I − P)` applied to the rows, as MODEL.md §2 does to noise patches
+    /// (`(axis, value)` pairs) in order — `(I − P)` applied to the rows, as docs/model.md §2 does to noise patches
     /// and §7 to filters.
     ///
     /// - Complexity: O(rows · Σ_q |q|).

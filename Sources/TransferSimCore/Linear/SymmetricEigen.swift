@@ -14,7 +14,7 @@ package enum SymmetricFactor {
     /// A square-root factor `L` with `L Lᵀ = S` for a symmetric PSD matrix `S` (n × n, row-major).
     ///
     /// Computed from the eigendecomposition `S = V Λ Vᵀ` (LAPACKE `dsyevd`) as `L = V · diag(√max(λ, 0))`,
-    /// which, unlike Cholesky, also works for the rank-deficient covariances of MODEL.md §7 (rank ≤ d − 2).
+    /// which, unlike Cholesky, also works for the rank-deficient covariances of docs/model.md §7 (rank ≤ d − 2).
     /// Eigenvalues below zero (round-off) are clamped to zero.
     ///
     /// - Complexity: O(n³).

@@ -1,4 +1,4 @@
-/// The shape of the two-layer ReLU CNN of MODEL.md §3.
+/// The shape of the two-layer ReLU CNN of docs/model.md §3.
 ///
 /// `2m` filters `w_{j,r} ∈ R^d`; row `r` of the filter matrix is class `j = +1`, row `m + r` class
 /// `j = −1` (the export order `(2, m, d)`). The second layer is fixed at `±κ`.
@@ -30,11 +30,11 @@ public struct Architecture: Sendable, Equatable {
     public func classSign(ofRow row: Int) -> Double { row < filtersPerClass ? 1 : -1 }
 
     /// The second-layer weight `j κ` of filter row `row`: `f = Σ_r κ ReLU(⟨w_{+1,r}, x_p⟩ + b) − Σ_r κ ReLU(⟨w_{−1,r}, x_p⟩ + b)`
-    /// summed over patches (MODEL.md §3).
+    /// summed over patches (docs/model.md §3).
     @inlinable
     public func outputWeight(ofRow row: Int) -> Double { row < filtersPerClass ? outputScale : -outputScale }
 
-    /// The second-layer weight of filter row `row` with a trainable head (MODEL.md §11, `linear-probe`, `lp-ft`):
+    /// The second-layer weight of filter row `row` with a trainable head (docs/model.md §11, `linear-probe`, `lp-ft`):
     /// `j a_{j,r}`; without one (`head == nil`) the fixed `j κ` of ``outputWeight(ofRow:)``.
     @inlinable
     public func outputWeight(ofRow row: Int, head: [Double]?) -> Double {
@@ -55,7 +55,7 @@ public struct Architecture: Sendable, Equatable {
 }
 
 /// The trainable parameters: filters `W` (`2m × d`, row-major), biases `b` (`2m`, all zero and
-/// untouched when the architecture has none) and, for the recipes that train one, a head `a` (MODEL.md §11).
+/// untouched when the architecture has none) and, for the recipes that train one, a head `a` (docs/model.md §11).
 public struct Parameters: Sendable, Equatable {
     /// Filter matrix, row `r` = `w_{+1,r}`, row `m + r` = `w_{−1,r}`.
     public var weights: Matrix

@@ -1,4 +1,4 @@
-/// The forward pass of the two-layer ReLU CNN on a training set (MODEL.md §3).
+/// The forward pass of the two-layer ReLU CNN on a training set (docs/model.md §3).
 ///
 /// `F_j(W, x) = κ Σ_r Σ_p σ(⟨w_{j,r}, x⁽ᵖ⁾⟩ + b_{j,r})`, `f = F_{+1} − F_{−1}`, `σ(z) = max(z, 0)`.
 /// For `x_i = [ŷ_i μ, ξ_i]` the signal pre-activation is `ŷ_i ⟨w_{j,r}, μ⟩ + b_{j,r}` (one `dgemv`
@@ -78,7 +78,7 @@ package struct Forward: Sendable {
         }
     }
 
-    /// Largest output magnitude `|f_i|` of a run that has not diverged (MODEL.md §4's `diverged` status).
+    /// Largest output magnitude `|f_i|` of a run that has not diverged (docs/model.md §4's `diverged` status).
     ///
     /// Beyond it further steps are meaningless: `ℓ'` is exactly 0 or ±1 in double precision, so gradient descent
     /// either stops moving or moves by amounts that swamp every other term, and the next products overflow. A

@@ -1,5 +1,5 @@
 import Foundation
-/// The exact gradient of the loss as coefficients on the training patches (MODEL.md §4).
+/// The exact gradient of the loss as coefficients on the training patches (docs/model.md §4).
 ///
 /// With `g_i = ℓ'(y_i f_i) y_i`:
 ///
@@ -11,7 +11,7 @@ import Foundation
 /// with `σ'(z) = 1[z > 0]` (so `σ'(0) = 0`). The same coefficients drive the signal–noise
 /// decomposition of §5, so the gradient and `(γ, ρ)` are computed once.
 ///
-/// With a trainable head `a` (MODEL.md §11, `linear-probe`, `lp-ft`) `κ` becomes `a_{j,r}` in every formula above, and
+/// With a trainable head `a` (docs/model.md §11, `linear-probe`, `lp-ft`) `κ` becomes `a_{j,r}` in every formula above, and
 ///
 ///     ∇_{a_{j,r}} L = (j / N) Σ_i g_i Σ_p σ(⟨w_{j,r}, x_i⁽ᵖ⁾⟩ + b_{j,r}).
 package struct GradientCoefficients: Sendable {
@@ -51,7 +51,7 @@ package struct GradientCoefficients: Sendable {
     ///
     /// - Complexity: O(m N).
     ///
-    /// With `distillation` (MODEL.md §11, recipe `distill`) the loss derivative is the soft-label one,
+    /// With `distillation` (docs/model.md §11, recipe `distill`) the loss derivative is the soft-label one,
     /// `N ∂L_KD/∂f_i = (1 − β) y_i ℓ'(y_i f_i) + β τ (s_i − q_i)`, `s_i = sigmoid(f_i/τ)`, `q_i` the teacher's.
     mutating func update(architecture: Architecture, biases: [Double], head heads: [Double]? = nil, forward: Forward, sample: TaskSample,
                          distillation: Distillation? = nil) {
@@ -146,7 +146,7 @@ package struct GradientCoefficients: Sendable {
 
 extension Parameters {
     /// The exact gradient `∇L` (filters, biases and, when there is one, the head) of these parameters on `sample`
-    /// (MODEL.md §4, §11).
+    /// (docs/model.md §4, §11).
     public func gradient(architecture: Architecture, sample: TaskSample) -> Parameters {
         let forward = Forward(architecture: architecture, parameters: self, sample: sample)
         let coefficients = GradientCoefficients(architecture: architecture, biases: biases, head: head, forward: forward, sample: sample)
@@ -156,7 +156,7 @@ extension Parameters {
         return result
     }
 
-    /// The loss `L` of these parameters on `sample` (MODEL.md §4).
+    /// The loss `L` of these parameters on `sample` (docs/model.md §4).
     public func loss(architecture: Architecture, sample: TaskSample) -> Double {
         Forward(architecture: architecture, parameters: self, sample: sample).loss(labels: sample.labels)
     }

@@ -1,4 +1,4 @@
-/// How fresh filters (and biases) are drawn (MODEL.md §3, §10).
+/// How fresh filters (and biases) are drawn (docs/model.md §3, §10).
 public enum Initialization: Sendable, Equatable {
     /// `w ~ N(0, σ_0² I)` entrywise; biases start at 0 (**choice**: the theory has no bias).
     case gaussian(sigma0: Double)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The logistic loss `ℓ(z) = log(1 + e^{−z})` and its derivative (MODEL.md §4), evaluated stably.
+/// The logistic loss `ℓ(z) = log(1 + e^{−z})` and its derivative (docs/model.md §4), evaluated stably.
 package enum LogisticLoss {
     /// `ℓ(z) = max(−z, 0) + log1p(e^{−|z|})`, exact for every finite `z` without overflow.
     @inlinable

@@ -1,4 +1,4 @@
-/// The low-rank adapter of recipe `lora` (MODEL.md §11): per class `j`, `W_j = W_j⁰ + (s/r) B_j A_j` with
+/// The low-rank adapter of recipe `lora` (docs/model.md §11): per class `j`, `W_j = W_j⁰ + (s/r) B_j A_j` with
 /// `A_j ∈ R^{r×d}`, `B_j ∈ R^{m×r}`.
 ///
 /// Stored stacked by class in the export order: `a` is `2r × d` (rows `0..<r` are `A_{+1}`), `b` is `2m × r`

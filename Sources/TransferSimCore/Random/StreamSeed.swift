@@ -5,7 +5,7 @@
 /// φ = 0x9E3779B97F4A7C15. Derivations compose (`derive(derive(s, "replicate-3"), "test")`), so a stream
 /// depends only on its path, never on how many draws other streams made or on thread scheduling.
 public enum StreamSeed {
-    /// The stream roles of one experiment (MODEL.md §6, §7), each an independent generator.
+    /// The stream roles of one experiment (docs/model.md §6, §7), each an independent generator.
     public enum Role: String, CaseIterable, Sendable {
         /// Task-1 training set.
         case upstreamData = "upstream-data"
@@ -21,7 +21,7 @@ public enum StreamSeed {
         case test = "test"
         /// Task-1 test draws (upstream evaluation).
         case upstreamTest = "upstream-test"
-        /// LoRA's `A` (recipe `lora`, MODEL.md §11).
+        /// LoRA's `A` (recipe `lora`, docs/model.md §11).
         case loraInit = "lora-init"
     }
 

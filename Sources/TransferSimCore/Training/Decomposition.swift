@@ -1,4 +1,4 @@
-/// The signal–noise decomposition of a model trained on one task (MODEL.md §5).
+/// The signal–noise decomposition of a model trained on one task (docs/model.md §5).
 ///
 ///     w_{j,r}⁽ᵗ⁾ = w_{j,r}⁽⁰⁾ + j γ_{j,r}⁽ᵗ⁾ μ/‖μ‖² + Σ_i ρ_{j,r,i}⁽ᵗ⁾ ξ_i/‖ξ_i‖²
 ///
@@ -17,7 +17,7 @@ public struct Decomposition: Sendable, Equatable {
         rho = Matrix(rows: filterCount, cols: sampleCount)
     }
 
-    /// Every coefficient NaN: a run whose update leaves the span of the patches (recipe `lora`, MODEL.md §11), where
+    /// Every coefficient NaN: a run whose update leaves the span of the patches (recipe `lora`, docs/model.md §11), where
     /// `γ` and `ρ` are not defined.
     package mutating func setUndefined() {
         gamma = gamma.map { _ in .nan }

@@ -3,7 +3,7 @@
 protocol DescentState {
     /// Current biases.
     var biases: [Double] { get }
-    /// Current head `a` (MODEL.md §11), nil for §3's fixed second layer.
+    /// Current head `a` (docs/model.md §11), nil for §3's fixed second layer.
     var head: [Double]? { get }
     /// Whether every coefficient and bias is finite.
     var isFinite: Bool { get }

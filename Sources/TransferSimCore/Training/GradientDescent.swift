@@ -1,5 +1,5 @@
 import Foundation
-/// How one stage trains: full-batch gradient descent with per-filter step sizes (MODEL.md §4, §6).
+/// How one stage trains: full-batch gradient descent with per-filter step sizes (docs/model.md §4, §6).
 public struct TrainingSchedule: Sendable, Equatable {
     /// Base step size `η > 0`.
     public var stepSize: Double
@@ -13,17 +13,17 @@ public struct TrainingSchedule: Sendable, Equatable {
     public var freezeSteps: Int
     /// Record a ``HistoryRecord`` at every multiple of this many steps, and at the last step.
     public var logEvery: Int
-    /// Target training loss `ε` (MODEL.md §12): stop at the first step `t ≤ T` with `L(W⁽ᵗ⁾) ≤ ε`, checked every
+    /// Target training loss `ε` (docs/model.md §12): stop at the first step `t ≤ T` with `L(W⁽ᵗ⁾) ≤ ε`, checked every
     /// step; ``steps`` is then a cap. 0 (the default) is off.
     public var targetLoss = 0.0
-    /// `β_sp` of L2-SP (MODEL.md §11, recipe `l2sp`): the rows of ``anchoredRows`` train on
+    /// `β_sp` of L2-SP (docs/model.md §11, recipe `l2sp`): the rows of ``anchoredRows`` train on
     /// `L(W) + (β_sp/2) Σ (‖w_{j,r} − w⁰_{j,r}‖² + (b_{j,r} − b⁰_{j,r})²)`, `w⁰` the run's initial parameters. 0 is off.
     public var anchorStrength = 0.0
     /// The rows pulled towards their initial values (the inherited filters); none by default.
     public var anchoredRows: [Bool] = []
     /// Knowledge distillation (recipe `distill`): train on soft labels besides the hard ones; nil is off.
     public var distillation: Distillation?
-    /// `h` of the head's step `h η` (MODEL.md §11, `linear-probe`, `lp-ft`): the head of the initial parameters trains
+    /// `h` of the head's step `h η` (docs/model.md §11, `linear-probe`, `lp-ft`): the head of the initial parameters trains
     /// when set; nil leaves it (or §3's fixed second layer) unchanged.
     public var headStepScale: Double?
     /// LoRA (recipe `lora`): the filters are `W⁰ + (s/r) B A` per class with `W⁰` the initial filters, and only the
@@ -56,7 +56,7 @@ public struct TrainingSchedule: Sendable, Equatable {
     }
 }
 
-/// The soft-label term of recipe `distill` (MODEL.md §11): `L_KD = (1/N) Σ_i [(1 − β) ℓ(y_i f_i) + β τ² H(q_i, s_i)]`.
+/// The soft-label term of recipe `distill` (docs/model.md §11): `L_KD = (1/N) Σ_i [(1 − β) ℓ(y_i f_i) + β τ² H(q_i, s_i)]`.
 public struct Distillation: Sendable, Equatable {
     /// `f_t(x_i)`: the teacher's logits on the training inputs.
     public let teacherLogits: [Double]
@@ -79,7 +79,7 @@ public struct Distillation: Sendable, Equatable {
 /// The test error of filters at a logged step (nil when it cannot be estimated), for ``HistoryRecord/testError``.
 public typealias HistoryEvaluator = (Parameters) -> TestError?
 
-/// Whether a stage finished (MODEL.md §4).
+/// Whether a stage finished (docs/model.md §4).
 public enum RunStatus: String, Sendable, Equatable {
     /// Ran all steps with a finite loss.
     case ok
@@ -106,7 +106,7 @@ public struct TrainingResult: Sendable {
     public let trainLoss: Double
     /// Steps taken: `T`, the step at which the target loss was reached, or the step at which it diverged.
     public let steps: Int
-    /// Whether the target loss was reached (MODEL.md §12); nil when no target was set.
+    /// Whether the target loss was reached (docs/model.md §12); nil when no target was set.
     public let converged: Bool?
     /// Training error of ``final`` against the observed labels.
     public let trainError: Double
@@ -153,7 +153,7 @@ public struct TrainingResult: Sendable {
     }
 }
 
-/// How gradient descent represents the filters (MODEL.md §4–§5); both give the same iterates up to rounding.
+/// How gradient descent represents the filters (docs/model.md §4–§5); both give the same iterates up to rounding.
 public enum Engine: String, Sendable, CaseIterable {
     /// The span engine when its FLOP count is lower, else weight space.
     ///
@@ -176,7 +176,7 @@ public enum Engine: String, Sendable, CaseIterable {
     }
 }
 
-/// Full-batch gradient descent `W ← W − η ∇L(W)` on one training set (MODEL.md §4), tracking §5.
+/// Full-batch gradient descent `W ← W − η ∇L(W)` on one training set (docs/model.md §4), tracking §5.
 public struct GradientDescent: Sendable {
     /// The network trained.
     public let architecture: Architecture
@@ -229,14 +229,15 @@ public struct GradientDescent: Sendable {
     }
 
     /// Trains several models on training sets with the same noise patches `Ξ` (bit for bit), each from its own
-    /// initial parameters, signal, labels and schedule; the results equal those of ``train(from:on:schedule:)``
-    /// one by one, bit for bit.
+    /// initial parameters, signal, labels and schedule; the results equal those of ``train(from:on:schedule:evaluator:shared:)``
+    /// one by one, bit for bit, under every BLAS kernel.
     ///
-    /// With the span engine the models share the Gram matrix `G = ΞΞᵀ`, and each step multiplies all their
-    /// coefficient matrices by `G` in one `dgemm` of `K·2m` rows, which runs near the `dgemm` rate where a
-    /// `2m`-row product does not. That a row of a `dgemm` does not depend on the other rows of its left
-    /// factor is OpenBLAS's behaviour (each entry is one accumulation in `k` order), checked by a test.
-    /// Jobs whose noise differs, or that the weight-space engine trains, are trained one by one.
+    /// With the span engine the models share the Gram matrix `G = ΞΞᵀ` (computed once); each model's step then
+    /// makes exactly the products of its own run (`P = P₀ + R G`, one `dgemm` of `2m` rows). Results version 3
+    /// stacked the `K` models' coefficient matrices into one `dgemm` of `K·2m` rows instead: a row of that product
+    /// depends on its batch-mates under some OpenBLAS kernels (Prescott's: one ulp of ρ), so a row followed the
+    /// batch it was in, and with it the thread count. Jobs whose noise differs, or that the weight-space engine
+    /// trains, are trained one by one.
     ///
     /// - Complexity: O(N² d + K (T m N² + m N d)) for `K` span-engine jobs.
     public func train(batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)]) -> [TrainingResult] {
@@ -245,33 +246,9 @@ public struct GradientDescent: Sendable {
                   && $0.schedule.adapter == nil && $0.sample.noise == first.sample.noise })
         else { return jobs.map { train(from: $0.initial, on: $0.sample, schedule: $0.schedule) } }
         let gram = SpanState.gram(first.sample.noise)
-        var runs = jobs.map { run(SpanState(architecture: architecture, sample: $0.sample, initial: $0.initial, gram: gram), $0.initial, $0.sample, $0.schedule) }
-        var results = [TrainingResult?](repeating: nil, count: jobs.count)
-        var active = Array(runs.indices)
-        let rows = architecture.filterCount, n = first.sample.count
-        while !active.isEmpty {
-            // P_k = P₀_k + R_k G for every active run, stacked in one product.
-            var coefficients = Matrix(rows: active.count * rows, cols: n)
-            var products = Matrix(rows: active.count * rows, cols: n)
-            var finished = false
-            repeat {
-                for (slot, k) in active.enumerated() {
-                    coefficients.copyRows(from: runs[k].state.noiseCoefficients, at: slot * rows)
-                    products.copyRows(from: runs[k].state.initialProducts, at: slot * rows)
-                }
-                BLAS.gemm(coefficients, gram, into: &products, beta: 1)
-                for (slot, k) in active.enumerated() {
-                    products.copyRows(at: slot * rows, into: &runs[k].forward.noisePreActivations)
-                    runs[k].state.completeForward(&runs[k].forward)
-                    if let result = runs[k].advance() {
-                        results[k] = result
-                        finished = true
-                    }
-                }
-                if finished { active.removeAll { results[$0] != nil } }
-            } while !finished
+        return jobs.map {
+            drive(run(SpanState(architecture: architecture, sample: $0.sample, initial: $0.initial, gram: gram), $0.initial, $0.sample, $0.schedule))
         }
-        return results.map { $0! }
     }
 
     /// The engine of one run (a trainable head, §11, leaves the filters' updates in the span: both engines train it).

@@ -1,4 +1,4 @@
-/// Gradient descent on a LoRA adapter (MODEL.md §11, recipe `lora`): the filters are `W⁰ + (s/r) B A` per class,
+/// Gradient descent on a LoRA adapter (docs/model.md §11, recipe `lora`): the filters are `W⁰ + (s/r) B A` per class,
 /// `W⁰` (the downstream start) and the biases frozen, and only `A`, `B` train with
 /// `∇_{B_j} = (s/r) G_j A_jᵀ`, `∇_{A_j} = (s/r) B_jᵀ G_j`, `G_j = ∇_{W_j} L` (§4).
 ///

@@ -1,5 +1,5 @@
 /// The exact span engine: gradient descent on the coefficients of the filters in the span of the
-/// training patches (MODEL.md §5).
+/// training patches (docs/model.md §5).
 ///
 /// Every update adds multiples of `μ` and of the `ξ_i` to the filters, so
 /// `w_{j,r}⁽ᵗ⁾ = w_{j,r}⁽⁰⁾ + c_{j,r} μ + Σ_i R_{j,r,i} ξ_i` (`c = jγ/‖μ‖²`, `R = ρ/‖ξ‖²`). With the Gram
@@ -33,7 +33,7 @@ struct SpanState: DescentState {
     /// Coefficients `R_{j,r,i}` on `ξ_i` (`2m × N`).
     var noiseCoefficients: Matrix
     var biases: [Double]
-    /// The head `a` (MODEL.md §11, `linear-probe`, `lp-ft`): it does not change the span of the filters' updates, only
+    /// The head `a` (docs/model.md §11, `linear-probe`, `lp-ft`): it does not change the span of the filters' updates, only
     /// the second layer; nil for §3's fixed one.
     var head: [Double]?
 
@@ -163,7 +163,7 @@ struct SpanState: DescentState {
     }
 }
 
-/// Filters in the span of the training patches: `W = W⁽⁰⁾ + c μᵀ + R Ξ` (MODEL.md §5, ``SpanState``).
+/// Filters in the span of the training patches: `W = W⁽⁰⁾ + c μᵀ + R Ξ` (docs/model.md §5, ``SpanState``).
 public struct SpanRepresentation: Sendable {
     /// `W⁽⁰⁾`, `2m × d`.
     public let initial: Matrix

@@ -1,4 +1,4 @@
-/// One gradient-descent run in progress (MODEL.md §4–§5): the state, its per-step buffers, the
+/// One gradient-descent run in progress (docs/model.md §4–§5): the state, its per-step buffers, the
 /// decomposition and the log.
 ///
 /// A driver fills ``forward`` with the forward pass at the current point (``DescentState/forward(into:)``,

@@ -1,4 +1,4 @@
-/// What unit of the upstream model is inherited (MODEL.md §6).
+/// What unit of the upstream model is inherited (docs/model.md §6).
 public enum InheritanceUnit: String, Sendable, CaseIterable {
     /// Whole filters (with their biases): `round(α m)` of the `m` filters of each class (**choice**, default).
     case filter
@@ -6,7 +6,7 @@ public enum InheritanceUnit: String, Sendable, CaseIterable {
     case entry
 }
 
-/// Which filters are inherited when the unit is a filter (MODEL.md §6).
+/// Which filters are inherited when the unit is a filter (docs/model.md §6).
 public enum InheritanceSelection: String, Sendable, CaseIterable {
     /// A uniformly random subset of each class's filters (default).
     case random
@@ -32,7 +32,7 @@ public struct InheritanceMask: Sendable, Equatable {
     }
 }
 
-/// The inheritance rule of MODEL.md §6: a fraction `α` of the upstream weights seeds the downstream model.
+/// The inheritance rule of docs/model.md §6: a fraction `α` of the upstream weights seeds the downstream model.
 public struct Inheritance: Sendable, Equatable {
     /// Inherited fraction `α ∈ [0, 1]`.
     public let alpha: Double

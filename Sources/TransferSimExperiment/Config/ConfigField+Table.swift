@@ -1,9 +1,9 @@
 import TransferSimCore
 
 extension ConfigField {
-    /// Every config key of `../shared/spec/CONFIG.md`, in the order they are written out.
+    /// Every config key of `docs/config.md`, in the order they are written out.
     public static let all: [ConfigField] = [
-        ConfigField(key: "preset", meaning: "named preset the defaults come from (MODEL.md §10); explicit keys override it",
+        ConfigField(key: "preset", meaning: "named preset the defaults come from (docs/model.md §10); explicit keys override it",
                     range: "one of " + Preset.allCases.map(\.rawValue).joined(separator: ", "),
                     assign: { config, text in
                         guard let preset = Preset(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
@@ -64,11 +64,11 @@ extension ConfigField {
         integer("n_test", "test points for evaluation: sample", "an integer in [1, 10⁹]", \.nTest) { (1...1_000_000_000).contains($0) }.affecting([.upstream, .evaluation]),
         integer("population_draws", "Gaussian draws for evaluation: population", "an integer in [1, 10⁹]", \.populationDraws) { (1...1_000_000_000).contains($0) }.affecting([.upstream, .evaluation]),
         integer("log_every", "history.csv logging interval in steps", "an integer in [1, 10⁹]", \.logEvery) { (1...1_000_000_000).contains($0) }.affecting([.upstream, .downstream]),
-        real("target_loss1", "ε_1, stop the upstream stage at the first step whose training loss is ≤ ε_1 (MODEL.md §12; 0 = off; steps1 is then a cap)",
+        real("target_loss1", "ε_1, stop the upstream stage at the first step whose training loss is ≤ ε_1 (docs/model.md §12; 0 = off; steps1 is then a cap)",
              "a number in [0, 1e50]", \.targetLoss1) { $0 >= 0 }.affecting([.upstream]).neutral("0.0"),
         real("target_loss2", "ε_2, the same for the transfer and baseline stages (0 = off; steps2 is then a cap)",
              "a number in [0, 1e50]", \.targetLoss2) { $0 >= 0 }.affecting([.downstream]).neutral("0.0"),
-        choice("recipe", "transfer recipe of stage 3 (MODEL.md §11): finetune (§6), linear-probe (fixed filters, trained head), lp-ft (probe, then fine-tune filters and head), lora (low-rank update of the frozen start), l2sp (inherited filters pulled towards their inherited values) or distill (a fresh student on a teacher's soft labels)", \.recipe)
+        choice("recipe", "transfer recipe of stage 3 (docs/model.md §11): finetune (§6), linear-probe (fixed filters, trained head), lp-ft (probe, then fine-tune filters and head), lora (low-rank update of the frozen start), l2sp (inherited filters pulled towards their inherited values) or distill (a fresh student on a teacher's soft labels)", \.recipe)
             .affecting([.downstream]).neutral("finetune"),
         choice("head_init", "how the trainable head starts (linear-probe, lp-ft): kappa (a = κ, the model starts as §3's) or zero", \.headInit)
             .affecting([.downstream]).neutral("kappa"),

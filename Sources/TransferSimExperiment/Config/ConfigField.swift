@@ -3,12 +3,12 @@ import TransferSimCore
 
 /// One config key: its name (also its CSV column), meaning, allowed range, parser and renderer.
 ///
-/// The table ``all`` is the single list of keys (`../shared/spec/CONFIG.md`): parsing, validation
+/// The table ``all`` is the single list of keys (`docs/config.md`): parsing, validation
 /// messages, `config.resolved.yaml`, CSV columns and the README table all come from it.
 public struct ConfigField: Sendable {
     /// Key name, e.g. `sigma_p1`.
     public let key: String
-    /// Meaning, with the MODEL.md symbol.
+    /// Meaning, with the docs/model.md symbol.
     public let meaning: String
     /// Allowed values, as shown in error messages.
     public let range: String

@@ -1,6 +1,6 @@
 import TransferSimCore
 
-/// How a task's signal strength was given: as `‖v_k‖` or as `‖μ_k‖ = ‖u + v_k‖` (MODEL.md §1).
+/// How a task's signal strength was given: as `‖v_k‖` or as `‖μ_k‖ = ‖u + v_k‖` (docs/model.md §1).
 public enum SignalNorm: Sendable, Equatable {
     /// `‖v_k‖` given directly.
     case v(Double)
@@ -24,7 +24,7 @@ public enum SignalNorm: Sendable, Equatable {
     }
 }
 
-/// The named presets of MODEL.md §10.
+/// The named presets of docs/model.md §10.
 public enum Preset: String, Sendable, CaseIterable {
     /// The theory setting (§3): `κ = 1/m`, no bias, Gaussian init, projected noise; defaults of §9.
     case theory
@@ -32,7 +32,7 @@ public enum Preset: String, Sendable, CaseIterable {
     case kou2023Code = "kou2023-code"
 }
 
-/// How stage 3 uses the upstream model (MODEL.md §11).
+/// How stage 3 uses the upstream model (docs/model.md §11).
 public enum Recipe: String, Sendable, CaseIterable {
     /// §6 as it stands: inherit, then train every filter (`T_freeze`, `λ`).
     case finetune
@@ -51,7 +51,7 @@ public enum Recipe: String, Sendable, CaseIterable {
     public var trainsHead: Bool { self == .linearProbe || self == .lpFt }
 }
 
-/// How a trainable head starts (MODEL.md §11, `head_init`).
+/// How a trainable head starts (docs/model.md §11, `head_init`).
 public enum HeadInit: String, Sendable, CaseIterable {
     /// `a_{j,r} = κ`: the model starts as §3's.
     case kappa
@@ -59,7 +59,7 @@ public enum HeadInit: String, Sendable, CaseIterable {
     case zero
 }
 
-/// The teacher of recipe `distill` (MODEL.md §11, `teacher`).
+/// The teacher of recipe `distill` (docs/model.md §11, `teacher`).
 public enum Teacher: String, Sendable, CaseIterable {
     /// The upstream model as it is.
     case upstream
@@ -75,7 +75,7 @@ public enum InitKind: String, Sendable, CaseIterable {
     case pytorchUniform = "pytorch-uniform"
 }
 
-/// Every setting of one experiment (`../shared/spec/CONFIG.md`), with the `theory` preset's defaults.
+/// Every setting of one experiment (`docs/config.md`), with the `theory` preset's defaults.
 ///
 /// Keys, meanings and ranges are listed once, in ``ConfigField/all``; the README's key table is
 /// printed from it by `transfersim keys`.
@@ -148,7 +148,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var logEvery = 10
     /// Gradient-descent engine (weight space, span, or chosen by cost).
     public var engine: Engine = .auto
-    /// `ε` of the upstream stage (MODEL.md §12); 0 is off.
+    /// `ε` of the upstream stage (docs/model.md §12); 0 is off.
     public var targetLoss1 = 0.0
     /// `ε` of the task-2 stages (transfer and baseline); 0 is off.
     public var targetLoss2 = 0.0
@@ -187,7 +187,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// The `theory` preset's defaults.
     public init() {}
 
-    /// The defaults of `preset` (MODEL.md §9, §10).
+    /// The defaults of `preset` (docs/model.md §9, §10).
     ///
     /// `kou2023-code` changes, from the theory defaults: `κ = 1/2`, biases on, PyTorch uniform init,
     /// isotropic noise, `N_1 = N_2 = 20`, `η_1 = η_2 = 0.1`, `T_1 = T_2 = 100`, `sample` evaluation with
@@ -282,7 +282,7 @@ public struct ExperimentConfig: Sendable, Equatable {
 }
 
 extension ExperimentConfig {
-    /// Refuses a recipe's keys under another recipe, naming them (MODEL.md §11), and the keys that act on inherited
+    /// Refuses a recipe's keys under another recipe, naming them (docs/model.md §11), and the keys that act on inherited
     /// filters' training (`freeze_steps`, `inherited_lr_scale`) with recipes whose filters do not train that way.
     func validateRecipeKeys() throws {
         func refuse(_ key: String, _ owners: String) -> ConfigError {

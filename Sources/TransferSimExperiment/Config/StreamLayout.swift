@@ -1,7 +1,7 @@
 import TransferSimCore
 
 extension ExperimentConfig {
-    /// The seed of stream `role` for this config (MODEL.md §6–§7 draws).
+    /// The seed of stream `role` for this config (docs/model.md §6–§7 draws).
     ///
     /// `derive(derive(seed, "replicate-r"), "<role>|<layout>")`, where the layout lists only the values
     /// that change how the stream's draws are laid out (``streamLayout(_:)``). Parameters that merely scale

@@ -16,7 +16,7 @@ public struct ExperimentResult: Sendable {
     public let transfer: StageOutcome
     /// Baseline stage on task 2.
     public let baseline: StageOutcome
-    /// The teacher of `distill` with `teacher: transfer` (MODEL.md §11); skipped otherwise.
+    /// The teacher of `distill` with `teacher: transfer` (docs/model.md §11); skipped otherwise.
     public var teacher: StageOutcome = .skipped
     /// `f_t(x_i)` of the distillation teacher on the task-2 training inputs (recipe `distill`), else nil.
     public var teacherLogits: [Double]?
@@ -31,7 +31,7 @@ public struct ExperimentResult: Sendable {
         }
     }
 
-    /// The result metrics with the CSV column names of CONFIG.md, in output order: per stage the
+    /// The result metrics with the CSV column names of docs/config.md, in output order: per stage the
     /// ``StageOutcome/metrics(_:)``, then `transfer_gain` (= transfer − baseline test accuracy; negative
     /// is negative transfer) and the §8 statistics of ``TheoryStatistic/all`` (`kou_stat_1`, `kou_stat_2`,
     /// `transfer_stat`, `inherited_strength`).
@@ -51,7 +51,7 @@ public struct ExperimentResult: Sendable {
     /// The `<stage>_status` column names.
     public static let statusNames = Stage.allCases.map { "\($0.rawValue)_status" }
 
-    /// The text columns: `<stage>_status` for each stage, then `<stage>_converged` (MODEL.md §12).
+    /// The text columns: `<stage>_status` for each stage, then `<stage>_converged` (docs/model.md §12).
     public static let labelNames = statusNames + Stage.allCases.map { "\($0.rawValue)_converged" }
 
     /// The values of ``labelNames``.

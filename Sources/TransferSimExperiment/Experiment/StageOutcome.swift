@@ -1,6 +1,6 @@
 import TransferSimCore
 
-/// The stages of one transfer experiment (MODEL.md §6), and the teacher of `distill` with `teacher: transfer` (§11).
+/// The stages of one transfer experiment (docs/model.md §6), and the teacher of `distill` with `teacher: transfer` (§11).
 public enum Stage: String, Sendable, CaseIterable {
     /// Training on task 1 from a fresh init.
     case upstream
@@ -32,7 +32,7 @@ public struct StageOutcome: Sendable {
     public var status: RunStatus { training?.status ?? .skipped }
 
     /// The metric columns `<stage>_train_loss`, `_train_error`, `_test_error`, `_clean_test_error`,
-    /// `_clean_test_error_se`, `_test_accuracy` (CONFIG.md), `_steps` (§12), `_signal_noise_ratio`
+    /// `_clean_test_error_se`, `_test_accuracy` (docs/config.md), `_steps` (§12), `_signal_noise_ratio`
     /// (``TrainingResult/signalNoiseRatio``), `_rho_bar_max` (``TrainingResult/rhoBarMax``); NaN where the stage has no value.
     public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
         Array(zip(Self.metricNames(stage), metricValues))
@@ -44,7 +44,7 @@ public struct StageOutcome: Sendable {
          training.map { Double($0.steps) }, training?.signalNoiseRatio, training?.rhoBarMax].map { $0 ?? .nan }
     }
 
-    /// `<stage>_converged` (MODEL.md §12): `true` when the target loss was reached, `false` when not, empty when no
+    /// `<stage>_converged` (docs/model.md §12): `true` when the target loss was reached, `false` when not, empty when no
     /// target was set or the stage was skipped.
     public var converged: String {
         training?.converged.map { $0 ? "true" : "false" } ?? ""

@@ -1,7 +1,7 @@
 import TransferSimCore
 
 /// One parameter-transfer experiment: upstream training, inheritance, fine-tuning and baseline
-/// (MODEL.md §6, the paper's Algorithms 1 and 2), evaluated on task 2 (§7).
+/// (docs/model.md §6, the paper's Algorithms 1 and 2), evaluated on task 2 (§7).
 public struct TransferExperiment: Sendable {
     /// The validated config.
     public let config: ExperimentConfig
@@ -111,7 +111,7 @@ public struct TransferExperiment: Sendable {
     ///
     /// 2. inheritance: the mask (`inheritance`) takes inherited parameters from the upstream model, the
     ///    rest from a fresh init (`downstream-init`);
-    /// 3. transfer by the config's recipe (MODEL.md §11, ``transferOutcome(_:)``) on task-2 data (`downstream-data`);
+    /// 3. transfer by the config's recipe (docs/model.md §11, ``transferOutcome(_:)``) on task-2 data (`downstream-data`);
     /// 4. baseline: the same task-2 data from the same fresh init, every filter stepped by `η_2`.
     /// Transfer and baseline are tested on the same draws (`test`).
     ///
@@ -165,7 +165,7 @@ public struct TransferExperiment: Sendable {
         return result
     }
 
-    /// The transfer stage of one run by recipe (MODEL.md §11), from what the run has drawn.
+    /// The transfer stage of one run by recipe (docs/model.md §11), from what the run has drawn.
     private struct TransferStage {
         let experiment: TransferExperiment
         let sample: TaskSample

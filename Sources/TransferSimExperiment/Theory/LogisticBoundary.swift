@@ -2,7 +2,7 @@ import Foundation
 import TransferSimCore
 
 /// A fitted phase boundary `statistic = C`: logistic regression of a binary regime label on
-/// `log(statistic)` (MODEL.md §8: "the constants are not given: fit them to simulations").
+/// `log(statistic)` (docs/model.md §8: "the constants are not given: fit them to simulations").
 ///
 /// Model: `P(positive | S) = 1 / (1 + e^{−(a + b log S)})`; the boundary is where the two regimes are equally
 /// likely, `log C = −a/b`. Maximum likelihood by Newton's method (``LogisticRegression`` with one feature): each

@@ -1,6 +1,6 @@
 import TransferSimCore
 
-/// The theory quantities of MODEL.md §8 that have a published form.
+/// The theory quantities of docs/model.md §8 that have a published form.
 public enum PhaseStatistics {
     /// Kou et al.'s phase statistic for task `k` (Theorem 4.3): `S_k = N_k ‖μ_k‖⁴ / (σ_{p,k}⁴ d)`.
     ///

@@ -1,6 +1,6 @@
 import TransferSimCore
 
-/// A scalar the theory uses to predict a cell's regime (MODEL.md §8), computed from the config alone.
+/// A scalar the theory uses to predict a cell's regime (docs/model.md §8), computed from the config alone.
 ///
 /// ``all`` is the registry: every entry becomes a column of `summary.json`, `results.csv` and
 /// `summary.csv`. To try another formula, add one entry there (a name and a closure); nothing else changes.

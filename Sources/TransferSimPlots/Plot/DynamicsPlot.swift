@@ -3,7 +3,7 @@ import TransferSimCore
 import TransferSimExperiment
 import TransferSimSweeps
 
-/// Feature learning against noise memorisation over fine-tuning (MODEL.md §5): for each cell, max γ and
+/// Feature learning against noise memorisation over fine-tuning (docs/model.md §5): for each cell, max γ and
 /// max ρ̄ of the transfer and baseline stages against the step, read from the cells' `history.csv`.
 ///
 /// A dynamics figure's directory holds one run directory per cell (`cell-0`, `cell-1`, …, each as

@@ -3,7 +3,7 @@ import TransferSimCore
 import TransferSimExperiment
 import TransferSimSweeps
 
-/// The paper's figures (MODEL.md §9, §10) and how each is drawn from its sweep.
+/// The paper's figures (docs/model.md §9, §10) and how each is drawn from its sweep.
 ///
 /// A figure is a sweep config `experiments/<name>.yaml` (and `<name>-quick.yaml`, seconds to run) plus
 /// the panels drawn from its `summary.csv`. Accuracies are against noisy labels, as the paper's figures.
@@ -58,7 +58,7 @@ public struct Figure: Sendable {
         Figure(name: "dynamics", question: "Does feature learning (γ) or noise memorisation (ρ̄) drive fine-tuning, in a harmful and a beneficial cell?", panels: [
             ("gamma_rho", .dynamics(DynamicsPlot(title: "Feature learning γ vs noise memorisation ρ̄ during fine-tuning"))),
         ]),
-        Figure(name: "recipes", question: "Which transfer recipe (MODEL.md §11) avoids negative transfer at small ‖u‖, and what does it cost at large ‖u‖?", panels: [
+        Figure(name: "recipes", question: "Which transfer recipe (docs/model.md §11) avoids negative transfer at small ‖u‖, and what does it cost at large ‖u‖?", panels: [
             ("gain", .slice(SlicePlot(metric: "transfer_gain", x: "u_norm", y: "d", facet: "recipe"))),
             ("gain_lines", .slice(SlicePlot(metric: "transfer_gain", x: "u_norm", series: "recipe", fixed: ["d": "600"]))),
         ]),

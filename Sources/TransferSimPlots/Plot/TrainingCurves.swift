@@ -5,7 +5,7 @@ import TransferSimSweeps
 
 /// `transfersim plot RUN_DIR`: the training curves of one run (a `transfersim run` directory or a kept cell run),
 /// transfer against baseline over fine-tuning — the training loss (log scale), the training and test errors
-/// (noisy labels), and feature learning `max γ` against noise memorisation `max ρ̄` (MODEL.md §5).
+/// (noisy labels), and feature learning `max γ` against noise memorisation `max ρ̄` (docs/model.md §5).
 public enum TrainingCurves {
     /// Whether `directory` holds a run's output (`summary.json` and `history.csv`).
     public static func isRun(_ directory: URL) -> Bool {

@@ -2,7 +2,7 @@ import Foundation
 import TransferSimCore
 import TransferSimExperiment
 
-/// Whether a sweep's stages reached their target loss (MODEL.md §12), for every report that judges or draws the sweep
+/// Whether a sweep's stages reached their target loss (docs/model.md §12), for every report that judges or draws the sweep
 /// (`verify --claims`, `figure`): the theorems speak of models trained to a training loss `≤ ε`, so a report says
 /// whether its models got there.
 package enum TargetLossReport {

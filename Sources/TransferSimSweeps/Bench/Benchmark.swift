@@ -4,7 +4,7 @@ import TransferSimExperiment
 
 /// `transfersim bench`: measured rates of this machine and of the simulator, in one process and run.
 ///
-/// Rows: the `dgemm` rate (the floor's unit); the time of one normal draw; the weight-space and span step times
+/// Rows: the BLAS library and kernel in use (``BLASIdentity``); the `dgemm` rate (the floor's unit); the time of one normal draw; the weight-space and span step times
 /// at several (N, d, m) with their FLOP counts and fraction of the floor (`floor = FLOPs / dgemm rate`); end-to-end throughput
 /// of a Kou et al. grid slice (and, without `quick`, the whole grid's wall time), of `fig2-quick` and (without `quick`)
 /// of one full `fig2` row with its FLOP ceiling
@@ -53,6 +53,8 @@ package struct Benchmark: Sendable {
     public func run(progress: (Row) -> Void = { _ in }) throws -> [Row] {
         var rows: [Row] = []
         func add(_ row: Row) { rows.append(row); progress(row) }
+        let blas = BLASIdentity.current
+        add(Row(name: "BLAS kernel \(blas.kernel)", value: 0, unit: "", note: "\(blas.library) \(blas.version) (\(blas.build)); --blas-kernel chooses"))
         let rate = dgemmRate(size: quick ? 400 : 1000)
         add(Row(name: "dgemm", value: rate / 1e9, unit: "GFLOP/s", note: "one OpenBLAS thread, square n = \(quick ? 400 : 1000)"))
         let draws = quick ? 1_000_000 : 10_000_000

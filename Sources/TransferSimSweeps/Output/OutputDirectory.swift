@@ -83,7 +83,8 @@ package enum OutputDirectory {
         return names.allSatisfy { name in
             var info = stat()
             guard lstat(directory.appendingPathComponent(name).path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
-            return ["config.resolved.yaml", "summary.json", "history.csv"].contains(name) || name.hasSuffix(".npy") || name.hasSuffix(".svg")
+            return (["config.resolved.yaml", "summary.json", "history.csv"] + ResultsVersion.files.map(\.name)).contains(name)
+                || name.hasSuffix(".npy") || name.hasSuffix(".svg")
         }
     }
 }

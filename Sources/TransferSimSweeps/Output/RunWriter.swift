@@ -5,6 +5,7 @@ import TransferSimExperiment
 /// Writes the files of `transfersim run` (documented in `docs/outputs.md`).
 ///
 /// - `config.resolved.yaml`: ``ExperimentConfig/resolvedYAML``;
+/// - `results_version` and `blas`: the computation that wrote the files (``ResultsVersion/files``);
 /// - `summary.json`: seed, the three `<stage>_status`, then ``ExperimentResult/metrics``;
 /// - `history.csv`: `stage` then ``HistoryRecord/columns``, one row per logged step of each stage;
 /// - with `exportState`, NumPy files: `upstream_X.npy` `(N_1, 2, d)` (patch 0 = `ŷμ`, patch 1 = `ξ`),
@@ -67,7 +68,7 @@ public enum RunWriter {
                 }
             }
         }
-        // What an independent implementation needs to retrain the recipe (MODEL.md §11).
+        // What an independent implementation needs to retrain the recipe (docs/model.md §11).
         if let transfer = result.transfer.training {
             if let a0 = transfer.initial.head, let aT = transfer.final.head {
                 files.append(("transfer_a0.npy", NPYFile.encode(a0, shape: [2, m])))
@@ -96,6 +97,7 @@ public enum RunWriter {
     /// Writes every file into `directory` (staged; the caller commits).
     public static func write(_ result: ExperimentResult, exportState: Bool, into directory: StagedDirectory) throws {
         try directory.write(result.config.resolvedYAML, to: "config.resolved.yaml")
+        for file in ResultsVersion.files { try directory.write(file.text, to: file.name) }
         try directory.write(summary(result).text, to: "summary.json")
         try directory.write(history(result), to: "history.csv")
         if exportState {

@@ -2,17 +2,21 @@ import Foundation
 import TransferSimCore
 import TransferSimExperiment
 
-/// Which computation wrote the rows of a sweep directory: an integer kept in its file `results_version`.
+/// Which computation wrote the rows of a sweep directory: an integer kept in its file `results_version`, and the
+/// BLAS library, version, build and kernel (``BLASIdentity``) kept in its file `blas`.
 ///
-/// The same config and seed give the same bits only within one results version (and OpenBLAS build); a
+/// The same config and seed give the same bits only within one results version and one BLAS identity; a
 /// change of code that moves any result, even by rounding, bumps ``current``. A sweep resumes, and shards
-/// merge, only when every directory holds the current version, so one `results.csv` never mixes versions.
-/// A directory without the file was written before versions were kept: version 1.
+/// merge, only when every directory holds the current version and this process's BLAS identity, so one
+/// `results.csv` never mixes versions or kernels. A directory without `results_version` was written before
+/// versions were kept: version 1.
 public enum ResultsVersion {
     /// Version 2: the allocation-free step loop (signal coefficients summed by clean class), `engine: auto` by
     /// FLOP count, axis-aligned products over their support.
     /// Version 3: normal draws by the ziggurat method instead of Box–Muller (every random stream of Gaussians moves).
-    public static let current = 3
+    /// Version 4: the BLAS kernel is pinned (Haswell by default) and recorded in `blas`; upstream models of a batch
+    /// make their own products (under the kernel it was computed with, a version-3 row is unchanged).
+    public static let current = 4
 
     /// The file name inside a sweep directory.
     public static let fileName = "results_version"
@@ -37,6 +41,39 @@ public enum ResultsVersion {
         }
     }
 
-    /// The file's text.
-    public static var text: String { "\(current)\n" }
+    /// The BLAS identity recorded in `directory` (nil when the file is absent).
+    ///
+    /// - Throws: ``SweepError`` if the file is not a BLAS identity.
+    public static func blas(_ directory: URL) throws -> BLASIdentity? {
+        let url = directory.appendingPathComponent(BLASIdentity.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let text = try? String(contentsOf: url, encoding: .utf8), let identity = BLASIdentity(text: text) else {
+            throw SweepError(key: url.path, "must hold four lines 'library:', 'version:', 'kernel:', 'build:' (the BLAS that computed the rows)")
+        }
+        return identity
+    }
+
+    /// ``check(_:key:)``, and throws unless `directory`'s rows were computed under this process's BLAS identity
+    /// (``BLASIdentity/current``), naming both and the setting that reproduces them.
+    public static func checkComputation(_ directory: URL, key: String) throws {
+        try check(directory, key: key)
+        let recorded = try blas(directory)
+        guard recorded == BLASIdentity.current else {
+            let theirs = recorded.map { "\($0)" } ?? "an unrecorded BLAS"
+            let advice = recorded.map { $0.kernel == BLASIdentity.current.kernel ? "" : " or rerun with --blas-kernel \($0.kernel)" } ?? ""
+            throw SweepError(key: key, "'\(directory.path)' holds rows computed with \(theirs); this process runs \(BLASIdentity.current) (bits differ between kernels); use a new --out\(advice)")
+        }
+    }
+
+    /// The files that identify the computation of a directory's rows: `results_version` and `blas`.
+    public static var files: [(name: String, text: String)] {
+        [(fileName, "\(current)\n"), (BLASIdentity.fileName, BLASIdentity.current.text)]
+    }
+
+    /// Writes ``files`` into `directory`, each atomically.
+    ///
+    /// - Throws: ``FileError`` on I/O failure.
+    public static func write(into directory: URL) throws {
+        for file in files { try AtomicFile.write(file.text, to: directory.appendingPathComponent(file.name)) }
+    }
 }

@@ -28,6 +28,10 @@ package struct SlurmJob: Sendable {
     public var memory: String?
     /// Absolute path of the `transfersim` executable the tasks run.
     public var executable: String
+    /// The BLAS kernel family every task and the merge run (`--blas-kernel`): by default the one this process runs,
+    /// so that the shards of nodes of different CPUs compute the same bits and merge (nil, where the family is not one
+    /// ``BLASKernel/families`` names, as off x86-64: each task runs OpenBLAS's own pick).
+    public var blasKernel: String? = BLASKernel.families.contains { $0.name == BLASIdentity.current.kernel } ? BLASIdentity.current.kernel : nil
 
     /// A job; `shards ≥ 1`, `cpusPerTask ≥ 1`.
     public init(plan: SweepPlan, directory: String, shards: Int, cpusPerTask: Int, executable: String) throws {
@@ -52,7 +56,7 @@ package struct SlurmJob: Sendable {
         lines += directives
         lines += ["# Task i runs the cells with index ≡ i (mod \(shards)); resubmitting resumes unfinished cells only.",
                   "set -euo pipefail",
-                  "exec \(quote(executable)) sweep --config \(quote(directory.path + "/sweep.yaml")) --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --threads \(cpusPerTask) --out \(quote(directory.path))\"/shards/${SLURM_ARRAY_TASK_ID}\" --quiet"]
+                  "exec \(quote(executable)) sweep --config \(quote(directory.path + "/sweep.yaml")) --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --threads \(cpusPerTask) --out \(quote(directory.path))\"/shards/${SLURM_ARRAY_TASK_ID}\" --quiet\(kernelOption)"]
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -62,13 +66,15 @@ package struct SlurmJob: Sendable {
                      "#SBATCH --output=\(directory.path)/logs/merge-%j.out"]
         lines += directives
         let shardList = (0..<shards).map { quote(shardDirectory($0).path) }.joined(separator: " ")
-        lines += ["set -euo pipefail", "exec \(quote(executable)) merge \(shardList) --out \(quote(directory.path))"]
+        lines += ["set -euo pipefail", "exec \(quote(executable)) merge \(shardList) --out \(quote(directory.path))\(kernelOption)"]
         return lines.joined(separator: "\n") + "\n"
     }
 
     private var directives: [String] {
         [partition.map { "#SBATCH --partition=\($0)" }, time.map { "#SBATCH --time=\($0)" }, memory.map { "#SBATCH --mem=\($0)" }].compactMap { $0 }
     }
+
+    private var kernelOption: String { blasKernel.map { " --blas-kernel \($0)" } ?? "" }
 
     private func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 

@@ -13,7 +13,7 @@ public enum SweepMerge {
     /// `transfersim slurm` job directory), and each file is then replaced atomically. `output` is locked
     /// (``DirectoryLock``) throughout.
     ///
-    /// - Throws: ``SweepError`` for foreign, mixed-version or incomplete shards; ``FileError`` for I/O or a busy output.
+    /// - Throws: ``SweepError`` for foreign, mixed-version, other-kernel or incomplete shards; ``FileError`` for I/O or a busy output.
     public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int) {
         let present = directories.filter {
             FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0).appendingPathComponent("config.resolved.yaml").path)
@@ -27,7 +27,7 @@ public enum SweepMerge {
         for path in present {
             let url = URL(fileURLWithPath: path)
             try plan.requireSameSweep(as: url.appendingPathComponent("config.resolved.yaml"), key: path, advice: "merge only the shards of \(first)")
-            try ResultsVersion.check(url, key: path)
+            try ResultsVersion.checkComputation(url, key: path)
             if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
                 shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
             }
@@ -55,7 +55,7 @@ public enum SweepMerge {
         if contents.isEmpty {
             let staged = try StagedDirectory(path: output, replace: true, lock: lock)
             defer { staged.discard() }
-            try staged.write(ResultsVersion.text, to: ResultsVersion.fileName)
+            for file in ResultsVersion.files { try staged.write(file.text, to: file.name) }
             try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")
             try SweepSummary.finalize(plan: plan, index: index, directory: staged.staging)
             try staged.commit()
@@ -65,7 +65,7 @@ public enum SweepMerge {
                 throw SweepError(key: "--out", "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
             }
             try plan.requireSameSweep(as: destination.appendingPathComponent(owner), key: "--out")
-            try AtomicFile.write(ResultsVersion.text, to: destination.appendingPathComponent(ResultsVersion.fileName))
+            try ResultsVersion.write(into: destination)
             try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))
             try SweepSummary.finalize(plan: plan, index: index, directory: destination)
         }

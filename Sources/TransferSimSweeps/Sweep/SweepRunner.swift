@@ -53,7 +53,7 @@ public struct SweepReport: Sendable {
     public var stoppedEarly = false
 }
 
-/// Runs a sweep into a directory, in parallel, resumably (MODEL.md experiments over a ``SweepPlan``).
+/// Runs a sweep into a directory, in parallel, resumably (docs/model.md experiments over a ``SweepPlan``).
 ///
 /// Work is grouped into units of (upstream key, replicate): a unit trains its upstream model once and
 /// then runs every cell that shares it; cells with `α = 0` need none and are grouped by their task-2
@@ -274,8 +274,8 @@ public struct SweepRunner: Sendable {
     /// Creates the directory, or checks that an existing one holds this same sweep (and shard); removes the
     /// temporary files of interrupted commands (the caller holds the lock).
     ///
-    /// The directory is a sweep once `config.resolved.yaml` exists, and it is written last (after `shard` and
-    /// `results_version`): a directory holding only those (a kill in the first milliseconds) starts afresh.
+    /// The directory is a sweep once `config.resolved.yaml` exists, and it is written last (after `shard`,
+    /// `results_version` and `blas`): a directory holding only those (a kill in the first milliseconds) starts afresh.
     private func prepareDirectory() throws {
         let manager = FileManager.default
         let configURL = directory.appendingPathComponent("config.resolved.yaml")
@@ -291,10 +291,10 @@ public struct SweepRunner: Sendable {
                 guard previousShard == shard.description else {
                     throw SweepError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
                 }
-                try ResultsVersion.check(directory, key: "--out")
+                try ResultsVersion.checkComputation(directory, key: "--out")
                 return
             }
-            guard Set(contents).isSubset(of: ["shard", ResultsVersion.fileName]) else {
+            guard Set(contents).isSubset(of: ["shard"] + ResultsVersion.files.map(\.name)) else {
                 throw SweepError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
             }
         }
@@ -305,7 +305,7 @@ public struct SweepRunner: Sendable {
         }
         FaultInjection.point("sweep-after-mkdir")
         if shard.count > 1 { try AtomicFile.write(shard.description + "\n", to: shardURL) }
-        try AtomicFile.write(ResultsVersion.text, to: directory.appendingPathComponent(ResultsVersion.fileName))
+        try ResultsVersion.write(into: directory)
         FaultInjection.point("sweep-after-version")
         try AtomicFile.write(plan.resolvedYAML, to: configURL)
     }

@@ -6,8 +6,9 @@ import TransferSimExperiment
 /// else `~/.cache/transfersim`), so a sweep reuses, bit for bit, the upstream models an earlier sweep trained.
 ///
 /// An entry is named by the upstream key (``ExperimentConfig/upstreamKey``: every key that determines the
-/// upstream model, seed and replicate included) and the results version (``ResultsVersion/current``, bumped by
-/// any change of code that moves a result), and holds that key in full, the final filters and biases, the
+/// upstream model, seed and replicate included), the results version (``ResultsVersion/current``, bumped by
+/// any change of code that moves a result) and the BLAS identity (``BLASIdentity/current``: a model trained under
+/// another kernel is not reused), and holds that key in full, the final filters and biases, the
 /// status, training loss and error, steps taken, whether the target loss was reached, the signal–noise ratio, max ρ̄ and the test error —
 /// what a sweep row reads of the upstream stage. Files
 /// are written atomically; an entry that is truncated, corrupt or of another key is ignored and rewritten.
@@ -37,7 +38,9 @@ package struct UpstreamCache: Sendable {
         return directory.appendingPathComponent("upstream-v\(ResultsVersion.current)-\(String(repeating: "0", count: 16 - hex.count) + hex).bin")
     }
 
-    private func fullKey(_ config: ExperimentConfig) -> String { "results-version=\(ResultsVersion.current);\(config.upstreamKey)" }
+    private func fullKey(_ config: ExperimentConfig) -> String {
+        "results-version=\(ResultsVersion.current);blas=\(BLASIdentity.current);\(config.upstreamKey)"
+    }
 
     /// The cached upstream stage of `experiment`, or nil (absent, unreadable, corrupt, or another key).
     package func load(_ experiment: TransferExperiment, draws: DrawCache?) -> TransferExperiment.Upstream? {

@@ -2,13 +2,13 @@ import Foundation
 import TransferSimCore
 import TransferSimExperiment
 
-/// `transfersim verify`: the paper's claims (MODEL.md §5, §8) checked numerically, each on a small sweep.
+/// `transfersim verify`: the paper's claims (docs/model.md §5, §8) checked numerically, each on a small sweep.
 ///
 /// Claims: (1) Kou's dichotomy for the baseline (Theorem 4.3); (2) transfer improves with α, N_1, ‖u‖ and
 /// worsens with σ_{p,1} (Theorem 4.2); (3) negative transfer exists where ‖u‖ is small and the source large
 /// (Proposition 4.4); (4) the mechanism: γ against ρ̄, and what inherited filters carry; (5) exactness of
 /// the decomposition and the gradient on the runs themselves. `quick` uses small problems (seconds in a
-/// release build); the full settings follow MODEL.md §9.
+/// release build); the full settings follow docs/model.md §9.
 public struct VerificationSuite: Sendable {
     /// Small problems and few replicates.
     public let quick: Bool
