@@ -63,7 +63,8 @@ struct Merge: ParsableCommand {
     func run() throws {
         Interruption.install()
         do {
-            let (plan, rows) = try SweepMerge.merge(directories: directories, output: out)
+            let (plan, rows, dropped) = try SweepMerge.merge(directories: directories, output: out)
+            noteDropped(dropped)
             print("merged \(rows) rows of \(plan.cells.count) cells into \(out)")
         } catch {
             throw fail(error)

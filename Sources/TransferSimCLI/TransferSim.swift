@@ -70,9 +70,20 @@ func fail(_ error: Error) -> ExitCode {
     return ExitCode.failure
 }
 
-/// Reports a sweep's diverged or failed rows (the first 10) and an early stop on stderr, and exits with
+/// One note on stderr for rows that are not (cell, replicate) pairs of the plan, when there are any.
+func noteDropped(_ rows: [String]) {
+    guard let example = rows.first else { return }
+    FileHandle.standardError.write(Data("note: \(rows.count) row(s) of results.csv are not cells of this sweep's plan (e.g. \(example)); left out\n".utf8))
+}
+
+/// Reports corrupt upstream-cache entries (retrained), a sweep's diverged or failed rows (the first 10) and an early stop on stderr, and exits with
 /// status 1 if there were any; the sweep's files are complete either way.
 func finish(_ report: SweepReport) throws {
+    noteDropped(report.droppedRows)
+    if let first = report.corruptCacheEntries.first {
+        let count = report.corruptCacheEntries.count
+        FileHandle.standardError.write(Data("note: \(count) upstream-cache entr\(count == 1 ? "y" : "ies") failed the checksum (e.g. \(first)): trained again and rewritten\n".utf8))
+    }
     if !report.failures.isEmpty {
         let lines = report.failures.prefix(10).joined(separator: "\n")
         FileHandle.standardError.write(Data("\(report.failures.count) row(s) diverged or failed:\n\(lines)\n".utf8))

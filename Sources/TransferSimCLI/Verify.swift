@@ -24,10 +24,18 @@ struct Verify: ParsableCommand {
         Interruption.install()
         do {
             try checkThreads(threads)
-            if let claims {
-                // Every expression, name and sweep config is checked before the first sweep runs.
-                let file = try ClaimsFile(path: claims)
-                let directory = try OutputDirectory.resolve(out, key: "--out")
+            // Every expression, name and sweep config is checked before the first sweep runs.
+            let file = try claims.map { try ClaimsFile(path: $0) }
+            let (directory, lock) = try VerificationDirectory.claim(out)
+            let interruption = Interruption.register {
+                lock.release()
+                return nil
+            }
+            defer {
+                Interruption.unregister(interruption)
+                lock.release()
+            }
+            if let claims, let file {
                 let results = try file.run(directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                            upstreamCache: try cache.directory(), source: claims)
                 for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
@@ -44,7 +52,7 @@ struct Verify: ParsableCommand {
                 print("report: \(directory.appendingPathComponent("verification.md").path)")
                 return
             }
-            let suite = VerificationSuite(quick: quick, directory: try OutputDirectory.resolve(out, key: "--out").path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let suite = VerificationSuite(quick: quick, directory: directory.path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let results = try suite.run()
             for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
             print("report: \(suite.directory.appendingPathComponent("verification.md").path)")

@@ -31,9 +31,13 @@ public enum StreamSeed {
     }
 
     /// 64-bit FNV-1a hash of the UTF-8 bytes of `text`.
-    public static func fnv1a64(_ text: String) -> UInt64 {
+    public static func fnv1a64(_ text: String) -> UInt64 { fnv1a64(bytes: text.utf8) }
+
+    /// 64-bit FNV-1a hash of `bytes`: `h ← (h ⊕ b) · 0x100000001B3` from `h = 0xCBF29CE484222325`. Each step is a
+    /// bijection of `h`, so changing any one byte always changes the hash.
+    public static func fnv1a64<Bytes: Sequence>(bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }

@@ -29,9 +29,10 @@ package struct SweepRows: Sendable {
         let positions = kept.map(ResultColumns.index)
         slots = Dictionary(kept.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let parsed = (positions.max() ?? 0) + 1  // Fields past the last kept one are not decoded.
+        let replicates = plan.spec.replicates
         rows = try plan.cells.map { cell in
             // The index checked every row's field count, so every position exists.
-            try index.lines(of: cell.id).compactMap { line in CSV.parse(line + "\n", keep: parsed).first.map { fields in positions.map { fields[$0] } } }
+            try index.lines(of: cell.id, replicates: replicates).compactMap { line in CSV.parse(line + "\n", keep: parsed).first.map { fields in positions.map { fields[$0] } } }
         }
     }
 

@@ -6,9 +6,9 @@ import TransferSimExperiment
 ///
 /// Built by streaming the files line by line (a row never contains a newline: error messages are flattened);
 /// keeps per row only its file, byte offset and length, so memory grows by a few dozen bytes per row and a
-/// finished sweep is sorted and summarised by reading the rows back one cell at a time. The first
-/// occurrence of a (cell, replicate) pair wins (shards of one sweep never overlap; a repeated pair is
-/// the same computation).
+/// finished sweep is sorted and summarised by reading the rows back one cell at a time. A (cell, replicate) pair found
+/// twice must be the same computation — the same row but for `seconds` — and its first occurrence is kept; two rows
+/// that differ otherwise are refused, naming the pair and both files (an argument order must never decide a merge).
 package final class ResultsIndex {
     /// One row's location.
     struct Entry {
@@ -36,7 +36,7 @@ package final class ResultsIndex {
 
     /// Indexes `files` (each must start with ``ResultColumns/header``; a torn last line is ignored).
     ///
-    /// - Throws: ``FileError`` for a missing or foreign file.
+    /// - Throws: ``FileError`` for a missing or foreign file; ``SweepError`` for two different rows of one pair.
     public init(files: [URL]) throws {
         /// What the scan accumulates (passed `inout`, so the per-line closure captures nothing mutable).
         struct Scan {
@@ -64,7 +64,13 @@ package final class ResultsIndex {
                     throw FileError(key: url.path, "has a malformed row at byte \(offset)")
                 }
                 let id = fields[0]
-                if scan.entries[id]?.contains(where: { $0.replicate == replicate }) == true { return }
+                if let earlier = scan.entries[id]?.first(where: { $0.replicate == replicate }) {
+                    let first = try Self.read(earlier, from: handles[earlier.file], url: files[earlier.file])
+                    guard Self.withoutSeconds(first) == Self.withoutSeconds(line) else {
+                        throw SweepError(key: "merge", "cell \(id) replicate \(replicate) has different rows in \(files[earlier.file].path) and \(url.path) (not the same computation); merge only shards of one sweep, computed once")
+                    }
+                    return
+                }
                 scan.entries[id, default: []].append(Entry(file: fileIndex, offset: offset, length: line.utf8.count, replicate: replicate))
                 scan.count += 1
             }
@@ -93,22 +99,37 @@ package final class ResultsIndex {
         return ResultsIndex(files: files, entries: entries, count: count)
     }
 
+    /// A row without its last field, `seconds` (a number: no quote or comma in it).
+    private static func withoutSeconds(_ line: String) -> Substring {
+        line[..<(line.lastIndex(of: ",") ?? line.endIndex)]
+    }
+
+    /// The rows indexed that are not (cell, replicate) pairs of `plan` (another cell id, or a replicate outside
+    /// `0..<replicates`), as `cell ID replicate R`: left out of every file written from the index.
+    func outside(_ plan: SweepPlan) -> [String] {
+        let ids = Set(plan.cells.map(\.id))
+        return entries.flatMap { id, rows in
+            rows.filter { !ids.contains(id) || !(0..<plan.spec.replicates).contains($0.replicate) }.map { "cell \(id) replicate \($0.replicate)" }
+        }.sorted()
+    }
+
     /// Whether the pair is present.
     public func contains(cell id: String, replicate: Int) -> Bool {
         entries[id]?.contains { $0.replicate == replicate } ?? false
     }
 
-    /// The rows of cell `id`, replicates ascending, as lines (without newline).
+    /// The rows of cell `id` with a replicate in `0..<replicates`, ascending, as lines (without newline).
     ///
     /// - Throws: ``FileError`` when a row cannot be read back whole.
-    func lines(of id: String) throws -> [String] {
-        try (entries[id] ?? []).sorted { $0.replicate < $1.replicate }.map(line)
+    func lines(of id: String, replicates: Int) throws -> [String] {
+        try (entries[id] ?? []).filter { (0..<replicates).contains($0.replicate) }.sorted { $0.replicate < $1.replicate }
+            .map { try Self.read($0, from: files.handles[$0.file], url: files.urls[$0.file]) }
     }
 
-    /// The row at `entry`: one `pread(2)` into the string's storage (a seek and a `FileHandle` read were three system
-    /// calls and a copy per row: 3 · 10⁵ calls to finish the Kou grid).
-    private func line(_ entry: Entry) throws -> String {
-        let descriptor = files.handles[entry.file].fileDescriptor
+    /// The row at `entry` of `handle`: one `pread(2)` into the string's storage (a seek and a `FileHandle` read were
+    /// three system calls and a copy per row: 3 · 10⁵ calls to finish the Kou grid).
+    private static func read(_ entry: Entry, from handle: FileHandle, url: URL) throws -> String {
+        let descriptor = handle.fileDescriptor
         var done = 0
         let line = String(unsafeUninitializedCapacity: entry.length) { buffer in
             while done < entry.length {
@@ -118,7 +139,7 @@ package final class ResultsIndex {
             }
             return done
         }
-        guard done == entry.length else { throw FileError(key: files.urls[entry.file].path, "cannot read back the row at byte \(entry.offset)") }
+        guard done == entry.length else { throw FileError(key: url.path, "cannot read back the row at byte \(entry.offset)") }
         return line
     }
 

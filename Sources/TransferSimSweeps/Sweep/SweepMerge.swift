@@ -6,25 +6,36 @@ import TransferSimExperiment
 public enum SweepMerge {
     /// Merges `directories` (each a `sweep --shard i/N` output of one sweep) into `output`.
     ///
-    /// Every directory must hold the same sweep config; rows are combined (a pair found twice is kept
-    /// once); every (cell, replicate) of the plan must be present, else the merge is refused with the
-    /// missing cells and the shards they belong to. A new (or empty) `output` is written all-or-nothing; an
+    /// Every argument must be a sweep directory holding the same sweep config, computed by this results version and
+    /// BLAS; `output` may not be one of them. Rows are combined: a pair found twice must be the same row but for
+    /// `seconds` (kept once), else the merge is refused naming the pair and both files (``ResultsIndex``); rows that
+    /// are not pairs of the plan are left out and listed in `dropped`; every (cell, replicate) of the plan must be
+    /// present, else the merge is refused with the missing cells and the shards they belong to. A new (or empty) `output` is written all-or-nothing; an
     /// existing one must already belong to this sweep (its `config.resolved.yaml`, or the `sweep.yaml` of a
     /// `transfersim slurm` job directory), and each file is then replaced atomically. `output` is locked
     /// (``DirectoryLock``) throughout.
     ///
     /// - Throws: ``SweepError`` for foreign, mixed-version, other-kernel or incomplete shards; ``FileError`` for I/O or a busy output.
-    public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int) {
-        let present = directories.filter {
-            FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0).appendingPathComponent("config.resolved.yaml").path)
-        }
-        guard let first = present.first else {
-            throw SweepError(key: "merge", "none of the \(directories.count) directories holds a sweep (config.resolved.yaml)")
+    public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int, dropped: [String]) {
+        guard let first = directories.first else { throw SweepError(key: "merge", "needs the shard directories of one sweep") }
+        let destination = try OutputDirectory.resolve(output, key: "--out")
+        for path in directories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw SweepError(key: path, "does not exist (a shard whose task never ran? run it, then merge)")
+            }
+            guard isDirectory.boolValue else { throw SweepError(key: path, "is not a directory; merge takes the shard directories of one sweep") }
+            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent("config.resolved.yaml").path) else {
+                throw SweepError(key: path, "holds no sweep (config.resolved.yaml); merge takes the shard directories of one sweep")
+            }
+            guard URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+                    != destination.resolvingSymlinksInPath().standardizedFileURL.path else {
+                throw SweepError(key: "--out", "'\(output)' is one of the directories merged; merge into another directory")
+            }
         }
         let plan = try SweepPlan.load(path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
         var shardCount = 1
-        // A shard whose task never started has no directory yet: its cells are reported missing below.
-        for path in present {
+        for path in directories {
             let url = URL(fileURLWithPath: path)
             try plan.requireSameSweep(as: url.appendingPathComponent("config.resolved.yaml"), key: path, advice: "merge only the shards of \(first)")
             try ResultsVersion.checkComputation(url, key: path)
@@ -32,7 +43,7 @@ public enum SweepMerge {
                 shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
             }
         }
-        let index = try ResultsIndex(files: present.map { URL(fileURLWithPath: $0).appendingPathComponent("results.csv") })
+        let index = try ResultsIndex(files: directories.map { URL(fileURLWithPath: $0).appendingPathComponent("results.csv") })
         var missing: [String] = []
         var missingShards = Set<Int>()
         for cell in plan.cells {
@@ -45,7 +56,6 @@ public enum SweepMerge {
             let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
             throw SweepError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
         }
-        let destination = try OutputDirectory.resolve(output, key: "--out")
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try DirectoryLock(destination, key: "--out")
         defer { lock.release() }
@@ -69,6 +79,7 @@ public enum SweepMerge {
             try AtomicFile.write(plan.resolvedYAML, to: destination.appendingPathComponent("config.resolved.yaml"))
             try SweepSummary.finalize(plan: plan, index: index, directory: destination)
         }
-        return (plan, index.count)
+        let dropped = index.outside(plan)
+        return (plan, index.count - dropped.count, dropped)
     }
 }

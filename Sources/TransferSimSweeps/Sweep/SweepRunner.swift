@@ -47,6 +47,11 @@ public struct SweepReport: Sendable {
     public var upstreamTrainings = 0
     /// Upstream models read from the upstream cache instead of trained.
     public var upstreamReuses = 0
+    /// Upstream-cache entries that failed their checksum (or were truncated): trained again and rewritten.
+    public var corruptCacheEntries: [String] = []
+    /// Rows of `results.csv` that are not (cell, replicate) pairs of the plan (``ResultsIndex/outside(_:)``): left
+    /// out of the files written, never counted.
+    public var droppedRows: [String] = []
     /// `cell_id/replicate: status` of every row with a stage `diverged` or `error` (this run's and resumed).
     public var failures: [String] = []
     /// Whether the run stopped early (`--fail-fast`).
@@ -197,11 +202,13 @@ public struct SweepRunner: Sendable {
         report.computed = state.computed
         report.upstreamTrainings = state.upstreamTrainings
         report.upstreamReuses = state.upstreamReuses
+        report.corruptCacheEntries = state.corruptCacheEntries
         report.stoppedEarly = state.stopped
         if report.stoppedEarly {
             report.failures = state.failures
         } else {
             let index = finished.adding(state.takeAppended())  // The rows this run wrote, where it wrote them: no second read.
+            report.droppedRows = index.outside(plan)
             report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
         }
         return report
@@ -224,10 +231,14 @@ public struct SweepRunner: Sendable {
         var upstreams: [Int: Result<TransferExperiment.Upstream, Error>] = [:]
         var needing: [Int] = []
         for unit in leads.indices where leads[unit].needsUpstream {
-            if let cached = upstreamCache?.load(TransferExperiment(config: leads[unit]), draws: cache) {
+            switch upstreamCache?.load(TransferExperiment(config: leads[unit]), draws: cache) {
+            case .hit(let cached)?:
                 upstreams[unit] = .success(cached)
                 state.countUpstream(reused: true)
-            } else {
+            case .corrupt(let entry)?:
+                state.countCorrupt(entry)
+                needing.append(unit)
+            case .miss?, nil:
                 needing.append(unit)
             }
         }
@@ -332,6 +343,7 @@ private final class RunState: @unchecked Sendable {
     private(set) var computed = 0
     private(set) var upstreamTrainings = 0
     private(set) var upstreamReuses = 0
+    private(set) var corruptCacheEntries: [String] = []
     /// The rows this run appended: cell id, replicate, byte offset and length without the newline.
     private var appended: [(id: String, replicate: Int, offset: UInt64, length: Int)] = []
     private(set) var fatalError: Error?
@@ -375,6 +387,8 @@ private final class RunState: @unchecked Sendable {
     }
 
     func countUpstream(reused: Bool) { locked { if reused { upstreamReuses += 1 } else { upstreamTrainings += 1 } } }
+
+    func countCorrupt(_ entry: URL) { locked { corruptCacheEntries.append(entry.path) } }
 
     func record(_ row: [String], failed: Bool) {
         let line = ResultsFile.encode(row)  // Outside the lock: the workers format their rows in parallel.

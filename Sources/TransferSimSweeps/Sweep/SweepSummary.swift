@@ -100,7 +100,8 @@ package enum SweepSummary {
 
     /// Writes `results.csv` in canonical order (cell, then replicate) and, with `summaries`, `summary.csv`
     /// and (2-D sweeps) the heatmaps into `directory`, each atomically, streaming one cell at a time from
-    /// `index`. Returns a line for every row with a stage `diverged` or `error`.
+    /// `index`: the plan's (cell, replicate) pairs only (``ResultsIndex/outside(_:)`` are left out). Returns a line for
+    /// every row with a stage `diverged` or `error`.
     ///
     /// - Throws: ``FileError`` on an I/O failure.
     @discardableResult
@@ -116,7 +117,7 @@ package enum SweepSummary {
         let blockSize = 256
         for start in stride(from: 0, to: plan.cells.count, by: blockSize) {
             let cells = Array(plan.cells[start..<min(start + blockSize, plan.cells.count)])
-            let lines = try cells.map { try index.lines(of: $0.id) }
+            let lines = try cells.map { try index.lines(of: $0.id, replicates: plan.spec.replicates) }
             let digests = Digests(count: cells.count)
             DispatchQueue.concurrentPerform(iterations: cells.count) { k in
                 digests[k] = digest(cells[k], lines: lines[k], summarise: summaries)

@@ -10,8 +10,9 @@ import TransferSimExperiment
 /// any change of code that moves a result) and the BLAS identity (``BLASIdentity/current``: a model trained under
 /// another kernel is not reused), and holds that key in full, the final filters and biases, the
 /// status, training loss and error, steps taken, whether the target loss was reached, the signal–noise ratio, max ρ̄ and the test error —
-/// what a sweep row reads of the upstream stage. Files
-/// are written atomically; an entry that is truncated, corrupt or of another key is ignored and rewritten.
+/// what a sweep row reads of the upstream stage, then a checksum of everything before it (``checksum(_:)``). Files
+/// are written atomically; an entry that is truncated, fails its checksum (a flipped bit anywhere: weights, key or
+/// header) or holds another key is not used, and the model is trained again and the entry rewritten.
 /// Entries can be deleted at any time. `run` does not use the cache: its history.csv needs the upstream history.
 package struct UpstreamCache: Sendable {
     /// The cache directory.
@@ -31,7 +32,21 @@ package struct UpstreamCache: Sendable {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/transfersim")
     }
 
-    private static let magic = Array("TSUPSTREAM4\n".utf8)
+    private static let magic = Array("TSUPSTREAM5\n".utf8)
+
+    /// What ``load(_:draws:)`` found.
+    package enum Lookup {
+        /// A valid entry of this key.
+        case hit(TransferExperiment.Upstream)
+        /// No entry, or an intact entry of another key (file names are 64-bit hashes of keys).
+        case miss
+        /// An entry that is truncated, malformed or fails its checksum: the model is trained again and rewritten.
+        case corrupt(URL)
+    }
+
+    /// The checksum closing an entry: FNV-1a over its preceding bytes (``StreamSeed/fnv1a64(bytes:)``), which
+    /// detects every change of one byte and, with probability 1 − 2⁻⁶⁴, of several.
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 { StreamSeed.fnv1a64(bytes: bytes) }
 
     private func file(_ key: String) -> URL {
         let hex = String(StreamSeed.fnv1a64(key), radix: 16)
@@ -42,25 +57,32 @@ package struct UpstreamCache: Sendable {
         "results-version=\(ResultsVersion.current);blas=\(BLASIdentity.current);\(config.upstreamKey)"
     }
 
-    /// The cached upstream stage of `experiment`, or nil (absent, unreadable, corrupt, or another key).
-    package func load(_ experiment: TransferExperiment, draws: DrawCache?) -> TransferExperiment.Upstream? {
+    /// The cached upstream stage of `experiment` (``Lookup``).
+    package func load(_ experiment: TransferExperiment, draws: DrawCache?) -> Lookup {
         let key = fullKey(experiment.config)
-        guard let data = FileManager.default.contents(atPath: file(key).path) else { return nil }
-        var reader = Reader(bytes: [UInt8](data))
-        guard reader.take(Self.magic.count) == Self.magic, let keyLength = reader.integer(), reader.take(keyLength) == Array(key.utf8),
-              let status = reader.integer(), let loss = reader.double(), let error = reader.double(), let steps = reader.integer(),
+        let url = file(key)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return .miss }
+        let all = [UInt8](data)
+        guard all.count >= Self.magic.count + 8 else { return .corrupt(url) }
+        var tail = Reader(bytes: Array(all.suffix(8)))
+        guard tail.word() == Self.checksum(all.dropLast(8)) else { return .corrupt(url) }
+        var reader = Reader(bytes: Array(all.dropLast(8)))
+        guard reader.take(Self.magic.count) == Self.magic, let keyLength = reader.integer(), let stored = reader.take(keyLength)
+        else { return .corrupt(url) }
+        guard stored == Array(key.utf8) else { return .miss }
+        guard let status = reader.integer(), let loss = reader.double(), let error = reader.double(), let steps = reader.integer(),
               let converged = reader.integer(), let ratio = reader.double(), let rhoBar = reader.double(), let tested = reader.integer(),
               let testError = reader.double(), let clean = reader.double(), let se = reader.double(),
               let rows = reader.integer(), let cols = reader.integer(),
               rows == experiment.config.architecture.filterCount, cols == experiment.config.d,
               let weights = reader.doubles(rows * cols), let biases = reader.doubles(rows), reader.atEnd
-        else { return nil }
+        else { return .corrupt(url) }
         let final = Parameters(weights: Matrix(rows: rows, cols: cols, storage: weights), biases: biases)
         let training = TrainingResult(cachedFinal: final, status: status == 0 ? .ok : .diverged, trainLoss: loss, trainError: error,
                                       steps: steps, converged: converged == 2 ? nil : converged == 1, signalNoiseRatio: ratio, rhoBarMax: rhoBar,
                                       sampleCount: experiment.config.n1)
         let test = tested == 1 ? TestError(error: testError, cleanError: clean, cleanStandardError: se) : nil
-        return TransferExperiment.Upstream(sample: experiment.upstreamSample(cache: draws), outcome: StageOutcome(training: training, test: test))
+        return .hit(TransferExperiment.Upstream(sample: experiment.upstreamSample(cache: draws), outcome: StageOutcome(training: training, test: test)))
     }
 
     /// Stores `upstream` for `experiment` (best effort: a cache that cannot be written is skipped silently).
@@ -86,6 +108,7 @@ package struct UpstreamCache: Sendable {
         integer(training.final.weights.cols)
         training.final.weights.entries.forEach(double)
         training.final.biases.forEach(double)
+        withUnsafeBytes(of: Self.checksum(bytes[...]).littleEndian) { bytes += $0 }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try AtomicFile.write(Data(bytes), to: file(key))
