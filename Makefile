@@ -42,7 +42,7 @@ python-deps:
 test: deps python-deps
 	$(call fresh_if_moved,debug)
 	$(SWIFT) build
-	OPENBLAS_CORETYPE=$$($$($(SWIFT) build --show-bin-path)/transfersim blas --kernel) $(SWIFT) test
+	OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=$$($$($(SWIFT) build --show-bin-path)/transfersim blas --kernel) $(SWIFT) test
 	TRANSFERSIM_BIN=$$($(SWIFT) build --show-bin-path)/transfersim python3 -m pytest -q python/tests
 
 # A real single-node Slurm cluster (installs slurm-wlm and munge with apt if missing; needs root).

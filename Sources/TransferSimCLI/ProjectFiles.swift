@@ -22,9 +22,11 @@ enum ProjectFiles {
     }
 }
 
-/// Refuses a worker count below 1 (`--threads`).
+/// Refuses a worker count outside `1...SweepRunner.maxThreads` (`--threads`).
 func checkThreads(_ threads: Int?) throws {
-    if let threads, threads < 1 { throw ConfigError(key: "--threads", "must be an integer ≥ 1, got \(threads)") }
+    if let threads, !(1...SweepRunner.maxThreads).contains(threads) {
+        throw ConfigError(key: "--threads", "must be an integer in [1, \(SweepRunner.maxThreads)], got \(threads)")
+    }
 }
 
 /// Parses `--max-memory` (nil when not given).

@@ -42,7 +42,6 @@ struct Slurm: ParsableCommand {
         Interruption.install()
         do {
             guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
-            if let maxRunning, maxRunning < 1 { throw ConfigError(key: "--max-running", "must be an integer ≥ 1, got \(maxRunning)") }
             let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes)
             let binary = executable ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
             var job = try SlurmJob(plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,

@@ -15,13 +15,20 @@ struct TransferSim: ParsableCommand {
             """,
         subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self, BLASInfo.self])
 
-    /// Makes OpenBLAS run the kernel asked for (``KernelPin``, which may execute the program again), stops OpenBLAS's
-    /// idle pool before anything else runs (every command uses one OpenBLAS thread per worker; see
-    /// ``BLAS/stopThreadPoolAtStart()``) and keeps large freed blocks for reuse (``LargeAllocations``), then parses the
+    /// Makes OpenBLAS run the kernel asked for on one thread (``KernelPin``, which may execute the program again),
+    /// stops any OpenBLAS pool before anything else runs (``BLAS/stopThreadPoolAtStart()``), has OpenBLAS's work
+    /// buffer allocated while there is room for it (``BLAS/reserveBuffer()``: one error line under a too-small
+    /// `ulimit -v`, never a hang) and keeps large freed blocks for reuse (``LargeAllocations``), then parses the
     /// command line and runs the command.
     static func main() {
         let arguments = KernelPin.apply(Array(CommandLine.arguments.dropFirst()))
         BLAS.stopThreadPoolAtStart()
+        do {
+            try BLAS.reserveBuffer()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
         LargeAllocations.keepForReuse()
         main(arguments)
     }

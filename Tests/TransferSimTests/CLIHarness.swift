@@ -27,10 +27,11 @@ enum CLIHarness {
         let stderr: String
     }
 
-    /// Starts `transfersim arguments` in `directory` with `environment` added; the caller waits or kills.
-    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// Starts `transfersim arguments` (or `executable`) in `directory` with `environment` added; the caller waits or kills.
+    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                      executable: URL = binary) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         // The upstream cache of the test process's own, never the user's.
@@ -41,6 +42,11 @@ enum CLIHarness {
         process.standardError = errors
         try process.run()
         return (process, output, errors)
+    }
+
+    /// Starts `/bin/sh -c script` in `directory` (the test's upstream cache, as ``start(_:in:environment:executable:)``).
+    static func startShell(_ script: String, in directory: URL) throws -> (Process, Pipe, Pipe) {
+        try start(["-c", script], in: directory, executable: URL(fileURLWithPath: "/bin/sh"))
     }
 
     /// Runs `transfersim arguments` to its end.

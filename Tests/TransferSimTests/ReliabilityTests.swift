@@ -254,13 +254,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("big").path))
     }
 
-    @Test("CLI options are checked before anything is written or measured (threads, Slurm time, partition and memory, --max-memory, bench --csv); figure runs from any directory; a malformed history is an error line")
+    @Test("CLI options are checked before anything is written or measured (threads up to Int.max, Slurm shards, CPUs, max-running, time, partition, memory and directory, --max-memory, bench --csv); figure runs from any directory; a malformed history is an error line")
     func options_checked() throws {
         let root = try Self.setUp("options")
         defer { try? FileManager.default.removeItem(at: root) }
         let cases: [([String], String)] = [
-            (["verify", "--quick", "--threads", "0", "--out", "v"], "error: --threads: must be an integer ≥ 1, got 0\n"),
-            (["sweep", "--config", "sweep.yaml", "--threads", "0", "--out", "v"], "error: --threads: must be an integer ≥ 1, got 0\n"),
+            (["verify", "--quick", "--threads", "0", "--out", "v"], "error: --threads: must be an integer in [1, 1024], got 0\n"),
+            (["sweep", "--config", "sweep.yaml", "--threads", "0", "--out", "v"], "error: --threads: must be an integer in [1, 1024], got 0\n"),
+            (["sweep", "--config", "sweep.yaml", "--threads", "4611686018427387904", "--out", "v"], "error: --threads: must be an integer in [1, 1024]"),
+            (["figure", "alpha", "--quick", "--threads", "\(Int.max)", "--out", "v"], "error: --threads: must be an integer in [1, 1024]"),
+            (["verify", "--quick", "--threads", "1025", "--out", "v"], "error: --threads: must be an integer in [1, 1024]"),
+            (["bench", "--quick", "--threads", "\(Int.max)"], "error: --threads: must be an integer in [1, 1024]"),
+            (["slurm", "--config", "sweep.yaml", "--shards", "100000", "--out", "v"], "error: --shards: must be an integer in [1, "),
+            (["slurm", "--config", "sweep.yaml", "--shards", "0", "--out", "v"], "error: --shards: must be an integer in [1, "),
+            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--cpus-per-task", "4611686018427387904", "--out", "v"], "error: --cpus-per-task: must be an integer in [1, 1024]"),
+            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--max-running", "3", "--out", "v"], "error: --max-running: must be an integer in [1, 2]"),
+            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--out", "v w"], "error: --out: a Slurm job directory must not contain whitespace"),
             (["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", "banana", "--out", "v"], "error: --time: "),
             (["slurm", "--config", "sweep.yaml", "--shards", "2", "--partition", "gpu\n#SBATCH --exclusive", "--out", "v"], "error: --partition: "),
             (["slurm", "--config", "sweep.yaml", "--shards", "2", "--mem", "lots", "--out", "v"], "error: --mem: "),
@@ -275,6 +284,7 @@ import Testing
             #expect(outcome.status == 1, "\(arguments)")
             #expect(outcome.stderr.hasPrefix(prefix) && outcome.stderr.split(separator: "\n").count == 1, "\(arguments): \(outcome.stderr)")
             #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("v").path), "\(arguments)")
+            #expect(CLIHarness.leftovers(root).isEmpty, "\(arguments)")
         }
         // `figure` finds experiments/ above the executable from any working directory.
         let figure = try CLIHarness.run(["figure", "alpha", "--quick", "--out", "fig", "--quiet"], in: root)

@@ -48,6 +48,42 @@ package enum BLAS {
         }
     }
 
+    /// The address space OpenBLAS takes for one calling thread's work buffer, on that thread's first product:
+    /// `BUFFER_SIZE` (128 MiB in Debian's x86-64 build) and a page. OpenBLAS 0.3.21 retries a failed allocation of it
+    /// forever, so a process must have the room before its first product (``reserveBuffer()``), and every sweep worker
+    /// that runs products at the same time as another needs one more.
+    public static let bufferBytes = 134_221_824
+
+    /// The room under the address-space limit (`ulimit -v`, `RLIMIT_AS`): the limit minus this process's `VmSize`;
+    /// nil without a limit.
+    public static var addressSpaceHeadroom: Double? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+              let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+              let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return max(Double(limit.rlim_cur) - kib * 1024, 0)
+    }
+
+    /// Checks that OpenBLAS's work buffer fits under the address-space limit with 16 MiB to spare, then makes it be
+    /// allocated now (one 128³ product, ~0.1 ms), so that no later product can loop on a failed allocation.
+    ///
+    /// - Throws: ``BLASKernelError`` (key `ulimit -v`) naming the room there is and the limit that would do.
+    public static func reserveBuffer() throws {
+        let needed = Double(bufferBytes) + 16 * 1_048_576
+        if let room = addressSpaceHeadroom, room < needed {
+            let mib = { (bytes: Double) in Int((bytes / 1_048_576).rounded(.up)) }
+            var limit = rlimit()
+            _ = getrlimit(Int32(RLIMIT_AS.rawValue), &limit)
+            throw BLASKernelError(key: "ulimit -v", "the address-space limit leaves \(mib(room)) MiB, and OpenBLAS needs \(mib(needed)) MiB for its work buffer and start-up; raise the limit to at least \((Int(limit.rlim_cur / 1024) + 1024 * mib(needed - room))) KiB")
+        }
+        useOneThread()
+        let a = Matrix(rows: 128, cols: 128, storage: [Double](repeating: 1, count: 128 * 128))
+        var c = Matrix(rows: 128, cols: 128)
+        gemm(a, a, into: &c)
+    }
+
     /// `C ← alpha · op(A) · op(B) + beta · C` (dgemm), all row-major.
     ///
     /// - Complexity: O(M N K) for `op(A)` of size M × K and `op(B)` of size K × N.

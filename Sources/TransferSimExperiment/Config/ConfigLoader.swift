@@ -12,16 +12,42 @@ public enum ConfigLoader {
     /// One `key: value` pair as written, the value as its scalar text.
     public typealias Entry = (key: String, value: String)
 
+    /// The largest config (or claims) file read: 1 MiB, far above any real sweep (the longest committed one is 2 KiB;
+    /// an explicit list of 10⁵ values fits), so a runaway file is refused before it is parsed.
+    public static let maxFileBytes = 1 << 20
+
+    /// The text of the config file at `path`: a regular file (after symbolic links) of at most ``maxFileBytes``, in
+    /// UTF-8. A FIFO, device or directory is refused before it is opened (opening a FIFO would wait for a writer).
+    ///
+    /// - Throws: ``ConfigError`` naming the path and what is wrong, in one line.
+    public static func readText(path: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ConfigError(key: path, "cannot read config file (\(String(cString: strerror(errno))))")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw ConfigError(key: path, "is a directory, not a config file (a sweep's config is DIR/config.resolved.yaml)")
+        default: throw ConfigError(key: path, "is not a regular file (a FIFO, socket or device); give a YAML or JSON file")
+        }
+        guard info.st_size <= maxFileBytes else {
+            throw ConfigError(key: path, "is \(info.st_size) bytes; a config file may have at most \(maxFileBytes) (1 MiB)")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ConfigError(key: path, "cannot read config file (\(String(cString: strerror(errno))))")
+        }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
+        guard data.count <= maxFileBytes else { throw ConfigError(key: path, "grew past \(maxFileBytes) bytes while being read") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(key: path, "is not UTF-8 text") }
+        return text
+    }
+
     /// The top-level mapping of a YAML/JSON document at `path`, keys with their nodes, in file order.
     ///
     /// - Throws: ``ConfigError`` if the file cannot be read or is not a mapping.
     public static func readMapping(path: String) throws -> [(key: String, node: Node)] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(key: path, "cannot read config file (\(error.localizedDescription))")
-        }
+        let text = try readText(path: path)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -77,14 +77,15 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     // MARK: - Available memory
 
-    /// The memory a job may use: `limit` when given (`--max-memory`), else the smallest of the system's
-    /// `MemAvailable` (`/proc/meminfo`), the room left under this process's cgroup v2 limit
-    /// (`memory.max − memory.current`) and under its address-space limit (`ulimit -v`: `RLIMIT_AS` minus the
-    /// current `VmSize`); the physical memory where none can be read.
+    /// The memory a job may use: the smallest of `limit` (`--max-memory`; else the system's `MemAvailable`,
+    /// `/proc/meminfo`), the room left under this process's cgroup v2 limit (`memory.max − memory.current`) and under
+    /// its address-space limit (`ulimit -v`: `RLIMIT_AS` minus the current `VmSize`); the physical memory where none
+    /// can be read. A `--max-memory` above a hard limit is held to it, so a cell that would not fit becomes an error
+    /// row rather than a failed allocation.
     public static func available(limit: Double? = nil) -> Double {
-        if let limit { return limit }
-        var candidates: [Double] = []
-        if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+        var candidates: [Double] = limit.map { [$0] } ?? []
+        if limit == nil,
+           let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
            let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
             candidates.append(kib * 1024)
@@ -95,13 +96,7 @@ public struct MemoryEstimate: Sendable, Equatable {
         if let maximum = read("memory.max"), let current = read("memory.current") {
             candidates.append(max(maximum - current, 0))
         }
-        var limit = rlimit()
-        if getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
-           let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
-           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
-            candidates.append(max(Double(limit.rlim_cur) - kib * 1024, 0))
-        }
+        if let room = BLAS.addressSpaceHeadroom { candidates.append(room) }
         return candidates.min() ?? Double(ProcessInfo.processInfo.physicalMemory)
     }
 

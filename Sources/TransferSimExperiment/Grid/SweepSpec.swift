@@ -94,6 +94,14 @@ public struct SweepSpec: Sendable, Equatable {
     public static func parse(grid: Node?, zip: Node?, replicates: Node?) throws -> SweepSpec {
         var axes: [Axis] = []
         var seen = Set<String>()
+        // Each axis is checked against the room the axes before it leave (at most `maxCells` in all) before its values
+        // are made: two axes of 10⁶ values are refused at once, not after materialising them.
+        var room = maxCells
+        func allow(_ count: Int, _ name: String) throws {
+            guard count <= room else {
+                throw ConfigError(key: name, "has \(count) values, and with the axes before it the grid would have more than \(maxCells) cells; at most \(maxCells)")
+            }
+        }
         func checkKey(_ section: String, _ key: String) throws {
             guard ConfigField.named(key) != nil else {
                 throw ConfigError(key: "\(section).\(key)", "unknown key; allowed keys: \(ConfigField.all.map(\.key).filter { !fixedOnly.contains($0) }.joined(separator: ", "))")
@@ -106,7 +114,10 @@ public struct SweepSpec: Sendable, Equatable {
             for (keyNode, valueNode) in mapping {
                 let key = keyNode.scalar?.string ?? ""
                 try checkKey("grid", key)
-                axes.append(Axis(keys: [key], points: try values(of: valueNode, name: "grid.\(key)").map { [$0] }, zipped: false))
+                try allow(try count(of: valueNode, name: "grid.\(key)"), "grid.\(key)")
+                let points = try values(of: valueNode, name: "grid.\(key)")
+                room /= points.count
+                axes.append(Axis(keys: [key], points: points.map { [$0] }, zipped: false))
             }
         }
         if let zip {
@@ -116,6 +127,7 @@ public struct SweepSpec: Sendable, Equatable {
             for (keyNode, valueNode) in mapping {
                 let key = keyNode.scalar?.string ?? ""
                 try checkKey("zip", key)
+                try allow(try count(of: valueNode, name: "zip.\(key)"), "zip.\(key)")
                 keys.append(key)
                 columns.append(try values(of: valueNode, name: "zip.\(key)"))
             }
@@ -187,6 +199,15 @@ public struct SweepSpec: Sendable, Equatable {
                            (Node(counted ? "steps" : "step"), Node(counted ? String(parts[2].dropFirst()) : parts[2]))]))
     }
 
+    /// How many values ``values(of:name:)`` makes of `node`, without making them (a range's count from its fields).
+    ///
+    /// - Throws: ``ConfigError`` for a malformed axis (as ``values(of:name:)``).
+    static func count(of node: Node, name: String) throws -> Int {
+        if let sequence = node.sequence { return sequence.count }
+        if node.scalar != nil { return 1 }
+        return try range(node, name: name).count
+    }
+
     /// The values of one axis: a list, or `{from, to, steps}` / `{from, to, step}`.
     static func values(of node: Node, name: String) throws -> [String] {
         if let sequence = node.sequence {
@@ -198,6 +219,12 @@ public struct SweepSpec: Sendable, Equatable {
             return values
         }
         if let scalar = node.scalar { return [scalar.string] }
+        let (count, value) = try range(node, name: name)
+        return (0..<count).map { format(value($0)) }
+    }
+
+    /// A range `{from, to, steps}` / `{from, to, step}`: its number of values and its `i`-th value.
+    private static func range(_ node: Node, name: String) throws -> (count: Int, value: (Int) -> Double) {
         guard let mapping = node.mapping else { throw ConfigError(key: name, "must be a list or {from, to, steps|step}") }
         var fields: [String: Double] = [:]
         for (keyNode, valueNode) in mapping {
@@ -218,7 +245,7 @@ public struct SweepSpec: Sendable, Equatable {
             }
             let n = Int(steps)
             guard n > 1 || from == to else { throw ConfigError(key: "\(name).steps", "must be ≥ 2 when from ≠ to") }
-            return (0..<n).map { i in format(n == 1 ? from : from + (to - from) * Double(i) / Double(n - 1)) }
+            return (n, { i in n == 1 ? from : from + (to - from) * Double(i) / Double(n - 1) })
         case (nil, let step?):
             // In floating point, before any conversion to Int: (to − from)/step may be huge or infinite.
             let intervals = (to - from) / step
@@ -234,7 +261,7 @@ public struct SweepSpec: Sendable, Equatable {
             guard abs(last - to) <= 1e-9 * max(abs(step), abs(to)) else {
                 throw ConfigError(key: "\(name).step", "\(format(step)) does not lead from \(format(from)) to \(format(to)) (the last value would be \(format(last))); make to − from a multiple of step, or use steps")
             }
-            return (0..<n).map { i in format(from + step * Double(i)) }
+            return (n, { i in from + step * Double(i) })
         default:
             throw ConfigError(key: name, "a range needs exactly one of steps and step")
         }

@@ -33,10 +33,20 @@ package struct SlurmJob: Sendable {
     /// ``BLASKernel/families`` names, as off x86-64: each task runs OpenBLAS's own pick).
     public var blasKernel: String? = BLASKernel.families.contains { $0.name == BLASIdentity.current.kernel } ? BLASIdentity.current.kernel : nil
 
-    /// A job; `shards ≥ 1`, `cpusPerTask ≥ 1`.
+    /// The most array tasks a job may have: the merge job's command line lists every shard directory, which must stay
+    /// well within the kernel's argument limit (a few hundred KiB at 1000 typical paths).
+    public static let maxShards = 1000
+
+    /// A job; `1 ≤ shards ≤ min(cells, maxShards)` (a task without cells would run nothing), `cpusPerTask` in
+    /// `1...SweepRunner.maxThreads`.
     public init(plan: SweepPlan, directory: String, shards: Int, cpusPerTask: Int, executable: String) throws {
-        guard shards >= 1 else { throw SweepError(key: "--shards", "must be an integer ≥ 1, got \(shards)") }
-        guard cpusPerTask >= 1 else { throw SweepError(key: "--cpus-per-task", "must be an integer ≥ 1, got \(cpusPerTask)") }
+        let most = min(plan.cells.count, Self.maxShards)
+        guard (1...max(most, 1)).contains(shards) else {
+            throw SweepError(key: "--shards", "must be an integer in [1, \(most)] (at most one task per cell, at most \(Self.maxShards)), got \(shards)")
+        }
+        guard (1...SweepRunner.maxThreads).contains(cpusPerTask) else {
+            throw SweepError(key: "--cpus-per-task", "must be an integer in [1, \(SweepRunner.maxThreads)], got \(cpusPerTask)")
+        }
         self.plan = plan
         self.directory = try OutputDirectory.resolve(directory, key: "--out")
         self.shards = shards
@@ -81,7 +91,8 @@ package struct SlurmJob: Sendable {
     /// Checks the options written into the scripts, before anything is written: `--partition` a name or a
     /// comma-separated list of names, `--time` one of Slurm's formats (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`,
     /// `D-HH:MM`, `D-HH:MM:SS`, `UNLIMITED`), `--mem` an integer with an optional `K`/`M`/`G`/`T`, the
-    /// executable without control characters (a newline would inject an `#SBATCH` line).
+    /// executable without control characters (a newline would inject an `#SBATCH` line), `--max-running` within the
+    /// tasks, the job directory without characters an `#SBATCH --output=` line cannot carry.
     ///
     /// - Throws: ``SweepError`` naming the option and its allowed form.
     public func validate() throws {
@@ -94,6 +105,13 @@ package struct SlurmJob: Sendable {
         }
         if let memory, !matches(memory, #"^[0-9]+[KMGT]?$"#) {
             throw SweepError(key: "--mem", "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
+        }
+        if let maxRunning, !(1...shards).contains(maxRunning) {
+            throw SweepError(key: "--max-running", "must be an integer in [1, \(shards)] (the number of tasks), got \(maxRunning)")
+        }
+        // `#SBATCH --output=` takes the path as it is: no quoting, `%` starts a pattern.
+        if directory.path.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || "'\"\\%".unicodeScalars.contains($0) }) {
+            throw SweepError(key: "--out", "a Slurm job directory must not contain whitespace, quotes, backslashes, % or control characters (#SBATCH lines are not quoted), got \(directory.path.debugDescription)")
         }
         if executable.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw SweepError(key: "--executable", "must not contain control characters, got \(executable.debugDescription)")

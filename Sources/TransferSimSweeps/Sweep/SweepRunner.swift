@@ -74,7 +74,10 @@ public struct SweepRunner: Sendable {
     public let directory: URL
     /// The directory as given (checked by ``run()``: an empty path must not become the working directory).
     private let path: String
-    /// Worker threads (≥ 1).
+    /// The most worker threads a sweep runs (`--threads`, `--cpus-per-task`): more than any node's cores.
+    public static let maxThreads = 1024
+
+    /// Worker threads, in `1...maxThreads`.
     public var threads: Int
     /// The cells to run.
     public var shard: Shard
@@ -96,7 +99,7 @@ public struct SweepRunner: Sendable {
         self.plan = plan
         self.directory = URL(fileURLWithPath: directory).standardizedFileURL
         path = directory
-        self.threads = max(1, threads)
+        self.threads = min(max(1, threads), Self.maxThreads)
         self.shard = shard
         self.failFast = failFast
         self.progress = progress
@@ -112,6 +115,7 @@ public struct SweepRunner: Sendable {
     /// - Throws: ``SweepError`` if the directory is in use, holds another sweep (naming the differing keys)
     ///   or cannot be written.
     public func run() throws -> SweepReport {
+        let threads = min(max(1, self.threads), Self.maxThreads)
         _ = try OutputDirectory.resolve(path, key: "--out")
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory, key: "--out")
@@ -192,8 +196,10 @@ public struct SweepRunner: Sendable {
         }
         defer { Interruption.unregister(interruption) }
         for row in oversized { state.record(row, failed: true) }
-        // Workers whose largest cells fit in the limit together (the results do not depend on the count).
-        let workers = max(1, min(threads, largest > 0 ? Int(min(limit / largest, 1e6)) : threads))
+        // Workers whose largest cells fit in the limit together, each with OpenBLAS's work buffer beyond the first
+        // (results do not depend on the count).
+        let perWorker = largest + Double(BLAS.bufferBytes)
+        let workers = max(1, min(threads, largest > 0 ? Int(min((limit + Double(BLAS.bufferBytes)) / perWorker, 1e6)) : threads))
         DispatchQueue.concurrentPerform(iterations: min(workers, max(batches.count, 1))) { _ in
             while let batch = state.nextBatch() { Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state) }
         }
