@@ -26,7 +26,7 @@ struct TransferSim: ParsableCommand {
         do {
             try BLAS.reserveBuffer()
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(oneLine(error))\n".utf8))
             Foundation.exit(1)
         }
         LargeAllocations.keepForReuse()
@@ -70,10 +70,15 @@ struct GridOptions: ParsableArguments {
     var axes: [String] = []
 }
 
+/// `error`'s text on one line: a newline or carriage return the user typed (e.g. in `--set`) shown as `\n`, `\r`.
+func oneLine(_ error: Error) -> String {
+    "\(error)".replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+}
+
 /// Prints a library error as one line on stderr and exits with status 1 (an `ExitCode` passes through).
 func fail(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    FileHandle.standardError.write(Data("error: \(oneLine(error))\n".utf8))
     return ExitCode.failure
 }
 

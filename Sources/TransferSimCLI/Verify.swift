@@ -29,7 +29,7 @@ struct Verify: ParsableCommand {
             let (directory, lock) = try VerificationDirectory.claim(out)
             let interruption = Interruption.register {
                 lock.release()
-                return nil
+                return "interrupted: finished sweeps are kept under \(directory.path)/sweeps; rerun the same command to resume"
             }
             defer {
                 Interruption.unregister(interruption)

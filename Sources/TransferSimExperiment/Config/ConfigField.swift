@@ -52,8 +52,17 @@ public struct ConfigField: Sendable {
 
     /// Parses a finite real of magnitude at most ``magnitudeBound``.
     static func parseReal(_ text: String) -> Double? {
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, abs(value) <= magnitudeBound else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let value = Double(trimmed), value.isFinite, abs(value) <= magnitudeBound, !underflows(trimmed, to: value) else { return nil }
         return value
+    }
+
+    /// Whether `text` names a nonzero number that double precision rounds to 0 (e.g. `1e-400`): refused, never read
+    /// as 0.
+    static func underflows(_ text: String, to value: Double) -> Bool {
+        guard value == 0 else { return false }
+        let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+        return mantissa.contains { ("1"..."9").contains($0) }
     }
 
     /// Formats a double the way every output file does (shortest round-trip form).
@@ -64,6 +73,10 @@ public struct ConfigField: Sendable {
     static func real(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Double> & Sendable,
                      bounded: Bool = true, valid: @escaping @Sendable (Double) -> Bool) -> ConfigField {
         ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if let zero = Double(trimmed), underflows(trimmed, to: zero) {
+                throw ConfigError(key: key, "'\(trimmed)' is too small for double precision (it would be read as 0); give 0, or a magnitude of at least 1e-308")
+            }
             let parsed = bounded ? parseReal(text) : Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
             guard let value = parsed, valid(value) else { throw invalid(key, range, text) }
             config[keyPath: path] = value

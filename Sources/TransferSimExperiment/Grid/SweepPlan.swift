@@ -197,6 +197,9 @@ extension SweepPlan {
             fixed.append((key, scalar.string))
         }
         let gridNode = gridPairs.isEmpty && node("grid") == nil ? nil : Node(gridPairs)
+        guard gridNode != nil || node("zip") != nil else {
+            throw ConfigError(key: "grid", "\(path) has no grid: or zip: axis, so it is not a sweep (a run's config or output?); add an axis, or use --grid KEY=…")
+        }
         var spec = try SweepSpec.parse(grid: gridNode, zip: node("zip"), replicates: node("replicates"))
         spec.keepHistory = try SweepSpec.parseKeepHistory(node("keep_history"))
         return try SweepPlan(baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)

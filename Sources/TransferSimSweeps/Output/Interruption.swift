@@ -60,8 +60,10 @@ package enum Interruption {
         registry.lock.lock()
         let handlers = registry.handlers.reversed()
         registry.lock.unlock()
-        for handler in handlers {
-            if let line = handler.run() { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let lines = handlers.compactMap { $0.run() }
+        // Before any command has something to save (options and configs being read), the line still says what happened.
+        for line in lines.isEmpty ? ["interrupted (\(number == SIGINT ? "SIGINT" : "SIGTERM")) before anything was written"] : lines {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         fflush(nil)  // every open stdio stream
         _exit(128 + number)

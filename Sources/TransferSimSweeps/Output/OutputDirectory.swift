@@ -24,6 +24,22 @@ package enum OutputDirectory {
         }
         let url = URL(fileURLWithPath: path).standardizedFileURL
         guard url.path != "/" else { throw FileError(key: key, "must not be the root directory") }
+        // Room for the temporaries beside it (`.<name>.partial-<pid>`, `.<name>.lock`) and the files inside it.
+        guard url.path.utf8.count <= Int(PATH_MAX) - 256 else {
+            throw FileError(key: key, "is \(url.path.utf8.count) bytes long; a path may have at most \(Int(PATH_MAX) - 256)")
+        }
+        if let long = url.pathComponents.first(where: { $0.utf8.count > Int(NAME_MAX) - 32 }) {
+            throw FileError(key: key, "has a name of \(long.utf8.count) bytes ('\(long.prefix(24))…'); a name may have at most \(Int(NAME_MAX) - 32)")
+        }
+        var ancestor = url.deletingLastPathComponent()
+        while ancestor.path != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw FileError(key: key, "'\(ancestor.path)' is a file, so '\(url.path)' cannot be a directory inside it") }
+                break
+            }
+            ancestor = ancestor.deletingLastPathComponent()
+        }
         return url
     }
 

@@ -57,6 +57,9 @@ package final class ResultsIndex {
                 let fields = CSV.parse(line + "\n", keep: scan.first ? .max : replicateColumn + 1).first ?? []
                 if scan.first {
                     scan.first = false
+                    guard !line.hasSuffix("\r") else {
+                        throw FileError(key: url.path, "has Windows line ends (CRLF, as a spreadsheet saves a file); TransferSim reads the results.csv it wrote: restore it, or rerun the sweep into a new directory")
+                    }
                     guard fields == ResultColumns.header else { throw FileError(key: url.path, "has the columns of another TransferSim version (\(fields.count) columns, this version writes \(ResultColumns.header.count)); rerun the sweep into a new directory, or read it with the version that wrote it") }
                     return
                 }

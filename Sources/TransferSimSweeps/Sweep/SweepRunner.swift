@@ -120,6 +120,13 @@ public struct SweepRunner: Sendable {
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory, key: "--out")
         defer { lock.release() }
+        // Until the workers start (reading a large results.csv back takes a while), an interrupt saves nothing new.
+        let path = directory.path
+        var early: Interruption.Token? = Interruption.register {
+            lock.release()
+            return "interrupted before any row was computed; \(path) is as it was: rerun the same command to resume"
+        }
+        defer { early.map(Interruption.unregister) }
         try prepareDirectory()
         let results = try ResultsFile(url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
         defer { results.close() }
@@ -188,6 +195,8 @@ public struct SweepRunner: Sendable {
                              progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count } + oversized.count, mode: progress),
                              failFast: failFast, saved: report.resumed)
         let (directory, pairs) = (directory, report.pairs)
+        early.map(Interruption.unregister)
+        early = nil
         let interruption = Interruption.register {
             let saved = state.freeze()
             OutputDirectory.removeOwnTemporaries(in: directory)
