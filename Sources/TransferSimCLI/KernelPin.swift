@@ -57,9 +57,9 @@ enum KernelPin {
             exit("\(error)")
         }
         if let note = resolved.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
-        let threads = ProcessInfo.processInfo.environment[oneThread.name] == oneThread.value
+        let loadedOnOneThread = ProcessInfo.processInfo.environment[oneThread.name] == oneThread.value
         let kernelLoaded = resolved.kernel.map { BLASKernel.loaded == $0 } ?? true
-        guard !threads || !kernelLoaded else { return rest }
+        guard !loadedOnOneThread || !kernelLoaded else { return rest }
         if reexecuted {
             exit("\(flag): OpenBLAS loaded its \(BLASKernel.loaded) kernel although \(resolved.kernel ?? BLASKernel.native) was asked for (OPENBLAS_CORETYPE=\(resolved.kernel ?? "")); use \(flag) native")
         }

@@ -35,10 +35,10 @@ public enum ResultsVersion {
 
     /// Throws unless `directory` holds rows of the ``current`` version; `key` names the offending input.
     public static func check(_ directory: URL, key: String) throws {
-        let version = try read(directory)
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) else {
             throw SweepError(key: key, "'\(directory.path)' has no \(fileName) file (written before results versions were kept, or the file was deleted), so its rows cannot be trusted to match this TransferSim's (version \(current)); use a new --out")
         }
+        let version = try read(directory)
         guard version == current else {
             throw SweepError(key: key, "'\(directory.path)' holds rows of results version \(version); this TransferSim writes version \(current) (results differ by rounding); use a new --out")
         }
