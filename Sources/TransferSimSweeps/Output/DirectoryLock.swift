@@ -20,6 +20,8 @@ public final class DirectoryLock: @unchecked Sendable {
     public let file: URL
     private var descriptor: Int32
     private let mutex = NSLock()
+    /// Releases the lock on SIGINT/SIGTERM (``Interruption``) at any instant of its life, whatever the command does.
+    private var interruption: Interruption.Token?
 
     /// Takes the lock on `directory` (its parent must exist).
     ///
@@ -53,6 +55,10 @@ public final class DirectoryLock: @unchecked Sendable {
                 _ = ftruncate(fd, 0)
                 _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
                 descriptor = fd
+                interruption = Interruption.register { [weak self] in
+                    self?.release()
+                    return nil
+                }
                 return
             }
             close(fd)  // The holder removed the file between our open and flock: lock the new one.
@@ -64,6 +70,7 @@ public final class DirectoryLock: @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         guard descriptor >= 0 else { return }
+        if let interruption { Interruption.unregister(interruption) }
         unlink(file.path)
         close(descriptor)
         descriptor = -1
