@@ -63,8 +63,9 @@ struct Merge: ParsableCommand {
     func run() throws {
         Interruption.install()
         do {
-            let (plan, rows, dropped) = try SweepMerge.merge(directories: directories, output: out)
+            let (plan, rows, dropped, corrupt) = try SweepMerge.merge(directories: directories, output: out)
             noteDropped(dropped)
+            noteCorrupt(corrupt, fate: "left out (another shard holds the same rows)")
             print("merged \(rows) rows of \(plan.cells.count) cells into \(out)")
         } catch {
             throw fail(error)

@@ -88,10 +88,17 @@ func noteDropped(_ rows: [String]) {
     FileHandle.standardError.write(Data("note: \(rows.count) row(s) of results.csv are not cells of this sweep's plan (e.g. \(example)); left out\n".utf8))
 }
 
-/// Reports corrupt upstream-cache entries (retrained), a sweep's diverged or failed rows (the first 10) and an early stop on stderr, and exits with
+/// One note on stderr for rows of results.csv that failed their checksum or did not parse, when there are any.
+func noteCorrupt(_ rows: [String], fate: String) {
+    guard let example = rows.first else { return }
+    FileHandle.standardError.write(Data("note: \(rows.count) row(s) of results.csv fail their checksum (row_crc32) or do not parse (e.g. \(example)): \(fate)\n".utf8))
+}
+
+/// Reports corrupt rows (computed again), corrupt upstream-cache entries (retrained), a sweep's diverged or failed rows (the first 10) and an early stop on stderr, and exits with
 /// status 1 if there were any; the sweep's files are complete either way.
 func finish(_ report: SweepReport) throws {
     noteDropped(report.droppedRows)
+    noteCorrupt(report.corruptRows, fate: "computed again")
     if let first = report.corruptCacheEntries.first {
         let count = report.corruptCacheEntries.count
         FileHandle.standardError.write(Data("note: \(count) upstream-cache entr\(count == 1 ? "y" : "ies") failed the checksum (e.g. \(first)): trained again and rewritten\n".utf8))

@@ -86,7 +86,7 @@ import Testing
             }
             records[k][gain] = "\(value)"
         }
-        try records.map(CSV.line).joined().write(to: url, atomically: true, encoding: .utf8)
+        try (CSV.line(records[0]) + records.dropFirst().map(SweepTests.resealed).joined()).write(to: url, atomically: true, encoding: .utf8)
         let best = try BestValue(SweepRows(directory: out), over: "alpha", by: ["u_norm", "n2"], metric: "transfer_gain")
         #expect(best.rows.map(\.best) == ["0.5", "0.5", "1", "1"])
         #expect(best.rows.map(\.plausible) == [["0.5"], ["0.5"], ["0.5", "1"], ["0.5", "1"]])

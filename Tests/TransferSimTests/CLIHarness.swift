@@ -87,6 +87,6 @@ enum CLIHarness {
 
     /// The rows of `results.csv` without the `seconds` column.
     static func rowsWithoutTiming(_ directory: URL) throws -> [[String]] {
-        CSV.parse(try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8)).map { Array($0.dropLast()) }
+        CSV.parse(try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8)).map { Array($0.dropLast(2)) }
     }
 }

@@ -103,6 +103,22 @@ import Testing
         let error = try #require(throws: ConfigError.self) { try RunJob(configPath: path, output: "unused").resolveConfig() }
         #expect(error.key == "alpha")
     }
+
+    @Test("values are numbers: -0 is 0 (one cell id, one grid value), 100 and 1e2 are one d; a value listed twice is refused")
+    func negativeZero_isZero() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plain = try SweepPlan.load(path: config, overrides: ["target_loss2=0"])
+        let signed = try SweepPlan.load(path: config, overrides: ["target_loss2=-0"])
+        #expect(signed.cells.map(\.id) == plain.cells.map(\.id) && signed.resolvedYAML == plain.resolvedYAML)
+        #expect(!signed.resolvedYAML.contains("-0.0"))
+        for (key, values) in [("alpha", "[0, 0.5, -0]"), ("d", "[100, 1e2]"), ("u_norm", "[1, 1.0]")] {
+            let path = root.appendingPathComponent("\(key).yaml").path
+            try (SweepTests.base + "grid:\n  \(key): \(values)\n").write(toFile: path, atomically: true, encoding: .utf8)
+            let error = try #require(throws: ConfigError.self) { try SweepPlan.load(path: path) }
+            #expect(error.key == "grid.\(key)" && error.message.contains("twice"), "\(key): \(error)")
+        }
+    }
 }
 
 @Suite struct DocumentationTests {

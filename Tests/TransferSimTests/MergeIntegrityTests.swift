@@ -30,7 +30,7 @@ import Testing
         let column = ResultColumns.index("transfer_train_loss")
         let cell = fields[0], replicate = fields[ResultColumns.index("replicate")]
         fields[column] = String(Double(fields[column])!.nextUp)
-        lines[5] = CSV.line(fields).dropLast().description
+        lines[5] = String(SweepTests.resealed(fields).dropLast())
         try lines.joined(separator: "\n").write(to: b.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
         for order in [[a.path, b.path], [b.path, a.path]] {
             let out = root.appendingPathComponent("conflict")
@@ -76,7 +76,7 @@ import Testing
         fields[ResultColumns.index("replicate")] = "7"
         var stray = fields
         stray[0] = "0123456789abcdef"
-        try (text + CSV.line(fields) + CSV.line(stray)).write(to: a.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        try (text + SweepTests.resealed(fields) + SweepTests.resealed(stray)).write(to: a.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
         let report = try SweepRunner(plan: plan, directory: a.path).run()
         #expect(report.droppedRows.count == 2 && report.resumed == 12 && report.computed == 0)
         #expect(try SweepTests.read(a, "summary.csv") == summary)

@@ -49,7 +49,7 @@ import Testing
         Self.expectOneLine(crlf, "error: \(s.path)/results.csv: has Windows line ends", "CRLF")
     }
 
-    @Test("SIGINT while a large finished sweep is read back prints the interrupted line; the rerun finds no lock in its way and tidies every leftover")
+    @Test("SIGINT while a large finished sweep is read back prints the interrupted line and leaves no lock file; the rerun tidies every leftover")
     func earlyInterrupt_saysSoAndUnlocks() throws {
         let root = try CLIHarness.temporaryDirectory("early-interrupt")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -67,6 +67,8 @@ import Testing
             let outcome = CLIHarness.finish(process, output, errors)
             if outcome.reason == .exit && outcome.status == 130 {
                 #expect(outcome.stderr.hasPrefix("interrupted"), "attempt \(attempt): \(outcome.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: DirectoryLock.lockFile(for: root.appendingPathComponent("s")).path),
+                        "attempt \(attempt): a lock file is left")
                 landed += 1
             }
         }

@@ -39,9 +39,15 @@ import Testing
         Array(ResultColumns.row(cellID: cellID, values: result.config.resolvedValues, result: result, seconds: 0).dropLast())
     }
 
-    /// The rows of results.csv without the `seconds` column, in file order.
+    /// The rows of results.csv without the `seconds` and `row_crc32` columns, in file order.
     static func rowsWithoutTiming(_ directory: URL) throws -> [[String]] {
-        CSV.parse(try read(directory, "results.csv")).dropFirst().map { Array($0.dropLast()) }
+        CSV.parse(try read(directory, "results.csv")).dropFirst().map { Array($0.dropLast(2)) }
+    }
+
+    /// `row` (every column of results.csv, `row_crc32` last) as the line TransferSim writes, its checksum made anew:
+    /// a test's edit of a row that the checksum must not catch.
+    static func resealed(_ row: [String]) -> String {
+        String(decoding: ResultsFile.encode(Array(row.dropLast())), as: UTF8.self)
     }
 
     static let grid = base + """

@@ -127,12 +127,25 @@ def test_an_unknown_results_version_is_refused(sweep_dir, tmp_path):
         transfersim.load(copy)
 
 
+def test_a_changed_row_fails_its_checksum(sweep_dir, tmp_path):
+    """Every row ends in row_crc32 (zlib's CRC-32 of the bytes before it): a one-digit edit is refused, naming the line."""
+    sweep = transfersim.load(sweep_dir)
+    assert sweep.results["row_crc32"].str.fullmatch("[0-9a-f]{8}").all() and "row_crc32" not in sweep.metrics
+    copy = tmp_path / "edited"
+    shutil.copytree(sweep_dir, copy)
+    lines = (copy / "results.csv").read_text().split("\n")
+    lines[3] = lines[3].replace("0.", "1.", 1)
+    (copy / "results.csv").write_text("\n".join(lines))
+    with pytest.raises(ValueError, match="line 4"):
+        transfersim.load(copy)
+
+
 def test_the_recorded_blas_kernel_is_read_back_as_the_cli_reports_it(sweep_dir, run_dir, tmp_path):
     """Sweep and run directories carry the BLAS identity; a Prescott-kernel sweep reads back as Prescott."""
     kernel = subprocess.run([binary(), "blas", "--kernel"], check=True, capture_output=True, text=True).stdout.strip()
     sweep, run = transfersim.load(sweep_dir), transfersim.load_run(run_dir)
     assert sweep.blas["kernel"] == run.blas["kernel"] == kernel
-    assert sweep.blas["library"] == "OpenBLAS" and sweep.blas["version"] and sweep.results_version == 4
+    assert sweep.blas["library"] == "OpenBLAS" and sweep.blas["version"] and sweep.results_version == 5
     (tmp_path / "sweep.yaml").write_text(SWEEP)
     subprocess.run([binary(), "sweep", "--config", "sweep.yaml", "--out", "prescott", "--quiet", "--no-upstream-cache",
                     "--blas-kernel", "Prescott"], cwd=tmp_path, check=True, capture_output=True)

@@ -14,6 +14,7 @@ directories written before results version 4), part of a result's identity next 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -25,7 +26,7 @@ import yaml
 __all__ = ["Sweep", "Run", "load", "load_run", "read_blas", "tidy", "plot_heatmap", "plot_lines", "KNOWN_RESULTS_VERSIONS"]
 
 #: Results versions (``DIR/results_version``) whose files this reader understands.
-KNOWN_RESULTS_VERSIONS = (2, 3, 4)
+KNOWN_RESULTS_VERSIONS = (2, 3, 4, 5)
 
 #: Text columns of ``results.csv`` besides the choice-valued config keys.
 _STATUS_SUFFIXES = ("_status",)
@@ -103,6 +104,19 @@ def read_blas(directory) -> Dict[str, str]:
     return fields
 
 
+def _check_rows(path: Path) -> None:
+    """Raises unless every row of ``results.csv`` ends in its checksum (``row_crc32``: zlib's CRC-32 of the bytes
+    before the row's last comma, 8 hexadecimal digits), as TransferSim wrote it from results version 5 on."""
+    bad = []
+    for number, line in enumerate(path.read_bytes().split(b"\n")[1:], start=2):
+        body, comma, crc = line.rpartition(b",")
+        if line and (not comma or crc != b"%08x" % zlib.crc32(body)):
+            bad.append(number)
+    if bad:
+        raise ValueError(f"{path}: {len(bad)} row(s) fail their checksum (row_crc32), e.g. line {bad[0]}: the file changed "
+                         "after TransferSim wrote it; rerun the sweep's command on the directory to compute them again")
+
+
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Types the text columns: statuses and choices as categories, ``<stage>_converged`` as nullable booleans."""
     for column in frame.columns:
@@ -131,12 +145,14 @@ def load(directory) -> Sweep:
         elif mapping:
             keys = list(mapping)
             axes.append({"keys": keys, "values": [mapping[key] for key in keys], "zipped": True})
-    results = _typed(pd.read_csv(directory / "results.csv", dtype={"cell_id": str, "message": str}))
+    if version >= 5:
+        _check_rows(directory / "results.csv")
+    results = _typed(pd.read_csv(directory / "results.csv", dtype={"cell_id": str, "message": str, "row_crc32": str}))
     results["message"] = results["message"].fillna("")
     summary_path = directory / "summary.csv"
     summary = _typed(pd.read_csv(summary_path, dtype={"cell_id": str})) if summary_path.exists() else pd.DataFrame()
     first_metric = list(results.columns).index("upstream_train_loss") if "upstream_train_loss" in results.columns else 0
-    metrics = [column for column in results.columns[first_metric:] if column not in ("message", "seconds")]
+    metrics = [column for column in results.columns[first_metric:] if column not in ("message", "seconds", "row_crc32")]
     return Sweep(directory=directory, results=results, summary=summary, axes=axes, config=config, metrics=metrics,
                  blas=read_blas(directory), results_version=version)
 

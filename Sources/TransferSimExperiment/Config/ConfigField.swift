@@ -50,11 +50,18 @@ public struct ConfigField: Sendable {
     /// overflow threshold; no meaningful setting reaches 10⁵⁰.
     public static let magnitudeBound = 1e50
 
-    /// Parses a finite real of magnitude at most ``magnitudeBound``.
+    /// Parses a finite real of magnitude at most ``magnitudeBound``; `-0` is read as `0` (``parseFinite(_:)``).
     static func parseReal(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let value = Double(trimmed), value.isFinite, abs(value) <= magnitudeBound, !underflows(trimmed, to: value) else { return nil }
+        guard let value = parseFinite(trimmed), abs(value) <= magnitudeBound, !underflows(trimmed, to: value) else { return nil }
         return value
+    }
+
+    /// Parses a finite real, with `-0` read as `0` (`x + 0` is `+0` for `x = −0` and `x` otherwise): a value is a
+    /// number, so `-0` and `0` give one config, one cell id and one grid value.
+    public static func parseFinite(_ text: String) -> Double? {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
+        return value + 0.0
     }
 
     /// Whether `text` names a nonzero number that double precision rounds to 0 (e.g. `1e-400`): refused, never read
@@ -77,7 +84,7 @@ public struct ConfigField: Sendable {
             if let zero = Double(trimmed), underflows(trimmed, to: zero) {
                 throw ConfigError(key: key, "'\(trimmed)' is too small for double precision (it would be read as 0); give 0, or a magnitude of at least 1e-308")
             }
-            let parsed = bounded ? parseReal(text) : Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
+            let parsed = bounded ? parseReal(text) : parseFinite(text)
             guard let value = parsed, valid(value) else { throw invalid(key, range, text) }
             config[keyPath: path] = value
         }, render: { format($0[keyPath: path]) })

@@ -159,13 +159,13 @@ public struct SweepSpec: Sendable, Equatable {
     }
 
     /// Refuses an axis that gives one value twice (numbers compared as numbers: `100`, `1e2` and `100.0` are one
-    /// `d`), which would make two identical cells.
+    /// `d`, `-0` and `0` one `alpha`), which would make two identical cells.
     static func checkDistinct(_ axis: Axis) throws {
         var seen: [[String]: Int] = [:]
         for (i, point) in axis.points.enumerated() {
             let canonical = point.map { text -> String in
                 let trimmed = text.trimmingCharacters(in: .whitespaces)
-                return Double(trimmed).map { "\($0)" } ?? trimmed
+                return ConfigField.parseFinite(trimmed).map { "\($0)" } ?? trimmed
             }
             if let first = seen[canonical] {
                 let section = axis.zipped ? "zip" : "grid"

@@ -16,7 +16,8 @@ package struct SweepRows: Sendable {
     /// Reads `directory/config.resolved.yaml` and, of `results.csv`, `replicate` and `columns` (every column when nil:
     /// a caller that needs a few columns of a large sweep holds only those).
     ///
-    /// - Throws: ``SweepError`` when either is missing or of another results version; ``FileError`` for a malformed file.
+    /// - Throws: ``SweepError`` when either is missing or of another results version, or a row fails its checksum;
+    ///   ``FileError`` for a foreign file.
     package init(directory: URL, columns: [String]? = nil) throws {
         let config = directory.appendingPathComponent("config.resolved.yaml")
         guard FileManager.default.fileExists(atPath: config.path) else {
@@ -25,6 +26,9 @@ package struct SweepRows: Sendable {
         plan = try SweepPlan.load(path: config.path)
         try ResultsVersion.check(directory, key: directory.path)
         let index = try ResultsIndex(files: [directory.appendingPathComponent("results.csv")])
+        if let first = index.corrupt.first {
+            throw SweepError(key: first, "a row of results.csv fails its checksum (row_crc32) or does not parse, \(index.corrupt.count) in all: it changed after TransferSim wrote it; rerun the sweep's command on \(directory.path) to compute it again")
+        }
         let kept = ["replicate"] + (columns ?? ResultColumns.header)
         let positions = kept.map(ResultColumns.index)
         slots = Dictionary(kept.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })

@@ -31,6 +31,19 @@ public final class DirectoryLock: @unchecked Sendable {
     public init(_ directory: URL, key: String) throws {
         self.directory = directory
         file = Self.lockFile(for: directory)
+        descriptor = -1
+        // The file created and its release registered with no interruption between (``Interruption/critical(_:)``).
+        try Interruption.critical {
+            descriptor = try Self.take(file, directory: directory, key: key)
+            interruption = Interruption.register { [weak self] in
+                self?.release()
+                return nil
+            }
+        }
+    }
+
+    /// Opens (creating) and locks `file`, writes this process's pid into it and returns its descriptor.
+    private static func take(_ file: URL, directory: URL, key: String) throws -> Int32 {
         while true {
             let fd = open(file.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
@@ -40,10 +53,10 @@ public final class DirectoryLock: @unchecked Sendable {
                 let busy = errno == EWOULDBLOCK
                 let reason = String(cString: strerror(errno))
                 // The holder writes its pid right after locking: give it a moment.
-                var owner = Self.readOwner(fd)
+                var owner = readOwner(fd)
                 for _ in 0..<20 where owner == nil {
                     usleep(5_000)
-                    owner = Self.readOwner(fd)
+                    owner = readOwner(fd)
                 }
                 close(fd)
                 guard busy else { throw FileError(key: key, "cannot lock '\(directory.path)': \(reason)") }
@@ -54,12 +67,7 @@ public final class DirectoryLock: @unchecked Sendable {
                 let text = "\(getpid())\n"
                 _ = ftruncate(fd, 0)
                 _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
-                descriptor = fd
-                interruption = Interruption.register { [weak self] in
-                    self?.release()
-                    return nil
-                }
-                return
+                return fd
             }
             close(fd)  // The holder removed the file between our open and flock: lock the new one.
         }

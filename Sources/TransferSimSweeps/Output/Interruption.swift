@@ -24,6 +24,17 @@ package enum Interruption {
     }
 
     private static let registry = Registry()
+    /// Held by ``critical(_:)`` and, from the first signal on, by the interruption for good.
+    private static let criticalLock = NSRecursiveLock()
+
+    /// Runs `body` with interruptions held back: a signal arriving meanwhile is handled when `body` returns. For a
+    /// step that creates state and registers the handler undoing it (a lock file and its release): no signal can land
+    /// between the two, nor can such state be created after the handlers were collected.
+    public static func critical<T>(_ body: () throws -> T) rethrows -> T {
+        criticalLock.lock()
+        defer { criticalLock.unlock() }
+        return try body()
+    }
 
     /// Routes SIGINT and SIGTERM to the handlers (idempotent).
     public static func install() {
@@ -57,6 +68,7 @@ package enum Interruption {
     }
 
     private static func interrupt(_ number: Int32) -> Never {
+        criticalLock.lock()  // Never released: the process exits below.
         registry.lock.lock()
         let handlers = registry.handlers.reversed()
         registry.lock.unlock()

@@ -56,9 +56,10 @@ public final class ResultsFile: @unchecked Sendable {
         }
     }
 
-    /// One row as the bytes ``append(_:)`` writes (a CSV line), made by the caller outside any lock.
+    /// One row as the bytes ``append(_:)`` writes: the CSV line of `fields` (every column but the last) closed by its
+    /// ``RowChecksum`` in `row_crc32`; made by the caller outside any lock.
     public static func encode(_ fields: [String]) -> Data {
-        Data(CSV.line(fields).utf8)
+        Data((RowChecksum.sealed(String(CSV.line(fields).dropLast())) + "\n").utf8)
     }
 
     /// Appends one row (``encode(_:)``) and flushes it to the operating system; returns the byte offset it starts at.

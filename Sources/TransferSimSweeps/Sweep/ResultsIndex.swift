@@ -7,8 +7,10 @@ import TransferSimExperiment
 /// Built by streaming the files line by line (a row never contains a newline: error messages are flattened);
 /// keeps per row only its file, byte offset and length, so memory grows by a few dozen bytes per row and a
 /// finished sweep is sorted and summarised by reading the rows back one cell at a time. A (cell, replicate) pair found
-/// twice must be the same computation — the same row but for `seconds` — and its first occurrence is kept; two rows
-/// that differ otherwise are refused, naming the pair and both files (an argument order must never decide a merge).
+/// twice must be the same computation — the same row but for `seconds` (and so `row_crc32`) — and its first occurrence
+/// is kept; two rows that differ otherwise are refused, naming the pair and both files (an argument order must never
+/// decide a merge). A row that fails its ``RowChecksum`` or does not parse is not indexed but listed in ``corrupt``:
+/// a resumed sweep computes its pair again, a merge counts it missing, an analysis refuses the file.
 package final class ResultsIndex {
     /// One row's location.
     struct Entry {
@@ -33,8 +35,11 @@ package final class ResultsIndex {
     let entries: [String: [Entry]]
     /// Number of distinct (cell, replicate) rows indexed.
     public let count: Int
+    /// The rows left out for failing their checksum or not parsing, as `PATH byte OFFSET`, in file order.
+    package let corrupt: [String]
 
-    /// Indexes `files` (each must start with ``ResultColumns/header``; a torn last line is ignored).
+    /// Indexes `files` (each must start with ``ResultColumns/header``; a torn last line is ignored, a corrupt row
+    /// listed in ``corrupt``).
     ///
     /// - Throws: ``FileError`` for a missing or foreign file; ``SweepError`` for two different rows of one pair.
     public init(files: [URL]) throws {
@@ -43,6 +48,7 @@ package final class ResultsIndex {
             var entries: [String: [Entry]] = [:]
             var count = 0
             var first = true
+            var corrupt: [String] = []
         }
         var handles: [FileHandle] = []
         var scan = Scan()
@@ -63,13 +69,16 @@ package final class ResultsIndex {
                     guard fields == ResultColumns.header else { throw FileError(key: url.path, "has the columns of another TransferSim version (\(fields.count) columns, this version writes \(ResultColumns.header.count)); rerun the sweep into a new directory, or read it with the version that wrote it") }
                     return
                 }
-                guard fields.count == ResultColumns.header.count, let replicate = Int(fields[replicateColumn]) else {
-                    throw FileError(key: url.path, "has a malformed row at byte \(offset)")
+                var bytes = line
+                guard bytes.withUTF8(RowChecksum.holds), fields.count == ResultColumns.header.count,
+                      let replicate = Int(fields[replicateColumn]) else {
+                    scan.corrupt.append("\(url.path) byte \(offset)")
+                    return
                 }
                 let id = fields[0]
                 if let earlier = scan.entries[id]?.first(where: { $0.replicate == replicate }) {
                     let first = try Self.read(earlier, from: handles[earlier.file], url: files[earlier.file])
-                    guard Self.withoutSeconds(first) == Self.withoutSeconds(line) else {
+                    guard Self.withoutTiming(first) == Self.withoutTiming(line) else {
                         throw SweepError(key: "merge", "cell \(id) replicate \(replicate) has different rows in \(files[earlier.file].path) and \(url.path) (not the same computation); merge only shards of one sweep, computed once")
                     }
                     return
@@ -81,12 +90,14 @@ package final class ResultsIndex {
         self.files = Files(handles, urls: files)
         self.entries = scan.entries
         self.count = scan.count
+        self.corrupt = scan.corrupt
     }
 
-    private init(files: Files, entries: [String: [Entry]], count: Int) {
+    private init(files: Files, entries: [String: [Entry]], count: Int, corrupt: [String]) {
         self.files = files
         self.entries = entries
         self.count = count
+        self.corrupt = corrupt
     }
 
     /// This index and `rows` appended to its first file since it was built (cell id, replicate, byte offset and
@@ -99,12 +110,13 @@ package final class ResultsIndex {
             entries[row.id, default: []].append(Entry(file: 0, offset: row.offset, length: row.length, replicate: row.replicate))
             count += 1
         }
-        return ResultsIndex(files: files, entries: entries, count: count)
+        return ResultsIndex(files: files, entries: entries, count: count, corrupt: corrupt)
     }
 
-    /// A row without its last field, `seconds` (a number: no quote or comma in it).
-    private static func withoutSeconds(_ line: String) -> Substring {
-        line[..<(line.lastIndex(of: ",") ?? line.endIndex)]
+    /// A row without its last two fields, `seconds` and `row_crc32` (numbers: no quote or comma in them).
+    private static func withoutTiming(_ line: String) -> Substring {
+        let body = line[..<(line.lastIndex(of: ",") ?? line.endIndex)]
+        return body[..<(body.lastIndex(of: ",") ?? body.endIndex)]
     }
 
     /// The rows indexed that are not (cell, replicate) pairs of `plan` (another cell id, or a replicate outside

@@ -16,7 +16,9 @@ public enum ResultsVersion {
     /// Version 3: normal draws by the ziggurat method instead of Box–Muller (every random stream of Gaussians moves).
     /// Version 4: the BLAS kernel is pinned (Haswell by default) and recorded in `blas`; upstream models of a batch
     /// make their own products (under the kernel it was computed with, a version-3 row is unchanged).
-    public static let current = 4
+    /// Version 5: every row of `results.csv` ends in its checksum, `row_crc32` (``RowChecksum``); the numbers are
+    /// version 4's.
+    public static let current = 5
 
     /// The file name inside a sweep directory.
     public static let fileName = "results_version"

@@ -9,14 +9,15 @@ public enum SweepMerge {
     /// Every argument must be a sweep directory holding the same sweep config, computed by this results version and
     /// BLAS; `output` may not be one of them. Rows are combined: a pair found twice must be the same row but for
     /// `seconds` (kept once), else the merge is refused naming the pair and both files (``ResultsIndex``); rows that
-    /// are not pairs of the plan are left out and listed in `dropped`; every (cell, replicate) of the plan must be
+    /// are not pairs of the plan are left out and listed in `dropped`, rows that fail their checksum left out and listed
+    /// in `corrupt` (``ResultsIndex/corrupt``: another shard's copy of the pair may stand in); every (cell, replicate) of the plan must be
     /// present, else the merge is refused with the missing cells and the shards they belong to. A new (or empty) `output` is written all-or-nothing; an
     /// existing one must already belong to this sweep (its `config.resolved.yaml`, or the `sweep.yaml` of a
     /// `transfersim slurm` job directory), and each file is then replaced atomically. `output` is locked
     /// (``DirectoryLock``) throughout.
     ///
     /// - Throws: ``SweepError`` for foreign, mixed-version, other-kernel or incomplete shards; ``FileError`` for I/O or a busy output.
-    public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int, dropped: [String]) {
+    public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int, dropped: [String], corrupt: [String]) {
         guard let first = directories.first else { throw SweepError(key: "merge", "needs the shard directories of one sweep") }
         let destination = try OutputDirectory.resolve(output, key: "--out")
         for path in directories {
@@ -54,7 +55,8 @@ public enum SweepMerge {
         }
         guard missing.isEmpty else {
             let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
-            throw SweepError(key: "merge", "incomplete: rows missing from shard(s) \(shards), e.g. \(missing.joined(separator: "; ")); resume those shards first")
+            let corrupt = index.corrupt.first.map { " (\(index.corrupt.count) row(s) fail their checksum, e.g. \($0))" } ?? ""
+            throw SweepError(key: "merge", "incomplete: rows missing from shard(s) \(shards)\(corrupt), e.g. \(missing.joined(separator: "; ")); resume those shards first")
         }
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try DirectoryLock(destination, key: "--out")
@@ -80,6 +82,6 @@ public enum SweepMerge {
             try SweepSummary.finalize(plan: plan, index: index, directory: destination)
         }
         let dropped = index.outside(plan)
-        return (plan, index.count - dropped.count, dropped)
+        return (plan, index.count - dropped.count, dropped, index.corrupt)
     }
 }

@@ -49,6 +49,9 @@ public struct SweepReport: Sendable {
     public var upstreamReuses = 0
     /// Upstream-cache entries that failed their checksum (or were truncated): trained again and rewritten.
     public var corruptCacheEntries: [String] = []
+    /// Rows of `results.csv` that failed their checksum or did not parse (``ResultsIndex/corrupt``): computed again,
+    /// and left out of the files written.
+    public var corruptRows: [String] = []
     /// Rows of `results.csv` that are not (cell, replicate) pairs of the plan (``ResultsIndex/outside(_:)``): left
     /// out of the files written, never counted.
     public var droppedRows: [String] = []
@@ -133,6 +136,7 @@ public struct SweepRunner: Sendable {
         let finished = try ResultsIndex(files: [results.url])
         let limit = MemoryEstimate.available(limit: memoryLimit)
         var report = SweepReport()
+        report.corruptRows = finished.corrupt
         var units: [[Pair]] = []
         var unitOfKey: [String: Int] = [:]
         var oversized: [[String]] = []
