@@ -15,15 +15,19 @@ struct Contrast: ParsableCommand {
     @Option(name: .long, help: "A metric column of results.csv.")
     var metric = "transfer_gain"
 
+    @Flag(name: .long, help: "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial).")
+    var partial = false
+
     func run() throws {
         do {
             guard let equals = vary.firstIndex(of: "="), case let values = vary[vary.index(after: equals)...].split(separator: ","), values.count == 2 else {
                 throw ConfigError(key: "--vary", "must be KEY=A,B, got '\(vary)'")
             }
             let url = URL(fileURLWithPath: directory)
-            let contrast = try TransferSimSweeps.Contrast(SweepRows(directory: url), key: String(vary[..<equals]), a: String(values[0]),
+            let rows = try SweepRows(directory: url, partial: partial)
+            let contrast = try TransferSimSweeps.Contrast(rows, key: String(vary[..<equals]), a: String(values[0]),
                                                           b: String(values[1]), metric: metric)
-            try report(contrast.csv, as: contrast.fileName, in: url)
+            try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
         } catch {
             throw fail(error)
         }
@@ -46,12 +50,16 @@ struct Best: ParsableCommand {
     @Option(name: .long, help: "A metric column of results.csv.")
     var metric = "transfer_gain"
 
+    @Flag(name: .long, help: "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial).")
+    var partial = false
+
     func run() throws {
         do {
             let url = URL(fileURLWithPath: directory)
             let keys = by.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-            let best = try BestValue(SweepRows(directory: url), over: over, by: keys, metric: metric)
-            try report(best.csv, as: best.fileName, in: url)
+            let rows = try SweepRows(directory: url, partial: partial)
+            let best = try BestValue(rows, over: over, by: keys, metric: metric)
+            try report(best.csv, as: best.fileName, in: url, coverage: rows.coverage)
         } catch {
             throw fail(error)
         }
@@ -88,10 +96,12 @@ struct Diff: ParsableCommand {
 }
 
 /// Prints an analysis's CSV as a table (numbers shortened) and writes it, every digit kept, atomically to
-/// `directory/fileName`.
-func report(_ csv: String, as fileName: String, in directory: URL) throws {
+/// `directory/fileName`; an analysis of part of a sweep (`coverage`, ``SweepRows/coverage``) says so first and writes
+/// `…_partial.csv`.
+func report(_ csv: String, as fileName: String, in directory: URL, coverage: String? = nil) throws {
+    if let coverage { print("\(coverage) (--partial): computed on the rows present") }
     print(table(shortened(csv)))
-    let file = directory.appendingPathComponent(fileName)
+    let file = directory.appendingPathComponent(coverage == nil ? fileName : fileName.replacingOccurrences(of: ".csv", with: "_partial.csv"))
     try AtomicFile.write(csv, to: file)
     print("wrote \(file.path)")
 }

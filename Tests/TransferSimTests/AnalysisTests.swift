@@ -94,6 +94,31 @@ import Testing
         #expect(throws: SweepError.self) { try BestValue(SweepRows(directory: out), over: "alpha", by: ["u_norm"], metric: "transfer_gain") }
     }
 
+    @Test("an unfinished sweep is refused by contrast, best and diff naming its rows present of planned; --partial says 'partial' in every output")
+    func partialSweep_isRefusedOrSaid() throws {
+        let (root, out) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // What an interrupted sweep leaves: the header and the first 20 of 48 rows, no summary.
+        let lines = try SweepTests.read(out, "results.csv").split(separator: "\n")
+        try (lines[0...20].joined(separator: "\n") + "\n").write(to: out.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: out.appendingPathComponent("summary.csv"))
+        let refusal = try #require(throws: SweepError.self) { try SweepRows(directory: out) }
+        #expect(refusal.key == out.path && refusal.message.contains("holds 20 of 48 rows") && refusal.message.contains("--partial"))
+        #expect(try SweepRows(directory: out, partial: true).coverage == "partial: 20 of 48 rows")
+        for arguments in [["contrast", out.path, "--vary", "alpha=1,0.5"], ["best", out.path, "--over", "alpha", "--by", "u_norm,n2"],
+                          ["diff", out.path, out.path, "--out", root.appendingPathComponent("d").path]] {
+            let outcome = try CLIHarness.run(arguments)
+            #expect(outcome.status == 1 && outcome.stderr.contains("holds 20 of 48 rows") && outcome.stderr.filter { $0 == "\n" }.count == 1,
+                    "\(arguments[0]): \(outcome.stderr)")
+        }
+        let contrast = try CLIHarness.run(["contrast", out.path, "--vary", "alpha=1,0.5", "--partial"])
+        #expect(contrast.status == 0 && contrast.stdout.hasPrefix("partial: 20 of 48 rows"), "\(contrast.stdout) \(contrast.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("contrast_alpha_1_0.5_partial.csv").path))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("contrast_alpha_1_0.5.csv").path))
+        let best = try CLIHarness.run(["best", out.path, "--over", "alpha", "--by", "u_norm,n2", "--partial"])
+        #expect(best.status == 0 && best.stdout.hasPrefix("partial: 20 of 48 rows"), "\(best.stdout) \(best.stderr)")
+    }
+
     @Test("diff of a sweep with itself is zero, paired; grids that differ are refused")
     func diff_withItselfIsZero() throws {
         let (root, out) = try Self.setUp()

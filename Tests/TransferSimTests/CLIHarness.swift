@@ -85,6 +85,23 @@ enum CLIHarness {
         }
     }
 
+    /// Runs this test binary again in a child process with `environment` added, on the suites or tests `filter` names
+    /// (for what must hold from a process's start: OpenBLAS reads its kernel and thread count when it loads); returns
+    /// its status and its output and errors together.
+    static func rerunTests(_ filter: String, environment: [String: String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.arguments = ["--testing-library", "swift-testing", "--filter", filter]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     /// The rows of `results.csv` without the `seconds` column.
     static func rowsWithoutTiming(_ directory: URL) throws -> [[String]] {
         CSV.parse(try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8)).map { Array($0.dropLast(2)) }

@@ -67,8 +67,20 @@ import Yams
             guard let config = try? ConfigLoader.resolve([layer]) else { continue }
             do {
                 let result = try TransferExperiment(config: config).run()
+                // Which stages run is fixed by the config (fine-tuning: no teacher; an upstream stage iff α > 0); a
+                // stage that ran is ok with an error rate in [0, 1], or diverged without a test error.
+                let runs: [Stage: Bool] = [.upstream: config.needsUpstream, .transfer: true, .baseline: true, .teacher: false]
                 for stage in Stage.allCases {
-                    #expect([RunStatus.ok, .diverged, .skipped].contains(result.outcome(stage).status), "\(layer)")
+                    let outcome = result.outcome(stage)
+                    #expect((outcome.status != .skipped) == runs[stage], "\(stage) \(outcome.status): \(layer)")
+                    switch outcome.status {
+                    case .ok:
+                        let test = try #require(outcome.test, "\(stage): \(layer)")
+                        #expect((0...1).contains(test.error) && (0...1).contains(test.cleanError), "\(stage): \(layer)")
+                        #expect(outcome.training?.history.last.map { $0.loss.isFinite } ?? false, "\(stage): \(layer)")
+                    case .diverged: #expect(outcome.test == nil, "\(stage): \(layer)")
+                    case .skipped: #expect(outcome.training == nil && outcome.test == nil, "\(stage): \(layer)")
+                    }
                 }
                 ran += 1
             } catch {

@@ -128,20 +128,9 @@ import Testing
           arguments: KernelTests.kernels)
     func batchTraining_underEachKernel(kernel: String) throws {
         // OpenBLAS picks its kernel when it loads, so the in-process suites run again in a child of this executable.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        process.arguments = ["--testing-library", "swift-testing", "--filter", "BatchTrainingTests|testProcess_runsTheDefault"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_CORETYPE"] = kernel
-        environment[BLASKernel.environmentVariable] = kernel
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(kernel): \(text.suffix(2000))")
+        let (status, text) = try CLIHarness.rerunTests("BatchTrainingTests|testProcess_runsTheDefault",
+                                                       environment: ["OPENBLAS_CORETYPE": kernel, BLASKernel.environmentVariable: kernel])
+        #expect(status == 0, "\(kernel): \(text.suffix(2000))")
         #expect(text.contains("Test run with 2 tests") && text.contains("passed"), "\(kernel): \(text.suffix(600))")
     }
 

@@ -140,6 +140,17 @@ def test_a_changed_row_fails_its_checksum(sweep_dir, tmp_path):
         transfersim.load(copy)
 
 
+def test_a_partial_sweep_warns(sweep_dir, tmp_path):
+    copy = tmp_path / "partial"
+    shutil.copytree(sweep_dir, copy)
+    lines = (copy / "results.csv").read_text().splitlines(keepends=True)
+    (copy / "results.csv").write_text("".join(lines[:6]))
+    (copy / "summary.csv").unlink()
+    with pytest.warns(UserWarning, match="partial sweep: 5 of 16 rows"):
+        sweep = transfersim.load(copy)
+    assert len(sweep.results) == 5 and sweep.summary.empty
+
+
 def test_the_recorded_blas_kernel_is_read_back_as_the_cli_reports_it(sweep_dir, run_dir, tmp_path):
     """Sweep and run directories carry the BLAS identity; a Prescott-kernel sweep reads back as Prescott."""
     kernel = subprocess.run([binary(), "blas", "--kernel"], check=True, capture_output=True, text=True).stdout.strip()

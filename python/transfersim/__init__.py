@@ -14,6 +14,7 @@ directories written before results version 4), part of a result's identity next 
 from __future__ import annotations
 
 import json
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,11 @@ def load(directory) -> Sweep:
         _check_rows(directory / "results.csv")
     results = _typed(pd.read_csv(directory / "results.csv", dtype={"cell_id": str, "message": str, "row_crc32": str}))
     results["message"] = results["message"].fillna("")
+    replicates = int(config.get("replicates", 1))
+    expected = replicates * int(np.prod([len(axis["values"][0]) for axis in axes])) if axes else replicates
+    if len(results) < expected:
+        warnings.warn(f"{directory}: partial sweep: {len(results)} of {expected} rows present (unfinished, or one shard); "
+                      "summary is empty until it finishes", stacklevel=2)
     summary_path = directory / "summary.csv"
     summary = _typed(pd.read_csv(summary_path, dtype={"cell_id": str})) if summary_path.exists() else pd.DataFrame()
     first_metric = list(results.columns).index("upstream_train_loss") if "upstream_train_loss" in results.columns else 0

@@ -101,7 +101,7 @@ extension ConfigField {
 
 extension ConfigField {
     /// The Markdown table of every key with its `theory` and `kou2023-code` defaults, meaning and range
-    /// (printed by `transfersim keys`, embedded in the README).
+    /// (printed by `transfersim keys`, embedded in docs/config.md).
     public static var markdownTable: String {
         let theory = ExperimentConfig(preset: .theory)
         let kou = ExperimentConfig(preset: .kou2023Code)

@@ -4,7 +4,7 @@ import TransferSimCore
 /// One config key: its name (also its CSV column), meaning, allowed range, parser and renderer.
 ///
 /// The table ``all`` is the single list of keys (`docs/config.md`): parsing, validation
-/// messages, `config.resolved.yaml`, CSV columns and the README table all come from it.
+/// messages, `config.resolved.yaml`, CSV columns and docs/config.md's table all come from it.
 public struct ConfigField: Sendable {
     /// Key name, e.g. `sigma_p1`.
     public let key: String

@@ -77,7 +77,7 @@ public enum InitKind: String, Sendable, CaseIterable {
 
 /// Every setting of one experiment (`docs/config.md`), with the `theory` preset's defaults.
 ///
-/// Keys, meanings and ranges are listed once, in ``ConfigField/all``; the README's key table is
+/// Keys, meanings and ranges are listed once, in ``ConfigField/all``; docs/config.md's key table is
 /// printed from it by `transfersim keys`.
 public struct ExperimentConfig: Sendable, Equatable {
     /// Preset the values started from.

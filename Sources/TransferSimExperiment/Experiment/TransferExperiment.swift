@@ -290,7 +290,10 @@ public struct TransferExperiment: Sendable {
         "\(config.architecture)|\(config.signals.alignmentDirections)|\(config.engine)"
     }
 
-    /// The evaluator of ``historyTestErrors`` on `draws`, or nil when it is off.
+    /// The evaluator of ``historyTestErrors`` on `draws`, or nil when it is off. A `LAPACKError` (`dsyevd` of the
+    /// finite, symmetric test covariance not converging) leaves that step's history test error empty rather than
+    /// stopping the training it observes; `TrainingRun` evaluates only finite filters (non-finite ones have made the
+    /// run `diverged`), and the final evaluation, where the error would reach the row, throws.
     fileprivate func historyEvaluator(_ draws: TestDraws) -> HistoryEvaluator? {
         guard historyTestErrors else { return nil }
         let architecture = config.architecture

@@ -38,7 +38,7 @@ public struct TheoryStatistic: Sendable {
             PhaseStatistics.transfer(uNorm: c.uNorm, v1Norm: c.signals.v1Norm, noiseLevel1: c.sigmaP1, noiseLevel2: c.sigmaP2,
                                      n1: c.n1, dimension: c.d)
         },
-        // The candidate that sees α (issue 15, README "A transfer statistic that sees α"). Γ has no α, so its boundary Γ = C is
+        // The candidate that sees α (issue 15, docs/verification.md "A transfer statistic that sees α"). Γ has no α, so its boundary Γ = C is
         // the same line at every α; and it falls with d, while the gain's sign boundary on fig2 moves the other way (the
         // baseline degrades with d). Free-exponent fits put the boundary at ‖u‖⁴ ∝ α^0.89 [0.78, 1.00] (α sweep) and show
         // the gain rising with d (fig2): dividing Γ by α and by the baseline's S_2 = N_2‖μ_2‖⁴/(σ_{p,2}⁴ d) does both.

@@ -12,13 +12,23 @@ package struct SweepRows: Sendable {
     private let rows: [[[String]]]
     /// Where each kept column lies in a row of ``rows``.
     private let slots: [String: Int]
+    /// The (cell, replicate) rows present.
+    package let present: Int
+    /// The rows the plan holds: cells × replicates.
+    package var expected: Int { plan.cells.count * plan.spec.replicates }
+    /// `partial: N of M rows` when rows are missing (read with `partial: true`), else nil: every output of an
+    /// analysis of such a sweep says so.
+    package var coverage: String? { present < expected ? "partial: \(present) of \(expected) rows" : nil }
 
     /// Reads `directory/config.resolved.yaml` and, of `results.csv`, `replicate` and `columns` (every column when nil:
     /// a caller that needs a few columns of a large sweep holds only those).
     ///
-    /// - Throws: ``SweepError`` when either is missing or of another results version, or a row fails its checksum;
-    ///   ``FileError`` for a foreign file.
-    package init(directory: URL, columns: [String]? = nil) throws {
+    /// An unfinished sweep (rows missing: interrupted, or one shard) is refused unless `partial`, naming how many rows
+    /// of how many are present; an analysis never computes on part of a sweep without saying so (``coverage``).
+    ///
+    /// - Throws: ``SweepError`` when either is missing or of another results version, a row fails its checksum, or
+    ///   (without `partial`) rows are missing; ``FileError`` for a foreign file.
+    package init(directory: URL, columns: [String]? = nil, partial: Bool = false) throws {
         let config = directory.appendingPathComponent("config.resolved.yaml")
         guard FileManager.default.fileExists(atPath: config.path) else {
             throw SweepError(key: directory.path, "holds no sweep (config.resolved.yaml)")
@@ -37,6 +47,10 @@ package struct SweepRows: Sendable {
         rows = try plan.cells.map { cell in
             // The index checked every row's field count, so every position exists.
             try index.lines(of: cell.id, replicates: replicates).compactMap { line in CSV.parse(line + "\n", keep: parsed).first.map { fields in positions.map { fields[$0] } } }
+        }
+        present = rows.reduce(0) { $0 + $1.count }
+        guard partial || present == plan.cells.count * replicates else {
+            throw SweepError(key: directory.path, "holds \(present) of \(plan.cells.count * replicates) rows (an unfinished sweep or one shard): rerun its command to finish it (or merge its shards), or pass --partial to analyse the rows present")
         }
     }
 

@@ -40,9 +40,7 @@ public enum SweepMerge {
             let url = URL(fileURLWithPath: path)
             try plan.requireSameSweep(as: url.appendingPathComponent("config.resolved.yaml"), key: path, advice: "merge only the shards of \(first)")
             try ResultsVersion.checkComputation(url, key: path)
-            if let text = try? String(contentsOf: url.appendingPathComponent("shard"), encoding: .utf8) {
-                shardCount = try Shard.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)).count
-            }
+            shardCount = max(shardCount, try Shard.recorded(in: url).count)
         }
         let index = try ResultsIndex(files: directories.map { URL(fileURLWithPath: $0).appendingPathComponent("results.csv") })
         var missing: [String] = []

@@ -2,39 +2,6 @@ import Foundation
 import TransferSimCore
 import TransferSimExperiment
 
-/// Which cells a process runs: those with canonical index ≡ `index` (mod `count`).
-public struct Shard: Sendable, Equatable, CustomStringConvertible {
-    /// This shard, `0 ≤ index < count`.
-    public let index: Int
-    /// Number of shards.
-    public let count: Int
-
-    /// The whole sweep.
-    public static let all = Shard(index: 0, count: 1)
-
-    /// A shard; checked by ``parse(_:)``.
-    public init(index: Int, count: Int) {
-        self.index = index
-        self.count = count
-    }
-
-    /// Parses `i/N`.
-    ///
-    /// - Throws: ``SweepError`` (key `--shard`) unless `0 ≤ i < N`.
-    public static func parse(_ text: String) throws -> Shard {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else {
-            throw SweepError(key: "--shard", "must be i/N with 0 ≤ i < N, got '\(text)'")
-        }
-        return Shard(index: i, count: n)
-    }
-
-    /// Whether the cell with canonical index `cell` belongs to this shard.
-    public func contains(_ cell: Int) -> Bool { cell % count == index }
-
-    public var description: String { "\(index)/\(count)" }
-}
-
 /// What a sweep run did.
 public struct SweepReport: Sendable {
     /// (cell, replicate) pairs of this shard.
@@ -317,8 +284,8 @@ public struct SweepRunner: Sendable {
             let contents = OutputDirectory.contents(directory)
             if manager.fileExists(atPath: configURL.path) {
                 try plan.requireSameSweep(as: configURL, key: "--out", advice: "use a new --out to run this one")
-                let previousShard = (try? String(contentsOf: shardURL, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? Shard.all.description
-                guard previousShard == shard.description else {
+                let previousShard = try Shard.recorded(in: directory)
+                guard previousShard == shard else {
                     throw SweepError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
                 }
                 try ResultsVersion.checkComputation(directory, key: "--out")
