@@ -20,13 +20,10 @@ struct Contrast: ParsableCommand {
 
     func run() throws {
         do {
-            guard let equals = vary.firstIndex(of: "="), case let values = vary[vary.index(after: equals)...].split(separator: ","), values.count == 2 else {
-                throw ConfigError(key: "--vary", "must be KEY=A,B, got '\(vary)'")
-            }
+            let (key, a, b) = try parseVary(vary)
             let url = URL(fileURLWithPath: directory)
             let rows = try SweepRows(directory: url, partial: partial)
-            let contrast = try TransferSimSweeps.Contrast(rows, key: String(vary[..<equals]), a: String(values[0]),
-                                                          b: String(values[1]), metric: metric)
+            let contrast = try TransferSimSweeps.Contrast(rows, key: key, a: a, b: b, metric: metric)
             try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
         } catch {
             throw fail(error)
@@ -89,6 +86,75 @@ struct Diff: ParsableCommand {
             let written = try Figure.recorded(in: directory).render(from: directory, into: directory)
             if written.isEmpty { print("no picture: pictures of differences are drawn for 1-D and 2-D grids") }
             for path in written { print("wrote \(path)") }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// `--vary KEY=A,B` as its key and two values.
+func parseVary(_ text: String) throws -> (key: String, a: String, b: String) {
+    guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
+          case let values = text[text.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false), values.count == 2,
+          !values[0].isEmpty, !values[1].isEmpty else {
+        throw ConfigError(key: "--vary", "must be KEY=A,B, got '\(text)'")
+    }
+    return (String(text[..<equals]), String(values[0]), String(values[1]))
+}
+
+/// Repeated `--where KEY=VALUE` as a mapping (a key fixed twice is refused).
+func whereSettings(_ assignments: [String]) throws -> [String: String] {
+    var settings: [String: String] = [:]
+    for assignment in assignments {
+        let (key, value) = try ConfigLoader.parseAssignment(assignment)
+        guard settings.updateValue(value, forKey: key) == nil else { throw ConfigError(key: "--where", "fixes \(key) twice") }
+    }
+    return settings
+}
+
+struct Table: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A metric over the rows and columns of a sweep's axes: mean ± se (n) per cell, or with --vary the paired difference A − B with its 95% interval and p-value stars.")
+
+    @Argument(help: "Sweep directory (config.resolved.yaml + results.csv).")
+    var directory: String
+
+    @Option(name: .long, help: ArgumentHelp("The axes down the table, comma-separated (the first outermost).", valueName: "KEY[,KEY]"))
+    var rows: String
+
+    @Option(name: .long, help: ArgumentHelp("The axis across the table.", valueName: "KEY"))
+    var cols: String
+
+    @Option(name: .customLong("where"), help: ArgumentHelp("Fix an axis, e.g. --where d=800 (repeatable; every other axis with several values must be fixed).", valueName: "KEY=VALUE"))
+    var fixed: [String] = []
+
+    @Option(name: .long, help: "A metric column of results.csv.")
+    var metric = "transfer_gain"
+
+    @Option(name: .long, help: ArgumentHelp("Paired differences A − B of the cells that differ only in KEY instead of means.", valueName: "KEY=A,B"))
+    var vary: String?
+
+    @Option(name: .long, help: "md (Markdown), csv (long, full precision) or tex (LaTeX tabular).")
+    var format = "md"
+
+    @Option(name: .long, help: "Also write the table to this file (atomically).")
+    var out: String?
+
+    @Flag(name: .long, help: "Tabulate an unfinished sweep's rows present (the output says 'partial').")
+    var partial = false
+
+    func run() throws {
+        do {
+            guard let format = MeanTable.Format(rawValue: format) else {
+                throw ConfigError(key: "--format", "must be one of \(MeanTable.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
+            }
+            let sweep = try SweepRows(directory: URL(fileURLWithPath: directory), partial: partial)
+            let table = try MeanTable(sweep, rows: rows.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, column: cols,
+                                      metric: metric, where: try whereSettings(fixed), vary: try vary.map(parseVary))
+            var text = table.render(format)
+            if let coverage = sweep.coverage { text = (format == .md ? "" : format == .tex ? "% " : "# ") + "\(coverage) (--partial)\n" + text }
+            print(text, terminator: "")
+            if let out { try AtomicFile.write(text, to: try OutputDirectory.resolve(out, key: "--out")) }
         } catch {
             throw fail(error)
         }

@@ -108,12 +108,7 @@ struct Plot: ParsableCommand {
                 throw PlotError(key: "--format", "pgf is written for figure panels (heatmaps and line plots of plot DIR or figure NAME), not for slices or training curves")
             }
             if let x {
-                var settings: [String: String] = [:]
-                for assignment in fixed {
-                    let (key, value) = try ConfigLoader.parseAssignment(assignment)
-                    guard settings.updateValue(value, forKey: key) == nil else { throw ConfigError(key: "--where", "fixes \(key) twice") }
-                }
-                let slice = SlicePlot(metric: metric, x: x, y: y, series: series, facet: facet, fixed: settings)
+                let slice = SlicePlot(metric: metric, x: x, y: y, series: series, facet: facet, fixed: try whereSettings(fixed))
                 let svg = try slice.render(SweepTable(directory: url))
                 let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
                     ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))

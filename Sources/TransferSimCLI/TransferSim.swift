@@ -13,7 +13,7 @@ struct TransferSim: ParsableCommand {
             such machines, Intel and AMD, give the same bits; 'native' is OpenBLAS's own pick (faster on AVX-512 \
             CPUs, bits follow the CPU). `transfersim blas` prints the kernel in use; every results directory records it.
             """,
-        subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self, BLASInfo.self])
+        subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Table.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self, BLASInfo.self])
 
     /// Makes OpenBLAS run the kernel asked for on one thread (``KernelPin``, which may execute the program again),
     /// stops any OpenBLAS pool before anything else runs (``BLAS/stopThreadPoolAtStart()``), has OpenBLAS's work

@@ -34,14 +34,32 @@ public struct SweepSpec: Sendable, Equatable {
         /// The axis label (its first key).
         public var name: String { keys[0] }
 
-        /// The index of the point whose first value is `value`, numbers compared as numbers (`1`, `1.0`, `1e0`).
-        public func pointIndex(of value: String) -> Int? {
-            let target = Double(value.trimmingCharacters(in: .whitespaces))
-            return points.firstIndex { point in
-                target.map { Double(point[0]) == $0 } ?? (point[0] == value.trimmingCharacters(in: .whitespaces))
+        /// Whether `key` names this axis: any of its keys, or (a zip axis) its keys joined by `+` (`eta2+steps2`).
+        public func isNamed(_ key: String) -> Bool {
+            keys.contains(key) || keys.joined(separator: "+") == key
+        }
+
+        /// The position in ``keys`` of the key that `name` (``isNamed(_:)``) gives values of: the key itself, or the
+        /// first key for the joined name.
+        public func position(of name: String) -> Int { keys.firstIndex(of: name) ?? 0 }
+
+        /// The values of the key `name` stands for (``position(of:)``), point by point.
+        public func values(of name: String) -> [String] { points.map { $0[position(of: name)] } }
+
+        /// The index of the point where the key `name` stands for (its first key by default) has `value`, numbers
+        /// compared as numbers (`1`, `1.0`, `1e0`; `-0` and `0`).
+        public func pointIndex(of value: String, key name: String? = nil) -> Int? {
+            let target = ConfigField.parseFinite(value)
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            return values(of: name ?? keys[0]).firstIndex { text in
+                target.map { ConfigField.parseFinite(text) == $0 } ?? (text == trimmed)
             }
         }
     }
+
+    /// The index of the axis that `key` names (``Axis/isNamed(_:)``): every analysis finds its axes by this rule, so
+    /// a zip axis is named by any of its keys.
+    public func axisIndex(named key: String) -> Int? { axes.firstIndex { $0.isNamed(key) } }
 
     /// Grid axes in file order, then the zip axis (if any).
     public let axes: [Axis]

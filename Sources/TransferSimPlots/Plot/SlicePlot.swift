@@ -57,11 +57,11 @@ public struct SlicePlot: Sendable {
         }
         if y != nil, series != nil { throw PlotError(key: "--series", "draws lines; a heatmap (--x and --y) has no series") }
         guard let facet else { return try panel(table, range: nil).text }
-        guard let axis = table.plan.spec.axes.first(where: { $0.name == facet }), ![x, y, series].contains(facet) else {
+        guard let axis = table.plan.spec.axes.first(where: { $0.isNamed(facet) }), ![x, y, series].contains(facet) else {
             throw SweepError(key: "--facet", "'\(facet)' is not an axis of this sweep other than the plotted ones (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))")
         }
-        let panels = axis.points.map { point in
-            SlicePlot(metric: metric, x: x, y: y, series: series, fixed: fixed.merging([facet: point[0]]) { _, new in new })
+        let panels = axis.values(of: facet).map { value in
+            SlicePlot(metric: metric, x: x, y: y, series: series, fixed: fixed.merging([facet: value]) { _, new in new })
         }
         // Heatmap facets share one colour range, so equal colours mean equal values across panels.
         let range = try y == nil ? nil : panels.flatMap { try $0.heatmapValues(table) }
@@ -95,10 +95,10 @@ public struct SlicePlot: Sendable {
     private func lines(_ table: SweepTable) throws -> SVGDocument {
         var curves: [(label: String, slice: SweepTable)] = []
         if let series {
-            guard let axis = table.plan.spec.axes.first(where: { $0.name == series }), series != x else {
+            guard let axis = table.plan.spec.axes.first(where: { $0.isNamed(series) }), series != x else {
                 throw SweepError(key: "--series", "'\(series)' is not an axis of this sweep other than --x (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))")
             }
-            for point in axis.points.map({ $0[0] }) {
+            for point in axis.values(of: series) {
                 curves.append(("\(series) = \(point)", try table.slice(axes: [("--x", x)], fixed: fixed.merging([series: point]) { _, new in new })))
             }
         } else {

@@ -36,21 +36,22 @@ package struct BestValue: Sendable {
         }
         key = over
         self.metric = metric
+        let named = axes[axis].values(of: over)  // The values of the key named (a zip axis: that key's).
         rows = sweep.plan.cells.filter { $0.coordinates[axis] == 0 }.map { first in
             let candidates = axes[axis].points.indices.map { point -> Int in
                 var coordinates = first.coordinates
                 coordinates[axis] = point
                 return sweep.cellIndex(coordinates)
             }
-            let statistics = candidates.map { SweepSummary.statistics(Array(sweep.values(metric, cell: $0).values)) }
+            let statistics = candidates.map { sweep.statistics(metric, cell: $0) }
             let winner = statistics.indices.max { (statistics[$0].mean.isNaN ? -.infinity : statistics[$0].mean)
                 < (statistics[$1].mean.isNaN ? -.infinity : statistics[$1].mean) } ?? 0
             let plausible = candidates.indices.filter { k in
                 k == winner || sweep.paired(metric, a: candidates[winner], b: candidates[k]).interval.high >= 0
             }
             return Row(setting: byAxes.map { ($0, axes[$0].points[first.coordinates[$0]]) }.flatMap { axis, values in zip(axes[axis].keys, values).map { ($0, $1) } },
-                       best: axes[axis].points[winner][0], mean: statistics[winner].mean, standardError: statistics[winner].se,
-                       plausible: plausible.map { axes[axis].points[$0][0] })
+                       best: named[winner], mean: statistics[winner].mean, standardError: statistics[winner].se,
+                       plausible: plausible.map { named[$0] })
         }
     }
 

@@ -27,7 +27,7 @@ package struct Contrast: Sendable {
     package init(_ sweep: SweepRows, key: String, a: String, b: String, metric: String) throws {
         try SweepRows.checkMetric(metric)
         let axis = try sweep.axis(of: key, option: "--vary")
-        let (pointA, pointB) = (try sweep.point(a, on: axis, option: "--vary"), try sweep.point(b, on: axis, option: "--vary"))
+        let (pointA, pointB) = (try sweep.point(a, of: key, on: axis, option: "--vary"), try sweep.point(b, of: key, on: axis, option: "--vary"))
         guard pointA != pointB else { throw SweepError(key: "--vary", "needs two different values of \(key), got \(a) twice") }
         self.key = key
         self.a = a

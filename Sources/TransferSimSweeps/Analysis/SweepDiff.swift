@@ -41,8 +41,8 @@ package enum SweepDiff {
                     let c = PairedComparison(replicates.map { y[$0]! }, replicates.map { x[$0]! })
                     difference = (c.mean, c.standardError, c.count)
                 } else {
-                    let p = SweepSummary.statistics(Array(left.values(metric, cell: cell.index).values))
-                    let q = SweepSummary.statistics(Array(right.values(metric, cell: cell.index).values))
+                    let p = left.statistics(metric, cell: cell.index)
+                    let q = right.statistics(metric, cell: cell.index)
                     difference = (p.mean - q.mean, (p.se * p.se + q.se * q.se).squareRoot(), min(p.n, q.n))
                 }
                 fields += [CSV.number(difference.mean), CSV.number(difference.se), String(difference.n)]

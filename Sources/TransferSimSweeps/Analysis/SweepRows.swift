@@ -68,6 +68,12 @@ package struct SweepRows: Sendable {
         labels(metric, cell: index).mapValues { Double($0) ?? .nan }
     }
 
+    /// Mean, standard error and count of `metric` over the replicates of cell `index`, summed in replicate order (as
+    /// `summary.csv` sums them: the same bits; a dictionary's order would change the last bits from run to run).
+    package func statistics(_ metric: String, cell index: Int) -> (mean: Double, se: Double, n: Int) {
+        SweepSummary.statistics(values(metric, cell: index).sorted { $0.key < $1.key }.map(\.value))
+    }
+
     /// The text column `column` (e.g. `transfer_converged`) of each replicate of cell `index`.
     package func labels(_ column: String, cell index: Int) -> [Int: String] {
         guard let position = slots[column], let replicate = slots["replicate"] else {
@@ -88,24 +94,24 @@ package struct SweepRows: Sendable {
         return PairedComparison(replicates.map { left[$0]! }, replicates.map { right[$0]! })
     }
 
-    /// The index of the grid axis whose only key is `key`.
+    /// The index of the axis that `key` names: its only key, or any key of the zip axis (``SweepSpec/axisIndex(named:)``).
     ///
-    /// - Throws: ``SweepError`` naming `option` when `key` is not swept alone on an axis.
+    /// - Throws: ``SweepError`` naming `option` when `key` names no axis.
     package func axis(of key: String, option: String) throws -> Int {
-        guard let axis = plan.spec.axes.firstIndex(where: { $0.keys == [key] }) else {
+        guard let axis = plan.spec.axisIndex(named: key) else {
             let swept = plan.spec.axes.map { $0.keys.joined(separator: "+") }.joined(separator: ", ")
             throw SweepError(key: option, "'\(key)' is not an axis of this sweep (axes: \(swept))")
         }
         return axis
     }
 
-    /// The point index of `value` on `axis` (numbers compared as numbers).
+    /// The point index of `value` of the key `key` on `axis` (numbers compared as numbers).
     ///
     /// - Throws: ``SweepError`` naming `option` and the axis's values.
-    package func point(_ value: String, on axis: Int, option: String) throws -> Int {
-        let points = plan.spec.axes[axis].points.map { $0[0] }
-        guard let index = plan.spec.axes[axis].pointIndex(of: value) else {
-            throw SweepError(key: option, "\(value) is not a value of \(plan.spec.axes[axis].name) (\(points.joined(separator: ", ")))")
+    package func point(_ value: String, of key: String, on axis: Int, option: String) throws -> Int {
+        let spec = plan.spec.axes[axis]
+        guard let index = spec.pointIndex(of: value, key: key) else {
+            throw SweepError(key: option, "\(value) is not a value of \(spec.keys[spec.position(of: key)]) (\(spec.values(of: key).joined(separator: ", ")))")
         }
         return index
     }

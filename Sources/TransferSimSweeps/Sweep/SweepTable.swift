@@ -31,7 +31,7 @@ public struct SweepTable: Sendable {
         self.columns = columns
     }
 
-    /// The sub-table over the axes named `axes` (by their first key, in that order) with every other axis fixed
+    /// The sub-table over the axes named `axes` (by any of their keys, ``SweepSpec/axisIndex(named:)``, in that order) with every other axis fixed
     /// at the value `fixed` gives it (an axis with one value needs none). Its cells are the sweep's own — a
     /// cell's id is the hash of its resolved config, which the slice reproduces — so every plot of a 1-D or 2-D
     /// sweep draws any slice of a sweep of any dimension.
@@ -42,26 +42,29 @@ public struct SweepTable: Sendable {
         let axes = plan.spec.axes
         let known = axes.map(\.name).joined(separator: ", ")
         let chosen = try names.map { option, key in
-            guard let index = axes.firstIndex(where: { $0.name == key }) else {
+            guard let index = plan.spec.axisIndex(named: key) else {
                 throw SweepError(key: option, "'\(key)' is not an axis of this sweep (axes: \(known))")
             }
             return index
         }
         guard Set(chosen).count == chosen.count else { throw SweepError(key: names.map(\.option).joined(separator: "/"), "name different axes") }
+        var fixedOn: [Int: (key: String, value: String)] = [:]
         for key in fixed.keys.sorted() {
-            guard let index = axes.firstIndex(where: { $0.name == key }) else {
+            guard let index = plan.spec.axisIndex(named: key) else {
                 throw SweepError(key: "--where", "'\(key)' is not an axis of this sweep (axes: \(known))")
             }
             guard !chosen.contains(index) else { throw SweepError(key: "--where", "fixes \(key), which is plotted; drop one of them") }
+            guard fixedOn[index] == nil else { throw SweepError(key: "--where", "fixes the axis of \(key) twice") }
+            fixedOn[index] = (key, fixed[key] ?? "")
         }
         var assignments: [ConfigLoader.Entry] = []
         var unfixed: [String] = []
         var settings: [String] = []
         for (index, axis) in axes.enumerated() where !chosen.contains(index) {
             let point: Int
-            if let value = fixed[axis.name] {
-                guard let found = axis.pointIndex(of: value) else {
-                    throw SweepError(key: "--where", "\(value) is not a value of \(axis.name) (\(axis.points.map { $0[0] }.joined(separator: ", ")))")
+            if let (key, value) = fixedOn[index] {
+                guard let found = axis.pointIndex(of: value, key: key) else {
+                    throw SweepError(key: "--where", "\(value) is not a value of \(key) (\(axis.values(of: key).joined(separator: ", ")))")
                 }
                 point = found
             } else if axis.points.count == 1 {
