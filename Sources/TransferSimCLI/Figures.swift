@@ -98,12 +98,28 @@ struct Plot: ParsableCommand {
     @Option(name: .long, help: "Slice: the SVG file (default: <directory>/<name>_<metric>_<axes>.svg).")
     var out: String?
 
+    @Option(name: .long, help: ArgumentHelp("Slice: the paired difference A − B of the cells that differ only in KEY along --x, with its paired 95% band and zero line (results.csv metric).", valueName: "KEY=A,B"))
+    var contrast: String?
+
     @OptionGroup var pictures: FormatOptions
 
     func run() throws {
         do {
             let url = URL(fileURLWithPath: directory)
             let formats = try pictures.formats()
+            if let contrast {
+                guard let x else { throw PlotError(key: "--contrast", "needs --x: the axis the difference is drawn along") }
+                guard y == nil else { throw PlotError(key: "--contrast", "draws lines along --x; it takes no --y") }
+                guard !formats.contains(.pgf) else { throw PlotError(key: "--format", "pgf is written for figure panels, not for contrast plots") }
+                let (key, a, b) = try parseVary(contrast)
+                let plot = ContrastPlot(metric: metric, key: key, a: a, b: b, x: x, series: series, facet: facet, fixed: try whereSettings(fixed))
+                let svg = try plot.render(SweepRows(directory: url))
+                let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
+                    ?? url.appendingPathComponent(plot.fileName(sweep: url.standardizedFileURL.lastPathComponent))
+                try AtomicFile.write(svg, to: file)
+                for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
+                return
+            }
             if formats.contains(.pgf), x != nil || (figure == nil && TrainingCurves.isRun(url)) {
                 throw PlotError(key: "--format", "pgf is written for figure panels (heatmaps and line plots of plot DIR or figure NAME), not for slices or training curves")
             }

@@ -137,6 +137,17 @@ import Testing
         #expect(throws: SweepError.self) { try SweepDiff.write(a: out, b: other.appendingPathComponent("out"), output: root.appendingPathComponent("bad").path) }
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bad").path))
     }
+
+    @Test("diff pictures name both sweeps and mark the cells whose interval contains 0 instead of contouring them")
+    func diffPictures_nameTheSweeps() throws {
+        let (root, config) = try SweepTests.setUp(SweepTests.grid)
+        defer { try? FileManager.default.removeItem(at: root) }
+        _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: root.appendingPathComponent("g").path, threads: 2).run()
+        let outcome = try CLIHarness.run(["diff", "g", "g", "--out", "d"], in: root)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let svg = try SweepTests.read(root.appendingPathComponent("d"), "difference_gain.svg")
+        #expect(svg.contains("A = g, B = g") && svg.contains("class=\"uncertain\"") && !svg.contains("class=\"contour\""))
+    }
 }
 
 /// `plot --x [--y] [--series] [--where]` on a 3-axis sweep.

@@ -3,6 +3,7 @@ import Testing
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
+@testable import TransferSimPlots
 @testable import TransferSimSweeps
 
 /// `transfersim table`, and every analysis on a zip axis.
@@ -68,5 +69,32 @@ import Testing
         #expect(byFreeze.rowLabels.map(\.[0]) == ["0", "0.5", "1"])
         let refusal = try #require(throws: SweepError.self) { try Contrast(zipRows, key: "freeze_steps", a: "0", b: "5", metric: "transfer_gain") }
         #expect(refusal.message.contains("not a value of freeze_steps"))
+    }
+
+    @Test("a paired contrast plot's band is contrast's 95% interval at every point; loose axes and a --y are refused")
+    func contrastPlot_bandIsContrastInterval() throws {
+        let (root, out) = try AnalysisTests.setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sweep = try SweepRows(directory: out)
+        let plot = ContrastPlot(metric: "transfer_gain", key: "alpha", a: "1", b: "0.5", x: "u_norm", series: "n2")
+        let (curves, axis) = try plot.curves(sweep, fixed: [:])
+        let contrast = try Contrast(sweep, key: "alpha", a: "1", b: "0.5", metric: "transfer_gain")
+        #expect(curves.count == 2 && axis.keys == ["u_norm"])
+        var compared = 0
+        for row in contrast.rows {
+            let u = try #require(axis.pointIndex(of: row.setting[0].value))
+            let curve = try #require(curves.first { $0.label == "n2 = \(Int(Double(row.setting[1].value)!))" })
+            let point = try #require(curve.points.first { $0.index == u })
+            #expect(point.mean == row.comparison.mean && point.low == row.comparison.interval.low && point.high == row.comparison.interval.high)
+            compared += 1
+        }
+        #expect(compared == 4)
+        #expect(throws: SweepError.self) { try ContrastPlot(metric: "transfer_gain", key: "alpha", a: "1", b: "0.5", x: "u_norm").render(sweep) }
+        let svg = try plot.render(sweep)
+        #expect(svg.contains("alpha = 1 − 0.5") && svg.contains("class=\"band\""))
+        let refused = try CLIHarness.run(["plot", out.path, "--x", "u_norm", "--y", "n2", "--contrast", "alpha=1,0.5"])
+        #expect(refused.status == 1 && refused.stderr.hasPrefix("error: --contrast:"), "\(refused.stderr)")
+        let drawn = try CLIHarness.run(["plot", out.path, "--x", "u_norm", "--facet", "n2", "--contrast", "alpha=1,0.5"])
+        #expect(drawn.status == 0 && FileManager.default.fileExists(atPath: out.appendingPathComponent("out_contrast_alpha_1_0.5_transfer_gain_u_norm_facet_n2.svg").path), "\(drawn.stderr)")
     }
 }

@@ -19,11 +19,22 @@ extension Figure {
         try AtomicFile.write(name + "\n", to: directory.appendingPathComponent("figure"))
     }
 
+    /// The last path components of the sweeps a `diff` directory compares (its `diff.txt`'s `A:` and `B:` lines).
+    static func diffNames(in directory: URL) -> (a: String, b: String)? {
+        guard let text = try? String(contentsOf: directory.appendingPathComponent("diff.txt"), encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        func name(_ prefix: String) -> String? {
+            lines.first { $0.hasPrefix(prefix) }.map { URL(fileURLWithPath: String($0.dropFirst(prefix.count))).lastPathComponent }
+        }
+        guard let a = name("A: "), let b = name("B: ") else { return nil }
+        return (a, b)
+    }
+
     /// The figure a sweep directory was made for (its `figure` file), or the generic panels for its shape.
     public static func recorded(in directory: URL) throws -> Figure {
         if let name = try? String(contentsOf: directory.appendingPathComponent("figure"), encoding: .utf8) {
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed == "difference" { return difference(try SweepTable(directory: directory)) }
+            if trimmed == "difference" { return difference(try SweepTable(directory: directory), names: diffNames(in: directory)) }
             return try named(trimmed)
         }
         let plan = try SweepPlan.load(path: directory.appendingPathComponent("config.resolved.yaml").path)

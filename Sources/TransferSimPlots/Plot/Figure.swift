@@ -83,15 +83,17 @@ public struct Figure: Sendable {
     }
 
     /// Panels for a `transfersim diff` directory, whose `*_mean` columns are differences `A − B`: the gain and both
-    /// accuracies on diverging colour maps symmetric about 0, their range taken from the data (1-D: lines).
-    public static func difference(_ table: SweepTable) -> Figure {
-        let metrics = [("gain", "transfer_gain", "Difference of the transfer gain, A − B"),
-                       ("transfer_accuracy", "transfer_test_accuracy", "Difference of the accuracy with transfer, A − B"),
-                       ("baseline_accuracy", "baseline_test_accuracy", "Difference of the accuracy without transfer, A − B")]
+    /// accuracies on diverging colour maps symmetric about 0, their range taken from the data, cells whose 95%
+    /// interval contains 0 marked with a dot (1-D: lines). Titles name the two sweeps (`names`, from `diff.txt`).
+    public static func difference(_ table: SweepTable, names: (a: String, b: String)? = nil) -> Figure {
+        let which = names.map { " (A = \($0.a), B = \($0.b))" } ?? ""
+        let metrics = [("gain", "transfer_gain", "Transfer gain, A − B\(which)"),
+                       ("transfer_accuracy", "transfer_test_accuracy", "Accuracy with transfer, A − B\(which)"),
+                       ("baseline_accuracy", "baseline_test_accuracy", "Accuracy without transfer, A − B\(which)")]
         guard table.plan.spec.axes.count <= 2 else { return Figure(name: "difference", question: "", panels: []) }
         guard table.plan.spec.axes.count == 2 else {
             return Figure(name: "difference", question: "", panels: [
-                ("lines", .lines(LinePlot(title: "Differences A − B, ±1 SE", yLabel: "difference A − B", series: [
+                ("lines", .lines(LinePlot(title: "Differences A − B\(which), ±1 SE", yLabel: "difference A − B", series: [
                     LinePlot.Series(label: "transfer gain", metric: "transfer_gain", color: "#7570b3"),
                     LinePlot.Series(label: "accuracy with transfer", metric: "transfer_test_accuracy", color: "#d95f02"),
                     LinePlot.Series(label: "accuracy without transfer", metric: "baseline_test_accuracy", color: "#1b9e77"),
@@ -100,8 +102,9 @@ public struct Figure: Sendable {
         }
         return Figure(name: "difference", question: "", panels: metrics.map { suffix, metric, title in
             let largest = table.plan.cells.map { abs(table.value($0, "\(metric)_mean")) }.filter(\.isFinite).max() ?? 0
-            return (suffix, .heatmap(HeatmapPlot(title: title, column: "\(metric)_mean", colorMap: .diverging(limit: max(largest, 1e-12)),
-                                                 contour: 0, legend: "A − B")))
+            var plot = HeatmapPlot(title: title, column: "\(metric)_mean", colorMap: .diverging(limit: max(largest, 1e-12)), legend: "A − B")
+            plot.markUncertain = true
+            return (suffix, .heatmap(plot))
         })
     }
 

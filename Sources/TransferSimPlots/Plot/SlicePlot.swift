@@ -10,7 +10,8 @@ import TransferSimSweeps
 /// for a gain or a difference, with the zero contour), and cells whose 95% interval contains 0 are marked with a
 /// dot (for the gain, each replicate's value is already the paired transfer − baseline difference, so this is the
 /// paired interval). With `--x` alone, one line per `--series` value with its 95% interval band (mean ± t·se,
-/// t of `n − 1` degrees of freedom). Titles state the fixed settings; ticks are round numbers.
+/// t of `n − 1` degrees of freedom). Facets share one colour range or one y-range. Titles state the fixed settings;
+/// ticks are round numbers.
 public struct SlicePlot: Sendable {
     /// `summary.csv` metric (without `_mean`), e.g. `transfer_gain`.
     public var metric: String
@@ -63,8 +64,10 @@ public struct SlicePlot: Sendable {
         let panels = axis.values(of: facet).map { value in
             SlicePlot(metric: metric, x: x, y: y, series: series, fixed: fixed.merging([facet: value]) { _, new in new })
         }
-        // Heatmap facets share one colour range, so equal colours mean equal values across panels.
-        let range = try y == nil ? nil : panels.flatMap { try $0.heatmapValues(table) }
+        // Facets share one colour range (heatmaps) or one y-range (lines), so equal colours or heights mean equal
+        // values across panels.
+        let range = try y == nil ? panels.flatMap { try $0.curves(table).curves.flatMap { $0.points.flatMap { [$0.low, $0.high] } } }
+            : panels.flatMap { try $0.heatmapValues(table) }
         return SVGDocument.sideBySide(try panels.map { try $0.panel(table, range: range) }).text
     }
 
@@ -75,9 +78,10 @@ public struct SlicePlot: Sendable {
         return slice.plan.cells.map { slice.value($0, "\(metric)_mean") }.filter(\.isFinite)
     }
 
-    /// One panel: the heatmap (colour range from `range`, else from its own values) or the lines.
+    /// One panel: the heatmap (colour range from `range`, else from its own values) or the lines (y-range covering
+    /// `range` too).
     private func panel(_ table: SweepTable, range: [Double]?) throws -> SVGDocument {
-        guard let y else { return try lines(table) }
+        guard let y else { return try lines(table, range: range) }
         let slice = try table.slice(axes: [("--x", x), ("--y", y)], fixed: fixed)
         let values = try range ?? heatmapValues(table)
         let largest = values.map(abs).max() ?? 0
@@ -92,68 +96,37 @@ public struct SlicePlot: Sendable {
         metric.replacingOccurrences(of: "_", with: " ") + (slice.fixedSettings.isEmpty ? "" : " — " + slice.fixedSettings.joined(separator: ", "))
     }
 
-    private func lines(_ table: SweepTable) throws -> SVGDocument {
-        var curves: [(label: String, slice: SweepTable)] = []
+    /// The curves of the line plot: one per `--series` value (or one), each point's mean ± t·se (t of `n − 1` degrees
+    /// of freedom) from `summary.csv`, and the x axis.
+    func curves(_ table: SweepTable) throws -> (curves: [LinePanel.Curve], axis: SweepSpec.Axis, fixedSettings: [String]) {
+        var slices: [(label: String, slice: SweepTable)] = []
         if let series {
             guard let axis = table.plan.spec.axes.first(where: { $0.isNamed(series) }), series != x else {
                 throw SweepError(key: "--series", "'\(series)' is not an axis of this sweep other than --x (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))")
             }
             for point in axis.values(of: series) {
-                curves.append(("\(series) = \(point)", try table.slice(axes: [("--x", x)], fixed: fixed.merging([series: point]) { _, new in new })))
+                slices.append(("\(series) = \(point)", try table.slice(axes: [("--x", x)], fixed: fixed.merging([series: point]) { _, new in new })))
             }
         } else {
-            curves.append((metric.replacingOccurrences(of: "_", with: " "), try table.slice(axes: [("--x", x)], fixed: fixed)))
+            slices.append((metric.replacingOccurrences(of: "_", with: " "), try table.slice(axes: [("--x", x)], fixed: fixed)))
         }
-        let colors = ["#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
-        let axis = curves[0].slice.plan.spec.axes[0]
-        let xs = axis.points.map { Double($0[0]) ?? .nan }
-        let numeric = xs.allSatisfy(\.isFinite)
-        let logarithmic = numeric && xs.allSatisfy { $0 > 0 } && (xs.max() ?? 1) / (xs.min() ?? 1) >= 20
-        let position = { (i: Int) -> Double in
-            guard numeric else { return Double(i) }
-            return logarithmic ? log10(xs[i]) : xs[i]
-        }
-        // Mean ± t·se per point and curve.
-        var bands: [[(x: Double, mean: Double, low: Double, high: Double)]] = []
-        for curve in curves {
-            bands.append(curve.slice.plan.cells.enumerated().compactMap { i, cell in
-                let mean = curve.slice.value(cell, "\(metric)_mean"), se = curve.slice.value(cell, "\(metric)_se")
-                let n = curve.slice.value(cell, "\(metric)_n")
+        let curves = slices.map { label, slice in
+            LinePanel.Curve(label: label, points: slice.plan.cells.enumerated().compactMap { i, cell in
+                let mean = slice.value(cell, "\(metric)_mean"), se = slice.value(cell, "\(metric)_se")
+                let n = slice.value(cell, "\(metric)_n")
                 guard mean.isFinite else { return nil }
                 let half = se.isFinite && n >= 2 ? PairedComparison.studentQuantile(0.975, degrees: n - 1) * se : 0
-                return (position(i), mean, mean - half, mean + half)
+                return LinePanel.Point(index: i, mean: mean, low: mean - half, high: mean + half)
             })
         }
-        let all = bands.flatMap { $0.flatMap { [$0.low, $0.high] } }
-        let ticks = Ticks.nice(all.min() ?? 0, all.max() ?? 1)
-        let xLow = (0..<xs.count).map(position).min() ?? 0, xHigh = (0..<xs.count).map(position).max() ?? 1
-        let left = 80.0, top = 44.0, width = 520.0, height = 360.0
-        var svg = SVGDocument(width: left + width + 40, height: top + height + 80 + 16 * Double(curves.count))
-        let px = { (v: Double) in left + (xHigh > xLow ? (v - xLow) / (xHigh - xLow) : 0.5) * width }
-        let py = { (v: Double) in top + height - (v - ticks.low) / (ticks.high - ticks.low) * height }
-        svg.rect(x: left, y: top, width: width, height: height, fill: "none", stroke: "#333333")
-        for v in ticks.values {
-            svg.line(left, py(v), left + width, py(v), stroke: v == 0 && signed ? "#888888" : "#e5e5e5")
-            svg.text(Ticks.label(v), x: left - 8, y: py(v) + 4, size: 11, anchor: "end")
-        }
-        for i in HeatmapPlot.tickIndices(xs.count) {
-            svg.line(px(position(i)), top + height, px(position(i)), top + height + 5, stroke: "#333333")
-            svg.text(axis.points[i][0], x: px(position(i)), y: top + height + 19, size: 11, anchor: "middle")
-        }
-        for (k, band) in bands.enumerated() {
-            let color = colors[k % colors.count]
-            svg.polygon(band.map { (px($0.x), py($0.high)) } + band.reversed().map { (px($0.x), py($0.low)) }, fill: color, opacity: 0.18, cssClass: "band")
-            svg.polyline(band.map { (px($0.x), py($0.mean)) }, stroke: color, width: 2, cssClass: "series")
-            for point in band { svg.circle(x: px(point.x), y: py(point.mean), radius: 3, fill: color) }
-            let legendY = top + height + 62 + Double(k) * 16
-            svg.line(left, legendY - 4, left + 24, legendY - 4, stroke: color, width: 2)
-            svg.text(curves[k].label, x: left + 30, y: legendY, size: 12)
-        }
-        svg.text(HeatmapPlot.axisLabel(axis) + (logarithmic ? " (log scale)" : ""), x: left + width / 2, y: top + height + 40, size: 13, anchor: "middle")
-        svg.text("\(metric.replacingOccurrences(of: "_", with: " ")) (mean, 95% interval)", x: 22, y: top + height / 2, size: 13, anchor: "middle", rotate: -90)
-        let settings = curves[0].slice.fixedSettings.filter { setting in series.map { !setting.hasPrefix("\($0) = ") } ?? true }
+        let settings = slices[0].slice.fixedSettings.filter { setting in series.map { !setting.hasPrefix("\($0) = ") } ?? true }
+        return (curves, slices[0].slice.plan.spec.axes[0], settings)
+    }
+
+    private func lines(_ table: SweepTable, range: [Double]?) throws -> SVGDocument {
+        let (curves, axis, settings) = try curves(table)
         let heading = metric.replacingOccurrences(of: "_", with: " ") + (settings.isEmpty ? "" : " — " + settings.joined(separator: ", "))
-        svg.text(heading, x: left + width / 2, y: 26, size: 15, anchor: "middle", weight: "bold")
-        return svg
+        return LinePanel(curves: curves, axis: axis, yLabel: "\(metric.replacingOccurrences(of: "_", with: " ")) (mean, 95% interval)",
+                         heading: heading, zeroLine: signed, range: range).document()
     }
 }
