@@ -43,7 +43,7 @@ struct FigureCommand: ParsableCommand {
             let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
             let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
             // Run (or resume, or reuse) the sweep, record the figure's name for `plot`, then render.
-            let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick), grids: grid.axes)
+            let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick), grids: grid.axes, replicates: grid.replicates)
             var runner = SweepRunner(plan: plan, directory: directory, progress: ProgressReporter.mode(quiet: quiet))
             if let threads { runner.threads = threads }
             runner.upstreamCacheDirectory = try cache.directory()

@@ -42,7 +42,7 @@ struct Slurm: ParsableCommand {
         Interruption.install()
         do {
             guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
-            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes)
+            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
             let binary = executable ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
             var job = try SlurmJob(plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,
                                    executable: URL(fileURLWithPath: binary, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path)

@@ -35,13 +35,14 @@ struct Sweep: ParsableCommand {
         do {
             try checkThreads(threads)
             guard let config = options.config else { throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:") }
-            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes)
+            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
             var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
             if let threads { runner.threads = threads }
             if let shard { runner.shard = try Shard.parse(shard) }
             runner.memoryLimit = try memoryLimit(maxMemory)
             runner.upstreamCacheDirectory = try cache.directory()
             let report = try runner.run()
+            if report.grew { print("grew the sweep in \(runner.directory.path): kept its \(report.resumed) rows, computed only the new (cell, replicate) pairs") }
             print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained, \(report.upstreamReuses) reused; results in \(runner.directory.path)")
             try finish(report)
         } catch {

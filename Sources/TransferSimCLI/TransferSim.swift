@@ -68,6 +68,9 @@ struct UpstreamCacheOptions: ParsableArguments {
 struct GridOptions: ParsableArguments {
     @Option(name: .customLong("grid"), help: ArgumentHelp("Add or replace a grid axis: KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS (repeatable; recorded in config.resolved.yaml).", valueName: "axis"))
     var axes: [String] = []
+
+    @Option(name: .long, help: "Seeds per cell, replacing the file's replicates: (1 to 10⁷ rows in all). A finished or interrupted sweep rerun with more replicates or more grid values grows in place.")
+    var replicates: Int?
 }
 
 /// `error`'s text on one line: a newline or carriage return the user typed (e.g. in `--set`) shown as `\n`, `\r`.

@@ -266,7 +266,8 @@ import Testing
         let error = try #require(throws: SweepError.self) { try SweepRunner(plan: changed, directory: out).run() }
         #expect(error.message.contains("eta2"))
         let otherGrid = root.appendingPathComponent("g.yaml").path
-        try Self.grid.replacingOccurrences(of: "replicates: 2", with: "replicates: 3").write(toFile: otherGrid, atomically: true, encoding: .utf8)
+        // Fewer replicates is another sweep (more would grow this one in place: GrowthTests).
+        try Self.grid.replacingOccurrences(of: "replicates: 2", with: "replicates: 1").write(toFile: otherGrid, atomically: true, encoding: .utf8)
         let gridError = try #require(throws: SweepError.self) { try SweepRunner(plan: try SweepPlan.load(path: otherGrid), directory: out).run() }
         #expect(gridError.message.contains("replicates"))
     }

@@ -171,7 +171,16 @@ extension SweepPlan {
     /// - Throws: ``ConfigError`` naming the offending key.
     /// `grids` are `--grid` axes (``SweepSpec/gridArgument(_:)``): each replaces the file's `grid:` axis of its key, or
     /// is added after the file's axes (a key the file fixes becomes swept).
-    public static func load(path: String, overrides: [String] = [], seed: UInt64? = nil, grids: [String] = []) throws -> SweepPlan {
+    /// `replicates` (`--replicates N`) replaces the file's `replicates:`. A sweep sets `replicate` per row, so
+    /// `--set replicate=…` is refused (as is the file's `replicate:`, a key of one run).
+    public static func load(path: String, overrides: [String] = [], seed: UInt64? = nil, grids: [String] = [],
+                            replicates: Int? = nil) throws -> SweepPlan {
+        for override in overrides {
+            let key = override.prefix { $0 != "=" }.trimmingCharacters(in: .whitespaces)
+            if key == "replicate" || key == "replicates" {
+                throw ConfigError(key: "--set", "\(key) is not a key of a sweep's cells: a sweep runs replicates 0..<replicates of every cell; give --replicates N")
+            }
+        }
         let mapping = try ConfigLoader.readMapping(path: path)
         let sections = SweepSpec.sections
         let node = { (name: String) in mapping.first { $0.key == name }?.node }
@@ -200,7 +209,7 @@ extension SweepPlan {
         guard gridNode != nil || node("zip") != nil else {
             throw ConfigError(key: "grid", "\(path) has no grid: or zip: axis, so it is not a sweep (a run's config or output?); add an axis, or use --grid KEY=…")
         }
-        var spec = try SweepSpec.parse(grid: gridNode, zip: node("zip"), replicates: node("replicates"))
+        var spec = try SweepSpec.parse(grid: gridNode, zip: node("zip"), replicates: replicates.map { Node(String($0)) } ?? node("replicates"))
         spec.keepHistory = try SweepSpec.parseKeepHistory(node("keep_history"))
         return try SweepPlan(baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)
     }

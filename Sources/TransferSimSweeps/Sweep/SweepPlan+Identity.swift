@@ -24,4 +24,24 @@ extension SweepPlan {
             throw SweepError(key: key, "'\(file.deletingLastPathComponent().path)' holds another sweep (differing: \(differing.joined(separator: ", "))); \(advice)")
         }
     }
+
+    /// Whether this plan is `smaller` grown: the same fixed keys and values, the same axes (keys, order, grid or zip)
+    /// each holding every point of `smaller`'s (values compared as numbers) and perhaps more, and at least as many
+    /// replicates. A row depends only on its cell's config and its replicate (every random stream derives from the
+    /// seed, the replicate and the cell's own values), so `smaller`'s rows are rows of this plan, bit for bit.
+    package func grows(_ smaller: SweepPlan) -> Bool {
+        let axisKeys = { (plan: SweepPlan) in Set(plan.spec.axes.flatMap { axis in axis.keys.map { "\(axis.zipped ? "zip" : "grid").\($0)" } }) }
+        let fixed = { (plan: SweepPlan) in plan.identity.filter { !axisKeys(plan).contains($0.key) && $0.key != "replicates" } }
+        guard Self.differingKeys(fixed(self), fixed(smaller)).isEmpty, spec.replicates >= smaller.spec.replicates,
+              spec.axes.count == smaller.spec.axes.count else { return false }
+        return zip(spec.axes, smaller.spec.axes).allSatisfy { large, small in
+            large.keys == small.keys && large.zipped == small.zipped && small.points.allSatisfy { point in
+                large.points.contains { candidate in
+                    zip(candidate, point).allSatisfy { a, b in
+                        ConfigField.parseFinite(a).map { $0 == ConfigField.parseFinite(b) } ?? (a == b)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -16,6 +16,9 @@ public struct SweepReport: Sendable {
     public var upstreamReuses = 0
     /// Upstream-cache entries that failed their checksum (or were truncated): trained again and rewritten.
     public var corruptCacheEntries: [String] = []
+    /// Whether the directory held a smaller sweep that this one grows (more replicates or axis values,
+    /// ``SweepPlan/grows(_:)``): its rows were kept and only the new pairs ran.
+    public var grew = false
     /// Rows of `results.csv` that failed their checksum or did not parse (``ResultsIndex/corrupt``): computed again,
     /// and left out of the files written.
     public var corruptRows: [String] = []
@@ -97,12 +100,12 @@ public struct SweepRunner: Sendable {
             return "interrupted before any row was computed; \(path) is as it was: rerun the same command to resume"
         }
         defer { early.map(Interruption.unregister) }
-        try prepareDirectory()
+        var report = SweepReport()
+        report.grew = try prepareDirectory()
         let results = try ResultsFile(url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
         defer { results.close() }
         let finished = try ResultsIndex(files: [results.url])
         let limit = MemoryEstimate.available(limit: memoryLimit)
-        var report = SweepReport()
         report.corruptRows = finished.corrupt
         var units: [[Pair]] = []
         var unitOfKey: [String: Int] = [:]
@@ -268,12 +271,14 @@ public struct SweepRunner: Sendable {
         }
     }
 
-    /// Creates the directory, or checks that an existing one holds this same sweep (and shard); removes the
-    /// temporary files of interrupted commands (the caller holds the lock).
+    /// Creates the directory, or checks that an existing one holds this same sweep (and shard) or one this plan grows
+    /// (``SweepPlan/grows(_:)``: its `config.resolved.yaml` is then replaced by this plan's, and the rows already there
+    /// are kept); removes the temporary files of interrupted commands (the caller holds the lock). Returns whether the
+    /// sweep grew.
     ///
     /// The directory is a sweep once `config.resolved.yaml` exists, and it is written last (after `shard`,
     /// `results_version` and `blas`): a directory holding only those (a kill in the first milliseconds) starts afresh.
-    private func prepareDirectory() throws {
+    private func prepareDirectory() throws -> Bool {
         let manager = FileManager.default
         let configURL = directory.appendingPathComponent("config.resolved.yaml")
         let shardURL = directory.appendingPathComponent("shard")
@@ -283,13 +288,20 @@ public struct SweepRunner: Sendable {
             OutputDirectory.removeTemporaries(in: directory)
             let contents = OutputDirectory.contents(directory)
             if manager.fileExists(atPath: configURL.path) {
-                try plan.requireSameSweep(as: configURL, key: "--out", advice: "use a new --out to run this one")
                 let previousShard = try Shard.recorded(in: directory)
                 guard previousShard == shard else {
                     throw SweepError(key: "--shard", "'\(directory.path)' holds shard \(previousShard), not \(shard)")
                 }
                 try ResultsVersion.checkComputation(directory, key: "--out")
-                return
+                // A sweep grows in place by replicates or axis values (unsharded: shards grow through their job).
+                let previous = try SweepPlan.load(path: configURL.path)
+                if shard.count == 1, !SweepPlan.differingKeys(plan.identity, previous.identity).isEmpty, plan.grows(previous) {
+                    try AtomicFile.write(plan.resolvedYAML, to: configURL)
+                    return true
+                }
+                try plan.requireSameSweep(as: configURL, key: "--out",
+                                          advice: "a sweep grows in place only by more replicates or more values on its axes; use a new --out to run this one")
+                return false
             }
             guard Set(contents).isSubset(of: ["shard"] + ResultsVersion.files.map(\.name)) else {
                 throw SweepError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
@@ -305,6 +317,7 @@ public struct SweepRunner: Sendable {
         try ResultsVersion.write(into: directory)
         FaultInjection.point("sweep-after-version")
         try AtomicFile.write(plan.resolvedYAML, to: configURL)
+        return false
     }
 }
 
