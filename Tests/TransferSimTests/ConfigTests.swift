@@ -104,6 +104,15 @@ import Testing
         #expect(error.key == "alpha")
     }
 
+    @Test("an unknown key names the nearest key within two edits, and only then")
+    func unknownKey_suggestsNearest() throws {
+        #expect(ConfigField.editDistance("kitten", "sitting") == 3 && ConfigField.editDistance("", "ab") == 2 && ConfigField.editDistance("ab", "ab") == 0)
+        let near = try #require(throws: ConfigError.self) { try ConfigLoader.resolve([[("alhpa", "1")]]) }
+        #expect(near.key == "alhpa" && near.message.hasPrefix("unknown key (did you mean alpha?)"))
+        let far = try #require(throws: ConfigError.self) { try ConfigLoader.resolve([[("zzzzzz", "1")]]) }
+        #expect(far.message.hasPrefix("unknown key; allowed keys: preset"))
+    }
+
     @Test("values are numbers: -0 is 0 (one cell id, one grid value), 100 and 1e2 are one d; a value listed twice is refused")
     func negativeZero_isZero() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)

@@ -151,6 +151,13 @@ def test_a_partial_sweep_warns(sweep_dir, tmp_path):
     assert len(sweep.results) == 5 and sweep.summary.empty
 
 
+def test_a_diff_directory_loads_its_differences(sweep_dir, tmp_path):
+    subprocess.run([binary(), "diff", str(sweep_dir), str(sweep_dir), "--out", str(tmp_path / "d")], check=True, capture_output=True)
+    diff = transfersim.load(tmp_path / "d")
+    assert diff.difference_of == {"A": str(sweep_dir), "B": str(sweep_dir)} and diff.results.empty
+    assert (diff.summary["transfer_gain_mean"] == 0).all() and "transfer_gain" in diff.metrics
+
+
 def test_the_recorded_blas_kernel_is_read_back_as_the_cli_reports_it(sweep_dir, run_dir, tmp_path):
     """Sweep and run directories carry the BLAS identity; a Prescott-kernel sweep reads back as Prescott."""
     kernel = subprocess.run([binary(), "blas", "--kernel"], check=True, capture_output=True, text=True).stdout.strip()

@@ -52,8 +52,10 @@ class Sweep:
     metrics: List[str] = field(default_factory=list)
     #: ``DIR/blas``: ``library``, ``version``, ``kernel``, ``build`` of the BLAS that computed the rows.
     blas: Dict[str, str] = field(default_factory=dict)
-    #: ``DIR/results_version``.
+    #: ``DIR/results_version`` (0 for a ``transfersim diff`` directory, which has no rows).
     results_version: int = 1
+    #: For a ``transfersim diff`` directory: the sweeps A and B whose difference A − B ``summary`` holds, else None.
+    difference_of: Optional[Dict[str, str]] = None
 
     @property
     def swept_keys(self) -> List[str]:
@@ -136,7 +138,14 @@ def load(directory) -> Sweep:
     config_path = directory / "config.resolved.yaml"
     if not config_path.exists():
         raise FileNotFoundError(f"{directory}: holds no sweep (config.resolved.yaml)")
-    version = _check_version(directory)
+    diff_path = directory / "diff.txt"
+    difference_of = None
+    if diff_path.exists() and not (directory / "results.csv").exists():
+        # A `transfersim diff` directory: summary.csv of differences A − B, no rows and no results version of its own.
+        difference_of = {line[:1]: line[3:] for line in diff_path.read_text().splitlines() if line[:3] in ("A: ", "B: ")}
+        version = 0
+    else:
+        version = _check_version(directory)
     config = yaml.safe_load(config_path.read_text()) or {}
     axes: List[Dict[str, object]] = []
     for section in ("grid", "zip"):
@@ -146,6 +155,12 @@ def load(directory) -> Sweep:
         elif mapping:
             keys = list(mapping)
             axes.append({"keys": keys, "values": [mapping[key] for key in keys], "zipped": True})
+    summary_path = directory / "summary.csv"
+    if difference_of is not None:
+        summary = _typed(pd.read_csv(summary_path, dtype={"cell_id": str}))
+        metrics = [column[:-5] for column in summary.columns if column.endswith("_mean")]
+        return Sweep(directory=directory, results=pd.DataFrame(), summary=summary, axes=axes, config=config, metrics=metrics,
+                     blas={}, results_version=0, difference_of=difference_of)
     if version >= 5:
         _check_rows(directory / "results.csv")
     results = _typed(pd.read_csv(directory / "results.csv", dtype={"cell_id": str, "message": str, "row_crc32": str}))
@@ -155,7 +170,6 @@ def load(directory) -> Sweep:
     if len(results) < expected:
         warnings.warn(f"{directory}: partial sweep: {len(results)} of {expected} rows present (unfinished, or one shard); "
                       "summary is empty until it finishes", stacklevel=2)
-    summary_path = directory / "summary.csv"
     summary = _typed(pd.read_csv(summary_path, dtype={"cell_id": str})) if summary_path.exists() else pd.DataFrame()
     first_metric = list(results.columns).index("upstream_train_loss") if "upstream_train_loss" in results.columns else 0
     metrics = [column for column in results.columns[first_metric:] if column not in ("message", "seconds", "row_crc32")]

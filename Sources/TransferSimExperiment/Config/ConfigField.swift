@@ -72,6 +72,27 @@ public struct ConfigField: Sendable {
         return mantissa.contains { ("1"..."9").contains($0) }
     }
 
+    /// `unknown key` with the nearest key of ``all`` when one is within two edits (Levenshtein distance, e.g.
+    /// `sigma_p` → `sigma_p1`), then every key allowed among `allowed`: the one message for an unknown key.
+    public static func unknown(_ key: String, allowed: [String]) -> String {
+        let near = allowed.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 && $0.1 < key.count }.min { $0.1 < $1.1 }
+        return "unknown key" + (near.map { " (did you mean \($0.0)?)" } ?? "") + "; allowed keys: " + allowed.joined(separator: ", ")
+    }
+
+    /// The Levenshtein distance between `a` and `b` (insertions, deletions, substitutions of characters).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+
     /// Formats a double the way every output file does (shortest round-trip form).
     public static func format(_ value: Double) -> String { "\(value)" }
 

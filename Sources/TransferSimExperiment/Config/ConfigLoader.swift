@@ -146,7 +146,7 @@ public enum ConfigLoader {
         }
         for entry in layer where entry.key != "preset" {
             guard let field = ConfigField.named(entry.key) else {
-                throw ConfigError(key: entry.key, "unknown key; allowed keys: \(ConfigField.all.map(\.key).joined(separator: ", "))")
+                throw ConfigError(key: entry.key, ConfigField.unknown(entry.key, allowed: ConfigField.all.map(\.key)))
             }
             try field.set(entry.value, in: &config)
         }

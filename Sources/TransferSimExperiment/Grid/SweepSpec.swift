@@ -122,7 +122,7 @@ public struct SweepSpec: Sendable, Equatable {
         }
         func checkKey(_ section: String, _ key: String) throws {
             guard ConfigField.named(key) != nil else {
-                throw ConfigError(key: "\(section).\(key)", "unknown key; allowed keys: \(ConfigField.all.map(\.key).filter { !fixedOnly.contains($0) }.joined(separator: ", "))")
+                throw ConfigError(key: "\(section).\(key)", ConfigField.unknown(key, allowed: ConfigField.all.map(\.key).filter { !fixedOnly.contains($0) }))
             }
             guard !fixedOnly.contains(key) else { throw ConfigError(key: "\(section).\(key)", "cannot be swept (use replicates for seeds)") }
             guard seen.insert(key).inserted else { throw ConfigError(key: "\(section).\(key)", "is swept twice") }

@@ -5,7 +5,8 @@ import TransferSimExperiment
 /// Progress of a long sweep on stderr: cells done / total, cells per second, ETA.
 ///
 /// `terminal`: one line rewritten in place (`\r`) at most 5 times a second; `lines`: a plain line every
-/// 10 seconds (logs, CI); `quiet`: nothing.
+/// 10 seconds (logs, CI); `quiet`: nothing. The ETA is shown once 5% of the rows (and at least 2) are done: rows come in
+/// bursts (a batch's upstream models train before its first row), so the first rates say little about the rest.
 public final class ProgressReporter: @unchecked Sendable {
     /// How progress is shown.
     public enum Mode: Sendable {
@@ -53,7 +54,8 @@ public final class ProgressReporter: @unchecked Sendable {
         let elapsed = max(now.timeIntervalSince(start), 1e-9)
         let rate = Double(done) / elapsed
         let remaining = rate > 0 ? Double(total - done) / rate : 0
-        let text = "\(done)/\(total) rows  " + String(format: "%.1f", rate) + " rows/s  elapsed \(Self.clock(elapsed))  ETA \(Self.clock(remaining))"
+        let settled = done >= max(2, total / 20)
+        let text = "\(done)/\(total) rows  " + String(format: "%.1f", rate) + " rows/s  elapsed \(Self.clock(elapsed))  ETA \(settled ? Self.clock(remaining) : "…")"
         let line = mode == .terminal ? "\r\(text)\u{1B}[K" : "\(text)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
