@@ -24,6 +24,12 @@ struct Boundary: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Fit free exponents: logistic regression of the regime on the logs of these keys (e.g. d,mu2_norm), each exponent as a ratio to the first key's, next to the statistic's.", valueName: "KEY,..."))
     var free: String?
 
+    @Option(name: .long, help: "With --free: cluster-bootstrap resamples over replicates for the exponents' intervals (0: the delta method only).")
+    var bootstrap = 200
+
+    @Option(name: .long, help: "With --free: the bootstrap's seed.")
+    var bootstrapSeed: UInt64 = 0
+
     func run() throws {
         do {
             let table = try SweepTable(directory: URL(fileURLWithPath: directory))
@@ -41,14 +47,25 @@ struct Boundary: ParsableCommand {
             let spec = BoundarySpec(statistic: statistic, rule: chosenRule, label: "\(statistic) = C")
             if let free {
                 let keys = free.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                let fit = try FreeBoundary(spec, table: table, keys: keys)
-                print("free exponents (labels by \(rule), \(fit.count) cells\(fit.leftOut > 0 ? ", \(fit.leftOut) with a key ≤ 0 left out" : "")\(fit.converged ? "" : ", fit not converged")): ratio to \(keys[0])'s exponent, 95% interval, the theory's (\(statistic))")
-                for e in fit.exponents {
-                    let theory = e.theoryRatio.map { String(format: "%.3g", $0) } ?? "—"
-                    print("  \(e.key): " + String(format: "%.4g [%.4g, %.4g]", e.ratio, e.interval.low, e.interval.high) + "   theory \(theory)")
+                guard (0...100_000).contains(bootstrap) else { throw ConfigError(key: "--bootstrap", "must be in [0, 100000], got \(bootstrap)") }
+                var fit = try FreeBoundary(spec, table: table, keys: keys)
+                if bootstrap > 0 {
+                    fit = try fit.resampled(spec, rows: SweepRows(directory: URL(fileURLWithPath: directory), columns: [spec.metric]),
+                                            resamples: bootstrap, seed: bootstrapSeed)
+                }
+                let method = fit.bootstrap.map { "cluster bootstrap over replicates, \($0.fitted) of \($0.resamples) resamples" } ?? "delta method"
+                print("free exponents (labels by \(rule), \(fit.count) cells\(fit.leftOut > 0 ? ", \(fit.leftOut) with a key ≤ 0 left out" : "")\(fit.converged ? "" : ", fit not converged")); 95% intervals by the \(method); the theory's form \(statistic)")
+                for e in fit.exponents.dropFirst() {
+                    let law = e.powerLaw
+                    print("  \(keys[0]) ∝ \(e.key)^" + String(format: "%.3g [%.3g, %.3g]", law.exponent, law.interval.low, law.interval.high)
+                          + "   theory " + (law.theory.map { String(format: "%.3g", $0) } ?? "—")
+                          + (fit.bootstrap == nil ? "" : String(format: "   (delta method [%.3g, %.3g])", -e.interval.high, -e.interval.low)))
                 }
                 print(String(format: "classified correctly: free fit %.1f%%", 100 * fit.accuracy)
                       + (fit.theoryAccuracy.map { String(format: ", theory form %.1f%%", 100 * $0) } ?? ""))
+                if fit.separated {
+                    print("note: the free fit separates the regimes completely (every labelled cell classified correctly): its exponents are held finite only by the ridge and the delta-method interval is over-confident\(fit.bootstrap == nil ? "; rerun with --bootstrap N" : ""); a wider --delta, more replicates or cells near the boundary make it identifiable")
+                }
                 return
             }
             let fit = try spec.fit(table)

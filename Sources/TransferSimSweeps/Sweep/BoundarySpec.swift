@@ -38,20 +38,30 @@ public struct BoundarySpec: Sendable {
         table.plan.cells.compactMap { cell in label(cell, table).map { (table.value(cell, "\(statistic)_mean"), $0) } }
     }
 
+    /// The `results.csv` metric whose mean the rule reads: `<stage>_test_error` (dichotomy) or `transfer_gain`.
+    public var metric: String {
+        switch rule {
+        case .dichotomy(let stage, _): return "\(stage.rawValue)_test_error"
+        case .gain: return "transfer_gain"
+        }
+    }
+
     /// The regime of `cell` under the rule (`true` = positive), or nil when the rule leaves it out.
     public func label(_ cell: SweepPlan.Cell, _ table: SweepTable) -> Bool? {
+        classify(table.value(cell, "\(metric)_mean"), config: cell.config)
+    }
+
+    /// The regime of a cell of `config` whose ``metric`` has mean `value`: the dichotomy's benign side is an error
+    /// ≤ `p_2 + δ`, its harmful side ≥ `p_2 + 0.1` (in between: nil); the gain's positive side `> 0` (0: nil).
+    public func classify(_ value: Double, config: ExperimentConfig) -> Bool? {
+        guard value.isFinite else { return nil }
         switch rule {
-        case .dichotomy(let stage, let delta):
-            let error = table.value(cell, "\(stage.rawValue)_test_error_mean")
-            let p = cell.config.flip2
-            guard error.isFinite else { return nil }
-            if error <= p + delta { return true }
-            if error >= p + 0.1 { return false }
+        case .dichotomy(_, let delta):
+            if value <= config.flip2 + delta { return true }
+            if value >= config.flip2 + 0.1 { return false }
             return nil
         case .gain:
-            let gain = table.value(cell, "transfer_gain_mean")
-            guard gain.isFinite, gain != 0 else { return nil }
-            return gain > 0
+            return value == 0 ? nil : value > 0
         }
     }
 

@@ -121,11 +121,14 @@ extension ClaimsFile {
             var verdict: Verdict = fit.accuracy >= accuracy ? .supported : .contradicted
             if !free.isEmpty {
                 let freeFit = try FreeBoundary(spec, table: table, keys: free)
+                    .resampled(spec, rows: rows, resamples: 200, seed: rows.plan.base.seed)
                 for e in freeFit.exponents.dropFirst() {
-                    evidence += String(format: "; exponent of %@ / %@: %.3g [%.3g, %.3g]", e.key, free[0], e.ratio, e.interval.low, e.interval.high)
-                        + (e.theoryRatio.map { String(format: " (theory %.3g)", $0) } ?? "")
-                    if let theory = e.theoryRatio, !(e.interval.low...e.interval.high).contains(theory) { verdict = .contradicted }
+                    let law = e.powerLaw
+                    evidence += String(format: "; %@ ∝ %@^%.3g [%.3g, %.3g] (cluster bootstrap)", free[0], e.key, law.exponent, law.interval.low, law.interval.high)
+                        + (law.theory.map { String(format: ", theory %.3g", $0) } ?? "")
+                    if let theory = e.theoryRatio, !(e.judged.low...e.judged.high).contains(theory) { verdict = .contradicted }
                 }
+                if freeFit.separated { evidence += "; the free fit separates the regimes completely" }
             }
             return (evidence, verdict)
         }
