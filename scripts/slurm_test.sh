@@ -114,11 +114,11 @@ done
 [ -f "$work/job/summary.csv" ] || fail "the merge job wrote no summary.csv"
 "$bin" sweep --config "$work/sweep.yaml" --out "$work/local" --threads 2 --quiet >/dev/null
 
-# 5. Same files: summary and heatmaps byte for byte, results without the timing column.
+# 5. Same files: summary and heatmaps byte for byte, results without the timing and checksum columns.
 for f in summary.csv heatmap_transfer_gain.csv heatmap_transfer_test_accuracy.csv config.resolved.yaml; do
   cmp -s "$work/job/$f" "$work/local/$f" || fail "$f differs between the Slurm and the local run"
 done
-strip() { awk -F, 'BEGIN { OFS = "," } { NF--; print }' "$1"; }
+strip() { awk -F, 'BEGIN { OFS = "," } { NF -= 2; print }' "$1"; }  # without seconds and row_crc32
 [ "$(strip "$work/job/results.csv")" = "$(strip "$work/local/results.csv")" ] || fail "results.csv rows differ"
 rows=$(( $(wc -l < "$work/job/results.csv") - 1 ))
 echo "slurm: 4 array tasks + merge job matched the local run ($rows rows)"

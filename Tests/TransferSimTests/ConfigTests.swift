@@ -142,6 +142,24 @@ import Testing
             #expect(ConfigField.named(key) != nil)
         }
     }
+
+    @Test("docs/outputs.md's results.csv table is exactly `transfersim keys --columns`, and it names every column of the header")
+    func outputsDoc_columnTableInSync() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/outputs.md"), encoding: .utf8)
+        let begin = try #require(doc.range(of: "<!-- columns:begin -->\n"))
+        let end = try #require(doc.range(of: "\n<!-- columns:end -->"))
+        let table = String(doc[begin.upperBound..<end.lowerBound])
+        #expect(table == ResultColumns.markdownTable)
+        let configKeys = Set(ConfigField.all.map(\.key))
+        for column in ResultColumns.header where !configKeys.contains(column) {
+            let stage = Stage.allCases.first { column.hasPrefix("\($0.rawValue)_") && ExperimentResult.columns.first { $0.name == column }?.stage == $0 }
+            let documented = stage.map { "`<stage>_\(column.dropFirst($0.rawValue.count + 1))`" } ?? "`\(column)`"
+            #expect(table.contains("| \(documented) |"), "\(column)")
+        }
+        // The table's values and names agree: every metric of a result is reported under its column's name.
+        #expect(ExperimentResult.metricNames.count == ExperimentResult.metricColumns.count && Set(ExperimentResult.metricNames).count == ExperimentResult.metricNames.count)
+    }
 }
 
 /// The key table as the single source of "what determines what" (``Influence``).

@@ -31,36 +31,43 @@ public struct ExperimentResult: Sendable {
         }
     }
 
-    /// The result metrics with the CSV column names of docs/config.md, in output order: per stage the
-    /// ``StageOutcome/metrics(_:)``, then `transfer_gain` (= transfer − baseline test accuracy; negative
-    /// is negative transfer) and the §8 statistics of ``TheoryStatistic/all`` (`kou_stat_1`, `kou_stat_2`,
-    /// `transfer_stat`, `inherited_strength`).
+    /// The result columns, in output order (docs/outputs.md, `transfersim keys --columns`): each stage's status and
+    /// `converged`, each stage's ``StageOutcome/metricColumns``, `transfer_gain` (transfer − baseline test accuracy;
+    /// negative is negative transfer) and the §8 statistics of ``TheoryStatistic/all``. The one table of outputs.
+    public static let columns: [OutputColumn] = {
+        let (labels, metrics) = OutputColumn.stageColumns()
+        let gain = OutputColumn("transfer_gain", "`transfer_test_accuracy − baseline_test_accuracy` (negative: negative transfer)") {
+            ($0.transfer.test?.accuracy ?? .nan) - ($0.baseline.test?.accuracy ?? .nan)
+        }
+        let statistics = TheoryStatistic.all.map { statistic in OutputColumn(statistic.name, statistic.meaning) { statistic.value($0.config) } }
+        return labels + metrics + [gain] + statistics
+    }()
+
+    /// The metric columns of ``columns``.
+    public static let metricColumns = columns.filter { $0.kind == .metric }
+    /// The status and label columns of ``columns``.
+    public static let labelColumns = columns.filter { $0.kind != .metric }
+
+    /// Every metric column name, in ``metrics`` order.
+    public static let metricNames = metricColumns.map(\.name)
+    /// The `<stage>_status` column names.
+    public static let statusNames = columns.filter { $0.kind == .status }.map(\.name)
+    /// The text columns: `<stage>_status` for each stage, then `<stage>_converged` (docs/model.md §12).
+    public static let labelNames = labelColumns.map(\.name)
+
+    /// The result metrics with their column names, in output order.
     public var metrics: [(key: String, value: Double)] {
-        Array(zip(Self.metricNames, metricValues))
+        Self.metricColumns.map { ($0.name, $0.number(self)) }
     }
 
     /// The values of ``metrics`` alone (a results row's).
-    public var metricValues: [Double] {
-        let gain = (transfer.test?.accuracy ?? .nan) - (baseline.test?.accuracy ?? .nan)
-        return Stage.allCases.flatMap { outcome($0).metricValues } + [gain] + TheoryStatistic.all.map { $0.value(config) }
-    }
-
-    /// Every metric column name, in ``metrics`` order.
-    public static let metricNames = Stage.allCases.flatMap(StageOutcome.metricNames) + ["transfer_gain"] + TheoryStatistic.all.map(\.name)
-
-    /// The `<stage>_status` column names.
-    public static let statusNames = Stage.allCases.map { "\($0.rawValue)_status" }
-
-    /// The text columns: `<stage>_status` for each stage, then `<stage>_converged` (docs/model.md §12).
-    public static let labelNames = statusNames + Stage.allCases.map { "\($0.rawValue)_converged" }
+    public var metricValues: [Double] { Self.metricColumns.map { $0.number(self) } }
 
     /// The values of ``labelNames``.
-    public var labels: [(key: String, value: String)] {
-        statuses + zip(Self.labelNames.dropFirst(Self.statusNames.count), Stage.allCases).map { ($0, outcome($1).converged) }
-    }
+    public var labels: [(key: String, value: String)] { Self.labelColumns.map { ($0.name, $0.text(self)) } }
 
     /// `<stage>_status` for each stage.
     public var statuses: [(key: String, value: String)] {
-        zip(Self.statusNames, Stage.allCases).map { ($0, outcome($1).status.rawValue) }
+        Self.columns.filter { $0.kind == .status }.map { ($0.name, $0.text(self)) }
     }
 }
