@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferSim
 
-struct Contrast: ParsableCommand {
+struct Contrast: Command {
     static let configuration = CommandConfiguration(
         abstract: "Paired difference A − B over replicates for every pair of cells that differ only in KEY; writes DIR/contrast_<KEY>_<A>_<B>.csv.")
 
@@ -18,20 +18,16 @@ struct Contrast: ParsableCommand {
     @Flag(name: .long, help: "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial).")
     var partial = false
 
-    func run() throws {
-        do {
-            let (key, a, b) = try parseVary(vary)
-            let url = URL(fileURLWithPath: directory)
-            let rows = try SweepRows(directory: url, partial: partial)
-            let contrast = try TransferSimSweeps.Contrast(rows, key: key, a: a, b: b, metric: metric)
-            try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
-        } catch {
-            throw fail(error)
-        }
+    func execute() throws {
+        let (key, a, b) = try parseVary(vary)
+        let url = URL(fileURLWithPath: directory)
+        let rows = try SweepRows(directory: url, partial: partial)
+        let contrast = try TransferSimSweeps.Contrast(rows, key: key, a: a, b: b, metric: metric)
+        try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
     }
 }
 
-struct Best: ParsableCommand {
+struct Best: Command {
     static let configuration = CommandConfiguration(
         abstract: "The value of KEY that maximises a metric for each combination of the --by axes, with the values not significantly worse (paired over replicates).")
 
@@ -50,20 +46,16 @@ struct Best: ParsableCommand {
     @Flag(name: .long, help: "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial).")
     var partial = false
 
-    func run() throws {
-        do {
-            let url = URL(fileURLWithPath: directory)
-            let keys = by.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-            let rows = try SweepRows(directory: url, partial: partial)
-            let best = try BestValue(rows, over: over, by: keys, metric: metric)
-            try report(best.csv, as: best.fileName, in: url, coverage: rows.coverage)
-        } catch {
-            throw fail(error)
-        }
+    func execute() throws {
+        let url = URL(fileURLWithPath: directory)
+        let keys = by.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        let rows = try SweepRows(directory: url, partial: partial)
+        let best = try BestValue(rows, over: over, by: keys, metric: metric)
+        try report(best.csv, as: best.fileName, in: url, coverage: rows.coverage)
     }
 }
 
-struct Diff: ParsableCommand {
+struct Diff: Command {
     static let configuration = CommandConfiguration(
         abstract: "The difference A − B of two sweeps over the same grid (paired by replicate when their seeds agree): summary.csv, heatmaps and pictures in --out.")
 
@@ -76,19 +68,15 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "Output directory (new; written all-or-nothing).")
     var out: String
 
-    func run() throws {
+    func execute() throws {
         Interruption.install()
-        do {
-            let (paired, cells) = try SweepDiff.write(a: URL(fileURLWithPath: a), b: URL(fileURLWithPath: b), output: out)
-            let directory = try OutputDirectory.resolve(out, key: "--out")
-            try AtomicFile.write("difference\n", to: directory.appendingPathComponent("figure"))
-            print("\(cells) cells, A − B \(paired ? "paired over replicates (equal seeds)" : "as differences of means (the seeds differ)") in \(directory.path)")
-            let written = try Figure.recorded(in: directory).render(from: directory, into: directory)
-            if written.isEmpty { print("no picture: pictures of differences are drawn for 1-D and 2-D grids") }
-            for path in written { print("wrote \(path)") }
-        } catch {
-            throw fail(error)
-        }
+        let (paired, cells) = try SweepDiff.write(a: URL(fileURLWithPath: a), b: URL(fileURLWithPath: b), output: out)
+        let directory = try OutputDirectory.resolve(out, key: "--out")
+        try AtomicFile.write("difference\n", to: directory.appendingPathComponent("figure"))
+        print("\(cells) cells, A − B \(paired ? "paired over replicates (equal seeds)" : "as differences of means (the seeds differ)") in \(directory.path)")
+        let written = try Figure.recorded(in: directory).render(from: directory, into: directory)
+        if written.isEmpty { print("no picture: pictures of differences are drawn for 1-D and 2-D grids") }
+        for path in written { print("wrote \(path)") }
     }
 }
 
@@ -112,7 +100,7 @@ func whereSettings(_ assignments: [String]) throws -> [String: String] {
     return settings
 }
 
-struct Table: ParsableCommand {
+struct Table: Command {
     static let configuration = CommandConfiguration(
         abstract: "A metric over the rows and columns of a sweep's axes: mean ± se (n) per cell, or with --vary the paired difference A − B with its 95% interval and p-value stars.")
 
@@ -143,21 +131,17 @@ struct Table: ParsableCommand {
     @Flag(name: .long, help: "Tabulate an unfinished sweep's rows present (the output says 'partial').")
     var partial = false
 
-    func run() throws {
-        do {
-            guard let format = MeanTable.Format(rawValue: format) else {
-                throw ConfigError(key: "--format", "must be one of \(MeanTable.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
-            }
-            let sweep = try SweepRows(directory: URL(fileURLWithPath: directory), partial: partial)
-            let table = try MeanTable(sweep, rows: rows.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, column: cols,
-                                      metric: metric, where: try whereSettings(fixed), vary: try vary.map(parseVary))
-            var text = table.render(format)
-            if let coverage = sweep.coverage { text = (format == .md ? "" : format == .tex ? "% " : "# ") + "\(coverage) (--partial)\n" + text }
-            print(text, terminator: "")
-            if let out { try AtomicFile.write(text, to: try OutputDirectory.resolve(out, key: "--out")) }
-        } catch {
-            throw fail(error)
+    func execute() throws {
+        guard let format = MeanTable.Format(rawValue: format) else {
+            throw ConfigError(key: "--format", "must be one of \(MeanTable.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
         }
+        let sweep = try SweepRows(directory: URL(fileURLWithPath: directory), partial: partial)
+        let table = try MeanTable(sweep, rows: rows.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, column: cols,
+                                  metric: metric, where: try whereSettings(fixed), vary: try vary.map(parseVary))
+        var text = table.render(format)
+        if let coverage = sweep.coverage { text = (format == .md ? "" : format == .tex ? "% " : "# ") + "\(coverage) (--partial)\n" + text }
+        print(text, terminator: "")
+        if let out { try AtomicFile.write(text, to: try OutputDirectory.resolve(out, key: "--out")) }
     }
 }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferSim
 
-struct FigureCommand: ParsableCommand {
+struct FigureCommand: Command {
     static let configuration = CommandConfiguration(
         commandName: "figure",
         abstract: "Run (or reuse) a figure's sweep and render its SVG panels.",
@@ -35,36 +35,32 @@ struct FigureCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
 
-    func run() throws {
+    func execute() throws {
         Interruption.install()
-        do {
-            try checkThreads(threads)
-            let figure = try Figure.named(name)
-            let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
-            let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
-            // Run (or resume, or reuse) the sweep, record the figure's name for `plot`, then render.
-            let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick), grids: grid.axes, replicates: grid.replicates)
-            var runner = SweepRunner(plan: plan, directory: directory, progress: ProgressReporter.mode(quiet: quiet))
-            if let threads { runner.threads = threads }
-            runner.upstreamCacheDirectory = try cache.directory()
-            let report = try runner.run()
-            try figure.record(in: runner.directory)
-            if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
-            let formats = try pictures.formats()
-            let written = report.stoppedEarly ? [] : try FigureFormat.convert(
-                try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf)),
-                to: formats)
-            print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory); "
-                  + TargetLossReport.describe(try SweepRows(directory: runner.directory, columns: TargetLossReport.columns)))
-            for path in written { print("wrote \(path)") }
-            try finish(report)
-        } catch {
-            throw fail(error)
-        }
+        try checkThreads(threads)
+        let figure = try Figure.named(name)
+        let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
+        let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
+        // Run (or resume, or reuse) the sweep, record the figure's name for `plot`, then render.
+        let plan = try SweepPlan.load(path: figure.configPath(experiments: folder, quick: quick), grids: grid.axes, replicates: grid.replicates)
+        var runner = SweepRunner(plan: plan, directory: directory, progress: ProgressReporter.mode(quiet: quiet))
+        if let threads { runner.threads = threads }
+        runner.upstreamCacheDirectory = try cache.directory()
+        let report = try runner.run()
+        try figure.record(in: runner.directory)
+        if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
+        let formats = try pictures.formats()
+        let written = report.stoppedEarly ? [] : try FigureFormat.convert(
+            try figure.render(from: runner.directory, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf)),
+            to: formats)
+        print("\(report.pairs) rows (\(report.resumed) reused, \(report.computed) computed) in \(directory); "
+              + TargetLossReport.describe(try SweepRows(directory: runner.directory, columns: TargetLossReport.columns)))
+        for path in written { print("wrote \(path)") }
+        try finish(report)
     }
 }
 
-struct Plot: ParsableCommand {
+struct Plot: Command {
     static let configuration = CommandConfiguration(
         abstract: "Render the SVG panels of a finished sweep directory without rerunning it, or any slice of it (--x, --y, --series, --where).")
 
@@ -103,47 +99,43 @@ struct Plot: ParsableCommand {
 
     @OptionGroup var pictures: FormatOptions
 
-    func run() throws {
-        do {
-            let url = URL(fileURLWithPath: directory)
-            let formats = try pictures.formats()
-            if let contrast {
-                guard let x else { throw PlotError(key: "--contrast", "needs --x: the axis the difference is drawn along") }
-                guard y == nil else { throw PlotError(key: "--contrast", "draws lines along --x; it takes no --y") }
-                guard !formats.contains(.pgf) else { throw PlotError(key: "--format", "pgf is written for figure panels, not for contrast plots") }
-                let (key, a, b) = try parseVary(contrast)
-                let plot = ContrastPlot(metric: metric, key: key, a: a, b: b, x: x, series: series, facet: facet, fixed: try whereSettings(fixed))
-                let svg = try plot.render(SweepRows(directory: url))
-                let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
-                    ?? url.appendingPathComponent(plot.fileName(sweep: url.standardizedFileURL.lastPathComponent))
-                try AtomicFile.write(svg, to: file)
-                for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
-                return
-            }
-            if formats.contains(.pgf), x != nil || (figure == nil && TrainingCurves.isRun(url)) {
-                throw PlotError(key: "--format", "pgf is written for figure panels (heatmaps and line plots of plot DIR or figure NAME), not for slices or training curves")
-            }
-            if let x {
-                let slice = SlicePlot(metric: metric, x: x, y: y, series: series, facet: facet, fixed: try whereSettings(fixed))
-                let svg = try slice.render(SweepTable(directory: url))
-                let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
-                    ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))
-                try AtomicFile.write(svg, to: file)
-                for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
-                return
-            }
-            if figure == nil, TrainingCurves.isRun(url) {
-                let file = try OutputDirectory.resolve(plots ?? directory, key: "--plots").appendingPathComponent("training_curves.svg")
-                try AtomicFile.write(try TrainingCurves.render(url), to: file)
-                for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
-                return
-            }
-            let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
-            let written = try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf))
-            for path in try FigureFormat.convert(written, to: formats) { print("wrote \(path)") }
-        } catch {
-            throw fail(error)
+    func execute() throws {
+        let url = URL(fileURLWithPath: directory)
+        let formats = try pictures.formats()
+        if let contrast {
+            guard let x else { throw PlotError(key: "--contrast", "needs --x: the axis the difference is drawn along") }
+            guard y == nil else { throw PlotError(key: "--contrast", "draws lines along --x; it takes no --y") }
+            guard !formats.contains(.pgf) else { throw PlotError(key: "--format", "pgf is written for figure panels, not for contrast plots") }
+            let (key, a, b) = try parseVary(contrast)
+            let plot = ContrastPlot(metric: metric, key: key, a: a, b: b, x: x, series: series, facet: facet, fixed: try whereSettings(fixed))
+            let svg = try plot.render(SweepRows(directory: url))
+            let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
+                ?? url.appendingPathComponent(plot.fileName(sweep: url.standardizedFileURL.lastPathComponent))
+            try AtomicFile.write(svg, to: file)
+            for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
+            return
         }
+        if formats.contains(.pgf), x != nil || (figure == nil && TrainingCurves.isRun(url)) {
+            throw PlotError(key: "--format", "pgf is written for figure panels (heatmaps and line plots of plot DIR or figure NAME), not for slices or training curves")
+        }
+        if let x {
+            let slice = SlicePlot(metric: metric, x: x, y: y, series: series, facet: facet, fixed: try whereSettings(fixed))
+            let svg = try slice.render(SweepTable(directory: url))
+            let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
+                ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))
+            try AtomicFile.write(svg, to: file)
+            for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
+            return
+        }
+        if figure == nil, TrainingCurves.isRun(url) {
+            let file = try OutputDirectory.resolve(plots ?? directory, key: "--plots").appendingPathComponent("training_curves.svg")
+            try AtomicFile.write(try TrainingCurves.render(url), to: file)
+            for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
+            return
+        }
+        let chosen = try figure.map(Figure.named) ?? Figure.recorded(in: url)
+        let written = try chosen.render(from: url, into: OutputDirectory.resolve(plots ?? directory, key: "--plots"), pgf: formats.contains(.pgf))
+        for path in try FigureFormat.convert(written, to: formats) { print("wrote \(path)") }
     }
 }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferSim
 
-struct Run: ParsableCommand {
+struct Run: Command {
     static let configuration = CommandConfiguration(
         abstract: "Run one experiment: upstream, inheritance, transfer and baseline; write results to --out.")
 
@@ -29,21 +29,17 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Memory the run may use, e.g. 8G (default: the memory available).")
     var maxMemory: String?
 
-    func run() throws {
+    func execute() throws {
         Interruption.install()
-        do {
-            var job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
-                             exportState: exportState, force: force, memoryLimit: try memoryLimit(maxMemory))
-            switch (from, cell) {
-            case (let from?, let cell?): job.sweepCell = SweepCell(directory: from, cellID: cell, replicate: replicate)
-            case (nil, nil): break
-            default: throw ConfigError(key: from == nil ? "--cell" : "--from", "--from DIR and --cell ID go together")
-            }
-            let (result, directory) = try job.execute()
-            print(Report.lines(result, directory: directory).joined(separator: "\n"))
-        } catch {
-            throw fail(error)
+        var job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
+                         exportState: exportState, force: force, memoryLimit: try memoryLimit(maxMemory))
+        switch (from, cell) {
+        case (let from?, let cell?): job.sweepCell = SweepCell(directory: from, cellID: cell, replicate: replicate)
+        case (nil, nil): break
+        default: throw ConfigError(key: from == nil ? "--cell" : "--from", "--from DIR and --cell ID go together")
         }
+        let (result, directory) = try job.execute()
+        print(Report.lines(result, directory: directory).joined(separator: "\n"))
     }
 }
 

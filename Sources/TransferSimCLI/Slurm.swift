@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferSim
 
-struct Slurm: ParsableCommand {
+struct Slurm: Command {
     static let configuration = CommandConfiguration(
         abstract: "Write (and with --submit, submit) a sweep as a Slurm job array plus a dependent merge job.",
         discussion: "Resubmitting the same command after a preempted, timed-out or failed task reruns only unfinished cells.")
@@ -38,29 +38,25 @@ struct Slurm: ParsableCommand {
     @Flag(name: .long, help: "Submit with sbatch and print the job ids.")
     var submit = false
 
-    func run() throws {
+    func execute() throws {
         Interruption.install()
-        do {
-            guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
-            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
-            let binary = executable ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
-            var job = try SlurmJob(plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,
-                                   executable: URL(fileURLWithPath: binary, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path)
-            job.maxRunning = maxRunning
-            job.partition = partition
-            job.time = time
-            job.memory = mem
-            try job.write()
-            print("wrote \(job.directory.path)/sweep.sbatch (\(shards) tasks, \(plan.cells.count) cells × \(plan.spec.replicates) replicates) and merge.sbatch")
-            guard submit else {
-                print("submit: jid=$(sbatch --parsable \(job.directory.path)/sweep.sbatch) && sbatch --dependency=afterok:$jid \(job.directory.path)/merge.sbatch")
-                return
-            }
-            let ids = try job.submit()
-            print("submitted array job \(ids.array) and merge job \(ids.merge)")
-            print("watch: squeue -j \(ids.array),\(ids.merge)   (logs in \(job.directory.path)/logs/)")
-        } catch {
-            throw fail(error)
+        guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
+        let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
+        let binary = executable ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+        var job = try SlurmJob(plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,
+                               executable: URL(fileURLWithPath: binary, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path)
+        job.maxRunning = maxRunning
+        job.partition = partition
+        job.time = time
+        job.memory = mem
+        try job.write()
+        print("wrote \(job.directory.path)/sweep.sbatch (\(shards) tasks, \(plan.cells.count) cells × \(plan.spec.replicates) replicates) and merge.sbatch")
+        guard submit else {
+            print("submit: jid=$(sbatch --parsable \(job.directory.path)/sweep.sbatch) && sbatch --dependency=afterok:$jid \(job.directory.path)/merge.sbatch")
+            return
         }
+        let ids = try job.submit()
+        print("submitted array job \(ids.array) and merge job \(ids.merge)")
+        print("watch: squeue -j \(ids.array),\(ids.merge)   (logs in \(job.directory.path)/logs/)")
     }
 }

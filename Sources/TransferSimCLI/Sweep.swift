@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferSim
 
-struct Sweep: ParsableCommand {
+struct Sweep: Command {
     static let configuration = CommandConfiguration(
         abstract: "Run a grid of experiments (grid:, zip:, replicates:) into --out; resumes an interrupted run.")
 
@@ -13,8 +13,8 @@ struct Sweep: ParsableCommand {
     @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
-    @Option(name: .long, help: "Run only cells with index ≡ i (mod N), e.g. 0/4.")
-    var shard: String?
+    @Option(name: .long, help: ArgumentHelp("Run only cells with index ≡ i (mod N), e.g. 0/4.", valueName: "i/N"), transform: Shard.parse)
+    var shard: Shard?
 
     @Option(name: .long, help: "Output directory (created; rerun the same command to resume).")
     var out: String
@@ -30,28 +30,24 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var cache: UpstreamCacheOptions
 
-    func run() throws {
+    func execute() throws {
         Interruption.install()
-        do {
-            try checkThreads(threads)
-            guard let config = options.config else { throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:") }
-            let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
-            var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
-            if let threads { runner.threads = threads }
-            if let shard { runner.shard = try Shard.parse(shard) }
-            runner.memoryLimit = try memoryLimit(maxMemory)
-            runner.upstreamCacheDirectory = try cache.directory()
-            let report = try runner.run()
-            if report.grew { print("grew the sweep in \(runner.directory.path): kept its \(report.resumed) rows, computed only the new (cell, replicate) pairs") }
-            print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained, \(report.upstreamReuses) reused; results in \(runner.directory.path)")
-            try finish(report)
-        } catch {
-            throw fail(error)
-        }
+        try checkThreads(threads)
+        guard let config = options.config else { throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:") }
+        let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
+        var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
+        if let threads { runner.threads = threads }
+        if let shard { runner.shard = shard }
+        runner.memoryLimit = try memoryLimit(maxMemory)
+        runner.upstreamCacheDirectory = try cache.directory()
+        let report = try runner.run()
+        if report.grew { print("grew the sweep in \(runner.directory.path): kept its \(report.resumed) rows, computed only the new (cell, replicate) pairs") }
+        print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained, \(report.upstreamReuses) reused; results in \(runner.directory.path)")
+        try finish(report)
     }
 }
 
-struct Merge: ParsableCommand {
+struct Merge: Command {
     static let configuration = CommandConfiguration(
         abstract: "Combine the directories of `sweep --shard i/N` into the files an unsharded sweep writes.")
 
@@ -61,15 +57,11 @@ struct Merge: ParsableCommand {
     @Option(name: .long, help: "Merged output: a new directory (written all-or-nothing) or one of this sweep (files replaced atomically).")
     var out: String
 
-    func run() throws {
+    func execute() throws {
         Interruption.install()
-        do {
-            let (plan, rows, dropped, corrupt) = try SweepMerge.merge(directories: directories, output: out)
-            noteDropped(dropped)
-            noteCorrupt(corrupt, fate: "left out (another shard holds the same rows)")
-            print("merged \(rows) rows of \(plan.cells.count) cells into \(out)")
-        } catch {
-            throw fail(error)
-        }
+        let (plan, rows, dropped, corrupt) = try SweepMerge.merge(directories: directories, output: out)
+        noteDropped(dropped)
+        noteCorrupt(corrupt, fate: "left out (another shard holds the same rows)")
+        print("merged \(rows) rows of \(plan.cells.count) cells into \(out)")
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferSim
 
-struct Verify: ParsableCommand {
+struct Verify: Command {
     static let configuration = CommandConfiguration(
         abstract: "Check the paper's claims numerically; write verification.md and verification.csv into --out.")
 
@@ -20,44 +20,40 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var cache: UpstreamCacheOptions
 
-    func run() throws {
+    func execute() throws {
         Interruption.install()
-        do {
-            try checkThreads(threads)
-            // Every expression, name and sweep config is checked before the first sweep runs.
-            let file = try claims.map { try ClaimsFile(path: $0) }
-            let (directory, lock) = try VerificationDirectory.claim(out)
-            let interruption = Interruption.register {
-                lock.release()
-                return "interrupted: finished sweeps are kept under \(directory.path)/sweeps; rerun the same command to resume"
-            }
-            defer {
-                Interruption.unregister(interruption)
-                lock.release()
-            }
-            if let claims, let file {
-                let results = try file.run(directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                           upstreamCache: try cache.directory(), source: claims)
-                for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
-                // Regime maps of the condition claims on 2-D sweeps: where the claim speaks, and what it found.
-                for claim in file.claims {
-                    let table = directory.appendingPathComponent("claims/\(claim.id).csv")
-                    guard FileManager.default.fileExists(atPath: table.path),
-                          let svg = try RegimeMap.render(claim: table, sweep: directory.appendingPathComponent("sweeps/\(claim.sweepName)"), title: claim.statement)
-                    else { continue }
-                    let picture = directory.appendingPathComponent("claims/\(claim.id).svg")
-                    try AtomicFile.write(svg, to: picture)
-                    print("map: \(picture.path)")
-                }
-                print("report: \(directory.appendingPathComponent("verification.md").path)")
-                return
-            }
-            let suite = VerificationSuite(quick: quick, directory: directory.path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-            let results = try suite.run()
-            for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
-            print("report: \(suite.directory.appendingPathComponent("verification.md").path)")
-        } catch {
-            throw fail(error)
+        try checkThreads(threads)
+        // Every expression, name and sweep config is checked before the first sweep runs.
+        let file = try claims.map { try ClaimsFile(path: $0) }
+        let (directory, lock) = try VerificationDirectory.claim(out)
+        let interruption = Interruption.register {
+            lock.release()
+            return "interrupted: finished sweeps are kept under \(directory.path)/sweeps; rerun the same command to resume"
         }
+        defer {
+            Interruption.unregister(interruption)
+            lock.release()
+        }
+        if let claims, let file {
+            let results = try file.run(directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                       upstreamCache: try cache.directory(), source: claims)
+            for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
+            // Regime maps of the condition claims on 2-D sweeps: where the claim speaks, and what it found.
+            for claim in file.claims {
+                let table = directory.appendingPathComponent("claims/\(claim.id).csv")
+                guard FileManager.default.fileExists(atPath: table.path),
+                      let svg = try RegimeMap.render(claim: table, sweep: directory.appendingPathComponent("sweeps/\(claim.sweepName)"), title: claim.statement)
+                else { continue }
+                let picture = directory.appendingPathComponent("claims/\(claim.id).svg")
+                try AtomicFile.write(svg, to: picture)
+                print("map: \(picture.path)")
+            }
+            print("report: \(directory.appendingPathComponent("verification.md").path)")
+            return
+        }
+        let suite = VerificationSuite(quick: quick, directory: directory.path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let results = try suite.run()
+        for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
+        print("report: \(suite.directory.appendingPathComponent("verification.md").path)")
     }
 }

@@ -76,4 +76,20 @@ import Testing
         let rerun = try CLIHarness.run(arguments, in: root)
         #expect(rerun.status == 0 && CLIHarness.leftovers(root).isEmpty, "\(rerun.stderr) \(CLIHarness.leftovers(root))")
     }
+
+    @Test("two dialects, one each: a usage error (unknown option, a malformed --shard) exits 64 with the usage line; a bad value exits 1 with one line 'error: <key>: …'")
+    func errorDialects() throws {
+        let root = try CLIHarness.temporaryDirectory("dialects")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try SweepTests.grid.write(to: root.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
+        for arguments in [["--bogus"], ["--shard", "5/4"], ["--shard", "x"]] {
+            let outcome = try CLIHarness.run(["sweep", "--config", "s.yaml", "--out", "o"] + arguments, in: root)
+            #expect(outcome.status == 64 && outcome.stderr.contains("Usage: transfersim sweep"), "\(arguments): \(outcome.stderr)")
+        }
+        let shard = try CLIHarness.run(["sweep", "--config", "s.yaml", "--out", "o", "--shard", "5/4"], in: root)
+        #expect(shard.stderr.contains("must be i/N with 0 ≤ i < N"))
+        let value = try CLIHarness.run(["sweep", "--config", "s.yaml", "--out", "o", "--set", "alpha=2"], in: root)
+        #expect(value.status == 1 && value.stderr.hasPrefix("error: ") && value.stderr.filter { $0 == "\n" }.count == 1, "\(value.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("o").path))
+    }
 }
