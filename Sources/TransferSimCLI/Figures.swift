@@ -99,6 +99,13 @@ struct Plot: Command {
 
     @OptionGroup var pictures: FormatOptions
 
+    /// Writes a slice's `svg` to `--out` (default `directory/name`) atomically, with its other `formats`.
+    private func write(_ svg: String, named name: String, in directory: URL, formats: [FigureFormat]) throws {
+        let file = try out.map { try OutputDirectory.resolve($0, key: "--out") } ?? directory.appendingPathComponent(name)
+        try AtomicFile.write(svg, to: file)
+        for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
+    }
+
     func execute() throws {
         let url = URL(fileURLWithPath: directory)
         let formats = try pictures.formats()
@@ -108,24 +115,16 @@ struct Plot: Command {
             guard !formats.contains(.pgf) else { throw PlotError(key: "--format", "pgf is written for figure panels, not for contrast plots") }
             let (key, a, b) = try parseVary(contrast)
             let plot = ContrastPlot(metric: metric, key: key, a: a, b: b, x: x, series: series, facet: facet, fixed: try whereSettings(fixed))
-            let svg = try plot.render(SweepRows(directory: url))
-            let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
-                ?? url.appendingPathComponent(plot.fileName(sweep: url.standardizedFileURL.lastPathComponent))
-            try AtomicFile.write(svg, to: file)
-            for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
-            return
+            return try write(plot.render(SweepRows(directory: url)), named: plot.fileName(sweep: url.standardizedFileURL.lastPathComponent),
+                             in: url, formats: formats)
         }
         if formats.contains(.pgf), x != nil || (figure == nil && TrainingCurves.isRun(url)) {
             throw PlotError(key: "--format", "pgf is written for figure panels (heatmaps and line plots of plot DIR or figure NAME), not for slices or training curves")
         }
         if let x {
             let slice = SlicePlot(metric: metric, x: x, y: y, series: series, facet: facet, fixed: try whereSettings(fixed))
-            let svg = try slice.render(SweepTable(directory: url))
-            let file = try out.map { try OutputDirectory.resolve($0, key: "--out") }
-                ?? url.appendingPathComponent(slice.fileName(sweep: url.standardizedFileURL.lastPathComponent))
-            try AtomicFile.write(svg, to: file)
-            for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
-            return
+            return try write(slice.render(SweepTable(directory: url)), named: slice.fileName(sweep: url.standardizedFileURL.lastPathComponent),
+                             in: url, formats: formats)
         }
         if figure == nil, TrainingCurves.isRun(url) {
             let file = try OutputDirectory.resolve(plots ?? directory, key: "--plots").appendingPathComponent("training_curves.svg")
