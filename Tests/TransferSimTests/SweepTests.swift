@@ -227,7 +227,7 @@ import Testing
           arguments: [(13, 4), (16, 4), (17, 16), (1, 4), (0, 4), (5, 1)])
     func batchSplit_balanced(count: Int, cap: Int) {
         let items = Array(0..<count)
-        let batches = SweepRunner.split(items, cap: cap)
+        let batches = SweepSchedule.split(items, cap: cap)
         #expect(batches.flatMap { $0 } == items)
         #expect(batches.count == (count + cap - 1) / cap)
         let sizes = batches.map(\.count)

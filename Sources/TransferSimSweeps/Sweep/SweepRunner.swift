@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TransferSimCore
 import TransferSimExperiment
 
@@ -107,55 +108,9 @@ public struct SweepRunner: Sendable {
         let finished = try ResultsIndex(files: [results.url])
         let limit = MemoryEstimate.available(limit: memoryLimit)
         report.corruptRows = finished.corrupt
-        var units: [[Pair]] = []
-        var unitOfKey: [String: Int] = [:]
-        var oversized: [[String]] = []
-        var largest = 0.0
-        for cell in plan.cells where shard.contains(cell.index) {
-            let estimate = MemoryEstimate(cell.config)
-            if estimate.bytes <= limit { largest = max(largest, estimate.bytes) }
-            for r in 0..<plan.spec.replicates {
-                report.pairs += 1
-                if finished.contains(cell: cell.id, replicate: r) {
-                    report.resumed += 1
-                    continue
-                }
-                if let error = estimate.excess(limit: limit) {
-                    oversized.append(ResultColumns.errorRow(cellID: cell.id, config: cell.config(replicate: r), error: error, seconds: 0))
-                    continue
-                }
-                // Cells sharing an upstream model form a unit; cells without one are grouped by their task-2
-                // streams and d, so a unit's cells reuse standard draws (``DrawCache``).
-                let config = cell.config(replicate: r)
-                let key = config.needsUpstream ? config.upstreamKey
-                    : "draws:\(config.streamSeed(.test))/\(config.streamSeed(.downstreamData))/\(config.d)"
-                if let unit = unitOfKey[key] {
-                    units[unit].append(Pair(cell: cell.index, replicate: r))
-                } else {
-                    unitOfKey[key] = units.count
-                    units.append([Pair(cell: cell.index, replicate: r)])
-                }
-            }
-        }
-        // Units whose upstream models may share task-1 noise (same data stream, d and N₁: a row over ‖u‖) form a
-        // group, split into near-equal batches that train together (``TransferExperiment/trainUpstreams(_:cache:)``):
-        // at most `cap` units, 4 to 16 (16 · 2m rows reach the `dgemm` rate; a batch holds its units' training
-        // sets), fewer when that leaves each worker about 4 batches. Equal sizes keep the workers balanced when
-        // there are few groups (13 units on 2 workers: 4 batches of 4, 3, 3, 3 rather than 4, 4, 4, 1).
-        var groups: [[[Pair]]] = []
-        var groupOfKey: [String: Int] = [:]
-        for unit in units {
-            let config = plan.cells[unit[0].cell].config(replicate: unit[0].replicate)
-            let key = "\(config.streamSeed(.upstreamData))|\(config.d)|\(config.n1)"
-            if config.needsUpstream, let group = groupOfKey[key] {
-                groups[group].append(unit)
-            } else {
-                if config.needsUpstream { groupOfKey[key] = groups.count }
-                groups.append([unit])
-            }
-        }
-        let cap = min(16, max(4, (units.count + 4 * threads - 1) / (4 * threads)))
-        let batches = groups.flatMap { Self.split($0, cap: cap) }
+        let schedule = SweepSchedule(plan: plan, shard: shard, finished: finished.contains(cell:replicate:), limit: limit, threads: threads)
+        report.pairs = schedule.pairs
+        report.resumed = schedule.resumed
         let histories = directory.appendingPathComponent("histories")
         if plan.spec.keepHistory {
             do {
@@ -165,8 +120,8 @@ public struct SweepRunner: Sendable {
             }
             OutputDirectory.removeTemporaries(in: histories)
         }
-        let state = RunState(batches: batches, results: results, histories: histories,
-                             progress: ProgressReporter(total: units.reduce(0) { $0 + $1.count } + oversized.count, mode: progress),
+        let state = RunState(batches: schedule.batches, results: results, histories: histories,
+                             progress: ProgressReporter(total: schedule.work, mode: progress),
                              failFast: failFast, saved: report.resumed)
         let (directory, pairs) = (directory, report.pairs)
         early.map(Interruption.unregister)
@@ -178,37 +133,29 @@ public struct SweepRunner: Sendable {
             return "interrupted: \(saved) of \(pairs) rows saved in \(directory.path); rerun the same command to resume"
         }
         defer { Interruption.unregister(interruption) }
-        for row in oversized { state.record(row, failed: true) }
-        // Workers whose largest cells fit in the limit together, each with OpenBLAS's work buffer beyond the first
-        // (results do not depend on the count).
-        let perWorker = largest + Double(BLAS.bufferBytes)
-        let workers = max(1, min(threads, largest > 0 ? Int(min((limit + Double(BLAS.bufferBytes)) / perWorker, 1e6)) : threads))
-        DispatchQueue.concurrentPerform(iterations: min(workers, max(batches.count, 1))) { _ in
+        for (pair, error) in schedule.oversized {
+            let cell = plan.cells[pair.cell]
+            state.record(ResultColumns.errorRow(cellID: cell.id, config: cell.config(replicate: pair.replicate), error: error, seconds: 0), failed: true)
+        }
+        DispatchQueue.concurrentPerform(iterations: schedule.workers(limit: limit, threads: threads)) { _ in
             while let batch = state.nextBatch() { Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state) }
         }
         state.progress.finish()
-        if let error = state.fatalError { throw error }
-        report.computed = state.computed
-        report.upstreamTrainings = state.upstreamTrainings
-        report.upstreamReuses = state.upstreamReuses
-        report.corruptCacheEntries = state.corruptCacheEntries
+        try state.rethrowFailure()
+        let totals = state.totals
+        report.computed = totals.computed
+        report.upstreamTrainings = totals.upstreamTrainings
+        report.upstreamReuses = totals.upstreamReuses
+        report.corruptCacheEntries = totals.corruptCacheEntries
         report.stoppedEarly = state.stopped
         if report.stoppedEarly {
-            report.failures = state.failures
+            report.failures = totals.failures
         } else {
             let index = finished.adding(state.takeAppended())  // The rows this run wrote, where it wrote them: no second read.
             report.droppedRows = index.outside(plan)
             report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
         }
         return report
-    }
-
-    /// `items` cut, in order, into the fewest consecutive chunks of at most `cap` elements whose sizes differ by at
-    /// most one.
-    static func split<Item>(_ items: [Item], cap: Int) -> [[Item]] {
-        precondition(cap >= 1, "chunk cap must be at least 1, got \(cap)")
-        let count = (items.count + cap - 1) / cap
-        return (0..<count).map { k in Array(items[(k * items.count / count)..<((k + 1) * items.count / count)]) }
     }
 
     /// Runs a batch of units: their upstream models together, then each unit's cells; standard draws with the
@@ -321,34 +268,36 @@ public struct SweepRunner: Sendable {
     }
 }
 
-/// A (cell index, replicate) pair of work: indices, so that the queue of a large grid stays small.
-private struct Pair {
-    let cell: Int
-    let replicate: Int
-}
 
-/// Shared state of one sweep run's workers (guarded by a lock).
-private final class RunState: @unchecked Sendable {
+/// Shared state of one sweep run's workers: what they read is immutable, what they count and append is one
+/// ``Tally`` behind a `Mutex` (taken once per row append, so a row is written whole or not at all).
+private final class RunState: Sendable {
     let batches: [[[Pair]]]
     let results: ResultsFile
     /// `histories/` of a sweep with `keep_history: true`.
     let histories: URL
     let progress: ProgressReporter
     let failFast: Bool
-    private let lock = NSLock()
     private static let replicateColumn = ResultColumns.index("replicate")
-    private var next = 0
-    private(set) var failures: [String] = []
-    private(set) var computed = 0
-    private(set) var upstreamTrainings = 0
-    private(set) var upstreamReuses = 0
-    private(set) var corruptCacheEntries: [String] = []
-    /// The rows this run appended: cell id, replicate, byte offset and length without the newline.
-    private var appended: [(id: String, replicate: Int, offset: UInt64, length: Int)] = []
-    private(set) var fatalError: Error?
-    private var stop = false
-    /// Rows in `results.csv`: resumed ones, then each appended.
-    private var saved: Int
+
+    /// What the workers count and append.
+    struct Tally {
+        var next = 0
+        var failures: [String] = []
+        var computed = 0
+        var upstreamTrainings = 0
+        var upstreamReuses = 0
+        var corruptCacheEntries: [String] = []
+        /// The rows this run appended: cell id, replicate, byte offset and length without the newline.
+        var appended: [(id: String, replicate: Int, offset: UInt64, length: Int)] = []
+        /// The I/O error that stopped the run (a row that could not be appended), if any.
+        var failure: Error?
+        var stop = false
+        /// Rows in `results.csv`: resumed ones, then each appended.
+        var saved: Int
+    }
+
+    private let tally: Mutex<Tally>
 
     init(batches: [[[Pair]]], results: ResultsFile, histories: URL, progress: ProgressReporter, failFast: Bool, saved: Int) {
         self.batches = batches
@@ -356,63 +305,68 @@ private final class RunState: @unchecked Sendable {
         self.histories = histories
         self.progress = progress
         self.failFast = failFast
-        self.saved = saved
+        tally = Mutex(Tally(saved: saved))
     }
 
-    /// Stops every worker for good, between two row appends, and returns the rows saved (on an interrupt,
-    /// just before the process exits: the lock is never released).
+    /// Stops every worker for good, between two row appends, and returns the rows saved (on an interrupt, just
+    /// before the process exits: no row is appended after it).
     func freeze() -> Int {
-        lock.lock()
-        stop = true
-        return saved
+        tally.withLock { tally in
+            tally.stop = true
+            return tally.saved
+        }
     }
 
-    var stopped: Bool { locked { stop } }
+    var stopped: Bool { tally.withLock { $0.stop } }
+
+    /// The counts and the error once the workers are done.
+    var totals: (computed: Int, upstreamTrainings: Int, upstreamReuses: Int, corruptCacheEntries: [String], failures: [String]) {
+        tally.withLock { ($0.computed, $0.upstreamTrainings, $0.upstreamReuses, $0.corruptCacheEntries, $0.failures) }
+    }
+
+    /// Throws the error that stopped the run, if one did.
+    func rethrowFailure() throws {
+        if let failure = tally.withLock({ tally -> Error? in tally.failure }) { throw failure }
+    }
 
     /// The rows appended so far, handed over once the workers are done (the list is emptied: it is held only once).
     func takeAppended() -> [(id: String, replicate: Int, offset: UInt64, length: Int)] {
-        locked {
-            defer { appended = [] }
-            return appended
+        tally.withLock { tally in
+            defer { tally.appended = [] }
+            return tally.appended
         }
     }
 
     func nextBatch() -> [[Pair]]? {
-        locked {
-            guard !stop, next < batches.count else { return nil }
-            defer { next += 1 }
-            return batches[next]
+        tally.withLock { tally -> [[Pair]]? in
+            guard !tally.stop, tally.next < batches.count else { return nil }
+            defer { tally.next += 1 }
+            return batches[tally.next]
         }
     }
 
-    func countUpstream(reused: Bool) { locked { if reused { upstreamReuses += 1 } else { upstreamTrainings += 1 } } }
+    func countUpstream(reused: Bool) { tally.withLock { if reused { $0.upstreamReuses += 1 } else { $0.upstreamTrainings += 1 } } }
 
-    func countCorrupt(_ entry: URL) { locked { corruptCacheEntries.append(entry.path) } }
+    func countCorrupt(_ entry: URL) { tally.withLock { $0.corruptCacheEntries.append(entry.path) } }
 
     func record(_ row: [String], failed: Bool) {
         let line = ResultsFile.encode(row)  // Outside the lock: the workers format their rows in parallel.
-        locked {
-            guard !stop else { return }
+        tally.withLock { tally in
+            guard !tally.stop else { return }
             do {
                 let offset = try results.append(line)
-                appended.append((row[0], Int(row[Self.replicateColumn]) ?? 0, offset, line.count - 1))
-                computed += 1
-                saved += 1
+                tally.appended.append((row[0], Int(row[Self.replicateColumn]) ?? 0, offset, line.count - 1))
+                tally.computed += 1
+                tally.saved += 1
                 if failed {
-                    failures.append("cell \(row[0]) replicate \(row[Self.replicateColumn])")
-                    if failFast { stop = true }
+                    tally.failures.append("cell \(row[0]) replicate \(row[Self.replicateColumn])")
+                    if failFast { tally.stop = true }
                 }
             } catch {
-                fatalError = error
-                stop = true
+                tally.failure = error
+                tally.stop = true
             }
         }
         progress.advance()
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
     }
 }
