@@ -5,7 +5,7 @@ OUT ?= results/default
 # PORTABLE=1 builds for any x86-64 (scripts/cpu_flags.sh).
 CPUFLAGS := $(shell PORTABLE="$(PORTABLE)" bash scripts/cpu_flags.sh)
 
-.PHONY: deps python-deps build run test test-slurm keys clean docs
+.PHONY: deps python-deps build run test test-slurm keys clean docs format
 
 # Installs OpenBLAS and LAPACKE (and librsvg's rsvg-convert, for --format pdf,png) with apt when missing (needs root or sudo).
 deps:
@@ -63,3 +63,7 @@ docs: build
 	$(SWIFT) run -c release $(CPUFLAGS) transfersim keys --columns > .keys.md
 	python3 -c "import re,sys; r=open('docs/outputs.md').read(); k=open('.keys.md').read().rstrip('\n'); open('docs/outputs.md','w').write(re.sub(r'(<!-- columns:begin -->\n).*?(\n<!-- columns:end -->)', lambda m: m.group(1)+k+m.group(2), r, flags=re.S))"
 	rm -f .keys.md
+
+# Formats Sources and Tests with the toolchain's swift-format and .swift-format (line length 120).
+format:
+	$(SWIFT) format -i -r Sources Tests

@@ -4,7 +4,9 @@ import TransferSim
 
 struct Contrast: Command {
     static let configuration = CommandConfiguration(
-        abstract: "Paired difference A − B over replicates for every pair of cells that differ only in KEY; writes DIR/contrast_<KEY>_<A>_<B>.csv.")
+        abstract:
+            "Paired difference A − B over replicates for every pair of cells that differ only in KEY; writes DIR/contrast_<KEY>_<A>_<B>.csv."
+    )
 
     @Argument(help: "Sweep directory (config.resolved.yaml + results.csv).")
     var directory: String
@@ -15,7 +17,11 @@ struct Contrast: Command {
     @Option(name: .long, help: "A metric column of results.csv.")
     var metric = "transfer_gain"
 
-    @Flag(name: .long, help: "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial).")
+    @Flag(
+        name: .long,
+        help:
+            "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial)."
+    )
     var partial = false
 
     func execute() throws {
@@ -29,7 +35,9 @@ struct Contrast: Command {
 
 struct Best: Command {
     static let configuration = CommandConfiguration(
-        abstract: "The value of KEY that maximises a metric for each combination of the --by axes, with the values not significantly worse (paired over replicates).")
+        abstract:
+            "The value of KEY that maximises a metric for each combination of the --by axes, with the values not significantly worse (paired over replicates)."
+    )
 
     @Argument(help: "Sweep directory (config.resolved.yaml + results.csv).")
     var directory: String
@@ -37,13 +45,21 @@ struct Best: Command {
     @Option(name: .long, help: "The axis to optimise over.")
     var over: String
 
-    @Option(name: .long, help: ArgumentHelp("The axes to optimise for separately, comma-separated (every other axis with several values must be named).", valueName: "KEY,..."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The axes to optimise for separately, comma-separated (every other axis with several values must be named).",
+            valueName: "KEY,..."))
     var by: String?
 
     @Option(name: .long, help: "A metric column of results.csv.")
     var metric = "transfer_gain"
 
-    @Flag(name: .long, help: "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial).")
+    @Flag(
+        name: .long,
+        help:
+            "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial)."
+    )
     var partial = false
 
     func execute() throws {
@@ -57,7 +73,9 @@ struct Best: Command {
 
 struct Diff: Command {
     static let configuration = CommandConfiguration(
-        abstract: "The difference A − B of two sweeps over the same grid (paired by replicate when their seeds agree): summary.csv, heatmaps and pictures in --out.")
+        abstract:
+            "The difference A − B of two sweeps over the same grid (paired by replicate when their seeds agree): summary.csv, heatmaps and pictures in --out."
+    )
 
     @Argument(help: "Sweep directory A.")
     var a: String
@@ -73,7 +91,9 @@ struct Diff: Command {
         let (paired, cells) = try SweepDiff.write(a: URL(fileURLWithPath: a), b: URL(fileURLWithPath: b), output: out)
         let directory = try OutputDirectory.resolve(out, key: "--out")
         try AtomicFile.write("difference\n", to: directory.appendingPathComponent("figure"))
-        print("\(cells) cells, A − B \(paired ? "paired over replicates (equal seeds)" : "as differences of means (the seeds differ)") in \(directory.path)")
+        print(
+            "\(cells) cells, A − B \(paired ? "paired over replicates (equal seeds)" : "as differences of means (the seeds differ)") in \(directory.path)"
+        )
         let written = try Figure.recorded(in: directory).render(from: directory, into: directory)
         if written.isEmpty { print("no picture: pictures of differences are drawn for 1-D and 2-D grids") }
         for path in written { print("wrote \(path)") }
@@ -83,8 +103,10 @@ struct Diff: Command {
 /// `--vary KEY=A,B` as its key and two values.
 func parseVary(_ text: String) throws -> (key: String, a: String, b: String) {
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
-          case let values = text[text.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false), values.count == 2,
-          !values[0].isEmpty, !values[1].isEmpty else {
+        case let values = text[text.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false),
+        values.count == 2,
+        !values[0].isEmpty, !values[1].isEmpty
+    else {
         throw ConfigError(key: "--vary", "must be KEY=A,B, got '\(text)'")
     }
     return (String(text[..<equals]), String(values[0]), String(values[1]))
@@ -95,31 +117,44 @@ func whereSettings(_ assignments: [String]) throws -> [String: String] {
     var settings: [String: String] = [:]
     for assignment in assignments {
         let (key, value) = try ConfigLoader.parseAssignment(assignment)
-        guard settings.updateValue(value, forKey: key) == nil else { throw ConfigError(key: "--where", "fixes \(key) twice") }
+        guard settings.updateValue(value, forKey: key) == nil else {
+            throw ConfigError(key: "--where", "fixes \(key) twice")
+        }
     }
     return settings
 }
 
 struct Table: Command {
     static let configuration = CommandConfiguration(
-        abstract: "A metric over the rows and columns of a sweep's axes: mean ± se (n) per cell, or with --vary the paired difference A − B with its 95% interval and p-value stars.")
+        abstract:
+            "A metric over the rows and columns of a sweep's axes: mean ± se (n) per cell, or with --vary the paired difference A − B with its 95% interval and p-value stars."
+    )
 
     @Argument(help: "Sweep directory (config.resolved.yaml + results.csv).")
     var directory: String
 
-    @Option(name: .long, help: ArgumentHelp("The axes down the table, comma-separated (the first outermost).", valueName: "KEY[,KEY]"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The axes down the table, comma-separated (the first outermost).", valueName: "KEY[,KEY]"))
     var rows: String
 
     @Option(name: .long, help: ArgumentHelp("The axis across the table.", valueName: "KEY"))
     var cols: String
 
-    @Option(name: .customLong("where"), help: ArgumentHelp("Fix an axis, e.g. --where d=800 (repeatable; every other axis with several values must be fixed).", valueName: "KEY=VALUE"))
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp(
+            "Fix an axis, e.g. --where d=800 (repeatable; every other axis with several values must be fixed).",
+            valueName: "KEY=VALUE"))
     var fixed: [String] = []
 
     @Option(name: .long, help: "A metric column of results.csv.")
     var metric = "transfer_gain"
 
-    @Option(name: .long, help: ArgumentHelp("Paired differences A − B of the cells that differ only in KEY instead of means.", valueName: "KEY=A,B"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Paired differences A − B of the cells that differ only in KEY instead of means.", valueName: "KEY=A,B"))
     var vary: String?
 
     @Option(name: .long, help: "md (Markdown), csv (long, full precision) or tex (LaTeX tabular).")
@@ -133,13 +168,18 @@ struct Table: Command {
 
     func execute() throws {
         guard let format = MeanTable.Format(rawValue: format) else {
-            throw ConfigError(key: "--format", "must be one of \(MeanTable.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
+            throw ConfigError(
+                key: "--format",
+                "must be one of \(MeanTable.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
         }
         let sweep = try SweepRows(directory: URL(fileURLWithPath: directory), partial: partial)
-        let table = try MeanTable(sweep, rows: rows.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, column: cols,
-                                  metric: metric, where: try whereSettings(fixed), vary: try vary.map(parseVary))
+        let table = try MeanTable(
+            sweep, rows: rows.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, column: cols,
+            metric: metric, where: try whereSettings(fixed), vary: try vary.map(parseVary))
         var text = table.render(format)
-        if let coverage = sweep.coverage { text = (format == .md ? "" : format == .tex ? "% " : "# ") + "\(coverage) (--partial)\n" + text }
+        if let coverage = sweep.coverage {
+            text = (format == .md ? "" : format == .tex ? "% " : "# ") + "\(coverage) (--partial)\n" + text
+        }
         print(text, terminator: "")
         if let out { try AtomicFile.write(text, to: try OutputDirectory.resolve(out, key: "--out")) }
     }
@@ -151,7 +191,8 @@ struct Table: Command {
 func report(_ csv: String, as fileName: String, in directory: URL, coverage: String? = nil) throws {
     if let coverage { print("\(coverage) (--partial): computed on the rows present") }
     print(table(shortened(csv)))
-    let file = directory.appendingPathComponent(coverage == nil ? fileName : fileName.replacingOccurrences(of: ".csv", with: "_partial.csv"))
+    let file = directory.appendingPathComponent(
+        coverage == nil ? fileName : fileName.replacingOccurrences(of: ".csv", with: "_partial.csv"))
     try AtomicFile.write(csv, to: file)
     print("wrote \(file.path)")
 }
@@ -165,16 +206,18 @@ func table(_ csv: String) -> String {
         }
     }
     return records.map { record in
-        record.enumerated().map { k, field in field.padding(toLength: widths[k], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        record.enumerated().map { k, field in field.padding(toLength: widths[k], withPad: " ", startingAt: 0) }.joined(
+            separator: "  ")
     }.joined(separator: "\n")
 }
 
 /// CSV text with its long numbers shortened to 4 significant digits, for printing (the files keep every digit).
 func shortened(_ csv: String) -> String {
     CSV.parse(csv).map { record in
-        CSV.line(record.map { field in
-            guard field.contains("."), let value = Double(field) else { return field }
-            return String(format: "%.4g", value)
-        })
+        CSV.line(
+            record.map { field in
+                guard field.contains("."), let value = Double(field) else { return field }
+                return String(format: "%.4g", value)
+            })
     }.joined()
 }

@@ -4,15 +4,20 @@ import TransferSim
 
 struct Boundary: Command {
     static let configuration = CommandConfiguration(
-        abstract: "Fit a phase boundary statistic = C on a finished 2-D (or any) sweep and print C, its 95% interval and accuracy.")
+        abstract:
+            "Fit a phase boundary statistic = C on a finished 2-D (or any) sweep and print C, its 95% interval and accuracy."
+    )
 
     @Argument(help: "Sweep directory (config.resolved.yaml + summary.csv).")
     var directory: String
 
-    @Option(name: .long, help: ArgumentHelp("Statistic column: " + TheoryStatistic.all.map(\.name).joined(separator: ", ") + "."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Statistic column: " + TheoryStatistic.all.map(\.name).joined(separator: ", ") + "."))
     var statistic = "kou_stat_2"
 
-    @Option(name: .long, help: "dichotomy (benign error ≤ p + δ vs harmful ≥ p + 0.1) or gain (transfer gain > 0 vs < 0).")
+    @Option(
+        name: .long, help: "dichotomy (benign error ≤ p + δ vs harmful ≥ p + 0.1) or gain (transfer gain > 0 vs < 0).")
     var rule = "dichotomy"
 
     @Option(name: .long, help: "Stage whose test error the dichotomy uses: baseline or transfer.")
@@ -21,10 +26,18 @@ struct Boundary: Command {
     @Option(name: .long, help: "δ of the benign side of the dichotomy.")
     var delta = 0.05
 
-    @Option(name: .long, help: ArgumentHelp("Fit free exponents: logistic regression of the regime on the logs of these keys (e.g. d,mu2_norm), each exponent as a ratio to the first key's, next to the statistic's.", valueName: "KEY,..."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Fit free exponents: logistic regression of the regime on the logs of these keys (e.g. d,mu2_norm), each exponent as a ratio to the first key's, next to the statistic's.",
+            valueName: "KEY,..."))
     var free: String?
 
-    @Option(name: .long, help: "With --free: cluster-bootstrap resamples over replicates for the exponents' intervals (0: the delta method only).")
+    @Option(
+        name: .long,
+        help:
+            "With --free: cluster-bootstrap resamples over replicates for the exponents' intervals (0: the delta method only)."
+    )
     var bootstrap = 200
 
     @Option(name: .long, help: "With --free: the bootstrap's seed.")
@@ -39,37 +52,59 @@ struct Boundary: Command {
             guard let chosenStage = Stage(rawValue: stage), chosenStage != .upstream else {
                 throw ConfigError(key: "--stage", "must be baseline or transfer, got '\(stage)'")
             }
-            guard delta >= 0 && delta < 0.1 else { throw ConfigError(key: "--delta", "must lie in [0, 0.1), got \(delta)") }
+            guard delta >= 0 && delta < 0.1 else {
+                throw ConfigError(key: "--delta", "must lie in [0, 0.1), got \(delta)")
+            }
             chosenRule = .dichotomy(stage: chosenStage, delta: delta)
         default: throw ConfigError(key: "--rule", "must be dichotomy or gain, got '\(rule)'")
         }
         let spec = BoundarySpec(statistic: statistic, rule: chosenRule, label: "\(statistic) = C")
         if let free {
             let keys = free.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard (0...100_000).contains(bootstrap) else { throw ConfigError(key: "--bootstrap", "must be in [0, 100000], got \(bootstrap)") }
+            guard (0...100_000).contains(bootstrap) else {
+                throw ConfigError(key: "--bootstrap", "must be in [0, 100000], got \(bootstrap)")
+            }
             var fit = try FreeBoundary(spec, table: table, keys: keys)
             if bootstrap > 0 {
-                fit = try fit.resampled(spec, rows: SweepRows(directory: URL(fileURLWithPath: directory), columns: [spec.metric]),
-                                        resamples: bootstrap, seed: bootstrapSeed)
+                fit = try fit.resampled(
+                    spec, rows: SweepRows(directory: URL(fileURLWithPath: directory), columns: [spec.metric]),
+                    resamples: bootstrap, seed: bootstrapSeed)
             }
-            let method = fit.bootstrap.map { "cluster bootstrap over replicates, \($0.fitted) of \($0.resamples) resamples" } ?? "delta method"
-            print("free exponents (labels by \(rule), \(fit.count) cells\(fit.leftOut > 0 ? ", \(fit.leftOut) with a key ≤ 0 left out" : "")\(fit.converged ? "" : ", fit not converged")); 95% intervals by the \(method); the theory's form \(statistic)")
+            let method =
+                fit.bootstrap.map { "cluster bootstrap over replicates, \($0.fitted) of \($0.resamples) resamples" }
+                ?? "delta method"
+            print(
+                "free exponents (labels by \(rule), \(fit.count) cells\(fit.leftOut > 0 ? ", \(fit.leftOut) with a key ≤ 0 left out" : "")\(fit.converged ? "" : ", fit not converged")); 95% intervals by the \(method); the theory's form \(statistic)"
+            )
             for e in fit.exponents.dropFirst() {
                 let law = e.powerLaw
-                print("  \(keys[0]) ∝ \(e.key)^" + String(format: "%.3g [%.3g, %.3g]", law.exponent, law.interval.low, law.interval.high)
-                      + "   theory " + (law.theory.map { String(format: "%.3g", $0) } ?? "—")
-                      + (fit.bootstrap == nil ? "" : String(format: "   (delta method [%.3g, %.3g])", -e.interval.high, -e.interval.low)))
+                print(
+                    "  \(keys[0]) ∝ \(e.key)^"
+                        + String(format: "%.3g [%.3g, %.3g]", law.exponent, law.interval.low, law.interval.high)
+                        + "   theory " + (law.theory.map { String(format: "%.3g", $0) } ?? "—")
+                        + (fit.bootstrap == nil
+                            ? "" : String(format: "   (delta method [%.3g, %.3g])", -e.interval.high, -e.interval.low)))
             }
-            print(String(format: "classified correctly: free fit %.1f%%", 100 * fit.accuracy)
-                  + (fit.theoryAccuracy.map { String(format: ", theory form %.1f%%", 100 * $0) } ?? ""))
+            print(
+                String(format: "classified correctly: free fit %.1f%%", 100 * fit.accuracy)
+                    + (fit.theoryAccuracy.map { String(format: ", theory form %.1f%%", 100 * $0) } ?? ""))
             if fit.separated {
-                print("note: the free fit separates the regimes completely (every labelled cell classified correctly): its exponents are held finite only by the ridge and the delta-method interval is over-confident\(fit.bootstrap == nil ? "; rerun with --bootstrap N" : ""); a wider --delta, more replicates or cells near the boundary make it identifiable")
+                print(
+                    "note: the free fit separates the regimes completely (every labelled cell classified correctly): its exponents are held finite only by the ridge and the delta-method interval is over-confident\(fit.bootstrap == nil ? "; rerun with --bootstrap N" : ""); a wider --delta, more replicates or cells near the boundary make it identifiable"
+                )
             }
             return
         }
         let fit = try spec.fit(table)
-        print("\(statistic) = C: " + String(format: "C = %.6g, 95%% CI [%.6g, %.6g], slope %.4g on the log statistic, %.1f%% of %d labelled cells classified correctly",
-                                             fit.threshold, fit.interval.low, fit.interval.high, fit.slope, 100 * fit.accuracy, fit.count)
-              + (fit.converged ? "" : " (not converged after \(LogisticBoundary.maxIterations) Newton steps: treat C and its interval as unreliable)"))
+        print(
+            "\(statistic) = C: "
+                + String(
+                    format:
+                        "C = %.6g, 95%% CI [%.6g, %.6g], slope %.4g on the log statistic, %.1f%% of %d labelled cells classified correctly",
+                    fit.threshold, fit.interval.low, fit.interval.high, fit.slope, 100 * fit.accuracy, fit.count)
+                + (fit.converged
+                    ? ""
+                    : " (not converged after \(LogisticBoundary.maxIterations) Newton steps: treat C and its interval as unreliable)")
+        )
     }
 }

@@ -37,7 +37,9 @@ enum KernelPin {
                 break
             }
             if argument == flag {
-                guard index + 1 < arguments.count, !arguments[index + 1].isEmpty else { exit("\(flag): needs a kernel name, e.g. \(flag) native") }
+                guard index + 1 < arguments.count, !arguments[index + 1].isEmpty else {
+                    exit("\(flag): needs a kernel name, e.g. \(flag) native")
+                }
                 setting = arguments[index + 1]
                 index += 2
                 continue
@@ -61,13 +63,17 @@ enum KernelPin {
         let kernelLoaded = resolved.kernel.map { BLASKernel.loaded == $0 } ?? true
         guard !loadedOnOneThread || !kernelLoaded else { return rest }
         if reexecuted {
-            exit("\(flag): OpenBLAS loaded its \(BLASKernel.loaded) kernel although \(resolved.kernel ?? BLASKernel.native) was asked for (OPENBLAS_CORETYPE=\(resolved.kernel ?? "")); use \(flag) native")
+            exit(
+                "\(flag): OpenBLAS loaded its \(BLASKernel.loaded) kernel although \(resolved.kernel ?? BLASKernel.native) was asked for (OPENBLAS_CORETYPE=\(resolved.kernel ?? "")); use \(flag) native"
+            )
         }
         if let kernel = resolved.kernel { setenv("OPENBLAS_CORETYPE", kernel, 1) }
         setenv(oneThread.name, oneThread.value, 1)
         setenv(marker, "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        exit("\(flag): cannot re-execute this program to load OpenBLAS as asked (\(String(cString: strerror(errno)))); use \(flag) native")
+        exit(
+            "\(flag): cannot re-execute this program to load OpenBLAS as asked (\(String(cString: strerror(errno)))); use \(flag) native"
+        )
     }
 
     /// Prints `error: message` and exits with status 1.

@@ -12,13 +12,16 @@ enum ProjectFiles {
         let cwd = URL(fileURLWithPath: manager.currentDirectoryPath)
         if manager.fileExists(atPath: cwd.appendingPathComponent(relative).path) { return relative }
         let executable = (try? manager.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: executable, relativeTo: cwd).standardizedFileURL.deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: executable, relativeTo: cwd).standardizedFileURL
+            .deletingLastPathComponent()
         while directory.path != "/" {
             let candidate = directory.appendingPathComponent(relative)
             if manager.fileExists(atPath: candidate.path) { return candidate.path }
             directory = directory.deletingLastPathComponent()
         }
-        throw ConfigError(key: option, "cannot find '\(relative)' in the working directory or above the executable; pass \(option) PATH")
+        throw ConfigError(
+            key: option,
+            "cannot find '\(relative)' in the working directory or above the executable; pass \(option) PATH")
     }
 }
 

@@ -11,7 +11,8 @@ struct Run: Command {
     @Option(name: .long, help: "Output directory (created; written all-or-nothing).")
     var out: String
 
-    @Option(name: .long, help: "Reproduce a row of this sweep directory (with --cell and --replicate) instead of --config.")
+    @Option(
+        name: .long, help: "Reproduce a row of this sweep directory (with --cell and --replicate) instead of --config.")
     var from: String?
 
     @Option(name: .long, help: "The row's cell_id (with --from).")
@@ -31,8 +32,9 @@ struct Run: Command {
 
     func execute() throws {
         Interruption.install()
-        var job = RunJob(configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
-                         exportState: exportState, force: force, memoryLimit: try memoryLimit(maxMemory))
+        var job = RunJob(
+            configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
+            exportState: exportState, force: force, memoryLimit: try memoryLimit(maxMemory))
         switch (from, cell) {
         case (let from?, let cell?): job.sweepCell = SweepCell(directory: from, cellID: cell, replicate: replicate)
         case (nil, nil): break
@@ -51,14 +53,22 @@ enum Report {
             guard let value = metrics[key], value.isFinite else { return "—" }
             return String(format: abs(value) < 1e6 ? "%.4f" : "%.4g", value)
         }
-        func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        var lines = [column("stage", 10) + column("status", 10) + column("train_loss", 12) + column("test_acc", 10) + "clean_test_err"]
+        func column(_ text: String, _ width: Int) -> String {
+            text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+        }
+        var lines = [
+            column("stage", 10) + column("status", 10) + column("train_loss", 12) + column("test_acc", 10)
+                + "clean_test_err"
+        ]
         for stage in Stage.allCases where stage != .teacher || result.teacher.status != .skipped {
             let name = stage.rawValue
-            lines.append(column(name, 10) + column(result.outcome(stage).status.rawValue, 10) + column(show("\(name)_train_loss"), 12)
-                         + column(show("\(name)_test_accuracy"), 10) + show("\(name)_clean_test_error"))
+            lines.append(
+                column(name, 10) + column(result.outcome(stage).status.rawValue, 10)
+                    + column(show("\(name)_train_loss"), 12)
+                    + column(show("\(name)_test_accuracy"), 10) + show("\(name)_clean_test_error"))
         }
-        lines.append("transfer_gain = \(show("transfer_gain"))   S_1 = \(show("kou_stat_1"))   S_2 = \(show("kou_stat_2"))")
+        lines.append(
+            "transfer_gain = \(show("transfer_gain"))   S_1 = \(show("kou_stat_1"))   S_2 = \(show("kou_stat_2"))")
         lines.append("BLAS: \(BLASIdentity.current)")
         lines.append("results in \(directory)")
         return lines

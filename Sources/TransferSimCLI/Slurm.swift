@@ -5,7 +5,8 @@ import TransferSim
 struct Slurm: Command {
     static let configuration = CommandConfiguration(
         abstract: "Write (and with --submit, submit) a sweep as a Slurm job array plus a dependent merge job.",
-        discussion: "Resubmitting the same command after a preempted, timed-out or failed task reruns only unfinished cells.")
+        discussion:
+            "Resubmitting the same command after a preempted, timed-out or failed task reruns only unfinished cells.")
 
     @OptionGroup var options: ConfigOptions
 
@@ -14,7 +15,9 @@ struct Slurm: Command {
     @Option(name: .long, help: "Array tasks; task i runs the cells with index ≡ i (mod N).")
     var shards: Int
 
-    @Option(name: .long, help: "Job directory: sweep.yaml, sweep.sbatch, merge.sbatch, shards/, logs/, and the merged results.")
+    @Option(
+        name: .long,
+        help: "Job directory: sweep.yaml, sweep.sbatch, merge.sbatch, shards/, logs/, and the merged results.")
     var out: String
 
     @Option(name: .long, help: "At most K array tasks at once.")
@@ -40,19 +43,32 @@ struct Slurm: Command {
 
     func execute() throws {
         Interruption.install()
-        guard let config = options.config else { throw ConfigError(key: "--config", "a Slurm job needs a sweep config file") }
-        let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
-        let binary = executable ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
-        var job = try SlurmJob(plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,
-                               executable: URL(fileURLWithPath: binary, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path)
+        guard let config = options.config else {
+            throw ConfigError(key: "--config", "a Slurm job needs a sweep config file")
+        }
+        let plan = try SweepPlan.load(
+            path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes,
+            replicates: grid.replicates)
+        let binary =
+            executable
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+        var job = try SlurmJob(
+            plan: plan, directory: out, shards: shards, cpusPerTask: cpusPerTask,
+            executable: URL(
+                fileURLWithPath: binary, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            ).path)
         job.maxRunning = maxRunning
         job.partition = partition
         job.time = time
         job.memory = mem
         try job.write()
-        print("wrote \(job.directory.path)/sweep.sbatch (\(shards) tasks, \(plan.cells.count) cells × \(plan.spec.replicates) replicates) and merge.sbatch")
+        print(
+            "wrote \(job.directory.path)/sweep.sbatch (\(shards) tasks, \(plan.cells.count) cells × \(plan.spec.replicates) replicates) and merge.sbatch"
+        )
         guard submit else {
-            print("submit: jid=$(sbatch --parsable \(job.directory.path)/sweep.sbatch) && sbatch --dependency=afterok:$jid \(job.directory.path)/merge.sbatch")
+            print(
+                "submit: jid=$(sbatch --parsable \(job.directory.path)/sweep.sbatch) && sbatch --dependency=afterok:$jid \(job.directory.path)/merge.sbatch"
+            )
             return
         }
         let ids = try job.submit()

@@ -13,7 +13,9 @@ struct Sweep: Command {
     @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Run only cells with index ≡ i (mod N), e.g. 0/4.", valueName: "i/N"), transform: Shard.parse)
+    @Option(
+        name: .long, help: ArgumentHelp("Run only cells with index ≡ i (mod N), e.g. 0/4.", valueName: "i/N"),
+        transform: Shard.parse)
     var shard: Shard?
 
     @Option(name: .long, help: "Output directory (created; rerun the same command to resume).")
@@ -25,7 +27,9 @@ struct Sweep: Command {
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
 
-    @Option(name: .long, help: "Memory the sweep may use, e.g. 8G (default: the memory available); larger cells become error rows.")
+    @Option(
+        name: .long,
+        help: "Memory the sweep may use, e.g. 8G (default: the memory available); larger cells become error rows.")
     var maxMemory: String?
 
     @OptionGroup var cache: UpstreamCacheOptions
@@ -33,16 +37,27 @@ struct Sweep: Command {
     func execute() throws {
         Interruption.install()
         try checkThreads(threads)
-        guard let config = options.config else { throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:") }
-        let plan = try SweepPlan.load(path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes, replicates: grid.replicates)
-        var runner = SweepRunner(plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
+        guard let config = options.config else {
+            throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:")
+        }
+        let plan = try SweepPlan.load(
+            path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes,
+            replicates: grid.replicates)
+        var runner = SweepRunner(
+            plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
         if let threads { runner.threads = threads }
         if let shard { runner.shard = shard }
         runner.memoryLimit = try memoryLimit(maxMemory)
         runner.upstreamCacheDirectory = try cache.directory()
         let report = try runner.run()
-        if report.grew { print("grew the sweep in \(runner.directory.path): kept its \(report.resumed) rows, computed only the new (cell, replicate) pairs") }
-        print("\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained, \(report.upstreamReuses) reused; results in \(runner.directory.path)")
+        if report.grew {
+            print(
+                "grew the sweep in \(runner.directory.path): kept its \(report.resumed) rows, computed only the new (cell, replicate) pairs"
+            )
+        }
+        print(
+            "\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained, \(report.upstreamReuses) reused; results in \(runner.directory.path)"
+        )
         try finish(report)
     }
 }
@@ -54,7 +69,10 @@ struct Merge: Command {
     @Argument(help: "Shard output directories.")
     var directories: [String]
 
-    @Option(name: .long, help: "Merged output: a new directory (written all-or-nothing) or one of this sweep (files replaced atomically).")
+    @Option(
+        name: .long,
+        help:
+            "Merged output: a new directory (written all-or-nothing) or one of this sweep (files replaced atomically).")
     var out: String
 
     func execute() throws {

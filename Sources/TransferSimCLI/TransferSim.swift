@@ -13,7 +13,10 @@ struct TransferSim: ParsableCommand {
             such machines, Intel and AMD, give the same bits; 'native' is OpenBLAS's own pick (faster on AVX-512 \
             CPUs, bits follow the CPU). `transfersim blas` prints the kernel in use; every results directory records it.
             """,
-        subcommands: [Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Table.self, Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self, BLASInfo.self])
+        subcommands: [
+            Run.self, Sweep.self, Merge.self, FigureCommand.self, Plot.self, Contrast.self, Best.self, Table.self,
+            Diff.self, Verify.self, Slurm.self, Bench.self, Boundary.self, Keys.self, BLASInfo.self,
+        ])
 
     /// Makes OpenBLAS run the kernel asked for on one thread (``KernelPin``, which may execute the program again),
     /// stops any OpenBLAS pool before anything else runs (``BLAS/stopThreadPoolAtStart()``), has OpenBLAS's work
@@ -36,10 +39,14 @@ struct TransferSim: ParsableCommand {
 
 /// `--config`, `--set` and `--seed`, shared by `run` and `sweep`.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "YAML or JSON config with the flat keys of docs/config.md (sweeps add grid:, zip:, replicates:).")
+    @Option(
+        name: .long,
+        help: "YAML or JSON config with the flat keys of docs/config.md (sweeps add grid:, zip:, replicates:).")
     var config: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
     @Option(name: .long, help: "Base seed; overrides the config's seed.")
@@ -48,7 +55,11 @@ struct ConfigOptions: ParsableArguments {
 
 /// `--upstream-cache DIR` / `--no-upstream-cache`, shared by the commands that run sweeps.
 struct UpstreamCacheOptions: ParsableArguments {
-    @Option(name: .long, help: "Keep and reuse trained upstream models here (default: $XDG_CACHE_HOME/transfersim or ~/.cache/transfersim).")
+    @Option(
+        name: .long,
+        help:
+            "Keep and reuse trained upstream models here (default: $XDG_CACHE_HOME/transfersim or ~/.cache/transfersim)."
+    )
     var upstreamCache: String?
 
     @Flag(name: .long, help: "Train every upstream model afresh and keep none.")
@@ -57,19 +68,30 @@ struct UpstreamCacheOptions: ParsableArguments {
     /// The cache directory, or nil when turned off.
     func directory() throws -> URL? {
         if noUpstreamCache {
-            guard upstreamCache == nil else { throw ConfigError(key: "--no-upstream-cache", "cannot be combined with --upstream-cache") }
+            guard upstreamCache == nil else {
+                throw ConfigError(key: "--no-upstream-cache", "cannot be combined with --upstream-cache")
+            }
             return nil
         }
-        return try upstreamCache.map { try OutputDirectory.resolve($0, key: "--upstream-cache") } ?? UpstreamCache.defaultDirectory
+        return try upstreamCache.map { try OutputDirectory.resolve($0, key: "--upstream-cache") }
+            ?? UpstreamCache.defaultDirectory
     }
 }
 
 /// `--grid`, shared by the commands that run sweeps.
 struct GridOptions: ParsableArguments {
-    @Option(name: .customLong("grid"), help: ArgumentHelp("Add or replace a grid axis: KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS (repeatable; recorded in config.resolved.yaml).", valueName: "axis"))
+    @Option(
+        name: .customLong("grid"),
+        help: ArgumentHelp(
+            "Add or replace a grid axis: KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS (repeatable; recorded in config.resolved.yaml).",
+            valueName: "axis"))
     var axes: [String] = []
 
-    @Option(name: .long, help: "Seeds per cell, replacing the file's replicates: (1 to 10⁷ rows in all). A finished or interrupted sweep rerun with more replicates or more grid values grows in place.")
+    @Option(
+        name: .long,
+        help:
+            "Seeds per cell, replacing the file's replicates: (1 to 10⁷ rows in all). A finished or interrupted sweep rerun with more replicates or more grid values grows in place."
+    )
     var replicates: Int?
 }
 
@@ -88,13 +110,19 @@ func fail(_ error: Error) -> ExitCode {
 /// One note on stderr for rows that are not (cell, replicate) pairs of the plan, when there are any.
 func noteDropped(_ rows: [String]) {
     guard let example = rows.first else { return }
-    FileHandle.standardError.write(Data("note: \(rows.count) row(s) of results.csv are not cells of this sweep's plan (e.g. \(example)); left out\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "note: \(rows.count) row(s) of results.csv are not cells of this sweep's plan (e.g. \(example)); left out\n"
+                .utf8))
 }
 
 /// One note on stderr for rows of results.csv that failed their checksum or did not parse, when there are any.
 func noteCorrupt(_ rows: [String], fate: String) {
     guard let example = rows.first else { return }
-    FileHandle.standardError.write(Data("note: \(rows.count) row(s) of results.csv fail their checksum (row_crc32) or do not parse (e.g. \(example)): \(fate)\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "note: \(rows.count) row(s) of results.csv fail their checksum (row_crc32) or do not parse (e.g. \(example)): \(fate)\n"
+                .utf8))
 }
 
 /// Reports corrupt rows (computed again), corrupt upstream-cache entries (retrained), a sweep's diverged or failed rows (the first 10) and an early stop on stderr, and exits with
@@ -104,12 +132,17 @@ func finish(_ report: SweepReport) throws {
     noteCorrupt(report.corruptRows, fate: "computed again")
     if let first = report.corruptCacheEntries.first {
         let count = report.corruptCacheEntries.count
-        FileHandle.standardError.write(Data("note: \(count) upstream-cache entr\(count == 1 ? "y" : "ies") failed the checksum (e.g. \(first)): trained again and rewritten\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "note: \(count) upstream-cache entr\(count == 1 ? "y" : "ies") failed the checksum (e.g. \(first)): trained again and rewritten\n"
+                    .utf8))
     }
     if !report.failures.isEmpty {
         let lines = report.failures.prefix(10).joined(separator: "\n")
         FileHandle.standardError.write(Data("\(report.failures.count) row(s) diverged or failed:\n\(lines)\n".utf8))
     }
-    if report.stoppedEarly { FileHandle.standardError.write(Data("stopped early (--fail-fast); rerun to resume\n".utf8)) }
+    if report.stoppedEarly {
+        FileHandle.standardError.write(Data("stopped early (--fail-fast); rerun to resume\n".utf8))
+    }
     if !report.failures.isEmpty || report.stoppedEarly { throw ExitCode.failure }
 }

@@ -15,7 +15,11 @@ struct Verify: Command {
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    @Option(name: .long, help: "Check the claims of this file (YAML: claims: [...]; see experiments/claims/paper.yaml) instead of the built-in battery.")
+    @Option(
+        name: .long,
+        help:
+            "Check the claims of this file (YAML: claims: [...]; see experiments/claims/paper.yaml) instead of the built-in battery."
+    )
     var claims: String?
 
     @OptionGroup var cache: UpstreamCacheOptions
@@ -28,21 +32,25 @@ struct Verify: Command {
         let (directory, lock) = try VerificationDirectory.claim(out)
         let interruption = Interruption.register {
             lock.release()
-            return "interrupted: finished sweeps are kept under \(directory.path)/sweeps; rerun the same command to resume"
+            return
+                "interrupted: finished sweeps are kept under \(directory.path)/sweeps; rerun the same command to resume"
         }
         defer {
             Interruption.unregister(interruption)
             lock.release()
         }
         if let claims, let file {
-            let results = try file.run(directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                       upstreamCache: try cache.directory(), source: claims)
+            let results = try file.run(
+                directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                upstreamCache: try cache.directory(), source: claims)
             for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
             // Regime maps of the condition claims on 2-D sweeps: where the claim speaks, and what it found.
             for claim in file.claims {
                 let table = directory.appendingPathComponent("claims/\(claim.id).csv")
                 guard FileManager.default.fileExists(atPath: table.path),
-                      let svg = try RegimeMap.render(claim: table, sweep: directory.appendingPathComponent("sweeps/\(claim.sweepName)"), title: claim.statement)
+                    let svg = try RegimeMap.render(
+                        claim: table, sweep: directory.appendingPathComponent("sweeps/\(claim.sweepName)"),
+                        title: claim.statement)
                 else { continue }
                 let picture = directory.appendingPathComponent("claims/\(claim.id).svg")
                 try AtomicFile.write(svg, to: picture)
@@ -51,7 +59,8 @@ struct Verify: Command {
             print("report: \(directory.appendingPathComponent("verification.md").path)")
             return
         }
-        let suite = VerificationSuite(quick: quick, directory: directory.path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let suite = VerificationSuite(
+            quick: quick, directory: directory.path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let results = try suite.run()
         for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
         print("report: \(suite.directory.appendingPathComponent("verification.md").path)")

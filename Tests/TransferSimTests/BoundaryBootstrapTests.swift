@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimSweeps
@@ -8,7 +9,9 @@ import Testing
 @Suite struct BoundaryBootstrapTests {
     /// A 15 × 15 grid of (log d, log ‖μ‖) whose replicate values are `log d − k log ‖μ‖ − c` plus N(0, σ²) noise, and
     /// labels "positive" where a cell's mean over replicates is > 0: the boundary is `d ∝ ‖μ‖^k`.
-    static func synthetic(exponent k: Double, noise: Double, replicates: Int, seed: UInt64) -> (features: [[Double]], values: [[Int: Double]]) {
+    static func synthetic(
+        exponent k: Double, noise: Double, replicates: Int, seed: UInt64
+    ) -> (features: [[Double]], values: [[Int: Double]]) {
         var generator = Xoshiro256StarStar(seed: seed)
         var features: [[Double]] = [], values: [[Int: Double]] = []
         for i in 0..<15 {
@@ -16,23 +19,29 @@ import Testing
                 let logD = log(100.0) + Double(i) * 0.2, logMu = Double(j) * 0.05
                 features.append([logD, logMu])
                 let index = logD - k * logMu - (log(100.0) + 1.4 - k * 0.35)
-                values.append(Dictionary(uniqueKeysWithValues: (0..<replicates).map { r in (r, index + noise * generator.normal()) }))
+                values.append(
+                    Dictionary(
+                        uniqueKeysWithValues: (0..<replicates).map { r in (r, index + noise * generator.normal()) }))
             }
         }
         return (features, values)
     }
 
-    @Test("the cluster bootstrap's 95% interval covers the true exponent 4 in at least 90% of 30 seeded synthetic sweeps")
+    @Test(
+        "the cluster bootstrap's 95% interval covers the true exponent 4 in at least 90% of 30 seeded synthetic sweeps")
     func bootstrap_coversKnownExponent() {
         var covered = 0
         for repetition in 0..<30 {
             let (features, values) = Self.synthetic(exponent: 4, noise: 1.5, replicates: 8, seed: UInt64(repetition))
-            let ratios = FreeBoundary.bootstrapRatios(features: features, values: values, replicates: 8, resamples: 100,
-                                                      seed: UInt64(1000 + repetition)) { _, mean in mean.isFinite ? mean > 0 : nil }
-            let sorted = ratios[1].map { -$0 }.sorted()   // d ∝ ‖μ‖^(−b_μ/b_d)
+            let ratios = FreeBoundary.bootstrapRatios(
+                features: features, values: values, replicates: 8, resamples: 100,
+                seed: UInt64(1000 + repetition)
+            ) { _, mean in mean.isFinite ? mean > 0 : nil }
+            let sorted = ratios[1].map { -$0 }.sorted()  // d ∝ ‖μ‖^(−b_μ/b_d)
             #expect(sorted.count >= 90)
             guard sorted.count >= 2 else { continue }
-            let low = sorted[Int(0.025 * Double(sorted.count - 1))], high = sorted[Int((0.975 * Double(sorted.count - 1)).rounded())]
+            let low = sorted[Int(0.025 * Double(sorted.count - 1))],
+                high = sorted[Int((0.975 * Double(sorted.count - 1)).rounded())]
             if low <= 4 && 4 <= high { covered += 1 }
         }
         #expect(covered >= 27, "covered \(covered) of 30")
@@ -47,7 +56,11 @@ import Testing
         #expect(try FreeBoundary.fit(features, noisy.map { $0[0]! > 0 }).accuracy < 1)
         // The bootstrap is reproducible from its seed.
         let (f, v) = Self.synthetic(exponent: 4, noise: 1.5, replicates: 8, seed: 7)
-        let run = { FreeBoundary.bootstrapRatios(features: f, values: v, replicates: 8, resamples: 20, seed: 3) { _, mean in mean > 0 } }
+        let run = {
+            FreeBoundary.bootstrapRatios(features: f, values: v, replicates: 8, resamples: 20, seed: 3) { _, mean in
+                mean > 0
+            }
+        }
         #expect(run() == run())
     }
 }

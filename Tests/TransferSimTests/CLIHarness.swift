@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -10,10 +11,13 @@ import Foundation
 enum CLIHarness {
     /// The binary: `transfersim` in the directory of the running test executable.
     static var binary: URL {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
         // The test bundle may sit inside `<name>.xctest/…`: walk up to the build products folder.
-        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("transfersim").path) {
+        while directory.path != "/"
+            && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("transfersim").path)
+        {
             directory = directory.deletingLastPathComponent()
         }
         return directory.appendingPathComponent("transfersim")
@@ -28,15 +32,20 @@ enum CLIHarness {
     }
 
     /// Starts `transfersim arguments` (or `executable`) in `directory` with `environment` added; the caller waits or kills.
-    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
-                      executable: URL = binary) throws -> (Process, Pipe, Pipe) {
+    static func start(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+        executable: URL = binary
+    ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         // The upstream cache of the test process's own, never the user's.
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-test-cache-\(getpid())").path
-        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": cache].merging(environment) { _, new in new }) { _, new in new }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-test-cache-\(getpid())")
+            .path
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["XDG_CACHE_HOME": cache].merging(environment) { _, new in new }
+        ) { _, new in new }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -50,7 +59,9 @@ enum CLIHarness {
     }
 
     /// Runs `transfersim arguments` to its end.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> Outcome {
         let (process, output, errors) = try start(arguments, in: directory, environment: environment)
         return finish(process, output, errors)
     }
@@ -60,13 +71,15 @@ enum CLIHarness {
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, reason: process.terminationReason,
-                       stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, reason: process.terminationReason,
+            stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
     /// A fresh temporary directory.
     static func temporaryDirectory(_ name: String) throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-\(name)-\(UUID().uuidString)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "transfersim-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         return root
     }
@@ -81,7 +94,8 @@ enum CLIHarness {
     static func leftovers(_ root: URL) -> [String] {
         tree(root).filter { path in
             let name = URL(fileURLWithPath: path).lastPathComponent
-            return OutputDirectory.isTemporary(name) || name.hasSuffix(".lock") || name.contains(".partial-") || name.contains(".old-")
+            return OutputDirectory.isTemporary(name) || name.hasSuffix(".lock") || name.contains(".partial-")
+                || name.contains(".old-")
         }
     }
 
@@ -90,7 +104,8 @@ enum CLIHarness {
     /// its status and its output and errors together.
     static func rerunTests(_ filter: String, environment: [String: String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.executableURL = URL(
+            fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         process.arguments = ["--testing-library", "swift-testing", "--filter", filter]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let output = Pipe()
@@ -104,6 +119,8 @@ enum CLIHarness {
 
     /// The rows of `results.csv` without the `seconds` column.
     static func rowsWithoutTiming(_ directory: URL) throws -> [[String]] {
-        CSV.parse(try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8)).map { Array($0.dropLast(2)) }
+        CSV.parse(try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8)).map {
+            Array($0.dropLast(2))
+        }
     }
 }

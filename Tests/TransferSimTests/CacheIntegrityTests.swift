@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimSweeps
 
 /// Upstream-cache entries are trusted state: a flipped bit anywhere must be detected, never used.
 @Suite struct CacheIntegrityTests {
-    @Test("bytes flipped at 60 seeded random offsets of cache entries (weights, key, header, checksum) are detected, retrained and rewritten; rows equal a cache-less run")
+    @Test(
+        "bytes flipped at 60 seeded random offsets of cache entries (weights, key, header, checksum) are detected, retrained and rewritten; rows equal a cache-less run"
+    )
     func bitFlips_areDetected() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -20,7 +23,8 @@ import Testing
         _ = try sweep("fresh", cached: false)
         let fresh = try SweepTests.rowsWithoutTiming(root.appendingPathComponent("fresh"))
         #expect(try sweep("cold").upstreamTrainings == 4)
-        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".bin") }.sorted()
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".bin") }
+            .sorted()
             .map { cache.appendingPathComponent($0) }
         #expect(entries.count == 4)
         let intact = try entries.map { try Data(contentsOf: $0) }
@@ -30,14 +34,20 @@ import Testing
             for (entry, original) in zip(entries, intact) {
                 var bytes = original
                 for _ in 0..<(1 + Int(generator.next() % 3)) {
-                    let offset = round == 0 ? bytes.count - 1 - Int(generator.next() % 8) : Int(generator.next() % UInt64(bytes.count))
+                    let offset =
+                        round == 0
+                        ? bytes.count - 1 - Int(generator.next() % 8) : Int(generator.next() % UInt64(bytes.count))
                     bytes[offset] ^= UInt8(1 + generator.next() % 255)
                 }
                 try bytes.write(to: entry)
             }
             let report = try sweep("round\(round)")
-            #expect(report.corruptCacheEntries.count == 4 && report.upstreamTrainings == 4 && report.upstreamReuses == 0, "round \(round)")
-            #expect(try SweepTests.rowsWithoutTiming(root.appendingPathComponent("round\(round)")) == fresh, "round \(round)")
+            #expect(
+                report.corruptCacheEntries.count == 4 && report.upstreamTrainings == 4 && report.upstreamReuses == 0,
+                "round \(round)")
+            #expect(
+                try SweepTests.rowsWithoutTiming(root.appendingPathComponent("round\(round)")) == fresh,
+                "round \(round)")
             // Rewritten: the entries are intact again, and reused.
             #expect(try entries.map { try Data(contentsOf: $0) } == intact, "round \(round)")
         }

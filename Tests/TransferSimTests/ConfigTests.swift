@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -16,16 +17,18 @@ import Testing
 
     static let small = ["d=20", "m=2", "n1=8", "n2=6", "steps1=5", "steps2=5", "population_draws=200"]
 
-    @Test("bad input is rejected with a one-line message naming the key, and leaves nothing behind",
-          arguments: [
+    @Test(
+        "bad input is rejected with a one-line message naming the key, and leaves nothing behind",
+        arguments: [
             (["colour=red"], "colour"), (["m=abc"], "m"), (["m=-1"], "m"), (["n1=0"], "n1"), (["d=2.5"], "d"),
             (["sigma_p1=-1"], "sigma_p1"), (["sigma_p2=0"], "sigma_p2"), (["sigma0=-0.1"], "sigma0"),
             (["alpha=1.5"], "alpha"), (["alpha=-0.1"], "alpha"), (["flip1=0.5"], "flip1"), (["flip2=-0.1"], "flip2"),
             (["u_norm=3", "mu2_norm=2.5"], "mu2_norm"), (["d=2"], "d"), (["v2_norm=1", "mu2_norm=2"], "mu2_norm"),
             (["freeze_steps=6"], "freeze_steps"), (["noise=gaussian"], "noise"), (["bias=maybe"], "bias"),
             (["eta1=nan"], "eta1"), (["seed=-3"], "seed"), (["cos_v1_v2=1.2"], "cos_v1_v2"), (["u_norm=-1"], "u_norm"),
-            (["inherit_unit=entry", "freeze_steps=2"], "inherit_unit"), (["preset=kou"], "preset"), (["novalue"], "novalue"),
-          ])
+            (["inherit_unit=entry", "freeze_steps=2"], "inherit_unit"), (["preset=kou"], "preset"),
+            (["novalue"], "novalue"),
+        ])
     func badInput_rejected(overrides: [String], key: String) throws {
         let root = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -64,11 +67,16 @@ import Testing
         _ = try forced.execute()
         let summary = try String(contentsOfFile: output + "/summary.json", encoding: .utf8)
         #expect(summary.contains("\"seed\": 4"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("nested").path) == ["out"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("nested").path) == ["out"])
     }
 
-    @Test("config.resolved.yaml loads back to the same config, for both presets and both signal parametrisations",
-          arguments: [["preset=theory", "mu2_norm=2.2", "v1_norm=1"], ["preset=kou2023-code", "v2_norm=1.5", "mu1_norm=3", "alpha=0.4"]])
+    @Test(
+        "config.resolved.yaml loads back to the same config, for both presets and both signal parametrisations",
+        arguments: [
+            ["preset=theory", "mu2_norm=2.2", "v1_norm=1"],
+            ["preset=kou2023-code", "v2_norm=1.5", "mu1_norm=3", "alpha=0.4"],
+        ])
     func resolvedYAML_roundTrip(overrides: [String]) throws {
         let root = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -90,7 +98,9 @@ import Testing
         #expect(config.preset == .kou2023Code)
         #expect(config.eta2 == 0.05 && config.eta1 == 0.1)
         #expect(config.m == 6 && config.seed == 9)
-        #expect(config.resolvedOutputScale == 0.5 && config.bias && config.noise == .isotropic && config.initKind == .pytorchUniform)
+        #expect(
+            config.resolvedOutputScale == 0.5 && config.bias && config.noise == .isotropic
+                && config.initKind == .pytorchUniform)
         #expect(try RunJob(configPath: nil, output: "unused").resolveConfig().resolvedOutputScale == 0.1)
     }
 
@@ -100,20 +110,26 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let path = root.appendingPathComponent("c.yaml").path
         try "alpha: [0, 0.5]\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let error = try #require(throws: ConfigError.self) { try RunJob(configPath: path, output: "unused").resolveConfig() }
+        let error = try #require(throws: ConfigError.self) {
+            try RunJob(configPath: path, output: "unused").resolveConfig()
+        }
         #expect(error.key == "alpha")
     }
 
     @Test("an unknown key names the nearest key within two edits, and only then")
     func unknownKey_suggestsNearest() throws {
-        #expect(ConfigField.editDistance("kitten", "sitting") == 3 && ConfigField.editDistance("", "ab") == 2 && ConfigField.editDistance("ab", "ab") == 0)
+        #expect(
+            ConfigField.editDistance("kitten", "sitting") == 3 && ConfigField.editDistance("", "ab") == 2
+                && ConfigField.editDistance("ab", "ab") == 0)
         let near = try #require(throws: ConfigError.self) { try ConfigLoader.resolve([[("alhpa", "1")]]) }
         #expect(near.key == "alhpa" && near.message.hasPrefix("unknown key (did you mean alpha?)"))
         let far = try #require(throws: ConfigError.self) { try ConfigLoader.resolve([[("zzzzzz", "1")]]) }
         #expect(far.message.hasPrefix("unknown key; allowed keys: preset"))
     }
 
-    @Test("values are numbers: -0 is 0 (one cell id, one grid value), 100 and 1e2 are one d; a value listed twice is refused")
+    @Test(
+        "values are numbers: -0 is 0 (one cell id, one grid value), 100 and 1e2 are one d; a value listed twice is refused"
+    )
     func negativeZero_isZero() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -123,7 +139,8 @@ import Testing
         #expect(!signed.resolvedYAML.contains("-0.0"))
         for (key, values) in [("alpha", "[0, 0.5, -0]"), ("d", "[100, 1e2]"), ("u_norm", "[1, 1.0]")] {
             let path = root.appendingPathComponent("\(key).yaml").path
-            try (SweepTests.base + "grid:\n  \(key): \(values)\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try (SweepTests.base + "grid:\n  \(key): \(values)\n").write(
+                toFile: path, atomically: true, encoding: .utf8)
             let error = try #require(throws: ConfigError.self) { try SweepPlan.load(path: path) }
             #expect(error.key == "grid.\(key)" && error.message.contains("twice"), "\(key): \(error)")
         }
@@ -133,7 +150,8 @@ import Testing
 @Suite struct DocumentationTests {
     @Test("docs/config.md's key table is exactly `transfersim keys`")
     func configDoc_keyTableInSync() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let readme = try String(contentsOf: root.appendingPathComponent("docs/config.md"), encoding: .utf8)
         let begin = try #require(readme.range(of: "<!-- keys:begin -->\n"))
         let end = try #require(readme.range(of: "\n<!-- keys:end -->"))
@@ -143,9 +161,12 @@ import Testing
         }
     }
 
-    @Test("docs/outputs.md's results.csv table is exactly `transfersim keys --columns`, and it names every column of the header")
+    @Test(
+        "docs/outputs.md's results.csv table is exactly `transfersim keys --columns`, and it names every column of the header"
+    )
     func outputsDoc_columnTableInSync() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let doc = try String(contentsOf: root.appendingPathComponent("docs/outputs.md"), encoding: .utf8)
         let begin = try #require(doc.range(of: "<!-- columns:begin -->\n"))
         let end = try #require(doc.range(of: "\n<!-- columns:end -->"))
@@ -153,12 +174,16 @@ import Testing
         #expect(table == ResultColumns.markdownTable)
         let configKeys = Set(ConfigField.all.map(\.key))
         for column in ResultColumns.header where !configKeys.contains(column) {
-            let stage = Stage.allCases.first { column.hasPrefix("\($0.rawValue)_") && ExperimentResult.columns.first { $0.name == column }?.stage == $0 }
+            let stage = Stage.allCases.first {
+                column.hasPrefix("\($0.rawValue)_") && ExperimentResult.columns.first { $0.name == column }?.stage == $0
+            }
             let documented = stage.map { "`<stage>_\(column.dropFirst($0.rawValue.count + 1))`" } ?? "`\(column)`"
             #expect(table.contains("| \(documented) |"), "\(column)")
         }
         // The table's values and names agree: every metric of a result is reported under its column's name.
-        #expect(ExperimentResult.metricNames.count == ExperimentResult.metricColumns.count && Set(ExperimentResult.metricNames).count == ExperimentResult.metricNames.count)
+        #expect(
+            ExperimentResult.metricNames.count == ExperimentResult.metricColumns.count
+                && Set(ExperimentResult.metricNames).count == ExperimentResult.metricNames.count)
     }
 }
 
@@ -171,7 +196,9 @@ import Testing
         }
     }
 
-    @Test("stream layouts derived from the table are the historical strings (so every seed, and every result, is unchanged)")
+    @Test(
+        "stream layouts derived from the table are the historical strings (so every seed, and every result, is unchanged)"
+    )
     func streamLayouts_unchanged() {
         let config = ExperimentConfig()
         #expect(config.streamLayout(.upstreamData) == "d=400" && config.streamLayout(.downstreamData) == "d=400")
@@ -184,32 +211,46 @@ import Testing
 
     /// A valid value other than the fixture's for each key (the fixture: theory preset, d = 24, m = 3, …).
     static let alternatives: [String: String] = [
-        "seed": "5", "replicate": "1", "d": "26", "m": "2", "u_norm": "0.7", "v1_norm": "1.5", "v2_norm": "0.9", "mu1_norm": "2.6",
-        "mu2_norm": "2.2", "cos_v1_v2": "0.4", "n1": "14", "n2": "6", "sigma_p1": "0.8", "sigma_p2": "1.3", "flip1": "0.2",
-        "flip2": "0.05", "noise": "isotropic", "init": "pytorch-uniform", "sigma0": "0.3", "bias": "true", "output_scale": "0.2",
+        "seed": "5", "replicate": "1", "d": "26", "m": "2", "u_norm": "0.7", "v1_norm": "1.5", "v2_norm": "0.9",
+        "mu1_norm": "2.6",
+        "mu2_norm": "2.2", "cos_v1_v2": "0.4", "n1": "14", "n2": "6", "sigma_p1": "0.8", "sigma_p2": "1.3",
+        "flip1": "0.2",
+        "flip2": "0.05", "noise": "isotropic", "init": "pytorch-uniform", "sigma0": "0.3", "bias": "true",
+        "output_scale": "0.2",
         "eta1": "0.4", "eta2": "0.3", "steps1": "25", "steps2": "15", "alpha": "0.5", "inherit_unit": "entry",
-        "inherit_selection": "first", "freeze_steps": "3", "inherited_lr_scale": "0.5", "evaluation": "sample", "n_test": "300",
-        "population_draws": "1500", "log_every": "4", "engine": "weight", "target_loss1": "0.3", "target_loss2": "0.3", "recipe": "l2sp", "l2sp_strength": "0.1", "distill_weight": "0.3", "distill_temperature": "2",
-        "head_init": "zero", "head_lr_scale": "2", "probe_steps": "3", "lora_rank": "2", "lora_scale": "2", "lora_init": "0.1", "teacher": "transfer",
+        "inherit_selection": "first", "freeze_steps": "3", "inherited_lr_scale": "0.5", "evaluation": "sample",
+        "n_test": "300",
+        "population_draws": "1500", "log_every": "4", "engine": "weight", "target_loss1": "0.3", "target_loss2": "0.3",
+        "recipe": "l2sp", "l2sp_strength": "0.1", "distill_weight": "0.3", "distill_temperature": "2",
+        "head_init": "zero", "head_lr_scale": "2", "probe_steps": "3", "lora_rank": "2", "lora_scale": "2",
+        "lora_init": "0.1", "teacher": "transfer",
     ]
 
     /// Keys another key needs to be valid (a recipe's own keys need that recipe).
-    static let companions: [String: [String: String]] = ["l2sp_strength": ["recipe": "l2sp"], "distill_weight": ["recipe": "distill"], "distill_temperature": ["recipe": "distill"],
-                                                          "head_init": ["recipe": "linear-probe"], "head_lr_scale": ["recipe": "linear-probe"],
-                                                          "probe_steps": ["recipe": "lp-ft"], "lora_rank": ["recipe": "lora"], "lora_scale": ["recipe": "lora"],
-                                                          "lora_init": ["recipe": "lora"], "teacher": ["recipe": "distill"]]
+    static let companions: [String: [String: String]] = [
+        "l2sp_strength": ["recipe": "l2sp"], "distill_weight": ["recipe": "distill"],
+        "distill_temperature": ["recipe": "distill"],
+        "head_init": ["recipe": "linear-probe"], "head_lr_scale": ["recipe": "linear-probe"],
+        "probe_steps": ["recipe": "lp-ft"], "lora_rank": ["recipe": "lora"], "lora_scale": ["recipe": "lora"],
+        "lora_init": ["recipe": "lora"], "teacher": ["recipe": "distill"],
+    ]
 
-    @Test("a key that does not declare the upstream stage leaves the trained upstream model bit-identical; one that does changes its key")
+    @Test(
+        "a key that does not declare the upstream stage leaves the trained upstream model bit-identical; one that does changes its key"
+    )
     func upstreamDeclarations_hold() throws {
         let base = try Fixtures.config(.theory)
         let reference = try TransferExperiment(config: base).trainUpstream()
         for field in ConfigField.all where field.key != "preset" {
             let value = try #require(Self.alternatives[field.key], "no alternative value for \(field.key)")
-            let changed = try Fixtures.config(.theory, [field.key: value].merging(Self.companions[field.key] ?? [:]) { a, _ in a })
+            let changed = try Fixtures.config(
+                .theory, [field.key: value].merging(Self.companions[field.key] ?? [:]) { a, _ in a })
             if field.affects.isDisjoint(with: [.upstream, .streams]) {
                 #expect(changed.upstreamKey == base.upstreamKey, "\(field.key)")
                 let upstream = try TransferExperiment(config: changed).trainUpstream()
-                #expect(upstream.outcome.training?.final == reference.outcome.training?.final, "\(field.key) moved the upstream model")
+                #expect(
+                    upstream.outcome.training?.final == reference.outcome.training?.final,
+                    "\(field.key) moved the upstream model")
                 #expect(upstream.outcome.test == reference.outcome.test, "\(field.key) moved the upstream test error")
             } else {
                 #expect(changed.upstreamKey != base.upstreamKey, "\(field.key)")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -6,9 +7,12 @@ import Testing
 @testable import TransferSimSweeps
 
 @Suite struct DataModelTests {
-    @Test("projected noise is orthogonal to u, v_1 and v_2 of its task to machine precision", arguments: [Signals.Task.one, .two])
+    @Test(
+        "projected noise is orthogonal to u, v_1 and v_2 of its task to machine precision",
+        arguments: [Signals.Task.one, .two])
     func noise_orthogonalToSignals(task: Signals.Task) throws {
-        let config = try Fixtures.config(.theory, ["cos_v1_v2": "0.6", "u_norm": "1.3", "v1_norm": "2", "v2_norm": "0.7", "sigma_p1": "2.5"])
+        let config = try Fixtures.config(
+            .theory, ["cos_v1_v2": "0.6", "u_norm": "1.3", "v1_norm": "2", "v2_norm": "0.7", "sigma_p1": "2.5"])
         let sample = Fixtures.sample(config, task: task, count: 200)
         let d = config.d
         for direction in config.signals.projectorBasis(task) {
@@ -29,7 +33,9 @@ import Testing
         #expect(abs(Fixtures.norm(sample.mu) - config.signals.muNorm(task)) < 1e-14)
     }
 
-    @Test("noise has mean 0 and covariance σ²(I − P) within statistical tolerance", arguments: [NoiseKind.projected, .isotropic])
+    @Test(
+        "noise has mean 0 and covariance σ²(I − P) within statistical tolerance",
+        arguments: [NoiseKind.projected, .isotropic])
     func noise_moments(kind: NoiseKind) throws {
         let config = try Fixtures.config(.theory, ["noise": kind.rawValue, "d": "6", "sigma_p2": "1.7"])
         let n = 40_000
@@ -66,7 +72,8 @@ import Testing
 
     @Test("signals follow §1: u ⟂ v_k, cos(v_1, v_2) = c, and ‖μ_k‖ parametrisation")
     func signals_geometry() throws {
-        let config = try Fixtures.config(.theory, ["u_norm": "1.2", "mu2_norm": "2.5", "v1_norm": "1.5", "cos_v1_v2": "-0.3"])
+        let config = try Fixtures.config(
+            .theory, ["u_norm": "1.2", "mu2_norm": "2.5", "v1_norm": "1.5", "cos_v1_v2": "-0.3"])
         let mu1 = config.signals.mu(.one, dimension: config.d)
         let mu2 = config.signals.mu(.two, dimension: config.d)
         var u = [Double](repeating: 0, count: config.d)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -13,8 +14,12 @@ import Testing
     }
 
     static func compare(_ overrides: [String: String], preset: Preset) throws {
-        let weight = try TransferExperiment(config: try Fixtures.config(preset, overrides.merging(["engine": "weight"]) { a, _ in a })).run()
-        let span = try TransferExperiment(config: try Fixtures.config(preset, overrides.merging(["engine": "span"]) { a, _ in a })).run()
+        let weight = try TransferExperiment(
+            config: try Fixtures.config(preset, overrides.merging(["engine": "weight"]) { a, _ in a })
+        ).run()
+        let span = try TransferExperiment(
+            config: try Fixtures.config(preset, overrides.merging(["engine": "span"]) { a, _ in a })
+        ).run()
         for stage in Stage.allCases {
             guard let w = weight.outcome(stage).training, let s = span.outcome(stage).training else {
                 #expect(weight.outcome(stage).status == span.outcome(stage).status)
@@ -22,7 +27,9 @@ import Testing
             }
             #expect(relative(w.final.weights.storage, s.final.weights.storage) < 1e-9, "\(stage) filters, \(overrides)")
             #expect(relative(w.final.biases, s.final.biases) < 1e-9, "\(stage) biases")
-            #expect(relative(w.final.head ?? [], s.final.head ?? []) < 1e-9 && (w.final.head == nil) == (s.final.head == nil), "\(stage) head")
+            #expect(
+                relative(w.final.head ?? [], s.final.head ?? []) < 1e-9
+                    && (w.final.head == nil) == (s.final.head == nil), "\(stage) head")
             #expect(relative(w.decomposition.rho.storage, s.decomposition.rho.storage) < 1e-9, "\(stage) ρ")
             #expect(relative(w.decomposition.gamma, s.decomposition.gamma) < 1e-9, "\(stage) γ")
             #expect(w.history.count == s.history.count)
@@ -34,11 +41,14 @@ import Testing
             // at most one point of the test draws may change side (measured: one of 800 under OpenBLAS's Cooperlake kernel).
             let (we, se) = (weight.outcome(stage).test, span.outcome(stage).test)
             let points = weight.config.evaluation == .sample ? weight.config.nTest : weight.config.populationDraws
-            #expect(abs((we?.cleanError ?? 0) - (se?.cleanError ?? 0)) <= 1 / Double(points) + 1e-12, "\(stage) test error")
+            #expect(
+                abs((we?.cleanError ?? 0) - (se?.cleanError ?? 0)) <= 1 / Double(points) + 1e-12, "\(stage) test error")
         }
     }
 
-    @Test("span and weight-space engines agree to 1e-9 on random configurations of every kind", arguments: [Preset.theory, .kou2023Code])
+    @Test(
+        "span and weight-space engines agree to 1e-9 on random configurations of every kind",
+        arguments: [Preset.theory, .kou2023Code])
     func engines_agree(preset: Preset) throws {
         var generator = Xoshiro256StarStar(seed: preset == .theory ? 1 : 2)
         for trial in 0..<4 {
@@ -48,7 +58,8 @@ import Testing
                 "d": String(20 + Int(generator.next() % 40)),
                 "freeze_steps": String(Int(generator.next() % 6)), "inherited_lr_scale": ["1", "0.5", "2"][trial % 3],
                 "bias": trial % 2 == 0 ? "true" : "false", "evaluation": trial % 2 == 0 ? "sample" : "population",
-                "noise": trial % 2 == 0 ? "isotropic" : "projected", "inherit_selection": trial == 3 ? "first" : "random",
+                "noise": trial % 2 == 0 ? "isotropic" : "projected",
+                "inherit_selection": trial == 3 ? "first" : "random",
             ]
             try Self.compare(overrides, preset: preset)
         }
@@ -56,7 +67,9 @@ import Testing
         try Self.compare(["alpha": "0.5", "inherit_unit": "entry"], preset: preset)
     }
 
-    @Test("span and weight-space engines agree to 1e-9 on 200 seeded random configurations over every key that shapes training")
+    @Test(
+        "span and weight-space engines agree to 1e-9 on 200 seeded random configurations over every key that shapes training"
+    )
     func engines_agreeOnManyConfigs() throws {
         var generator = Xoshiro256StarStar(seed: 2024)
         func pick(_ values: [String]) -> String { values[Int(generator.next() % UInt64(values.count))] }
@@ -64,14 +77,21 @@ import Testing
         for trial in 0..<200 {
             let entry = pick(["filter", "filter", "entry"])
             var overrides = [
-                "seed": String(trial), "d": pick(["12", "20", "33"]), "m": pick(["1", "2", "4"]), "n1": pick(["6", "11", "18"]),
+                "seed": String(trial), "d": pick(["12", "20", "33"]), "m": pick(["1", "2", "4"]),
+                "n1": pick(["6", "11", "18"]),
                 "n2": pick(["4", "7", "13"]), "steps1": pick(["0", "9", "25"]), "steps2": pick(["1", "8", "21"]),
-                "eta1": pick(["0.2", "0.9", "3"]), "eta2": pick(["0.1", "0.6", "2.5"]), "u_norm": pick(["0", "0.8", "2"]),
-                "v1_norm": pick(["0", "1.3"]), "v2_norm": pick(["0.4", "1.7"]), "cos_v1_v2": pick(["0", "0.5", "-0.9"]),
-                "sigma_p1": pick(["0.5", "1.4"]), "sigma_p2": pick(["0.7", "1.1"]), "flip1": pick(["0", "0.2"]), "flip2": pick(["0", "0.3"]),
-                "bias": pick(["true", "false"]), "init": pick(["gaussian", "pytorch-uniform"]), "sigma0": pick(["0.05", "0.4"]),
-                "noise": pick(["projected", "isotropic"]), "evaluation": pick(["sample", "population"]), "alpha": pick(["0", "0.3", "1"]),
-                "inherit_unit": entry, "inherit_selection": pick(["random", "first"]), "output_scale": pick(["0.1", "0.5", "1"]),
+                "eta1": pick(["0.2", "0.9", "3"]), "eta2": pick(["0.1", "0.6", "2.5"]),
+                "u_norm": pick(["0", "0.8", "2"]),
+                "v1_norm": pick(["0", "1.3"]), "v2_norm": pick(["0.4", "1.7"]),
+                "cos_v1_v2": pick(["0", "0.5", "-0.9"]),
+                "sigma_p1": pick(["0.5", "1.4"]), "sigma_p2": pick(["0.7", "1.1"]), "flip1": pick(["0", "0.2"]),
+                "flip2": pick(["0", "0.3"]),
+                "bias": pick(["true", "false"]), "init": pick(["gaussian", "pytorch-uniform"]),
+                "sigma0": pick(["0.05", "0.4"]),
+                "noise": pick(["projected", "isotropic"]), "evaluation": pick(["sample", "population"]),
+                "alpha": pick(["0", "0.3", "1"]),
+                "inherit_unit": entry, "inherit_selection": pick(["random", "first"]),
+                "output_scale": pick(["0.1", "0.5", "1"]),
                 "log_every": pick(["1", "4"]), "population_draws": "400", "n_test": "120",
             ]
             if entry == "filter" {
@@ -101,8 +121,9 @@ import Testing
 @Suite struct BatchTrainingTests {
     static func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
 
-    @Test("models trained in one batch on the same noise equal their own runs bit for bit, a diverging one included",
-          arguments: [3, 10])
+    @Test(
+        "models trained in one batch on the same noise equal their own runs bit for bit, a diverging one included",
+        arguments: [3, 10])
     func batch_equalsOneByOne(m: Int) {
         let d = 60, n = 25
         let architecture = Architecture(filtersPerClass: m, dimension: d, outputScale: 1 / Double(m), hasBias: m == 3)
@@ -110,17 +131,21 @@ import Testing
         var jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)] = []
         for (k, u) in [0.5, 1, 2, 1.5].enumerated() {
             let signals = Signals(uNorm: u, v1Norm: 1, v2Norm: 1, cosine: 0)
-            let sample = TaskDistribution(task: .one, signals: signals, dimension: d, noiseLevel: 1, flipRate: 0.1, noise: .isotropic)
-                .sample(from: draws)
+            let sample = TaskDistribution(
+                task: .one, signals: signals, dimension: d, noiseLevel: 1, flipRate: 0.1, noise: .isotropic
+            )
+            .sample(from: draws)
             var generator = Xoshiro256StarStar(seed: UInt64(10 + k))
             var initial = Initialization.gaussian(sigma0: 0.1).draw(architecture, generator: &generator)
             // Job 1 stops early; job 3 diverges (an infinite filter entry).
             if k == 3 { initial.weights[1, 2] = .infinity }
-            let schedule = TrainingSchedule(stepSize: 0.5, steps: k == 1 ? 7 : 30,
-                                            filterCount: architecture.filterCount, logEvery: 4)
+            let schedule = TrainingSchedule(
+                stepSize: 0.5, steps: k == 1 ? 7 : 30,
+                filterCount: architecture.filterCount, logEvery: 4)
             jobs.append((initial, sample, schedule))
         }
-        let trainer = GradientDescent(architecture: architecture, alignmentDirections: [[(0, 1)], [(1, 1)], [(2, 1)]], engine: .span)
+        let trainer = GradientDescent(
+            architecture: architecture, alignmentDirections: [[(0, 1)], [(1, 1)], [(2, 1)]], engine: .span)
         let batched = trainer.train(batch: jobs)
         #expect(batched.map(\.status) == [.ok, .ok, .ok, .diverged])
         for (job, batch) in zip(jobs, batched) {
@@ -140,14 +165,17 @@ import Testing
         for evaluation in ["sample", "population"] {
             let cache = DrawCache()
             for mu in ["0.5", "1.5", "3"] {
-                let config = try Fixtures.config(.kou2023Code, ["alpha": "0", "u_norm": "0", "mu2_norm": mu, "evaluation": evaluation])
+                let config = try Fixtures.config(
+                    .kou2023Code, ["alpha": "0", "u_norm": "0", "mu2_norm": mu, "evaluation": evaluation])
                 let cached = try TransferExperiment(config: config).run(upstream: nil, cache: cache)
                 let fresh = try TransferExperiment(config: config).run()
                 #expect(RunWriter.summary(cached).text == RunWriter.summary(fresh).text)
                 #expect(cached.downstreamSample == fresh.downstreamSample)
                 // The baseline's init, ΞΞᵀ, W⁽⁰⁾Ξᵀ and ‖ξ_i‖² come from the cache after the first ‖μ‖: the same bits.
                 #expect(cached.baseline.training?.final == fresh.baseline.training?.final)
-                #expect(cached.baseline.training?.span?.noiseCoefficients == fresh.baseline.training?.span?.noiseCoefficients)
+                #expect(
+                    cached.baseline.training?.span?.noiseCoefficients
+                        == fresh.baseline.training?.span?.noiseCoefficients)
             }
             // Training data and (sample) test points: drawn once for the three values of ‖μ‖.
             #expect(cache.generated == (evaluation == "sample" ? 2 : 1))

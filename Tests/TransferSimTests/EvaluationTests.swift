@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -11,10 +12,16 @@ import Testing
     /// `w_{+1} = μ/‖μ‖ + b e₃`, `w_{−1} = 2b e₃`. For ŷ = −1, f = σ(bξ₃) − σ(2bξ₃) ≤ 0 (always right);
     /// for ŷ = +1, f = ‖μ‖ − σ(bξ₃) is wrong iff bξ₃ ≥ ‖μ‖. Clean error = ½ Φ̄(‖μ‖ / (b σ_p)).
     /// Needs projected noise (ξ ⟂ μ); isotropic noise is covered by the estimators' agreement test.
-    static func closedFormModel(sigma: Double, b: Double, noise: String) throws -> (ExperimentConfig, Parameters, Double) {
-        let config = try ConfigLoader.resolve([[("d", "8"), ("m", "1"), ("output_scale", "1"), ("u_norm", "0.6"), ("v2_norm", "0.8"),
-                                                ("sigma_p2", "\(sigma)"), ("flip2", "0.2"), ("noise", noise), ("n_test", "40000"),
-                                                ("population_draws", "40000")]])
+    static func closedFormModel(
+        sigma: Double, b: Double, noise: String
+    ) throws -> (ExperimentConfig, Parameters, Double) {
+        let config = try ConfigLoader.resolve([
+            [
+                ("d", "8"), ("m", "1"), ("output_scale", "1"), ("u_norm", "0.6"), ("v2_norm", "0.8"),
+                ("sigma_p2", "\(sigma)"), ("flip2", "0.2"), ("noise", noise), ("n_test", "40000"),
+                ("population_draws", "40000"),
+            ]
+        ])
         var weights = Matrix(rows: 2, cols: 8)
         weights[0, 0] = 0.6
         weights[0, 2] = 0.8
@@ -25,11 +32,13 @@ import Testing
         return (config, Parameters(weights: weights, biases: [0, 0]), expected)
     }
 
-    @Test("both estimators recover a closed-form clean error within 4 standard errors",
-          arguments: [EvaluationMethod.population, .sample], [0.9, 2.5])
+    @Test(
+        "both estimators recover a closed-form clean error within 4 standard errors",
+        arguments: [EvaluationMethod.population, .sample], [0.9, 2.5])
     func estimators_closedForm(method: EvaluationMethod, b: Double) throws {
         let (config, parameters, expected) = try Self.closedFormModel(sigma: 1.3, b: b, noise: "projected")
-        let draws = TestDraws(distribution: config.distribution(.two), method: method, count: 40_000, filterCount: 2, seed: 21)
+        let draws = TestDraws(
+            distribution: config.distribution(.two), method: method, count: 40_000, filterCount: 2, seed: 21)
         let result = try draws.evaluate(config.architecture, parameters)
         #expect(abs(result.cleanError - expected) < 4 * result.cleanStandardError)
         #expect(result.cleanStandardError > 0)
@@ -41,17 +50,24 @@ import Testing
         }
     }
 
-    @Test("sample and population errors agree within 4 standard errors on trained models", arguments: [Preset.theory, .kou2023Code])
+    @Test(
+        "sample and population errors agree within 4 standard errors on trained models",
+        arguments: [Preset.theory, .kou2023Code])
     func estimators_agreeOnTrainedModel(preset: Preset) throws {
         let config = try Fixtures.config(preset, ["d": "60", "n2": "16", "steps2": "30"])
         let result = try TransferExperiment(config: config).run()
         for training in [result.transfer.training, result.baseline.training].compactMap({ $0 }) {
-            let population = try TestDraws(distribution: config.distribution(.two), method: .population, count: 30_000,
-                                           filterCount: 6, seed: 1).evaluate(config.architecture, training.final)
-            let sample = try TestDraws(distribution: config.distribution(.two), method: .sample, count: 30_000,
-                                       filterCount: 6, seed: 2).evaluate(config.architecture, training.final)
-            let combined = (population.cleanStandardError * population.cleanStandardError
-                            + sample.cleanStandardError * sample.cleanStandardError).squareRoot()
+            let population = try TestDraws(
+                distribution: config.distribution(.two), method: .population, count: 30_000,
+                filterCount: 6, seed: 1
+            ).evaluate(config.architecture, training.final)
+            let sample = try TestDraws(
+                distribution: config.distribution(.two), method: .sample, count: 30_000,
+                filterCount: 6, seed: 2
+            ).evaluate(config.architecture, training.final)
+            let combined =
+                (population.cleanStandardError * population.cleanStandardError
+                + sample.cleanStandardError * sample.cleanStandardError).squareRoot()
             #expect(abs(population.cleanError - sample.cleanError) < 4 * combined)
             #expect(population.cleanError > 0.01 && population.cleanError < 0.49)
         }
@@ -64,8 +80,11 @@ import Testing
         var huge = parameters
         for k in huge.weights.storage.indices { huge.weights.storage[k] *= 1e200 }
         for r in huge.biases.indices { huge.biases[r] *= 1e200 }
-        let draws = TestDraws(distribution: config.distribution(.two), method: .population, count: 5000, filterCount: 6, seed: 4)
-        #expect(try draws.evaluate(config.architecture, parameters).cleanError == draws.evaluate(config.architecture, huge).cleanError)
+        let draws = TestDraws(
+            distribution: config.distribution(.two), method: .population, count: 5000, filterCount: 6, seed: 4)
+        #expect(
+            try draws.evaluate(config.architecture, parameters).cleanError
+                == draws.evaluate(config.architecture, huge).cleanError)
     }
 
     @Test("the PSD square root reproduces a rank-deficient covariance: L Lᵀ = S")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -20,13 +21,20 @@ import Testing
         #expect(decoded.values == values)
     }
 
-    @Test("--export-state writes the data and every stage's filters with the documented shapes; retraining reproduces W_T")
+    @Test(
+        "--export-state writes the data and every stage's filters with the documented shapes; retraining reproduces W_T"
+    )
     func exportState_shapesAndRetraining() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-export-\(UUID().uuidString)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "transfersim-export-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let job = RunJob(configPath: nil, overrides: ["preset=kou2023-code", "d=20", "m=3", "n1=8", "n2=6", "steps1=7", "steps2=9",
-                                                      "alpha=0.67", "freeze_steps=3", "inherited_lr_scale=0.5", "n_test=50"],
-                         output: root.path, exportState: true)
+        let job = RunJob(
+            configPath: nil,
+            overrides: [
+                "preset=kou2023-code", "d=20", "m=3", "n1=8", "n2=6", "steps1=7", "steps2=9",
+                "alpha=0.67", "freeze_steps=3", "inherited_lr_scale=0.5", "n_test=50",
+            ],
+            output: root.path, exportState: true)
         let (result, _) = try job.execute()
         func load(_ name: String) throws -> (shape: [Int], values: [Double]) {
             try NPYFile.decode(try Data(contentsOf: root.appendingPathComponent(name)))
@@ -80,20 +88,31 @@ import Testing
         #expect(Fixtures.maxDifference(b, try load("transfer_bT.npy").values) < 1e-12)
     }
 
-    @Test("--export-state writes each recipe's state: the head (linear-probe, lp-ft), LoRA's A and B, distill's teacher logits")
+    @Test(
+        "--export-state writes each recipe's state: the head (linear-probe, lp-ft), LoRA's A and B, distill's teacher logits"
+    )
     func exportState_recipes() throws {
         let cases: [(String, [String], [String: [Int]])] = [
             ("linear-probe", [], ["transfer_a0.npy": [2, 3], "transfer_aT.npy": [2, 3]]),
             ("lp-ft", ["probe_steps=2"], ["transfer_a0.npy": [2, 3], "transfer_aT.npy": [2, 3]]),
-            ("lora", ["lora_rank=2"], ["transfer_lora_A0.npy": [2, 2, 20], "transfer_lora_AT.npy": [2, 2, 20],
-                                       "transfer_lora_B0.npy": [2, 3, 2], "transfer_lora_BT.npy": [2, 3, 2]]),
+            (
+                "lora", ["lora_rank=2"],
+                [
+                    "transfer_lora_A0.npy": [2, 2, 20], "transfer_lora_AT.npy": [2, 2, 20],
+                    "transfer_lora_B0.npy": [2, 3, 2], "transfer_lora_BT.npy": [2, 3, 2],
+                ]
+            ),
             ("distill", ["teacher=transfer"], ["transfer_teacher_logits.npy": [6], "teacher_WT.npy": [2, 3, 20]]),
         ]
         for (recipe, extra, expected) in cases {
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-export-\(UUID().uuidString)")
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "transfersim-export-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: root) }
-            let job = RunJob(configPath: nil, overrides: ["d=20", "m=3", "n1=8", "n2=6", "steps1=7", "steps2=5", "alpha=0.67", "recipe=\(recipe)"] + extra,
-                             output: root.path, exportState: true)
+            let job = RunJob(
+                configPath: nil,
+                overrides: ["d=20", "m=3", "n1=8", "n2=6", "steps1=7", "steps2=5", "alpha=0.67", "recipe=\(recipe)"]
+                    + extra,
+                output: root.path, exportState: true)
             let (result, _) = try job.execute()
             for (name, shape) in expected {
                 let file = try NPYFile.decode(try Data(contentsOf: root.appendingPathComponent(name)))
@@ -104,7 +123,8 @@ import Testing
                 #expect(b0.values.allSatisfy { $0 == 0 })
             }
             if recipe == "distill" {
-                let logits = try NPYFile.decode(try Data(contentsOf: root.appendingPathComponent("transfer_teacher_logits.npy")))
+                let logits = try NPYFile.decode(
+                    try Data(contentsOf: root.appendingPathComponent("transfer_teacher_logits.npy")))
                 #expect(logits.values == result.teacherLogits)
             }
         }

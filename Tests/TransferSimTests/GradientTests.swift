@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -7,28 +9,35 @@ import Testing
 
 @Suite struct GradientTests {
     /// Central finite differences of the loss for every filter entry and bias.
-    static func finiteDifferences(_ config: ExperimentConfig, _ parameters: Parameters, _ sample: TaskSample, h: Double = 1e-6) -> Parameters {
+    static func finiteDifferences(
+        _ config: ExperimentConfig, _ parameters: Parameters, _ sample: TaskSample, h: Double = 1e-6
+    ) -> Parameters {
         let architecture = config.architecture
         var result = parameters
         for k in parameters.weights.storage.indices {
             var plus = parameters, minus = parameters
             plus.weights.storage[k] += h
             minus.weights.storage[k] -= h
-            result.weights.storage[k] = (plus.loss(architecture: architecture, sample: sample) - minus.loss(architecture: architecture, sample: sample)) / (2 * h)
+            result.weights.storage[k] =
+                (plus.loss(architecture: architecture, sample: sample)
+                    - minus.loss(architecture: architecture, sample: sample)) / (2 * h)
         }
         for r in parameters.biases.indices {
             var plus = parameters, minus = parameters
             plus.biases[r] += h
             minus.biases[r] -= h
-            result.biases[r] = config.bias
-                ? (plus.loss(architecture: architecture, sample: sample) - minus.loss(architecture: architecture, sample: sample)) / (2 * h)
+            result.biases[r] =
+                config.bias
+                ? (plus.loss(architecture: architecture, sample: sample)
+                    - minus.loss(architecture: architecture, sample: sample)) / (2 * h)
                 : 0
         }
         return result
     }
 
-    @Test("analytic gradient equals central finite differences (relative error < 1e-6)",
-          arguments: [Preset.theory, .kou2023Code], ["false", "true"])
+    @Test(
+        "analytic gradient equals central finite differences (relative error < 1e-6)",
+        arguments: [Preset.theory, .kou2023Code], ["false", "true"])
     func gradient_matchesFiniteDifferences(preset: Preset, bias: String) throws {
         for seed: UInt64 in 1...3 { try checkGradient(preset: preset, bias: bias, seed: seed) }
     }
@@ -85,21 +94,29 @@ import Testing
     }
 }
 
-import Foundation
-
 @Suite struct TheoryTests {
     @Test("the §8 statistics equal their formulas on a hand-computed case")
     func statistics_handComputed() throws {
         // N_1 = 50, N_2 = 10, ‖u‖ = 1, ‖v_1‖ = 2, ‖v_2‖ = √3 (‖μ_2‖ = 2), σ_1 = 2, σ_2 = 0.5, d = 100, α = 0.5.
-        let config = try ConfigLoader.resolve([[("n1", "50"), ("n2", "10"), ("u_norm", "1"), ("v1_norm", "2"), ("mu2_norm", "2"),
-                                                ("sigma_p1", "2"), ("sigma_p2", "0.5"), ("d", "100"), ("alpha", "0.5")]])
-        let values = Dictionary(TheoryStatistic.all.map { ($0.name, $0.value(config)) }, uniquingKeysWith: { a, _ in a })
-        #expect(abs(values["kou_stat_1"]! - 50.0 * 25 / (16 * 100)) < 1e-12)      // ‖μ_1‖⁴ = 25
+        let config = try ConfigLoader.resolve([
+            [
+                ("n1", "50"), ("n2", "10"), ("u_norm", "1"), ("v1_norm", "2"), ("mu2_norm", "2"),
+                ("sigma_p1", "2"), ("sigma_p2", "0.5"), ("d", "100"), ("alpha", "0.5"),
+            ]
+        ])
+        let values = Dictionary(
+            TheoryStatistic.all.map { ($0.name, $0.value(config)) }, uniquingKeysWith: { a, _ in a })
+        #expect(abs(values["kou_stat_1"]! - 50.0 * 25 / (16 * 100)) < 1e-12)  // ‖μ_1‖⁴ = 25
         #expect(abs(values["kou_stat_2"]! - 10.0 * 16 / (0.0625 * 100)) < 1e-12)  // ‖μ_2‖⁴ = 16
         #expect(abs(values["transfer_stat"]! - 1 / (0.25 * (4 + 4.0 * 100 / 50))) < 1e-12)
-        #expect(abs(values["transfer_stat_alpha"]! - 1 / (0.25 * (4 + 4.0 * 100 / 50)) / (0.5 * 10.0 * 16 / (0.0625 * 100))) < 1e-12)
+        #expect(
+            abs(values["transfer_stat_alpha"]! - 1 / (0.25 * (4 + 4.0 * 100 / 50)) / (0.5 * 10.0 * 16 / (0.0625 * 100)))
+                < 1e-12)
         #expect(abs(values["inherited_strength"]! - 0.5 * 50 * 1 / (4 * 100)) < 1e-12)
-        #expect(ExperimentResult.metricNames.suffix(5) == ["kou_stat_1", "kou_stat_2", "transfer_stat", "transfer_stat_alpha", "inherited_strength"])
+        #expect(
+            ExperimentResult.metricNames.suffix(5) == [
+                "kou_stat_1", "kou_stat_2", "transfer_stat", "transfer_stat_alpha", "inherited_strength",
+            ])
         var none = config
         none.alpha = 0
         #expect(TheoryStatistic.all.first { $0.name == "transfer_stat_alpha" }!.value(none).isNaN)

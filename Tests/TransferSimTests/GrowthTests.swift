@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -15,12 +16,16 @@ import Testing
         #expect(try SweepTests.rowsWithoutTiming(grown) == SweepTests.rowsWithoutTiming(fresh), "\(context)")
         #expect(CLIHarness.tree(grown) == CLIHarness.tree(fresh), "\(context)")
         for name in CLIHarness.tree(fresh) where name != "results.csv" {
-            #expect(FileManager.default.contents(atPath: grown.appendingPathComponent(name).path)
-                    == FileManager.default.contents(atPath: fresh.appendingPathComponent(name).path), "\(context): \(name)")
+            #expect(
+                FileManager.default.contents(atPath: grown.appendingPathComponent(name).path)
+                    == FileManager.default.contents(atPath: fresh.appendingPathComponent(name).path),
+                "\(context): \(name)")
         }
     }
 
-    @Test("a finished and an interrupted sweep grown by a grid value and a replicate equal the fresh larger sweep, file for file; the kept rows are untouched")
+    @Test(
+        "a finished and an interrupted sweep grown by a grid value and a replicate equal the fresh larger sweep, file for file; the kept rows are untouched"
+    )
     func grown_equalsFresh() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -43,31 +48,46 @@ import Testing
         let cut = root.appendingPathComponent("cut")
         _ = try SweepRunner(plan: small, directory: cut.path, threads: 2).run()
         let lines = try SweepTests.read(cut, "results.csv").split(separator: "\n", omittingEmptySubsequences: false)
-        try (lines[0..<6].joined(separator: "\n") + "\n" + lines[6].prefix(30)).write(to: cut.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
-        for name in ["summary.csv", "heatmap_transfer_gain.csv"] { try? FileManager.default.removeItem(at: cut.appendingPathComponent(name)) }
+        try (lines[0..<6].joined(separator: "\n") + "\n" + lines[6].prefix(30)).write(
+            to: cut.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        for name in ["summary.csv", "heatmap_transfer_gain.csv"] {
+            try? FileManager.default.removeItem(at: cut.appendingPathComponent(name))
+        }
         let resumed = try SweepRunner(plan: large, directory: cut.path, threads: 1).run()
         #expect(resumed.grew && resumed.resumed == 5 && resumed.computed == 19)
         try Self.expectSame(cut, fresh, "interrupted")
     }
 
-    @Test("fewer replicates or values, another fixed value, other axes and --set replicate are refused naming what differs; --replicates works from the command line")
+    @Test(
+        "fewer replicates or values, another fixed value, other axes and --set replicate are refused naming what differs; --replicates works from the command line"
+    )
     func otherChanges_areRefused() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out")
         _ = try SweepRunner(plan: try SweepPlan.load(path: config), directory: out.path).run()
-        for (text, named) in [(SweepTests.grid.replacingOccurrences(of: "alpha: [0, 0.5, 1]", with: "alpha: [0, 1]"), "grid.alpha"),
-                              (SweepTests.grid.replacingOccurrences(of: "steps2: 10", with: "steps2: 11"), "steps2"),
-                              (SweepTests.grid.replacingOccurrences(of: "alpha: [0, 0.5, 1]", with: "n2: [8, 9]"), "grid.")] {
+        for (text, named) in [
+            (SweepTests.grid.replacingOccurrences(of: "alpha: [0, 0.5, 1]", with: "alpha: [0, 1]"), "grid.alpha"),
+            (SweepTests.grid.replacingOccurrences(of: "steps2: 10", with: "steps2: 11"), "steps2"),
+            (SweepTests.grid.replacingOccurrences(of: "alpha: [0, 0.5, 1]", with: "n2: [8, 9]"), "grid."),
+        ] {
             let path = root.appendingPathComponent("other.yaml").path
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            let error = try #require(throws: SweepError.self) { try SweepRunner(plan: try SweepPlan.load(path: path), directory: out.path).run() }
-            #expect(error.message.contains("holds another sweep") && error.message.contains(named) && error.message.contains("grows in place"), "\(error)")
+            let error = try #require(throws: SweepError.self) {
+                try SweepRunner(plan: try SweepPlan.load(path: path), directory: out.path).run()
+            }
+            #expect(
+                error.message.contains("holds another sweep") && error.message.contains(named)
+                    && error.message.contains("grows in place"), "\(error)")
         }
-        let set = try #require(throws: ConfigError.self) { try SweepPlan.load(path: config, overrides: ["replicate=4"]) }
+        let set = try #require(throws: ConfigError.self) {
+            try SweepPlan.load(path: config, overrides: ["replicate=4"])
+        }
         #expect(set.key == "--set" && set.message.contains("--replicates"))
         let grown = try CLIHarness.run(["sweep", "--config", config, "--out", out.path, "--replicates", "3", "--quiet"])
-        #expect(grown.status == 0 && grown.stdout.contains("grew the sweep") && grown.stdout.contains("18 rows (12 resumed, 6 computed)"), "\(grown.stdout) \(grown.stderr)")
+        #expect(
+            grown.status == 0 && grown.stdout.contains("grew the sweep")
+                && grown.stdout.contains("18 rows (12 resumed, 6 computed)"), "\(grown.stdout) \(grown.stderr)")
         let bad = try CLIHarness.run(["sweep", "--config", config, "--out", out.path, "--replicates", "0"])
         #expect(bad.status == 1 && bad.stderr.hasPrefix("error: replicates:"), "\(bad.stderr)")
     }

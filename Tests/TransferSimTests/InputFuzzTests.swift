@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Yams
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -11,10 +12,12 @@ import Yams
 /// one-line ``ConfigError``; never a trap, another error type, or unbounded work.
 @Suite struct InputFuzzTests {
     /// Scalars that have broken parsers: huge, tiny, non-finite, signed zero, overflowing integers, junk.
-    static let values = ["0", "1", "2", "-1", "0.5", "3", "24", "100", "1e2", "2.5", "-0", "1e15", "1e19", "9223372036854775807",
-                         "9223372036854775808", "-9223372036854775808", "1e50", "1e51", "1e155", "1e300", "1e308", "1e309", "-1e309",
-                         "1e-300", "5e-324", ".inf", "-.inf", ".nan", "nan", "inf", "", "abc", "0x10", "true", "null", "~", "1_000",
-                         "  7 ", "0.49999999999", "0.5", "theory", "kou2023-code", "sample", "population", "span", "weight", "auto"]
+    static let values = [
+        "0", "1", "2", "-1", "0.5", "3", "24", "100", "1e2", "2.5", "-0", "1e15", "1e19", "9223372036854775807",
+        "9223372036854775808", "-9223372036854775808", "1e50", "1e51", "1e155", "1e300", "1e308", "1e309", "-1e309",
+        "1e-300", "5e-324", ".inf", "-.inf", ".nan", "nan", "inf", "", "abc", "0x10", "true", "null", "~", "1_000",
+        "  7 ", "0.49999999999", "0.5", "theory", "kou2023-code", "sample", "population", "span", "weight", "auto",
+    ]
 
     static func pick<T>(_ items: [T], _ generator: inout Xoshiro256StarStar) -> T {
         items[Int(generator.next() % UInt64(items.count))]
@@ -27,7 +30,8 @@ import Yams
         return (0..<Int(1 + generator.next() % 6)).map { _ in
             let key = pick(keys, &generator)
             // Half the values are the key's own default, so that many configs resolve and reach the estimate.
-            let value = generator.next() % 2 == 0 ? ConfigField.named(key)?.render(defaults) ?? "1" : pick(values, &generator)
+            let value =
+                generator.next() % 2 == 0 ? ConfigField.named(key)?.render(defaults) ?? "1" : pick(values, &generator)
             return (key, value)
         }
     }
@@ -55,12 +59,17 @@ import Yams
     @Test("80 small experiments with extreme real values (up to 1e50, down to 1e-300) run to a status without a trap")
     func extremeValues_runToAStatus() throws {
         var generator = Xoshiro256StarStar(seed: 13)
-        let reals = ["u_norm", "v1_norm", "v2_norm", "sigma_p1", "sigma_p2", "sigma0", "eta1", "eta2", "output_scale", "inherited_lr_scale"]
+        let reals = [
+            "u_norm", "v1_norm", "v2_norm", "sigma_p1", "sigma_p2", "sigma0", "eta1", "eta2", "output_scale",
+            "inherited_lr_scale",
+        ]
         let extremes = ["1e50", "1e40", "1e20", "1e5", "1", "1e-5", "1e-100", "1e-300", "5e-324", "0"]
         var ran = 0
         for _ in 0..<80 {
-            var layer: [ConfigLoader.Entry] = [("d", "16"), ("m", "2"), ("n1", "6"), ("n2", "5"), ("steps1", "6"), ("steps2", "6"),
-                                               ("population_draws", "300"), ("n_test", "50"), ("log_every", "3")]
+            var layer: [ConfigLoader.Entry] = [
+                ("d", "16"), ("m", "2"), ("n1", "6"), ("n2", "5"), ("steps1", "6"), ("steps2", "6"),
+                ("population_draws", "300"), ("n_test", "50"), ("log_every", "3"),
+            ]
             layer.append(("evaluation", Self.pick(["population", "sample"], &generator)))
             layer.append(("preset", Self.pick(["theory", "kou2023-code"], &generator)))
             for _ in 0..<3 { layer.append((Self.pick(reals, &generator), Self.pick(extremes, &generator))) }
@@ -69,7 +78,9 @@ import Yams
                 let result = try TransferExperiment(config: config).run()
                 // Which stages run is fixed by the config (fine-tuning: no teacher; an upstream stage iff α > 0); a
                 // stage that ran is ok with an error rate in [0, 1], or diverged without a test error.
-                let runs: [Stage: Bool] = [.upstream: config.needsUpstream, .transfer: true, .baseline: true, .teacher: false]
+                let runs: [Stage: Bool] = [
+                    .upstream: config.needsUpstream, .transfer: true, .baseline: true, .teacher: false,
+                ]
                 for stage in Stage.allCases {
                     let outcome = result.outcome(stage)
                     #expect((outcome.status != .skipped) == runs[stage], "\(stage) \(outcome.status): \(layer)")
@@ -92,14 +103,25 @@ import Yams
 
     /// A random axis: a list, a `{from, to, steps}` or a `{from, to, step}` range, or junk.
     static func axis(_ generator: inout Xoshiro256StarStar) -> String {
-        let numbers = ["0", "1", "2", "0.1", "0.3", "-1", "3", "10", "100", "1000", "1e7", "1e19", "1e300", "-1e300", "1e-300",
-                       ".inf", ".nan", "abc", "0.25", "2.4", "24", "30"]
+        let numbers = [
+            "0", "1", "2", "0.1", "0.3", "-1", "3", "10", "100", "1000", "1e7", "1e19", "1e300", "-1e300", "1e-300",
+            ".inf", ".nan", "abc", "0.25", "2.4", "24", "30",
+        ]
         let plausible = ["0", "0.25", "0.5", "1", "2", "24", "30", "40"]
         switch generator.next() % 6 {
-        case 0: return "[" + (0..<Int(generator.next() % 5)).map { _ in pick(numbers, &generator) }.joined(separator: ", ") + "]"
-        case 5: return "[" + (0..<Int(1 + generator.next() % 3)).map { _ in pick(plausible, &generator) }.joined(separator: ", ") + "]"
-        case 1: return "{from: \(pick(numbers, &generator)), to: \(pick(numbers, &generator)), steps: \(pick(numbers, &generator))}"
-        case 2: return "{from: \(pick(numbers, &generator)), to: \(pick(numbers, &generator)), step: \(pick(numbers, &generator))}"
+        case 0:
+            return "[" + (0..<Int(generator.next() % 5)).map { _ in pick(numbers, &generator) }.joined(separator: ", ")
+                + "]"
+        case 5:
+            return "["
+                + (0..<Int(1 + generator.next() % 3)).map { _ in pick(plausible, &generator) }.joined(separator: ", ")
+                + "]"
+        case 1:
+            return
+                "{from: \(pick(numbers, &generator)), to: \(pick(numbers, &generator)), steps: \(pick(numbers, &generator))}"
+        case 2:
+            return
+                "{from: \(pick(numbers, &generator)), to: \(pick(numbers, &generator)), step: \(pick(numbers, &generator))}"
         case 3: return "{from: \(pick(numbers, &generator)), step: \(pick(numbers, &generator))}"
         case 4: return pick(["7", "{}", "[[1, 2]]", "{from: 1, to: 2, steps: 2, step: 1}", "{start: 1}"], &generator)
         default: return "[]"
@@ -109,7 +131,10 @@ import Yams
     @Test("300 random grids: each expands to a plan or is one ConfigError line; sizes are checked before any work")
     func grids_expandOrOneLineError() throws {
         var generator = Xoshiro256StarStar(seed: 12)
-        let keys = ["alpha", "u_norm", "d", "n1", "n2", "m", "sigma_p2", "steps2", "flip2", "seed", "colour", "eta2", "freeze_steps"]
+        let keys = [
+            "alpha", "u_norm", "d", "n1", "n2", "m", "sigma_p2", "steps2", "flip2", "seed", "colour", "eta2",
+            "freeze_steps",
+        ]
         let root = try CLIHarness.temporaryDirectory("fuzz")
         defer { try? FileManager.default.removeItem(at: root) }
         let path = root.appendingPathComponent("sweep.yaml").path
@@ -124,7 +149,9 @@ import Yams
             var remaining = wellFormed ? ["alpha", "u_norm", "sigma_p2", "eta2"] : keys
             for _ in 0..<Int(1 + generator.next() % 3) {
                 let key = remaining.remove(at: Int(generator.next() % UInt64(remaining.count)))
-                let values = (0..<Int(1 + generator.next() % 3)).map { _ in Self.pick(["0.25", "0.5", "1", "1.0"], &generator) }
+                let values = (0..<Int(1 + generator.next() % 3)).map { _ in
+                    Self.pick(["0.25", "0.5", "1", "1.0"], &generator)
+                }
                 text += "  \(key): \(wellFormed ? "[" + values.joined(separator: ", ") + "]" : Self.axis(&generator))\n"
             }
             if generator.next() % 3 == 0 { text += "replicates: \(Self.pick(["2", "3"] + Self.values, &generator))\n" }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimSweeps
@@ -14,13 +15,14 @@ import Testing
 
     /// A sweep whose ‖u‖ row of 10 upstream models is batched differently with 1 and 2 threads (caps 5 and 4) and
     /// with an eleventh ‖u‖ value; `m = 3` gives 6-row blocks, which no kernel's row blocking divides evenly.
-    static let sweep = SweepTests.base + """
-        grid:
-          u_norm: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
-          alpha: [0.5, 1]
-        replicates: 2
+    static let sweep =
+        SweepTests.base + """
+            grid:
+              u_norm: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+              alpha: [0.5, 1]
+            replicates: 2
 
-        """
+            """
 
     /// Runs `transfersim arguments` under `kernel` (the setting's environment variable) and requires exit 0.
     @discardableResult
@@ -32,10 +34,14 @@ import Testing
 
     /// `results.csv` rows without `seconds`, sorted (worker order differs).
     static func rows(_ directory: URL) throws -> [String] {
-        CSV.parse(try SweepTests.read(directory, "results.csv")).dropFirst().map { $0.dropLast(2).joined(separator: ",") }.sorted()
+        CSV.parse(try SweepTests.read(directory, "results.csv")).dropFirst().map {
+            $0.dropLast(2).joined(separator: ",")
+        }.sorted()
     }
 
-    @Test("the default executable runs the pinned Haswell kernel whatever OPENBLAS_CORETYPE says; native and names choose; bad names are one line")
+    @Test(
+        "the default executable runs the pinned Haswell kernel whatever OPENBLAS_CORETYPE says; native and names choose; bad names are one line"
+    )
     func defaultKernel_isPinned() throws {
         let root = try CLIHarness.temporaryDirectory("kernel")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -57,16 +63,21 @@ import Testing
             if pinned { #expect(text == "Haswell\n", "OPENBLAS_CORETYPE=\(machine ?? "unset")") }
         }
         // `native` honours the user's OPENBLAS_CORETYPE; the flag beats the variable; names are case-insensitive.
-        let native = try CLIHarness.run(["blas", "--kernel", "--blas-kernel", "native"], in: root, environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        let native = try CLIHarness.run(
+            ["blas", "--kernel", "--blas-kernel", "native"], in: root, environment: ["OPENBLAS_CORETYPE": "Prescott"])
         #expect(native.stdout == "Prescott\n")
-        let flag = try CLIHarness.run(["--blas-kernel=prescott", "blas", "--kernel"], in: root, environment: [BLASKernel.environmentVariable: "Haswell"])
+        let flag = try CLIHarness.run(
+            ["--blas-kernel=prescott", "blas", "--kernel"], in: root,
+            environment: [BLASKernel.environmentVariable: "Haswell"])
         #expect(flag.stdout == "Prescott\n")
         let report = try CLIHarness.run(["blas"], in: root, environment: [BLASKernel.environmentVariable: "Prescott"])
         #expect(report.stdout.contains("kernel   Prescott") && report.stdout.contains("OpenBLAS"))
         for bad in ["Bogus", "", "SkylakeX!"] {
             let outcome = try CLIHarness.run(["blas", "--blas-kernel", bad], in: root)
             #expect(outcome.status == 1 && outcome.stdout.isEmpty, "\(bad)")
-            #expect(outcome.stderr.hasPrefix("error: --blas-kernel: ") && outcome.stderr.filter { $0 == "\n" }.count == 1, "\(bad): \(outcome.stderr)")
+            #expect(
+                outcome.stderr.hasPrefix("error: --blas-kernel: ") && outcome.stderr.filter { $0 == "\n" }.count == 1,
+                "\(bad): \(outcome.stderr)")
         }
         // A kernel this CPU lacks the instructions for is refused, naming what is missing.
         if let missing = BLASKernel.families.first(where: { !BLASKernel.runnable.contains($0.name) }) {
@@ -75,8 +86,9 @@ import Testing
         }
     }
 
-    @Test("under each kernel: threads 1 and 2 (other batches), shards merged, a grid value added and run --from (one by one) give the same rows",
-          arguments: KernelTests.kernels)
+    @Test(
+        "under each kernel: threads 1 and 2 (other batches), shards merged, a grid value added and run --from (one by one) give the same rows",
+        arguments: KernelTests.kernels)
     func bitIdentity_underEachKernel(kernel: String) throws {
         let root = try CLIHarness.temporaryDirectory("kernel-\(kernel)")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -91,10 +103,14 @@ import Testing
         #expect(try Self.rows(two) == reference, "threads, \(kernel)")
         #expect(try SweepTests.read(one, "summary.csv") == SweepTests.read(two, "summary.csv"))
         // Shards (other batches again), merged.
-        for i in 0..<2 { try Self.run(["sweep"] + common + ["--out", "shard\(i)", "--shard", "\(i)/2"], kernel: kernel, in: root) }
+        for i in 0..<2 {
+            try Self.run(["sweep"] + common + ["--out", "shard\(i)", "--shard", "\(i)/2"], kernel: kernel, in: root)
+        }
         try Self.run(["merge", "shard0", "shard1", "--out", "merged"], kernel: kernel, in: root)
         #expect(try Self.rows(root.appendingPathComponent("merged")) == reference, "shards, \(kernel)")
-        #expect(try SweepTests.read(root.appendingPathComponent("merged"), "summary.csv") == SweepTests.read(one, "summary.csv"))
+        #expect(
+            try SweepTests.read(root.appendingPathComponent("merged"), "summary.csv")
+                == SweepTests.read(one, "summary.csv"))
         // An eleventh ‖u‖ value: its row's batches change, the other cells' rows do not.
         try Self.run(["sweep"] + common + ["--out", "wider", "--grid", "u_norm=0.1:1.1:0.1"], kernel: kernel, in: root)
         let wider = try Self.rows(root.appendingPathComponent("wider"))
@@ -105,7 +121,9 @@ import Testing
         for line in [table[1], table[18], table[40]] {
             let replicate = line[ResultColumns.index("replicate")]
             let out = "from-\(line[0])-\(replicate)"
-            try Self.run(["run", "--from", "one", "--cell", line[0], "--replicate", replicate, "--out", out], kernel: kernel, in: root)
+            try Self.run(
+                ["run", "--from", "one", "--cell", line[0], "--replicate", replicate, "--out", out], kernel: kernel,
+                in: root)
             // summary.json's number texts as written (a JSON parser may not round-trip the last digit).
             let text = try SweepTests.read(root.appendingPathComponent(out), "summary.json")
             var values: [String: String] = [:]
@@ -124,17 +142,21 @@ import Testing
         }
     }
 
-    @Test("under each kernel, models trained in one batch equal their own runs bit for bit (this test binary rerun under that kernel)",
-          arguments: KernelTests.kernels)
+    @Test(
+        "under each kernel, models trained in one batch equal their own runs bit for bit (this test binary rerun under that kernel)",
+        arguments: KernelTests.kernels)
     func batchTraining_underEachKernel(kernel: String) throws {
         // OpenBLAS picks its kernel when it loads, so the in-process suites run again in a child of this executable.
-        let (status, text) = try CLIHarness.rerunTests("BatchTrainingTests|testProcess_runsTheDefault",
-                                                       environment: ["OPENBLAS_CORETYPE": kernel, BLASKernel.environmentVariable: kernel])
+        let (status, text) = try CLIHarness.rerunTests(
+            "BatchTrainingTests|testProcess_runsTheDefault",
+            environment: ["OPENBLAS_CORETYPE": kernel, BLASKernel.environmentVariable: kernel])
         #expect(status == 0, "\(kernel): \(text.suffix(2000))")
         #expect(text.contains("Test run with 2 tests") && text.contains("passed"), "\(kernel): \(text.suffix(600))")
     }
 
-    @Test("resume and merge of rows computed under another kernel are refused naming both, with nothing written; run --from too")
+    @Test(
+        "resume and merge of rows computed under another kernel are refused naming both, with nothing written; run --from too"
+    )
     func otherKernel_isRefused() throws {
         let kernels = Self.kernels
         guard kernels.count >= 2 else { return }
@@ -147,28 +169,42 @@ import Testing
         try Self.run(["sweep"] + common + ["--out", "b", "--shard", "1/2"], kernel: second, in: root)
         let a = root.appendingPathComponent("a")
         let before = try CLIHarness.tree(a).map { ($0, try? Data(contentsOf: a.appendingPathComponent($0))) }
-        let resumed = try CLIHarness.run(["sweep"] + common + ["--out", "a", "--shard", "0/2"], in: root,
-                                         environment: [BLASKernel.environmentVariable: second])
-        #expect(resumed.status == 1 && resumed.stderr.contains("kernel \(first)") && resumed.stderr.contains("kernel \(second)"), "\(resumed.stderr)")
-        #expect(try CLIHarness.tree(a).map { ($0, try? Data(contentsOf: a.appendingPathComponent($0))) }.elementsEqual(before) { $0 == $1 })
+        let resumed = try CLIHarness.run(
+            ["sweep"] + common + ["--out", "a", "--shard", "0/2"], in: root,
+            environment: [BLASKernel.environmentVariable: second])
+        #expect(
+            resumed.status == 1 && resumed.stderr.contains("kernel \(first)")
+                && resumed.stderr.contains("kernel \(second)"), "\(resumed.stderr)")
+        #expect(
+            try CLIHarness.tree(a).map { ($0, try? Data(contentsOf: a.appendingPathComponent($0))) }.elementsEqual(
+                before
+            ) { $0 == $1 })
         for kernel in [first, second] {
-            let merged = try CLIHarness.run(["merge", "a", "b", "--out", "merged"], in: root, environment: [BLASKernel.environmentVariable: kernel])
-            #expect(merged.status == 1 && merged.stderr.contains("kernel \(first)") && merged.stderr.contains("kernel \(second)"), "\(merged.stderr)")
+            let merged = try CLIHarness.run(
+                ["merge", "a", "b", "--out", "merged"], in: root, environment: [BLASKernel.environmentVariable: kernel])
+            #expect(
+                merged.status == 1 && merged.stderr.contains("kernel \(first)")
+                    && merged.stderr.contains("kernel \(second)"), "\(merged.stderr)")
             #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("merged").path))
         }
         let lines = CSV.parse(try SweepTests.read(a, "results.csv")).dropFirst()
         let line = try #require(lines.first)
-        let from = try CLIHarness.run(["run", "--from", "a", "--cell", line[0], "--out", "r"], in: root,
-                                      environment: [BLASKernel.environmentVariable: second])
+        let from = try CLIHarness.run(
+            ["run", "--from", "a", "--cell", line[0], "--out", "r"], in: root,
+            environment: [BLASKernel.environmentVariable: second])
         #expect(from.status == 1 && from.stderr.contains("--blas-kernel \(first)"))
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("r").path))
     }
 
-    @Test("the test process runs the kernel its setting names (make test sets OPENBLAS_CORETYPE from `transfersim blas --kernel`)")
+    @Test(
+        "the test process runs the kernel its setting names (make test sets OPENBLAS_CORETYPE from `transfersim blas --kernel`)"
+    )
     func testProcess_runsTheDefault() throws {
         let setting = ProcessInfo.processInfo.environment[BLASKernel.environmentVariable]
         guard let kernel = try BLASKernel.resolve(setting).kernel else { return }
-        #expect(BLASIdentity.current.kernel == kernel, "run the suite with `make test`, or OPENBLAS_CORETYPE=\(kernel) swift test")
+        #expect(
+            BLASIdentity.current.kernel == kernel,
+            "run the suite with `make test`, or OPENBLAS_CORETYPE=\(kernel) swift test")
     }
 
     @Test("a BLAS identity reads back from its file text; malformed texts are refused")
@@ -178,6 +214,9 @@ import Testing
         #expect(!identity.library.isEmpty && !identity.kernel.isEmpty)
         #expect(BLASIdentity(text: "kernel: Haswell\n") == nil)
         #expect(BLASIdentity(text: identity.text + "extra line\n") == nil)
-        #expect(BLASIdentity(text: identity.text.replacingOccurrences(of: "kernel: \(identity.kernel)", with: "kernel: Prescott"))?.kernel == "Prescott")
+        #expect(
+            BLASIdentity(
+                text: identity.text.replacingOccurrences(of: "kernel: \(identity.kernel)", with: "kernel: Prescott"))?
+                .kernel == "Prescott")
     }
 }

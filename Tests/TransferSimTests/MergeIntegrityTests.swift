@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimSweeps
@@ -13,7 +14,9 @@ import Testing
         return url
     }
 
-    @Test("two inputs with different rows for one (cell, replicate) are refused whatever the argument order, naming the pair and both inputs; equal rows merge")
+    @Test(
+        "two inputs with different rows for one (cell, replicate) are refused whatever the argument order, naming the pair and both inputs; equal rows merge"
+    )
     func conflictingRows_areRefused() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -31,16 +34,23 @@ import Testing
         let cell = fields[0], replicate = fields[ResultColumns.index("replicate")]
         fields[column] = String(Double(fields[column])!.nextUp)
         lines[5] = String(SweepTests.resealed(fields).dropLast())
-        try lines.joined(separator: "\n").write(to: b.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(
+            to: b.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
         for order in [[a.path, b.path], [b.path, a.path]] {
             let out = root.appendingPathComponent("conflict")
-            let error = try #require(throws: SweepError.self) { try SweepMerge.merge(directories: order, output: out.path) }
-            #expect(error.message.contains("cell \(cell) replicate \(replicate)") && error.message.contains(a.path) && error.message.contains(b.path))
+            let error = try #require(throws: SweepError.self) {
+                try SweepMerge.merge(directories: order, output: out.path)
+            }
+            #expect(
+                error.message.contains("cell \(cell) replicate \(replicate)") && error.message.contains(a.path)
+                    && error.message.contains(b.path))
             #expect(!FileManager.default.fileExists(atPath: out.path))
         }
     }
 
-    @Test("a missing path, a file, a directory without a sweep and --out among the inputs are refused by name, nothing written")
+    @Test(
+        "a missing path, a file, a directory without a sweep and --out among the inputs are refused by name, nothing written"
+    )
     func badInputs_areRefused() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -51,20 +61,28 @@ import Testing
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let out = root.appendingPathComponent("out")
         for bad in [root.appendingPathComponent("nowhere").path, file.path, empty.path] {
-            let error = try #require(throws: SweepError.self) { try SweepMerge.merge(directories: [a.path, bad], output: out.path) }
+            let error = try #require(throws: SweepError.self) {
+                try SweepMerge.merge(directories: [a.path, bad], output: out.path)
+            }
             #expect(error.key == bad, "\(error)")
             #expect(!FileManager.default.fileExists(atPath: out.path))
         }
         let before = try SweepTests.read(a, "results.csv")
-        let into = try #require(throws: SweepError.self) { try SweepMerge.merge(directories: [a.path], output: a.path + "/.") }
+        let into = try #require(throws: SweepError.self) {
+            try SweepMerge.merge(directories: [a.path], output: a.path + "/.")
+        }
         #expect(into.key == "--out" && into.message.contains("one of the directories merged"))
         #expect(try SweepTests.read(a, "results.csv") == before)
         // Through the command line: one line, exit 1.
         let outcome = try CLIHarness.run(["merge", a.path, file.path, "--out", out.path])
-        #expect(outcome.status == 1 && outcome.stderr.hasPrefix("error: \(file.path): ") && outcome.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(
+            outcome.status == 1 && outcome.stderr.hasPrefix("error: \(file.path): ")
+                && outcome.stderr.filter { $0 == "\n" }.count == 1)
     }
 
-    @Test("rows whose (cell, replicate) the plan does not contain are left out of results.csv and summary.csv, never counted, and reported")
+    @Test(
+        "rows whose (cell, replicate) the plan does not contain are left out of results.csv and summary.csv, never counted, and reported"
+    )
     func foreignRows_areDropped() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -76,7 +94,8 @@ import Testing
         fields[ResultColumns.index("replicate")] = "7"
         var stray = fields
         stray[0] = "0123456789abcdef"
-        try (text + SweepTests.resealed(fields) + SweepTests.resealed(stray)).write(to: a.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        try (text + SweepTests.resealed(fields) + SweepTests.resealed(stray)).write(
+            to: a.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
         let report = try SweepRunner(plan: plan, directory: a.path).run()
         #expect(report.droppedRows.count == 2 && report.resumed == 12 && report.computed == 0)
         #expect(try SweepTests.read(a, "summary.csv") == summary)

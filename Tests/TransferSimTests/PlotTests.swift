@@ -1,19 +1,23 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
 @testable import TransferSimPlots
 @testable import TransferSimSweeps
 
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
 /// Counts elements of an SVG by name and class; parsing fails on malformed XML.
 final class ElementCounter: NSObject, XMLParserDelegate {
     var counts: [String: Int] = [:]
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         counts[name, default: 0] += 1
         if let cssClass = attributes["class"] { counts["\(name).\(cssClass)", default: 0] += 1 }
     }
@@ -44,7 +48,8 @@ final class ElementCounter: NSObject, XMLParserDelegate {
             #expect(counts["rect.cell"] == 12)
         }
         // summary.csv's `alpha` column crosses 0.25 between the first and second x columns: one contour.
-        let plot = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), contour: 0.25, legend: "α")
+        let plot = HeatmapPlot(
+            title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), contour: 0.25, legend: "α")
         let svg = plot.render(table)
         let counts = try #require(ElementCounter.count(svg))
         #expect(counts["path.contour"] == 1)
@@ -52,9 +57,12 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         let contour = try #require(svg.split(separator: "<path ").first { $0.contains(##"class="contour""##) })
         let data = try #require(contour.split(separator: "\"").dropFirst().first)
         #expect(data.filter { $0 == "V" }.count == 4)
-        let flat = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), contour: 2, legend: "α")
+        let flat = HeatmapPlot(
+            title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), contour: 2, legend: "α")
         #expect(ElementCounter.count(flat.render(table))?["path.contour"] == nil)
-        let binary = HeatmapPlot(title: "a < b & c", column: "transfer_test_accuracy_mean", colorMap: .binary(threshold: 0.7, below: false), legend: "x")
+        let binary = HeatmapPlot(
+            title: "a < b & c", column: "transfer_test_accuracy_mean", colorMap: .binary(threshold: 0.7, below: false),
+            legend: "x")
         #expect(ElementCounter.count(binary.render(table))?["rect.cell"] == 12)
     }
 
@@ -62,7 +70,9 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     func linePlot_wellFormed() throws {
         let (root, table) = try Self.sweep("grid:\n  n1: [6, 12, 24]\nreplicates: 2\n")
         defer { try? FileManager.default.removeItem(at: root) }
-        guard case .lines(let plot) = Figure.generic(dimensions: 1).panels[0].panel else { Issue.record("expected lines"); return }
+        guard case .lines(let plot) = Figure.generic(dimensions: 1).panels[0].panel else {
+            Issue.record("expected lines"); return
+        }
         let counts = try #require(ElementCounter.count(plot.render(table)))
         #expect(counts["polyline.series"] == 2)
         #expect(counts["line.errorbar"] == 6)
@@ -90,11 +100,14 @@ final class ElementCounter: NSObject, XMLParserDelegate {
                 let plan = try SweepPlan.load(path: figure.configPath(experiments: experiments, quick: quick))
                 // Slices name every axis they use (plotted, faceted or fixed); heatmaps need two, lines one.
                 let slices = figure.panels.compactMap { if case .slice(let slice) = $0.panel { slice } else { nil } }
-                let expected = slices.first.map { Set([$0.x, $0.y, $0.series, $0.facet].compactMap { $0 } + $0.fixed.keys).count }
+                let expected =
+                    slices.first.map { Set([$0.x, $0.y, $0.series, $0.facet].compactMap { $0 } + $0.fixed.keys).count }
                     ?? (figure.panels.contains { if case .heatmap = $0.panel { true } else { false } } ? 2 : 1)
                 #expect(plan.spec.axes.count == expected, "\(figure.name) quick=\(quick)")
                 for slice in slices {
-                    #expect(Set([slice.x, slice.y, slice.series, slice.facet].compactMap { $0 } + slice.fixed.keys) == Set(plan.spec.axes.map(\.name)))
+                    #expect(
+                        Set([slice.x, slice.y, slice.series, slice.facet].compactMap { $0 } + slice.fixed.keys)
+                            == Set(plan.spec.axes.map(\.name)))
                 }
             }
         }
@@ -128,37 +141,52 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         let (root, table) = try PlotTests.sweep("grid:\n  alpha: [0, 0.5, 1]\n  u_norm: [0, 1, 2, 2.5]\n")
         defer { try? FileManager.default.removeItem(at: root) }
         // α itself as the column: a sequential map over [0.2, 0.8] clips α = 0 and α = 1 (4 cells each).
-        let svg = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0.2, high: 0.8), legend: "α").render(table)
+        let svg = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0.2, high: 0.8), legend: "α")
+            .render(table)
         #expect(try #require(ElementCounter.count(svg))["path.clipped"] == 8)
         #expect(svg.contains("beyond the colour scale"))
-        let unclipped = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), legend: "α").render(table)
+        let unclipped = HeatmapPlot(title: "t", column: "alpha", colorMap: .sequential(low: 0, high: 1), legend: "α")
+            .render(table)
         #expect(try #require(ElementCounter.count(unclipped))["path.clipped"] == nil)
     }
 }
 
 @Suite struct PGFTests {
-    @Test("pgf: each heatmap and line panel becomes a tikzpicture and its data table, with the SVG's ranges and tick labels")
+    @Test(
+        "pgf: each heatmap and line panel becomes a tikzpicture and its data table, with the SVG's ranges and tick labels"
+    )
     func pgf_heatmapsAndLines() throws {
         let (root, _) = try PlotTests.sweep("grid:\n  alpha: [0, 0.5, 1]\n  u_norm: [0, 1, 2, 2.5]\n")
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out"), plots = root.appendingPathComponent("pgf")
         let written = try Figure.generic(dimensions: 2).render(from: out, into: plots, pgf: true)
-        #expect(written.filter { $0.hasSuffix(".tex") }.count == 3 && written.filter { $0.hasSuffix(".dat") }.count == 3)
+        #expect(
+            written.filter { $0.hasSuffix(".tex") }.count == 3 && written.filter { $0.hasSuffix(".dat") }.count == 3)
         let tex = try String(contentsOf: plots.appendingPathComponent("out_gain.tex"), encoding: .utf8)
-        #expect(tex.contains("\\begin{tikzpicture}") && tex.contains("\\end{tikzpicture}") && tex.contains("{out_gain.dat};"))
-        #expect(tex.contains("point meta min=-0.2, point meta max=0.2") && tex.contains("xticklabels={0,0.5,1}") && tex.contains("mesh/cols=3"))
-        let data = try String(contentsOf: plots.appendingPathComponent("out_gain.dat"), encoding: .utf8).split(separator: "\n")
+        #expect(
+            tex.contains("\\begin{tikzpicture}") && tex.contains("\\end{tikzpicture}")
+                && tex.contains("{out_gain.dat};"))
+        #expect(
+            tex.contains("point meta min=-0.2, point meta max=0.2") && tex.contains("xticklabels={0,0.5,1}")
+                && tex.contains("mesh/cols=3"))
+        let data = try String(contentsOf: plots.appendingPathComponent("out_gain.dat"), encoding: .utf8).split(
+            separator: "\n")
         #expect(data.count == 13 && data[0] == "i j value")
         let svg = try String(contentsOf: plots.appendingPathComponent("out_gain.svg"), encoding: .utf8)
         for label in ["0.5", "2.5"] { #expect(svg.contains(">\(label)<") && tex.contains(label)) }
         let (lineRoot, _) = try PlotTests.sweep("grid:\n  n1: [6, 12, 24]\nreplicates: 2\n")
         defer { try? FileManager.default.removeItem(at: lineRoot) }
-        let lines = try Figure.generic(dimensions: 1).render(from: lineRoot.appendingPathComponent("out"), into: lineRoot.appendingPathComponent("pgf"), pgf: true)
-        let lineTex = try String(contentsOfFile: try #require(lines.first { $0.hasSuffix("out_accuracy.tex") }), encoding: .utf8)
+        let lines = try Figure.generic(dimensions: 1).render(
+            from: lineRoot.appendingPathComponent("out"), into: lineRoot.appendingPathComponent("pgf"), pgf: true)
+        let lineTex = try String(
+            contentsOfFile: try #require(lines.first { $0.hasSuffix("out_accuracy.tex") }), encoding: .utf8)
         #expect(lineTex.components(separatedBy: "\\addplot[").count - 1 == 2 && lineTex.contains("y error=se1"))
         // Typeset when a TeX engine is installed (Debian: texlive-latex-base, texlive-pictures); else the checks above.
-        if let engine = ["/usr/bin/pdflatex", "/usr/bin/lualatex"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
-            try "\\documentclass{article}\\usepackage{pgfplots}\\pgfplotsset{compat=1.17}\\begin{document}\\input{out_gain.tex}\\end{document}\n"
+        if let engine = ["/usr/bin/pdflatex", "/usr/bin/lualatex"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }) {
+            try
+                "\\documentclass{article}\\usepackage{pgfplots}\\pgfplotsset{compat=1.17}\\begin{document}\\input{out_gain.tex}\\end{document}\n"
                 .write(to: plots.appendingPathComponent("paper.tex"), atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: engine)
@@ -167,7 +195,9 @@ final class ElementCounter: NSObject, XMLParserDelegate {
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             process.waitUntilExit()
-            #expect(process.terminationStatus == 0 && FileManager.default.fileExists(atPath: plots.appendingPathComponent("paper.pdf").path))
+            #expect(
+                process.terminationStatus == 0
+                    && FileManager.default.fileExists(atPath: plots.appendingPathComponent("paper.pdf").path))
         }
     }
 }

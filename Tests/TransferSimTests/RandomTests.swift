@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -38,7 +39,8 @@ import Testing
 
     @Test("fillNormal and normals(count:) give the draws of repeated normal() calls, across lengths")
     func fillNormal_equalsNormalCalls() {
-        var filled = Xoshiro256StarStar(seed: 9), fresh = Xoshiro256StarStar(seed: 9), called = Xoshiro256StarStar(seed: 9)
+        var filled = Xoshiro256StarStar(seed: 9), fresh = Xoshiro256StarStar(seed: 9),
+            called = Xoshiro256StarStar(seed: 9)
         for length in [0, 1, 3, 4, 7, 2, 1, 6, 1000] {
             var buffer = [Double](repeating: .nan, count: length)
             filled.fillNormal(&buffer, scale: 0.5)
@@ -66,7 +68,9 @@ import Testing
         }
     }
 
-    @Test("normal draws follow N(0, 1): Kolmogorov–Smirnov distance, and the tail beyond the ziggurat's r", arguments: [4, 5] as [UInt64])
+    @Test(
+        "normal draws follow N(0, 1): Kolmogorov–Smirnov distance, and the tail beyond the ziggurat's r",
+        arguments: [4, 5] as [UInt64])
     func normal_distribution(seed: UInt64) {
         var generator = Xoshiro256StarStar(seed: seed)
         let n = 400_000
@@ -115,7 +119,8 @@ import Testing
     @Test("stream seeds depend on seed, replicate and layout keys only, not on scale parameters")
     func streamSeeds_layoutOnly() throws {
         let base = try Fixtures.config(.theory)
-        let scaled = try Fixtures.config(.theory, ["sigma_p1": "2", "flip2": "0.2", "u_norm": "0.5", "alpha": "0.3", "n1": "40"])
+        let scaled = try Fixtures.config(
+            .theory, ["sigma_p1": "2", "flip2": "0.2", "u_norm": "0.5", "alpha": "0.3", "n1": "40"])
         let otherD = try Fixtures.config(.theory, ["d": "30"])
         let otherReplicate = try Fixtures.config(.theory, ["replicate": "1"])
         for role in StreamSeed.Role.allCases {

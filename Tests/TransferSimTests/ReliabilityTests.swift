@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -33,7 +34,8 @@ import Testing
     static func setUp(_ name: String) throws -> URL {
         let root = try CLIHarness.temporaryDirectory(name)
         try sweep.write(to: root.appendingPathComponent("sweep.yaml"), atomically: true, encoding: .utf8)
-        let outcome = try CLIHarness.run(["sweep", "--config", "sweep.yaml", "--out", "reference", "--quiet", "--threads", "2"], in: root)
+        let outcome = try CLIHarness.run(
+            ["sweep", "--config", "sweep.yaml", "--out", "reference", "--quiet", "--threads", "2"], in: root)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         return root
     }
@@ -44,27 +46,37 @@ import Testing
         #expect(CLIHarness.tree(other) == CLIHarness.tree(reference), "\(context)")
         #expect(try CLIHarness.rowsWithoutTiming(other) == CLIHarness.rowsWithoutTiming(reference), "\(context)")
         for name in CLIHarness.tree(reference) where name != "results.csv" {
-            #expect(FileManager.default.contents(atPath: other.appendingPathComponent(name).path)
-                    == FileManager.default.contents(atPath: reference.appendingPathComponent(name).path), "\(context): \(name)")
+            #expect(
+                FileManager.default.contents(atPath: other.appendingPathComponent(name).path)
+                    == FileManager.default.contents(atPath: reference.appendingPathComponent(name).path),
+                "\(context): \(name)")
         }
         #expect(CLIHarness.leftovers(root).isEmpty, "\(context): \(CLIHarness.leftovers(root))")
     }
 
     static func resume(_ root: URL, _ directory: String) throws -> CLIHarness.Outcome {
-        try CLIHarness.run(["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "2"], in: root)
+        try CLIHarness.run(
+            ["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "2"], in: root)
     }
 
-    @Test("SIGKILL at each named point (first milliseconds, final rewrite of results, summary and heatmaps) resumes to the uninterrupted files")
+    @Test(
+        "SIGKILL at each named point (first milliseconds, final rewrite of results, summary and heatmaps) resumes to the uninterrupted files"
+    )
     func kill_namedPoints_resume() throws {
         let root = try Self.setUp("faults")
         defer { try? FileManager.default.removeItem(at: root) }
-        let points = ["sweep-after-mkdir", "sweep-after-version", "finalize-before-results", "finalize-after-results",
-                      "finalize-after-summary", "finalize-after-heatmap"]
+        let points = [
+            "sweep-after-mkdir", "sweep-after-version", "finalize-before-results", "finalize-after-results",
+            "finalize-after-summary", "finalize-after-heatmap",
+        ]
         for (k, point) in points.enumerated() {
             let directory = "fault-\(k)"
-            let killed = try CLIHarness.run(["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "2"],
-                                            in: root, environment: ["TRANSFERSIM_FAULT": point])
-            #expect(killed.reason == .uncaughtSignal && killed.status == SIGKILL, "\(point): \(killed.status) \(killed.stderr)")
+            let killed = try CLIHarness.run(
+                ["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "2"],
+                in: root, environment: ["TRANSFERSIM_FAULT": point])
+            #expect(
+                killed.reason == .uncaughtSignal && killed.status == SIGKILL,
+                "\(point): \(killed.status) \(killed.stderr)")
             let resumed = try Self.resume(root, directory)
             #expect(resumed.status == 0, "\(point): \(resumed.stderr)")
             try Self.expectSameAsReference(root, directory, point)
@@ -72,7 +84,9 @@ import Testing
         }
     }
 
-    @Test("SIGKILL at 16 instants spread over a sweep (each resumed), and 8 kills in a row on one directory, end in the uninterrupted files")
+    @Test(
+        "SIGKILL at 16 instants spread over a sweep (each resumed), and 8 kills in a row on one directory, end in the uninterrupted files"
+    )
     func kill_randomInstants_resume() throws {
         let root = try Self.setUp("kills")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -83,7 +97,8 @@ import Testing
         var generator = Xoshiro256StarStar(seed: 2026)
         /// Starts a sweep into `directory`, kills it after `delay` seconds; whether the kill landed before it ended.
         func killed(_ directory: String, after delay: Double) throws -> Bool {
-            let (process, output, errors) = try CLIHarness.start(["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "2"], in: root)
+            let (process, output, errors) = try CLIHarness.start(
+                ["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "2"], in: root)
             usleep(UInt32(delay * 1e6))
             kill(process.processIdentifier, SIGKILL)
             let outcome = CLIHarness.finish(process, output, errors)
@@ -110,7 +125,9 @@ import Testing
         try Self.expectSameAsReference(root, "chain", "after 8 kills in a row")
     }
 
-    @Test("a second sweep on a locked directory refuses at once, naming the holder, and writes nothing; racing sweeps leave the right files")
+    @Test(
+        "a second sweep on a locked directory refuses at once, naming the holder, and writes nothing; racing sweeps leave the right files"
+    )
     func concurrentSweeps_oneRefuses() throws {
         let root = try Self.setUp("lock")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -118,14 +135,20 @@ import Testing
         let lock = try DirectoryLock(target, key: "--out")
         let refused = try Self.resume(root, "busy")
         #expect(refused.status == 1)
-        #expect(refused.stderr == "error: --out: \(target.path) is in use by another transfersim process (pid \(getpid()))\n")
+        #expect(
+            refused.stderr
+                == "error: --out: \(target.path) is in use by another transfersim process (pid \(getpid()))\n")
         #expect(!FileManager.default.fileExists(atPath: target.path))
         lock.release()
         for attempt in 0..<3 {
             let directory = "race-\(attempt)"
-            let first = try CLIHarness.start(["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "1"], in: root)
-            let second = try CLIHarness.start(["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "1"], in: root)
-            let outcomes = [CLIHarness.finish(first.0, first.1, first.2), CLIHarness.finish(second.0, second.1, second.2)]
+            let first = try CLIHarness.start(
+                ["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "1"], in: root)
+            let second = try CLIHarness.start(
+                ["sweep", "--config", "sweep.yaml", "--out", directory, "--quiet", "--threads", "1"], in: root)
+            let outcomes = [
+                CLIHarness.finish(first.0, first.1, first.2), CLIHarness.finish(second.0, second.1, second.2),
+            ]
             #expect(outcomes.contains { $0.status == 0 })
             for outcome in outcomes where outcome.status != 0 {
                 #expect(outcome.stderr.contains("is in use by another transfersim process (pid "), "\(outcome.stderr)")
@@ -140,7 +163,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         var interrupted = 0
         for (signal, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
-            let (process, output, errors) = try CLIHarness.start(["sweep", "--config", "sweep.yaml", "--out", "signalled", "--quiet", "--threads", "1"], in: root)
+            let (process, output, errors) = try CLIHarness.start(
+                ["sweep", "--config", "sweep.yaml", "--out", "signalled", "--quiet", "--threads", "1"], in: root)
             Self.waitForRows(root.appendingPathComponent("signalled"), process)
             kill(process.processIdentifier, signal)
             let outcome = CLIHarness.finish(process, output, errors)
@@ -148,14 +172,18 @@ import Testing
                 interrupted += 1
                 #expect(outcome.reason == .exit && outcome.status == status)
                 let saved = try CLIHarness.rowsWithoutTiming(root.appendingPathComponent("signalled")).count - 1
-                #expect(outcome.stderr.hasSuffix("interrupted: \(saved) of 36 rows saved in \(root.appendingPathComponent("signalled").path); rerun the same command to resume\n"),
-                        "\(outcome.stderr)")
+                #expect(
+                    outcome.stderr.hasSuffix(
+                        "interrupted: \(saved) of 36 rows saved in \(root.appendingPathComponent("signalled").path); rerun the same command to resume\n"
+                    ),
+                    "\(outcome.stderr)")
             }
             try FileManager.default.removeItem(at: root.appendingPathComponent("signalled"))
         }
         // A sweep that finished before its signal is allowed, but the report must have been seen at least once.
         #expect(interrupted >= 1)
-        let (process, output, errors) = try CLIHarness.start(["sweep", "--config", "sweep.yaml", "--out", "signalled", "--quiet", "--threads", "1"], in: root)
+        let (process, output, errors) = try CLIHarness.start(
+            ["sweep", "--config", "sweep.yaml", "--out", "signalled", "--quiet", "--threads", "1"], in: root)
         Self.waitForRows(root.appendingPathComponent("signalled"), process)
         kill(process.processIdentifier, SIGTERM)
         _ = CLIHarness.finish(process, output, errors)
@@ -178,26 +206,39 @@ import Testing
         let root = try CLIHarness.temporaryDirectory("force")
         defer { try? FileManager.default.removeItem(at: root) }
         try "precious\n".write(to: root.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("data"), withIntermediateDirectories: false)
         let before = CLIHarness.tree(root)
         for out in ["", ".", "./", "data/.."] {
-            let outcome = try CLIHarness.run(["run", "--set", "d=24", "--set", "steps1=5", "--set", "steps2=5", "--out", out, "--force"], in: root)
+            let outcome = try CLIHarness.run(
+                ["run", "--set", "d=24", "--set", "steps1=5", "--set", "steps2=5", "--out", out, "--force"], in: root)
             #expect(outcome.status == 1, "\(out)")
-            #expect(outcome.stderr.hasPrefix("error: --out: ") && outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
+            #expect(
+                outcome.stderr.hasPrefix("error: --out: ") && outcome.stderr.split(separator: "\n").count == 1,
+                "\(outcome.stderr)")
             #expect(CLIHarness.tree(root) == before, "\(out)")
         }
         #expect(try String(contentsOf: root.appendingPathComponent("notes.txt"), encoding: .utf8) == "precious\n")
     }
 
-    @Test("--force replaces a run's output only; killed replacements leave the old or the new output and are tidied by the next command")
+    @Test(
+        "--force replaces a run's output only; killed replacements leave the old or the new output and are tidied by the next command"
+    )
     func force_replacesOnlyRunOutput() throws {
         let root = try CLIHarness.temporaryDirectory("replace")
         defer { try? FileManager.default.removeItem(at: root) }
-        let arguments = { (seed: String, out: String) in ["run", "--set", "d=24", "--set", "m=2", "--set", "n1=10", "--set", "steps1=5",
-                                                          "--set", "steps2=5", "--set", "population_draws=500", "--seed", seed, "--out", out, "--force"] }
-        let config = { (out: String) in try String(contentsOf: root.appendingPathComponent("\(out)/config.resolved.yaml"), encoding: .utf8) }
+        let arguments = { (seed: String, out: String) in
+            [
+                "run", "--set", "d=24", "--set", "m=2", "--set", "n1=10", "--set", "steps1=5",
+                "--set", "steps2=5", "--set", "population_draws=500", "--seed", seed, "--out", out, "--force",
+            ]
+        }
+        let config = { (out: String) in
+            try String(contentsOf: root.appendingPathComponent("\(out)/config.resolved.yaml"), encoding: .utf8)
+        }
         // A directory holding anything else is never replaced.
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("mine"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("mine"), withIntermediateDirectories: false)
         try "x".write(to: root.appendingPathComponent("mine/thesis.tex"), atomically: true, encoding: .utf8)
         let foreign = try CLIHarness.run(arguments("1", "mine"), in: root)
         #expect(foreign.status == 1 && foreign.stderr.contains("did not write"))
@@ -217,19 +258,23 @@ import Testing
             #expect(CLIHarness.leftovers(root).isEmpty, "\(point): \(CLIHarness.leftovers(root))")
         }
         // The fallback's state between its two renames (no destination, the old output aside) is undone.
-        try FileManager.default.moveItem(at: root.appendingPathComponent("out"), to: root.appendingPathComponent(".out.old-4194300"))
+        try FileManager.default.moveItem(
+            at: root.appendingPathComponent("out"), to: root.appendingPathComponent(".out.old-4194300"))
         let refused = try CLIHarness.run(Array(arguments("5", "out").dropLast()), in: root)
         #expect(refused.status == 1 && refused.stderr.contains("already holds files"))
         #expect(try config("out").contains("seed: 4\n"))
         #expect(CLIHarness.leftovers(root).isEmpty)
     }
 
-    @Test("a cell too large for the memory limit becomes an error row naming its keys; the others finish, and resuming does not retry it")
+    @Test(
+        "a cell too large for the memory limit becomes an error row naming its keys; the others finish, and resuming does not retry it"
+    )
     func oversizedCell_errorRow() throws {
         let root = try CLIHarness.temporaryDirectory("memory")
         defer { try? FileManager.default.removeItem(at: root) }
-        let text = Self.sweep.replacingOccurrences(of: "  alpha: [0, 0.5, 1]\n  u_norm: [0.25, 0.5, 0.75, 1]\nreplicates: 3",
-                                                   with: "  d: [30, 400000000]\n  u_norm: [0.5, 1]\nreplicates: 2")
+        let text = Self.sweep.replacingOccurrences(
+            of: "  alpha: [0, 0.5, 1]\n  u_norm: [0.25, 0.5, 0.75, 1]\nreplicates: 3",
+            with: "  d: [30, 400000000]\n  u_norm: [0.5, 1]\nreplicates: 2")
         try text.write(to: root.appendingPathComponent("sweep.yaml"), atomically: true, encoding: .utf8)
         let plan = try SweepPlan.load(path: root.appendingPathComponent("sweep.yaml").path)
         var runner = SweepRunner(plan: plan, directory: root.appendingPathComponent("out").path, threads: 2)
@@ -237,7 +282,8 @@ import Testing
         let report = try runner.run()
         #expect(report.computed == 8 && report.failures.count == 4)
         let rows = try CLIHarness.rowsWithoutTiming(root.appendingPathComponent("out")).dropFirst()
-        let status = ResultColumns.index("baseline_status"), message = ResultColumns.index("message"), d = ResultColumns.index("d")
+        let status = ResultColumns.index("baseline_status"), message = ResultColumns.index("message"),
+            d = ResultColumns.index("d")
         for row in rows {
             if row[d] == "30" {
                 #expect(row[status] == "ok")
@@ -249,29 +295,74 @@ import Testing
         let again = try runner.run()
         #expect(again.resumed == 8 && again.computed == 0)
         // `run` refuses the same cell before writing anything.
-        let refused = try CLIHarness.run(["run", "--set", "d=400000000", "--max-memory", "1G", "--out", "big"], in: root)
-        #expect(refused.status == 1 && refused.stderr.hasPrefix("error: n1, d: this experiment needs about "), "\(refused.stderr)")
+        let refused = try CLIHarness.run(
+            ["run", "--set", "d=400000000", "--max-memory", "1G", "--out", "big"], in: root)
+        #expect(
+            refused.status == 1 && refused.stderr.hasPrefix("error: n1, d: this experiment needs about "),
+            "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("big").path))
     }
 
-    @Test("CLI options are checked before anything is written or measured (threads up to Int.max, Slurm shards, CPUs, max-running, time, partition, memory and directory, --max-memory, bench --csv); figure runs from any directory; a malformed history is an error line")
+    @Test(
+        "CLI options are checked before anything is written or measured (threads up to Int.max, Slurm shards, CPUs, max-running, time, partition, memory and directory, --max-memory, bench --csv); figure runs from any directory; a malformed history is an error line"
+    )
     func options_checked() throws {
         let root = try Self.setUp("options")
         defer { try? FileManager.default.removeItem(at: root) }
         let cases: [([String], String)] = [
-            (["verify", "--quick", "--threads", "0", "--out", "v"], "error: --threads: must be an integer in [1, 1024], got 0\n"),
-            (["sweep", "--config", "sweep.yaml", "--threads", "0", "--out", "v"], "error: --threads: must be an integer in [1, 1024], got 0\n"),
-            (["sweep", "--config", "sweep.yaml", "--threads", "4611686018427387904", "--out", "v"], "error: --threads: must be an integer in [1, 1024]"),
-            (["figure", "alpha", "--quick", "--threads", "\(Int.max)", "--out", "v"], "error: --threads: must be an integer in [1, 1024]"),
-            (["verify", "--quick", "--threads", "1025", "--out", "v"], "error: --threads: must be an integer in [1, 1024]"),
+            (
+                ["verify", "--quick", "--threads", "0", "--out", "v"],
+                "error: --threads: must be an integer in [1, 1024], got 0\n"
+            ),
+            (
+                ["sweep", "--config", "sweep.yaml", "--threads", "0", "--out", "v"],
+                "error: --threads: must be an integer in [1, 1024], got 0\n"
+            ),
+            (
+                ["sweep", "--config", "sweep.yaml", "--threads", "4611686018427387904", "--out", "v"],
+                "error: --threads: must be an integer in [1, 1024]"
+            ),
+            (
+                ["figure", "alpha", "--quick", "--threads", "\(Int.max)", "--out", "v"],
+                "error: --threads: must be an integer in [1, 1024]"
+            ),
+            (
+                ["verify", "--quick", "--threads", "1025", "--out", "v"],
+                "error: --threads: must be an integer in [1, 1024]"
+            ),
             (["bench", "--quick", "--threads", "\(Int.max)"], "error: --threads: must be an integer in [1, 1024]"),
-            (["slurm", "--config", "sweep.yaml", "--shards", "100000", "--out", "v"], "error: --shards: must be an integer in [1, "),
-            (["slurm", "--config", "sweep.yaml", "--shards", "0", "--out", "v"], "error: --shards: must be an integer in [1, "),
-            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--cpus-per-task", "4611686018427387904", "--out", "v"], "error: --cpus-per-task: must be an integer in [1, 1024]"),
-            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--max-running", "3", "--out", "v"], "error: --max-running: must be an integer in [1, 2]"),
-            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--out", "v w"], "error: --out: a Slurm job directory must not contain whitespace"),
-            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", "banana", "--out", "v"], "error: --time: "),
-            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--partition", "gpu\n#SBATCH --exclusive", "--out", "v"], "error: --partition: "),
+            (
+                ["slurm", "--config", "sweep.yaml", "--shards", "100000", "--out", "v"],
+                "error: --shards: must be an integer in [1, "
+            ),
+            (
+                ["slurm", "--config", "sweep.yaml", "--shards", "0", "--out", "v"],
+                "error: --shards: must be an integer in [1, "
+            ),
+            (
+                [
+                    "slurm", "--config", "sweep.yaml", "--shards", "2", "--cpus-per-task", "4611686018427387904",
+                    "--out", "v",
+                ], "error: --cpus-per-task: must be an integer in [1, 1024]"
+            ),
+            (
+                ["slurm", "--config", "sweep.yaml", "--shards", "2", "--max-running", "3", "--out", "v"],
+                "error: --max-running: must be an integer in [1, 2]"
+            ),
+            (
+                ["slurm", "--config", "sweep.yaml", "--shards", "2", "--out", "v w"],
+                "error: --out: a Slurm job directory must not contain whitespace"
+            ),
+            (
+                ["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", "banana", "--out", "v"],
+                "error: --time: "
+            ),
+            (
+                [
+                    "slurm", "--config", "sweep.yaml", "--shards", "2", "--partition", "gpu\n#SBATCH --exclusive",
+                    "--out", "v",
+                ], "error: --partition: "
+            ),
             (["slurm", "--config", "sweep.yaml", "--shards", "2", "--mem", "lots", "--out", "v"], "error: --mem: "),
             (["slurm", "--config", "sweep.yaml", "--shards", "2", "--out", ""], "error: --out: must name a directory"),
             (["sweep", "--config", "sweep.yaml", "--out", "v", "--max-memory", "0G"], "error: --max-memory: "),
@@ -282,7 +373,9 @@ import Testing
         for (arguments, prefix) in cases {
             let outcome = try CLIHarness.run(arguments, in: root)
             #expect(outcome.status == 1, "\(arguments)")
-            #expect(outcome.stderr.hasPrefix(prefix) && outcome.stderr.split(separator: "\n").count == 1, "\(arguments): \(outcome.stderr)")
+            #expect(
+                outcome.stderr.hasPrefix(prefix) && outcome.stderr.split(separator: "\n").count == 1,
+                "\(arguments): \(outcome.stderr)")
             #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("v").path), "\(arguments)")
             #expect(CLIHarness.leftovers(root).isEmpty, "\(arguments)")
         }
@@ -294,14 +387,19 @@ import Testing
         let cell = root.appendingPathComponent("dyn/cell-0")
         try FileManager.default.createDirectory(at: cell, withIntermediateDirectories: true)
         for name in ["config.resolved.yaml", "summary.csv"] {
-            try FileManager.default.copyItem(at: root.appendingPathComponent("reference/\(name)"), to: root.appendingPathComponent("dyn/\(name)"))
+            try FileManager.default.copyItem(
+                at: root.appendingPathComponent("reference/\(name)"), to: root.appendingPathComponent("dyn/\(name)"))
         }
-        try "stage,step,loss\ntransfer,0,0.69\n".write(to: cell.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
+        try "stage,step,loss\ntransfer,0,0.69\n".write(
+            to: cell.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
         let plot = try CLIHarness.run(["plot", "dyn", "--figure", "dynamics"], in: root)
-        #expect(plot.status == 1 && plot.stderr.contains("has no column 'gamma_pos_max'") && plot.stderr.split(separator: "\n").count == 1,
-                "\(plot.stderr)")
+        #expect(
+            plot.status == 1 && plot.stderr.contains("has no column 'gamma_pos_max'")
+                && plot.stderr.split(separator: "\n").count == 1,
+            "\(plot.stderr)")
         for time in ["30", "30:00", "12:30:00", "2-12", "2-12:30", "2-12:30:15", "UNLIMITED"] {
-            let outcome = try CLIHarness.run(["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", time, "--out", "job-\(time)"], in: root)
+            let outcome = try CLIHarness.run(
+                ["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", time, "--out", "job-\(time)"], in: root)
             #expect(outcome.status == 0, "\(time): \(outcome.stderr)")
         }
     }

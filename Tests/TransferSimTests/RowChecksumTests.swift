@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimSweeps
@@ -16,7 +17,9 @@ import Testing
         #expect(RowChecksum.text(0xCBF4_3926) == "cbf43926" && RowChecksum.text(0x1F) == "0000001f")
     }
 
-    @Test("bytes flipped at 40 seeded random offsets of results.csv rows are detected on resume, computed again and left out; the files equal the intact sweep's")
+    @Test(
+        "bytes flipped at 40 seeded random offsets of results.csv rows are detected on resume, computed again and left out; the files equal the intact sweep's"
+    )
     func bitFlips_areRecomputed() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -40,9 +43,13 @@ import Testing
             try Data(bytes).write(to: out.appendingPathComponent("results.csv"))
             // An analysis refuses the file, naming it.
             let refusal = try #require(throws: SweepError.self) { try SweepRows(directory: out) }
-            #expect(refusal.key.hasPrefix(out.appendingPathComponent("results.csv").path) && refusal.message.contains("checksum"), "round \(round)")
+            #expect(
+                refusal.key.hasPrefix(out.appendingPathComponent("results.csv").path)
+                    && refusal.message.contains("checksum"), "round \(round)")
             let report = try SweepRunner(plan: plan, directory: out.path, threads: 2).run()
-            #expect(!report.corruptRows.isEmpty && report.computed >= 1 && report.resumed + report.computed == 12, "round \(round)")
+            #expect(
+                !report.corruptRows.isEmpty && report.computed >= 1 && report.resumed + report.computed == 12,
+                "round \(round)")
             #expect(try SweepTests.rowsWithoutTiming(out) == rows, "round \(round)")
             #expect(try SweepTests.read(out, "summary.csv") == summary, "round \(round)")
             #expect(try SweepRunner(plan: plan, directory: out.path).run().corruptRows.isEmpty, "round \(round)")
@@ -50,7 +57,9 @@ import Testing
         }
     }
 
-    @Test("a shard whose only copy of a row fails its checksum makes the merge incomplete, saying so; resuming the shard repairs it")
+    @Test(
+        "a shard whose only copy of a row fails its checksum makes the merge incomplete, saying so; resuming the shard repairs it"
+    )
     func merge_ofCorruptShard() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -66,8 +75,12 @@ import Testing
         text.replaceSubrange(digit, with: "1.")
         try text.write(to: url, atomically: true, encoding: .utf8)
         let merged = root.appendingPathComponent("merged")
-        let error = try #require(throws: SweepError.self) { try SweepMerge.merge(directories: shards.map(\.path), output: merged.path) }
-        #expect(error.message.contains("incomplete") && error.message.contains("fail their checksum") && error.message.contains(url.path))
+        let error = try #require(throws: SweepError.self) {
+            try SweepMerge.merge(directories: shards.map(\.path), output: merged.path)
+        }
+        #expect(
+            error.message.contains("incomplete") && error.message.contains("fail their checksum")
+                && error.message.contains(url.path))
         #expect(!FileManager.default.fileExists(atPath: merged.path))
         _ = try SweepRunner(plan: plan, directory: shards[1].path, shard: Shard(index: 1, count: 2)).run()
         #expect(try SweepMerge.merge(directories: shards.map(\.path), output: merged.path).rows == 12)

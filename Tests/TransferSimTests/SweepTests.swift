@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -23,7 +24,8 @@ import Testing
 
     /// Writes `text` as a config file in a fresh directory; returns (directory, config path).
     static func setUp(_ text: String) throws -> (root: URL, config: String) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("transfersim-sweep-\(UUID().uuidString)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "transfersim-sweep-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let path = root.appendingPathComponent("sweep.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -36,7 +38,9 @@ import Testing
 
     /// The results row of `result` in cell `cellID`, rendered from its own config, without the `seconds` column.
     static func row(_ cellID: String, _ result: ExperimentResult) -> [String] {
-        Array(ResultColumns.row(cellID: cellID, values: result.config.resolvedValues, result: result, seconds: 0).dropLast())
+        Array(
+            ResultColumns.row(cellID: cellID, values: result.config.resolvedValues, result: result, seconds: 0)
+                .dropLast())
     }
 
     /// The rows of results.csv without the `seconds` and `row_crc32` columns, in file order.
@@ -50,20 +54,29 @@ import Testing
         String(decoding: ResultsFile.encode(Array(row.dropLast())), as: UTF8.self)
     }
 
-    static let grid = base + """
-        grid:
-          alpha: [0, 0.5, 1]
-          u_norm: {from: 0.5, to: 1.5, steps: 2}
-        replicates: 2
+    static let grid =
+        base + """
+            grid:
+              alpha: [0, 0.5, 1]
+              u_norm: {from: 0.5, to: 1.5, steps: 2}
+            replicates: 2
 
-        """
+            """
 
-    @Test("a cell's config (the base resolved once, then its values) and its rows' values equal resolving every layer with its values, across layers and a preset axis")
+    @Test(
+        "a cell's config (the base resolved once, then its values) and its rows' values equal resolving every layer with its values, across layers and a preset axis"
+    )
     func plan_cellsEqualFullResolution() throws {
-        let base: [[ConfigLoader.Entry]] = [[("preset", "kou2023-code"), ("d", "40"), ("v2_norm", "1.5"), ("u_norm", "0.5")], [("seed", "3")]]
-        let spec = SweepSpec(axes: [SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["3"]], zipped: false),
-                                    SweepSpec.Axis(keys: ["preset", "n2"], points: [["theory", "8"], ["kou2023-code", "12"]], zipped: true)],
-                             replicates: 1)
+        let base: [[ConfigLoader.Entry]] = [
+            [("preset", "kou2023-code"), ("d", "40"), ("v2_norm", "1.5"), ("u_norm", "0.5")], [("seed", "3")],
+        ]
+        let spec = SweepSpec(
+            axes: [
+                SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["3"]], zipped: false),
+                SweepSpec.Axis(
+                    keys: ["preset", "n2"], points: [["theory", "8"], ["kou2023-code", "12"]], zipped: true),
+            ],
+            replicates: 1)
         let plan = try SweepPlan(baseLayers: base, spec: spec)
         #expect(plan.cells.count == 4)
         for cell in plan.cells {
@@ -71,21 +84,29 @@ import Testing
                 zip(axis.keys, axis.points[point]).map { (key: $0, value: $1) }
             }
             let full = try ConfigLoader.resolve(base + [values])
-            #expect(cell.config.resolvedEntries.map(\.value) == full.resolvedEntries.map(\.value), "cell \(cell.coordinates)")
-            for replicate in [0, 3] {   // a results row's values, kept as differences from the base's: the same strings
+            #expect(
+                cell.config.resolvedEntries.map(\.value) == full.resolvedEntries.map(\.value),
+                "cell \(cell.coordinates)")
+            for replicate in [0, 3] {  // a results row's values, kept as differences from the base's: the same strings
                 var config = full
                 config.replicate = replicate
-                #expect(plan.resolvedValues(of: cell, replicate: replicate) == config.resolvedValues, "cell \(cell.coordinates), r = \(replicate)")
+                #expect(
+                    plan.resolvedValues(of: cell, replicate: replicate) == config.resolvedValues,
+                    "cell \(cell.coordinates), r = \(replicate)")
             }
         }
         // A bad value in a cell is still refused, naming the cell.
-        let bad = SweepSpec(axes: [SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["0.1"]], zipped: false)], replicates: 1)
+        let bad = SweepSpec(
+            axes: [SweepSpec.Axis(keys: ["mu2_norm"], points: [["2"], ["0.1"]], zipped: false)], replicates: 1)
         #expect(throws: ConfigError.self) { try SweepPlan(baseLayers: base, spec: bad) }
     }
 
-    @Test("CSV lines read back as written: commas, quotes, newlines in fields; a quote mid-field; keep; a torn last line")
+    @Test(
+        "CSV lines read back as written: commas, quotes, newlines in fields; a quote mid-field; keep; a torn last line")
     func csv_roundTrip() {
-        let records = [["plain", "a,b", "say \"hi\"", "", "two\nlines", "-1.5e-300"], ["", "", "", "", "", ""], ["x"]]
+        let records = [
+            ["plain", "a,b", "say \"hi\"", "", "two\nlines", "-1.5e-300"], ["", "", "", "", "", ""], ["x"],
+        ]
         let text = records.map(CSV.line).joined()
         #expect(CSV.parse(text) == records)
         #expect(CSV.parse(text + "torn,line") == records)
@@ -118,7 +139,8 @@ import Testing
         // The state a kill leaves: config, header, the first rows, and half of the next row.
         try FileManager.default.createDirectory(at: cut, withIntermediateDirectories: true)
         for name in ["config.resolved.yaml", ResultsVersion.fileName, BLASIdentity.fileName] {
-            try FileManager.default.copyItem(at: full.appendingPathComponent(name), to: cut.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: full.appendingPathComponent(name), to: cut.appendingPathComponent(name))
         }
         let lines = try Self.read(full, "results.csv").split(separator: "\n", omittingEmptySubsequences: false)
         let partial = lines[0..<6].joined(separator: "\n") + "\n" + lines[6].prefix(40)
@@ -173,23 +195,26 @@ import Testing
         let smallRows = try Self.rowsWithoutTiming(small)
         let wideRows = try Self.rowsWithoutTiming(wide)
         #expect(wideRows.count == 16)
-        #expect(Set(smallRows.map { $0.joined(separator: ",") }).isSubset(of: Set(wideRows.map { $0.joined(separator: ",") })))
+        #expect(
+            Set(smallRows.map { $0.joined(separator: ",") }).isSubset(
+                of: Set(wideRows.map { $0.joined(separator: ",") })))
     }
 
     @Test("each upstream model is trained once and shared; a shared-upstream row equals the cell's own run")
     func upstreamCache_trainsOnce() throws {
-        let (root, config) = try Self.setUp(Self.base + """
-            grid:
-              alpha: [0, 0.34, 1]
-              n2: [6, 8]
-              freeze_steps: [0, 5]
-            replicates: 2
+        let (root, config) = try Self.setUp(
+            Self.base + """
+                grid:
+                  alpha: [0, 0.34, 1]
+                  n2: [6, 8]
+                  freeze_steps: [0, 5]
+                replicates: 2
 
-            """)
+                """)
         defer { try? FileManager.default.removeItem(at: root) }
         let plan = try SweepPlan.load(path: config)
         let report = try SweepRunner(plan: plan, directory: root.appendingPathComponent("out").path, threads: 2).run()
-        #expect(report.upstreamTrainings == 2)   // one per replicate; α = 0 cells need none
+        #expect(report.upstreamTrainings == 2)  // one per replicate; α = 0 cells need none
         #expect(report.computed == 24)
         let rows = try Self.rowsWithoutTiming(root.appendingPathComponent("out"))
         let cell = plan.cells[plan.cells.count - 1]
@@ -205,13 +230,14 @@ import Testing
 
     @Test("upstream models batched along a row over ‖u‖ give each cell's own run")
     func batchedUpstreams_equalOwnRuns() throws {
-        let (root, config) = try Self.setUp(Self.base + """
-            alpha: 1
-            grid:
-              u_norm: [0.25, 0.5, 1]
-            replicates: 1
+        let (root, config) = try Self.setUp(
+            Self.base + """
+                alpha: 1
+                grid:
+                  u_norm: [0.25, 0.5, 1]
+                replicates: 1
 
-            """)
+                """)
         defer { try? FileManager.default.removeItem(at: root) }
         let plan = try SweepPlan.load(path: config)
         let report = try SweepRunner(plan: plan, directory: root.appendingPathComponent("out").path, threads: 1).run()
@@ -223,8 +249,9 @@ import Testing
         }
     }
 
-    @Test("a row's units are split, in order, into the fewest batches of at most cap units, sizes within one",
-          arguments: [(13, 4), (16, 4), (17, 16), (1, 4), (0, 4), (5, 1)])
+    @Test(
+        "a row's units are split, in order, into the fewest batches of at most cap units, sizes within one",
+        arguments: [(13, 4), (16, 4), (17, 16), (1, 4), (0, 4), (5, 1)])
     func batchSplit_balanced(count: Int, cap: Int) {
         let items = Array(0..<count)
         let batches = SweepSchedule.split(items, cap: cap)
@@ -244,9 +271,11 @@ import Testing
         _ = try SweepRunner(plan: plan, directory: out.path).run()
         #expect(try ResultsVersion.read(out) == ResultsVersion.current)
         let versionFile = out.appendingPathComponent(ResultsVersion.fileName)
-        try FileManager.default.removeItem(at: versionFile)   // written before versions were kept
+        try FileManager.default.removeItem(at: versionFile)  // written before versions were kept
         let resumed = try #require(throws: SweepError.self) { try SweepRunner(plan: plan, directory: out.path).run() }
-        #expect(resumed.key == "--out" && resumed.message.contains("has no results_version file") && resumed.message.contains("version \(ResultsVersion.current)"))
+        #expect(
+            resumed.key == "--out" && resumed.message.contains("has no results_version file")
+                && resumed.message.contains("version \(ResultsVersion.current)"))
         let merged = try #require(throws: SweepError.self) {
             try SweepMerge.merge(directories: [out.path], output: root.appendingPathComponent("merged").path)
         }
@@ -267,19 +296,23 @@ import Testing
         #expect(error.message.contains("eta2"))
         let otherGrid = root.appendingPathComponent("g.yaml").path
         // Fewer replicates is another sweep (more would grow this one in place: GrowthTests).
-        try Self.grid.replacingOccurrences(of: "replicates: 2", with: "replicates: 1").write(toFile: otherGrid, atomically: true, encoding: .utf8)
-        let gridError = try #require(throws: SweepError.self) { try SweepRunner(plan: try SweepPlan.load(path: otherGrid), directory: out).run() }
+        try Self.grid.replacingOccurrences(of: "replicates: 2", with: "replicates: 1").write(
+            toFile: otherGrid, atomically: true, encoding: .utf8)
+        let gridError = try #require(throws: SweepError.self) {
+            try SweepRunner(plan: try SweepPlan.load(path: otherGrid), directory: out).run()
+        }
         #expect(gridError.message.contains("replicates"))
     }
 
     @Test("a diverging cell is recorded with its status and the other cells finish; --fail-fast stops early")
     func divergence_recordedOthersFinish() throws {
-        let (root, config) = try Self.setUp(Self.base + """
-            sigma_p2: 1e30
-            grid:
-              eta2: [0.5, 1e40, 0.7]
+        let (root, config) = try Self.setUp(
+            Self.base + """
+                sigma_p2: 1e30
+                grid:
+                  eta2: [0.5, 1e40, 0.7]
 
-            """)
+                """)
         defer { try? FileManager.default.removeItem(at: root) }
         let plan = try SweepPlan.load(path: config)
         let out = root.appendingPathComponent("out")
@@ -289,12 +322,15 @@ import Testing
         #expect(rows.map { $0[ResultColumns.index("baseline_status")] } == ["ok", "diverged", "ok"])
         let summary = CSV.parse(try Self.read(out, "summary.csv"))
         #expect(summary.count == 4 && summary[2][SweepSummary.header.firstIndex(of: "failed_n")!] == "1")
-        let fast = try SweepRunner(plan: plan, directory: root.appendingPathComponent("fast").path, threads: 1, failFast: true).run()
+        let fast = try SweepRunner(
+            plan: plan, directory: root.appendingPathComponent("fast").path, threads: 1, failFast: true
+        ).run()
         #expect(fast.stoppedEarly && fast.computed == 2)
     }
 
-    @Test("grid specs: ranges expand exactly; bad ranges and unknown keys are one-line errors",
-          arguments: [
+    @Test(
+        "grid specs: ranges expand exactly; bad ranges and unknown keys are one-line errors",
+        arguments: [
             ("grid:\n  alpha: {from: 0, to: 1, steps: 0}\n", "grid.alpha.steps"),
             ("grid:\n  alpha: {from: 0, to: 1, step: -0.5}\n", "grid.alpha.step"),
             ("grid:\n  alpha: {from: 0, to: 1}\n", "grid.alpha"),
@@ -306,7 +342,7 @@ import Testing
             ("zip:\n  n1: [10, 20]\n  steps1: [5]\n", "zip"),
             ("grid:\n  alpha: [0.5]\nreplicates: 0\n", "replicates"),
             ("replicates: 2\n", "grid"),
-          ])
+        ])
     func gridSpec_badInputRejected(text: String, key: String) throws {
         let (root, config) = try Self.setUp(Self.base + text)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -315,17 +351,20 @@ import Testing
         #expect(!error.description.contains("\n"))
     }
 
-    @Test("range specs expand to the documented values; zip varies keys together; canonical order is first-axis-outermost")
+    @Test(
+        "range specs expand to the documented values; zip varies keys together; canonical order is first-axis-outermost"
+    )
     func gridSpec_expansion() throws {
-        let (root, config) = try Self.setUp(Self.base + """
-            grid:
-              u_norm: {from: 0, to: 0.3, step: 0.1}
-              d: {from: 100, to: 200, steps: 3}
-            zip:
-              n1: [10, 20]
-              steps1: [5, 7]
+        let (root, config) = try Self.setUp(
+            Self.base + """
+                grid:
+                  u_norm: {from: 0, to: 0.3, step: 0.1}
+                  d: {from: 100, to: 200, steps: 3}
+                zip:
+                  n1: [10, 20]
+                  steps1: [5, 7]
 
-            """)
+                """)
         defer { try? FileManager.default.removeItem(at: root) }
         let plan = try SweepPlan.load(path: config)
         #expect(plan.spec.axes[0].points == [["0"], ["0.1"], ["0.2"], ["0.3"]])
@@ -342,13 +381,16 @@ import Testing
 }
 
 @Suite struct SlurmJobTests {
-    @Test("the job array runs every shard into shards/i with the task's CPUs; the merge job merges them into the job directory")
+    @Test(
+        "the job array runs every shard into shards/i with the task's CPUs; the merge job merges them into the job directory"
+    )
     func scripts_content() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
         let plan = try SweepPlan.load(path: config, overrides: ["eta2=0.7"])
-        var job = try SlurmJob(plan: plan, directory: root.appendingPathComponent("job").path, shards: 5, cpusPerTask: 2,
-                               executable: "/opt/bin/transfersim")
+        var job = try SlurmJob(
+            plan: plan, directory: root.appendingPathComponent("job").path, shards: 5, cpusPerTask: 2,
+            executable: "/opt/bin/transfersim")
         job.maxRunning = 3
         job.partition = "short"
         job.time = "01:00:00"
@@ -366,7 +408,9 @@ import Testing
         let frozen = try SweepPlan.load(path: job.directory.appendingPathComponent("sweep.yaml").path)
         #expect(SweepPlan.differingKeys(frozen.identity, plan.identity).isEmpty && frozen.base.eta2 == 0.7)
         // Another sweep cannot reuse the job directory.
-        let other = try SlurmJob(plan: try SweepPlan.load(path: config), directory: job.directory.path, shards: 5, cpusPerTask: 1, executable: "x")
+        let other = try SlurmJob(
+            plan: try SweepPlan.load(path: config), directory: job.directory.path, shards: 5, cpusPerTask: 1,
+            executable: "x")
         #expect(throws: SweepError.self) { try other.write() }
     }
 
@@ -375,11 +419,16 @@ import Testing
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
         let plan = try SweepPlan.load(path: config)
-        let job = try SlurmJob(plan: plan, directory: root.appendingPathComponent("job").path, shards: 3, cpusPerTask: 1, executable: "x")
+        let job = try SlurmJob(
+            plan: plan, directory: root.appendingPathComponent("job").path, shards: 3, cpusPerTask: 1, executable: "x")
         try job.write()
         let shards = (0..<3).map { job.shardDirectory($0).path }
-        for i in [0, 2] { _ = try SweepRunner(plan: plan, directory: shards[i], threads: 1, shard: Shard(index: i, count: 3)).run() }
-        let error = try #require(throws: SweepError.self) { try SweepMerge.merge(directories: shards, output: job.directory.path) }
+        for i in [0, 2] {
+            _ = try SweepRunner(plan: plan, directory: shards[i], threads: 1, shard: Shard(index: i, count: 3)).run()
+        }
+        let error = try #require(throws: SweepError.self) {
+            try SweepMerge.merge(directories: shards, output: job.directory.path)
+        }
         #expect(error.key == shards[1] && error.message.contains("does not exist"))
         _ = try SweepRunner(plan: plan, directory: shards[1], threads: 1, shard: Shard(index: 1, count: 3)).run()
         _ = try SweepMerge.merge(directories: shards, output: job.directory.path)
@@ -392,7 +441,9 @@ import Testing
 
 /// `run --from DIR --cell ID --replicate R` and `run --config DIR/config.resolved.yaml --set …`.
 @Suite struct RowReproductionTests {
-    @Test("run --from reproduces every row of a sweep to the bit (all but seconds); the resolved sweep config plus the cell's values does too")
+    @Test(
+        "run --from reproduces every row of a sweep to the bit (all but seconds); the resolved sweep config plus the cell's values does too"
+    )
     func runFrom_equalsItsRow() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -410,13 +461,22 @@ import Testing
         // The resolved sweep config with the swept values of the last row given by --set.
         let last = try #require(rows.last)
         let swept = plan.spec.sweptKeys.map { "\($0)=\(last[ResultColumns.index($0)])" }
-        let viaConfig = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path,
-                               overrides: swept + ["replicate=\(last[replicateColumn])"], output: root.appendingPathComponent("via-config").path)
+        let viaConfig = RunJob(
+            configPath: out.appendingPathComponent("config.resolved.yaml").path,
+            overrides: swept + ["replicate=\(last[replicateColumn])"],
+            output: root.appendingPathComponent("via-config").path)
         let (result, _) = try viaConfig.execute()
         #expect(SweepTests.row(last[0], result) == last)
         // Missing swept values, an unknown cell or replicate are one-line errors.
-        let missing = RunJob(configPath: out.appendingPathComponent("config.resolved.yaml").path, overrides: ["alpha=1"], output: root.path + "/x")
-        #expect(throws: ConfigError(key: "u_norm", "swept by the sweep config \(out.path)/config.resolved.yaml; give the cell's values with --set u_norm=… (they are columns of results.csv), or use run --from DIR --cell ID")) {
+        let missing = RunJob(
+            configPath: out.appendingPathComponent("config.resolved.yaml").path, overrides: ["alpha=1"],
+            output: root.path + "/x")
+        #expect(
+            throws: ConfigError(
+                key: "u_norm",
+                "swept by the sweep config \(out.path)/config.resolved.yaml; give the cell's values with --set u_norm=… (they are columns of results.csv), or use run --from DIR --cell ID"
+            )
+        ) {
             try missing.resolveConfig()
         }
         var unknown = RunJob(configPath: nil, output: root.path + "/y")
@@ -429,7 +489,9 @@ import Testing
 
 /// `--grid KEY=…` on the command line.
 @Suite struct GridArgumentTests {
-    @Test("--grid forms equal their YAML forms; they replace a file axis or add one (a fixed key becomes swept); bad forms are refused")
+    @Test(
+        "--grid forms equal their YAML forms; they replace a file axis or add one (a fixed key becomes swept); bad forms are refused"
+    )
     func gridArguments_equalYAML() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.base + "alpha: 0.5\ngrid:\n  u_norm: [0, 1]\n")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -461,7 +523,9 @@ import Testing
 
 /// Upstream models kept across sweeps (``UpstreamCache``).
 @Suite struct UpstreamCacheTests {
-    @Test("a second sweep with a warm cache trains no upstream model and writes identical rows; a corrupt entry is retrained and rewritten")
+    @Test(
+        "a second sweep with a warm cache trains no upstream model and writes identical rows; a corrupt entry is retrained and rewritten"
+    )
     func warmCache_reusesBitForBit() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -473,13 +537,18 @@ import Testing
             return try runner.run()
         }
         let cold = try sweep("cold")
-        #expect(cold.upstreamTrainings == 4 && cold.upstreamReuses == 0)   // ‖u‖ ∈ {0.5, 1.5} × 2 replicates (α shares them)
+        #expect(cold.upstreamTrainings == 4 && cold.upstreamReuses == 0)  // ‖u‖ ∈ {0.5, 1.5} × 2 replicates (α shares them)
         let warm = try sweep("warm", threads: 1)
         #expect(warm.upstreamTrainings == 0 && warm.upstreamReuses == 4)
-        #expect(try SweepTests.rowsWithoutTiming(root.appendingPathComponent("cold")) == SweepTests.rowsWithoutTiming(root.appendingPathComponent("warm")))
-        #expect(try SweepTests.read(root.appendingPathComponent("cold"), "summary.csv") == SweepTests.read(root.appendingPathComponent("warm"), "summary.csv"))
+        #expect(
+            try SweepTests.rowsWithoutTiming(root.appendingPathComponent("cold"))
+                == SweepTests.rowsWithoutTiming(root.appendingPathComponent("warm")))
+        #expect(
+            try SweepTests.read(root.appendingPathComponent("cold"), "summary.csv")
+                == SweepTests.read(root.appendingPathComponent("warm"), "summary.csv"))
         // Truncate one entry and flip a byte of another: both are retrained (and rewritten), the rows unchanged.
-        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".bin") }.sorted()
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".bin") }
+            .sorted()
         #expect(entries.count == 4)
         let first = cache.appendingPathComponent(entries[0]), second = cache.appendingPathComponent(entries[1])
         try Data(try Data(contentsOf: first).prefix(100)).write(to: first)
@@ -488,14 +557,18 @@ import Testing
         try bytes.write(to: second)
         let repaired = try sweep("repaired")
         #expect(repaired.upstreamTrainings == 2 && repaired.upstreamReuses == 2)
-        #expect(try SweepTests.rowsWithoutTiming(root.appendingPathComponent("repaired")) == SweepTests.rowsWithoutTiming(root.appendingPathComponent("cold")))
+        #expect(
+            try SweepTests.rowsWithoutTiming(root.appendingPathComponent("repaired"))
+                == SweepTests.rowsWithoutTiming(root.appendingPathComponent("cold")))
         #expect(try sweep("again").upstreamReuses == 4)
     }
 }
 
 /// `keep_history: true` in a sweep config.
 @Suite struct KeptHistoryTests {
-    @Test("keep_history writes each row's transfer and baseline history with test errors, equal to run --from's; rows unchanged")
+    @Test(
+        "keep_history writes each row's transfer and baseline history with test errors, equal to run --from's; rows unchanged"
+    )
     func keptHistory_equalsRunFrom() throws {
         let (root, config) = try SweepTests.setUp(SweepTests.grid + "keep_history: true\n")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -505,18 +578,23 @@ import Testing
         _ = try SweepRunner(plan: plan, directory: out.path, threads: 2).run()
         var without = plan.spec
         without.keepHistory = false
-        _ = try SweepRunner(plan: try SweepPlan(baseLayers: plan.baseLayers, spec: without), directory: plain.path, threads: 2).run()
+        _ = try SweepRunner(
+            plan: try SweepPlan(baseLayers: plan.baseLayers, spec: without), directory: plain.path, threads: 2
+        ).run()
         #expect(try SweepTests.rowsWithoutTiming(out) == SweepTests.rowsWithoutTiming(plain))
-        let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("histories").path).sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("histories").path)
+            .sorted()
         #expect(files.count == 12)
         let cell = plan.cells[4]
-        let kept = CSV.parse(try String(contentsOf: out.appendingPathComponent("histories/\(cell.id)-r1.csv"), encoding: .utf8))
+        let kept = CSV.parse(
+            try String(contentsOf: out.appendingPathComponent("histories/\(cell.id)-r1.csv"), encoding: .utf8))
         #expect(kept[0] == ["cell_id", "replicate", "stage"] + HistoryRecord.columns)
         // The same rows as the transfer and baseline rows of run --from's history.csv, with the cell's id and replicate.
         var job = RunJob(configPath: nil, output: root.appendingPathComponent("run").path)
         job.sweepCell = SweepCell(directory: out.path, cellID: cell.id, replicate: 1)
         _ = try job.execute()
-        let run = CSV.parse(try String(contentsOf: root.appendingPathComponent("run/history.csv"), encoding: .utf8)).dropFirst()
+        let run = CSV.parse(try String(contentsOf: root.appendingPathComponent("run/history.csv"), encoding: .utf8))
+            .dropFirst()
             .filter { $0[0] != "upstream" }
         #expect(kept.dropFirst().map { Array($0.dropFirst(2)) } == run)
         #expect(kept.dropFirst().allSatisfy { $0[0] == cell.id && $0[1] == "1" && !$0.last!.isEmpty })

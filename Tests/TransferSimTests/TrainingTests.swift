@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
@@ -10,15 +11,18 @@ import Testing
         GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections)
     }
 
-    @Test("the decomposition reconstructs the trained filters: w⁽ᵀ⁾ = w⁽⁰⁾ + jγμ/‖μ‖² + Σρξ/‖ξ‖² to 1e-9",
-          arguments: [Preset.theory, .kou2023Code], ["projected", "isotropic"])
+    @Test(
+        "the decomposition reconstructs the trained filters: w⁽ᵀ⁾ = w⁽⁰⁾ + jγμ/‖μ‖² + Σρξ/‖ξ‖² to 1e-9",
+        arguments: [Preset.theory, .kou2023Code], ["projected", "isotropic"])
     func decomposition_reconstructsFilters(preset: Preset, noise: String) throws {
         let config = try Fixtures.config(preset, ["noise": noise, "steps2": "40"])
         let sample = Fixtures.sample(config)
         let initial = Fixtures.parameters(config)
-        let schedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: config.architecture.filterCount, logEvery: 5)
+        let schedule = TrainingSchedule(
+            stepSize: config.eta2, steps: config.steps2, filterCount: config.architecture.filterCount, logEvery: 5)
         let result = Self.trainer(config).train(from: initial, on: sample, schedule: schedule)
-        let rebuilt = result.decomposition.reconstruct(initial: initial.weights, architecture: config.architecture, sample: sample)
+        let rebuilt = result.decomposition.reconstruct(
+            initial: initial.weights, architecture: config.architecture, sample: sample)
         let scale = max(1, result.final.weights.storage.map(abs).max() ?? 1)
         #expect(Fixtures.maxDifference(rebuilt.storage, result.final.weights.storage) < 1e-9 * scale)
         // Training moved the filters: the identity is not trivially w⁽ᵀ⁾ = w⁽⁰⁾.
@@ -30,8 +34,9 @@ import Testing
         let config = try Fixtures.config(.theory, ["alpha": "0.67", "freeze_steps": "8", "inherited_lr_scale": "0.3"])
         let result = try TransferExperiment(config: config).run()
         let training = try #require(result.transfer.training)
-        let rebuilt = training.decomposition.reconstruct(initial: training.initial.weights, architecture: config.architecture,
-                                                         sample: result.downstreamSample)
+        let rebuilt = training.decomposition.reconstruct(
+            initial: training.initial.weights, architecture: config.architecture,
+            sample: result.downstreamSample)
         #expect(Fixtures.maxDifference(rebuilt.storage, training.final.weights.storage) < 1e-9)
     }
 
@@ -49,7 +54,9 @@ import Testing
             var sum = 0.0
             let projection = BLAS.dot(initial.weights.row(row), sample.mu)
             for i in 0..<sample.count where sample.cleanLabels[i] * projection > 0 {
-                sum += LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.cleanLabels[i] * sample.labels[i]
+                sum +=
+                    LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.cleanLabels[i]
+                    * sample.labels[i]
             }
             let expected = -0.7 * architecture.outputScale / Double(sample.count) * sum * muSquared
             #expect(abs(result.decomposition.gamma[row] - expected) < 1e-12)
@@ -61,19 +68,22 @@ import Testing
         let config = try Fixtures.config(preset)
         let sample = Fixtures.sample(config)
         let initial = Fixtures.parameters(config, scale: 3)
-        let schedule = TrainingSchedule(stepSize: 1e-4, steps: 1, filterCount: config.architecture.filterCount, logEvery: 1)
+        let schedule = TrainingSchedule(
+            stepSize: 1e-4, steps: 1, filterCount: config.architecture.filterCount, logEvery: 1)
         let result = Self.trainer(config).train(from: initial, on: sample, schedule: schedule)
         #expect(result.trainLoss < initial.loss(architecture: config.architecture, sample: sample))
     }
 
-    @Test("a non-finite parameter ends training at step 0 with status diverged",
-          arguments: [Double.nan, .infinity])
+    @Test(
+        "a non-finite parameter ends training at step 0 with status diverged",
+        arguments: [Double.nan, .infinity])
     func nonFinite_diverges(bad: Double) throws {
         let config = try Fixtures.config(.theory)
         let sample = Fixtures.sample(config)
         var initial = Fixtures.parameters(config)
         initial.weights[1, 2] = bad
-        let schedule = TrainingSchedule(stepSize: 0.5, steps: 10, filterCount: config.architecture.filterCount, logEvery: 5)
+        let schedule = TrainingSchedule(
+            stepSize: 0.5, steps: 10, filterCount: config.architecture.filterCount, logEvery: 5)
         let result = Self.trainer(config).train(from: initial, on: sample, schedule: schedule)
         #expect(result.status == .diverged)
         #expect(result.history.map(\.step) == [0])
@@ -86,9 +96,12 @@ import Testing
         #expect(result.baseline.test != nil)
     }
 
-    @Test("η = 1e300 diverges: outputs pass the divergence bound and every trained stage reports diverged, with no test error (NaN metrics)")
+    @Test(
+        "η = 1e300 diverges: outputs pass the divergence bound and every trained stage reports diverged, with no test error (NaN metrics)"
+    )
     func absurdStep_diverges() throws {
-        let result = try TransferExperiment(config: try Fixtures.config(.theory, ["eta1": "1e300", "eta2": "1e300"])).run()
+        let result = try TransferExperiment(config: try Fixtures.config(.theory, ["eta1": "1e300", "eta2": "1e300"]))
+            .run()
         for stage in [Stage.upstream, .transfer, .baseline] {
             #expect(result.outcome(stage).status == .diverged, "\(stage)")
             #expect(result.outcome(stage).test == nil, "\(stage)")
@@ -107,17 +120,21 @@ import Testing
 
 /// `history.csv`'s test error at each logged step (`run`).
 @Suite struct HistoryTestErrorTests {
-    @Test("with history test errors, each logged step carries the stage's test error; the last equals the stage's own (weight engine, both estimators)",
-          arguments: ["population", "sample"])
+    @Test(
+        "with history test errors, each logged step carries the stage's test error; the last equals the stage's own (weight engine, both estimators)",
+        arguments: ["population", "sample"])
     func historyTestError_lastEqualsStage(evaluation: String) throws {
-        var experiment = TransferExperiment(config: try Fixtures.config(.theory, ["engine": "weight", "evaluation": evaluation, "alpha": "0.5"]))
+        var experiment = TransferExperiment(
+            config: try Fixtures.config(.theory, ["engine": "weight", "evaluation": evaluation, "alpha": "0.5"]))
         experiment.historyTestErrors = true
         let result = try experiment.run()
         for stage in [Stage.upstream, .transfer, .baseline] {
             let outcome = result.outcome(stage)
             let history = try #require(outcome.training?.history)
             #expect(history.allSatisfy { $0.testError != nil && $0.cleanTestError != nil }, "\(stage)")
-            #expect(history.last?.testError == outcome.test?.error && history.last?.cleanTestError == outcome.test?.cleanError, "\(stage)")
+            #expect(
+                history.last?.testError == outcome.test?.error
+                    && history.last?.cleanTestError == outcome.test?.cleanError, "\(stage)")
         }
         // Off by default (sweeps): empty fields, and the rows are the same.
         let plain = try TransferExperiment(config: experiment.config).run()
@@ -128,27 +145,45 @@ import Testing
 
 /// Training to a target loss (docs/model.md §12).
 @Suite struct TargetLossTests {
-    @Test("a target loss stops each stage at the first step whose loss is ≤ ε, on both engines, and says so; an unreachable one runs to the cap",
-          arguments: [Engine.weight, .span])
+    @Test(
+        "a target loss stops each stage at the first step whose loss is ≤ ε, on both engines, and says so; an unreachable one runs to the cap",
+        arguments: [Engine.weight, .span])
     func targetLoss_stopsAtFirstStep(engine: Engine) throws {
-        let free = try TransferExperiment(config: try Fixtures.config(.theory, ["engine": engine.rawValue, "log_every": "1", "steps1": "60",
-                                                                               "steps2": "60", "alpha": "0.5"])).run()
+        let free = try TransferExperiment(
+            config: try Fixtures.config(
+                .theory,
+                [
+                    "engine": engine.rawValue, "log_every": "1", "steps1": "60",
+                    "steps2": "60", "alpha": "0.5",
+                ])
+        ).run()
         let target = 0.3
-        let stopped = try TransferExperiment(config: try Fixtures.config(.theory, ["engine": engine.rawValue, "log_every": "1", "steps1": "60",
-                                                                                  "steps2": "60", "alpha": "0.5", "target_loss1": "\(target)",
-                                                                                  "target_loss2": "\(target)"])).run()
+        let stopped = try TransferExperiment(
+            config: try Fixtures.config(
+                .theory,
+                [
+                    "engine": engine.rawValue, "log_every": "1", "steps1": "60",
+                    "steps2": "60", "alpha": "0.5", "target_loss1": "\(target)",
+                    "target_loss2": "\(target)",
+                ])
+        ).run()
         for stage in [Stage.upstream, .baseline] {
             let history = try #require(free.outcome(stage).training?.history)
-            let first = try #require(history.first { $0.loss <= target }, "\(stage) never reaches \(target) in 60 steps")
+            let first = try #require(
+                history.first { $0.loss <= target }, "\(stage) never reaches \(target) in 60 steps")
             let training = try #require(stopped.outcome(stage).training)
             #expect(training.steps == first.step && training.converged == true, "\(stage)")
             #expect(training.trainLoss == first.loss && training.trainLoss <= target)
             #expect(free.outcome(stage).training?.converged == nil && free.outcome(stage).training?.steps == 60)
         }
-        let unreachable = try TransferExperiment(config: try Fixtures.config(.theory, ["engine": engine.rawValue, "steps2": "5", "target_loss2": "1e-12"])).run()
+        let unreachable = try TransferExperiment(
+            config: try Fixtures.config(.theory, ["engine": engine.rawValue, "steps2": "5", "target_loss2": "1e-12"])
+        ).run()
         #expect(unreachable.baseline.training?.converged == false && unreachable.baseline.training?.steps == 5)
         #expect(unreachable.labels.first { $0.key == "baseline_converged" }?.value == "false")
         #expect(free.labels.first { $0.key == "baseline_converged" }?.value == "")
-        #expect(stopped.metrics.first { $0.key == "baseline_steps" }?.value == Double(stopped.baseline.training?.steps ?? -1))
+        #expect(
+            stopped.metrics.first { $0.key == "baseline_steps" }?.value
+                == Double(stopped.baseline.training?.steps ?? -1))
     }
 }

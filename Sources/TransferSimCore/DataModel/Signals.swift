@@ -17,8 +17,9 @@ public struct Signals: Sendable, Equatable {
 
     /// Signals from the three norms and the cosine; all norms ≥ 0, `c ∈ [−1, 1]` (checked by the config).
     public init(uNorm: Double, v1Norm: Double, v2Norm: Double, cosine: Double) {
-        precondition(uNorm >= 0 && v1Norm >= 0 && v2Norm >= 0 && abs(cosine) <= 1,
-                     "Signals need non-negative norms and |c| ≤ 1, got \(uNorm), \(v1Norm), \(v2Norm), \(cosine)")
+        precondition(
+            uNorm >= 0 && v1Norm >= 0 && v2Norm >= 0 && abs(cosine) <= 1,
+            "Signals need non-negative norms and |c| ≤ 1, got \(uNorm), \(v1Norm), \(v2Norm), \(cosine)")
         self.uNorm = uNorm
         self.v1Norm = v1Norm
         self.v2Norm = v2Norm

@@ -22,7 +22,9 @@ public struct TaskDistribution: Sendable, Equatable {
     public let noise: NoiseKind
 
     /// A distribution; ranges are checked by the config layer.
-    public init(task: Signals.Task, signals: Signals, dimension: Int, noiseLevel: Double, flipRate: Double, noise: NoiseKind) {
+    public init(
+        task: Signals.Task, signals: Signals, dimension: Int, noiseLevel: Double, flipRate: Double, noise: NoiseKind
+    ) {
         self.task = task
         self.signals = signals
         self.dimension = dimension
@@ -44,14 +46,18 @@ public struct TaskDistribution: Sendable, Equatable {
     ///
     /// - Complexity: O(n d).
     public func sample(from draws: StandardDraws) -> TaskSample {
-        precondition(draws.gaussians.cols == dimension, "StandardDraws of dimension \(draws.gaussians.cols) for d = \(dimension)")
+        precondition(
+            draws.gaussians.cols == dimension, "StandardDraws of dimension \(draws.gaussians.cols) for d = \(dimension)"
+        )
         let n = draws.count
         let observed = (0..<n).map { draws.uniforms[$0] < flipRate ? -draws.signs[$0] : draws.signs[$0] }
         var xi = draws.gaussians
         let removed = removedDirections
         let scale = noiseLevel
         // σ = 1 without projection leaves the draws as they are: keep sharing their storage (no copy).
-        guard scale != 1 || !removed.isEmpty else { return TaskSample(mu: mu, cleanLabels: draws.signs, labels: observed, noise: xi) }
+        guard scale != 1 || !removed.isEmpty else {
+            return TaskSample(mu: mu, cleanLabels: draws.signs, labels: observed, noise: xi)
+        }
         if scale != 1 {
             xi.storage.withUnsafeMutableBufferPointer { buffer in
                 for k in buffer.indices { buffer[k] = scale * buffer[k] }
@@ -108,8 +114,10 @@ public struct TaskSample: Sendable, Equatable {
 
     /// A sample from its parts; all lengths must agree.
     public init(mu: [Double], cleanLabels: [Double], labels: [Double], noise: Matrix) {
-        precondition(cleanLabels.count == noise.rows && labels.count == noise.rows && mu.count == noise.cols,
-                     "TaskSample parts disagree: \(cleanLabels.count), \(labels.count) labels, noise \(noise.rows)×\(noise.cols), μ \(mu.count)")
+        precondition(
+            cleanLabels.count == noise.rows && labels.count == noise.rows && mu.count == noise.cols,
+            "TaskSample parts disagree: \(cleanLabels.count), \(labels.count) labels, noise \(noise.rows)×\(noise.cols), μ \(mu.count)"
+        )
         self.mu = mu
         self.cleanLabels = cleanLabels
         self.labels = labels
@@ -134,6 +142,8 @@ public struct TaskSample: Sendable, Equatable {
 extension TaskDistribution {
     /// Draws `n` samples from the stream seed `seed` (``StandardDraws``; `cache` reuses the last draws).
     public func sample(count n: Int, seed: UInt64, cache: DrawCache? = nil) -> TaskSample {
-        sample(from: cache?.draws(count: n, dimension: dimension, seed: seed) ?? StandardDraws(count: n, dimension: dimension, seed: seed))
+        sample(
+            from: cache?.draws(count: n, dimension: dimension, seed: seed)
+                ?? StandardDraws(count: n, dimension: dimension, seed: seed))
     }
 }

@@ -40,8 +40,10 @@ public struct TestDraws: Sendable {
     /// Draws `count` test points (`sample`) or `count` standard-normal vectors of length `2m`
     /// (`population`, row by row) from the stream seed `seed`; `cache` reuses the standard draws of test points
     /// and the population Gaussians (the same bits either way).
-    public init(distribution: TaskDistribution, method: EvaluationMethod, count: Int, filterCount: Int, seed: UInt64,
-                cache: DrawCache? = nil) {
+    public init(
+        distribution: TaskDistribution, method: EvaluationMethod, count: Int, filterCount: Int, seed: UInt64,
+        cache: DrawCache? = nil
+    ) {
         self.distribution = distribution
         self.method = method
         switch method {
@@ -73,17 +75,22 @@ public struct TestDraws: Sendable {
     /// evaluated on test points through ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``.
     ///
     /// - Throws: `LAPACKError` if the covariance cannot be factorised.
-    public func evaluate(_ architecture: Architecture, _ parameters: Parameters,
-                         span: (representation: SpanRepresentation, training: TaskSample, keys: SpanRepresentation.Keys?)? = nil,
-                         cache: DrawCache? = nil) throws -> TestError {
+    public func evaluate(
+        _ architecture: Architecture, _ parameters: Parameters,
+        span: (representation: SpanRepresentation, training: TaskSample, keys: SpanRepresentation.Keys?)? = nil,
+        cache: DrawCache? = nil
+    ) throws -> TestError {
         if let points {
             let forward: Forward
             if let span {
                 var projections = [Double](repeating: 0, count: architecture.filterCount)
                 BLAS.gemv(parameters.weights, points.mu, into: &projections)
-                let products = span.representation.noiseProducts(test: points, training: span.training, cache: cache, keys: span.keys)
-                forward = Forward(architecture: architecture, biases: parameters.biases, head: parameters.head, signalProjections: projections,
-                                  noiseProducts: products, sample: points)
+                let products = span.representation.noiseProducts(
+                    test: points, training: span.training, cache: cache, keys: span.keys)
+                forward = Forward(
+                    architecture: architecture, biases: parameters.biases, head: parameters.head,
+                    signalProjections: projections,
+                    noiseProducts: products, sample: points)
             } else {
                 forward = Forward(architecture: architecture, parameters: parameters, sample: points)
             }
@@ -97,7 +104,8 @@ public struct TestDraws: Sendable {
         return try populationError(architecture, parameters, z)
     }
 
-    private func populationError(_ architecture: Architecture, _ unscaled: Parameters, _ z: Matrix) throws -> TestError {
+    private func populationError(_ architecture: Architecture, _ unscaled: Parameters, _ z: Matrix) throws -> TestError
+    {
         let rows = architecture.filterCount
         // f is positively homogeneous in (W, b): dividing both by their largest entry leaves every
         // prediction unchanged and keeps the covariance σ_p² W Q Wᵀ from overflowing for huge filters.
@@ -131,7 +139,8 @@ public struct TestDraws: Sendable {
         let clean = total / n
         let drawVariance = max(totalSquares / n - clean * clean, 0)
         let p = distribution.flipRate
-        return TestError(error: p + (1 - 2 * p) * clean, cleanError: clean,
-                         cleanStandardError: (drawVariance / n).squareRoot())
+        return TestError(
+            error: p + (1 - 2 * p) * clean, cleanError: clean,
+            cleanStandardError: (drawVariance / n).squareRoot())
     }
 }

@@ -59,9 +59,9 @@ package enum BLAS {
     public static var addressSpaceHeadroom: Double? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
-              let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
-              let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
+            let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+            let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return nil }
         return max(Double(limit.rlim_cur) - kib * 1024, 0)
     }
@@ -76,7 +76,10 @@ package enum BLAS {
             let mib = { (bytes: Double) in Int((bytes / 1_048_576).rounded(.up)) }
             var limit = rlimit()
             _ = getrlimit(Int32(RLIMIT_AS.rawValue), &limit)
-            throw BLASKernelError(key: "ulimit -v", "the address-space limit leaves \(mib(room)) MiB, and OpenBLAS needs \(mib(needed)) MiB for its work buffer and start-up; raise the limit to at least \((Int(limit.rlim_cur / 1024) + 1024 * mib(needed - room))) KiB")
+            throw BLASKernelError(
+                key: "ulimit -v",
+                "the address-space limit leaves \(mib(room)) MiB, and OpenBLAS needs \(mib(needed)) MiB for its work buffer and start-up; raise the limit to at least \((Int(limit.rlim_cur / 1024) + 1024 * mib(needed - room))) KiB"
+            )
         }
         useOneThread()
         let a = Matrix(rows: 128, cols: 128, storage: [Double](repeating: 1, count: 128 * 128))
@@ -136,8 +139,9 @@ package enum BLAS {
         a.storage.withUnsafeBufferPointer { ap in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(a.rows), Int32(a.cols), alpha,
-                                ap.baseAddress, Int32(a.cols), xp.baseAddress, 1, beta, yp.baseAddress, 1)
+                    cblas_dgemv(
+                        CblasRowMajor, CblasNoTrans, Int32(a.rows), Int32(a.cols), alpha,
+                        ap.baseAddress, Int32(a.cols), xp.baseAddress, 1, beta, yp.baseAddress, 1)
                 }
             }
         }
@@ -147,14 +151,16 @@ package enum BLAS {
     ///
     /// - Complexity: O(rows · cols).
     public static func ger(_ x: [Double], _ y: [Double], into a: inout Matrix, alpha: Double = 1) {
-        precondition(x.count == a.rows && y.count == a.cols, "ger: outer product \(x.count)×\(y.count) into \(a.rows)×\(a.cols)")
+        precondition(
+            x.count == a.rows && y.count == a.cols, "ger: outer product \(x.count)×\(y.count) into \(a.rows)×\(a.cols)")
         guard a.rows > 0, a.cols > 0 else { return }
         useOneThread(work: a.rows * a.cols, threshold: 2048)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
                 a.storage.withUnsafeMutableBufferPointer { ap in
-                    cblas_dger(CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha,
-                               xp.baseAddress, 1, yp.baseAddress, 1, ap.baseAddress, Int32(a.cols))
+                    cblas_dger(
+                        CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha,
+                        xp.baseAddress, 1, yp.baseAddress, 1, ap.baseAddress, Int32(a.cols))
                 }
             }
         }

@@ -29,17 +29,27 @@ public enum BLASKernel {
         ("Sandybridge", ["sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx"]),
         ("Haswell", ["sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma"]),
         ("Zen", ["sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma"]),
-        ("SkylakeX", ["sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma",
-                      "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]),
-        ("Cooperlake", ["sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma",
-                        "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16"]),
+        (
+            "SkylakeX",
+            [
+                "sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma",
+                "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl",
+            ]
+        ),
+        (
+            "Cooperlake",
+            [
+                "sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma",
+                "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16",
+            ]
+        ),
     ]
 
     /// This CPU's flags (the first `flags` line of `/proc/cpuinfo`; empty where there is none).
     public static let cpuFlags: Set<String> = {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":")
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
         else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }()
@@ -47,9 +57,9 @@ public enum BLASKernel {
     /// Whether this process runs on x86-64, where the families above exist.
     public static var isX86_64: Bool {
         #if arch(x86_64)
-        return true
+            return true
         #else
-        return false
+            return false
         #endif
     }
 
@@ -69,7 +79,10 @@ public enum BLASKernel {
         guard let setting, !setting.isEmpty else {
             guard isX86_64 else { return (nil, nil) }
             guard runnable.contains(pinnedDefault) else {
-                return (nil, "note: this CPU lacks AVX2 or FMA, so OpenBLAS runs its own pick (\(loaded)) instead of the pinned \(pinnedDefault) kernel; its results differ in the last bits from AVX2 machines' (each results directory records the kernel)")
+                return (
+                    nil,
+                    "note: this CPU lacks AVX2 or FMA, so OpenBLAS runs its own pick (\(loaded)) instead of the pinned \(pinnedDefault) kernel; its results differ in the last bits from AVX2 machines' (each results directory records the kernel)"
+                )
             }
             return (pinnedDefault, nil)
         }
@@ -79,11 +92,15 @@ public enum BLASKernel {
             throw BLASKernelError(key: "--blas-kernel", "unknown kernel '\(setting.prefix(40))'; allowed: \(allowed)")
         }
         guard isX86_64 else {
-            throw BLASKernelError(key: "--blas-kernel", "the \(family.name) kernel exists on x86-64 only; this machine allows: native")
+            throw BLASKernelError(
+                key: "--blas-kernel", "the \(family.name) kernel exists on x86-64 only; this machine allows: native")
         }
         guard runnable.contains(family.name) else {
             let missing = family.flags.filter { !cpuFlags.contains($0) }.joined(separator: " ")
-            throw BLASKernelError(key: "--blas-kernel", "this CPU cannot run the \(family.name) kernel (it lacks \(missing)); it runs: \(([native] + runnable).joined(separator: ", "))")
+            throw BLASKernelError(
+                key: "--blas-kernel",
+                "this CPU cannot run the \(family.name) kernel (it lacks \(missing)); it runs: \(([native] + runnable).joined(separator: ", "))"
+            )
         }
         return (family.name, nil)
     }
@@ -127,8 +144,9 @@ public struct BLASIdentity: Sendable, Hashable, CustomStringConvertible {
         let words = String(cString: openblas_get_config()).split(separator: " ").map(String.init)
         let kernel = BLASKernel.loaded
         let build = words.dropFirst(2).filter { $0.lowercased() != kernel.lowercased() }
-        return BLASIdentity(library: words.first ?? "unknown", version: words.count > 1 ? words[1] : "unknown",
-                            kernel: kernel, build: build.joined(separator: " "))
+        return BLASIdentity(
+            library: words.first ?? "unknown", version: words.count > 1 ? words[1] : "unknown",
+            kernel: kernel, build: build.joined(separator: " "))
     }()
 
     /// The file name inside a run or sweep directory.
@@ -145,7 +163,8 @@ public struct BLASIdentity: Sendable, Hashable, CustomStringConvertible {
             fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         guard fields.count == 4, let library = fields["library"], let version = fields["version"],
-              let kernel = fields["kernel"], let build = fields["build"] else { return nil }
+            let kernel = fields["kernel"], let build = fields["build"]
+        else { return nil }
         self.init(library: library, version: version, kernel: kernel, build: build)
     }
 

@@ -24,7 +24,8 @@ public struct Matrix: Sendable, Equatable {
 
     /// A matrix over existing row-major storage; `storage.count` must equal `rows * cols`.
     public init(rows: Int, cols: Int, storage: [Double]) {
-        precondition(storage.count == rows * cols, "Matrix storage has \(storage.count) entries, expected \(rows)×\(cols)")
+        precondition(
+            storage.count == rows * cols, "Matrix storage has \(storage.count) entries, expected \(rows)×\(cols)")
         self.rows = rows
         self.cols = cols
         self.storage = storage
@@ -39,8 +40,9 @@ public struct Matrix: Sendable, Equatable {
 
     /// Overwrites rows `start ..< start + source.rows` with `source` (same column count).
     public mutating func copyRows(from source: Matrix, at start: Int) {
-        precondition(source.cols == cols && start >= 0 && start + source.rows <= rows,
-                     "copyRows: \(source.rows)×\(source.cols) at row \(start) of \(rows)×\(cols)")
+        precondition(
+            source.cols == cols && start >= 0 && start + source.rows <= rows,
+            "copyRows: \(source.rows)×\(source.cols) at row \(start) of \(rows)×\(cols)")
         storage.withUnsafeMutableBufferPointer { target in
             _ = UnsafeMutableBufferPointer(rebasing: target[(start * cols)..<((start + source.rows) * cols)])
                 .update(fromContentsOf: source.storage)
@@ -49,8 +51,9 @@ public struct Matrix: Sendable, Equatable {
 
     /// Overwrites `target` with rows `start ..< start + target.rows` of this matrix (same column count).
     public func copyRows(at start: Int, into target: inout Matrix) {
-        precondition(target.cols == cols && start >= 0 && start + target.rows <= rows,
-                     "copyRows: rows \(start)..<\(start + target.rows) of \(rows)×\(cols) into \(target.rows)×\(target.cols)")
+        precondition(
+            target.cols == cols && start >= 0 && start + target.rows <= rows,
+            "copyRows: rows \(start)..<\(start + target.rows) of \(rows)×\(cols) into \(target.rows)×\(target.cols)")
         let range = (start * cols)..<((start + target.rows) * cols)
         storage.withUnsafeBufferPointer { source in
             target.storage.withUnsafeMutableBufferPointer { destination in
@@ -118,7 +121,8 @@ extension Array where Element == Double {
             guard let base = values.baseAddress else { return true }
             var carries: UInt64 = 0
             for i in 0..<values.count {
-                carries |= ((base[i].bitPattern & 0x7FF0_0000_0000_0000) &+ 0x0010_0000_0000_0000) & 0x8000_0000_0000_0000
+                carries |=
+                    ((base[i].bitPattern & 0x7FF0_0000_0000_0000) &+ 0x0010_0000_0000_0000) & 0x8000_0000_0000_0000
             }
             return carries == 0
         }

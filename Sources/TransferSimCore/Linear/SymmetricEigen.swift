@@ -28,8 +28,9 @@ package enum SymmetricFactor {
         var eigenvalues = [Double](repeating: 0, count: n)
         let info = v.withUnsafeMutableBufferPointer { vp in
             eigenvalues.withUnsafeMutableBufferPointer { ep in
-                LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
-                               Int32(n), vp.baseAddress, Int32(n), ep.baseAddress)
+                LAPACKE_dsyevd(
+                    LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
+                    Int32(n), vp.baseAddress, Int32(n), ep.baseAddress)
             }
         }
         guard info == 0 else { throw LAPACKError(routine: "dsyevd", info: info) }
@@ -46,7 +47,8 @@ package enum SymmetricFactor {
     /// - Complexity: O(n³).
     /// - Throws: `LAPACKError` when `A` is not positive definite (`info > 0`) or an argument is bad.
     public static func solvePositiveDefinite(_ a: Matrix, _ b: [Double]) throws -> [Double] {
-        precondition(a.rows == a.cols && b.count == a.rows, "solvePositiveDefinite: A is \(a.rows)×\(a.cols), b has \(b.count)")
+        precondition(
+            a.rows == a.cols && b.count == a.rows, "solvePositiveDefinite: A is \(a.rows)×\(a.cols), b has \(b.count)")
         BLAS.useOneThread()
         var factor = a.storage
         var x = b

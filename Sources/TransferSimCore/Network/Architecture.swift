@@ -14,8 +14,9 @@ public struct Architecture: Sendable, Equatable {
 
     /// An architecture; the sizes must be positive.
     public init(filtersPerClass: Int, dimension: Int, outputScale: Double, hasBias: Bool) {
-        precondition(filtersPerClass >= 1 && dimension >= 1 && outputScale > 0,
-                     "Architecture needs m ≥ 1, d ≥ 1, κ > 0; got m = \(filtersPerClass), d = \(dimension), κ = \(outputScale)")
+        precondition(
+            filtersPerClass >= 1 && dimension >= 1 && outputScale > 0,
+            "Architecture needs m ≥ 1, d ≥ 1, κ > 0; got m = \(filtersPerClass), d = \(dimension), κ = \(outputScale)")
         self.filtersPerClass = filtersPerClass
         self.dimension = dimension
         self.outputScale = outputScale
@@ -49,7 +50,9 @@ public struct Architecture: Sendable, Equatable {
     @inlinable
     public func patchOutput(biases: [Double], head: [Double]?, preActivation: (Int) -> Double) -> Double {
         var total = 0.0
-        for row in 0..<filterCount { total += outputWeight(ofRow: row, head: head) * max(preActivation(row) + biases[row], 0) }
+        for row in 0..<filterCount {
+            total += outputWeight(ofRow: row, head: head) * max(preActivation(row) + biases[row], 0)
+        }
         return total
     }
 }
@@ -67,8 +70,9 @@ public struct Parameters: Sendable, Equatable {
 
     /// Parameters from their parts; `biases.count` (and `head.count`) must equal `weights.rows`.
     public init(weights: Matrix, biases: [Double], head: [Double]? = nil) {
-        precondition(biases.count == weights.rows && (head?.count ?? weights.rows) == weights.rows,
-                     "Parameters: \(biases.count) biases, \(head?.count ?? 0) head weights for \(weights.rows) filters")
+        precondition(
+            biases.count == weights.rows && (head?.count ?? weights.rows) == weights.rows,
+            "Parameters: \(biases.count) biases, \(head?.count ?? 0) head weights for \(weights.rows) filters")
         self.weights = weights
         self.biases = biases
         self.head = head

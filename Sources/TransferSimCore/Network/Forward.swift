@@ -22,8 +22,10 @@ package struct Forward: Sendable {
     /// Overwrites this pass (shaped for `sample`) with the forward pass of `parameters`: `Wμ` by `dgemv`, `WΞᵀ` by
     /// `dgemm`, then ``complete(architecture:biases:sample:)``.
     mutating func recompute(architecture: Architecture, parameters: Parameters, sample: TaskSample) {
-        precondition(parameters.weights.rows == architecture.filterCount && parameters.weights.cols == sample.dimension,
-                     "Forward: filters are \(parameters.weights.rows)×\(parameters.weights.cols), expected \(architecture.filterCount)×\(sample.dimension)")
+        precondition(
+            parameters.weights.rows == architecture.filterCount && parameters.weights.cols == sample.dimension,
+            "Forward: filters are \(parameters.weights.rows)×\(parameters.weights.cols), expected \(architecture.filterCount)×\(sample.dimension)"
+        )
         BLAS.gemv(parameters.weights, sample.mu, into: &signalProjections)
         BLAS.gemm(parameters.weights, sample.noise, transposeB: true, into: &noisePreActivations)
         complete(architecture: architecture, biases: parameters.biases, head: parameters.head, sample: sample)
@@ -33,8 +35,10 @@ package struct Forward: Sendable {
     /// (`2m × N`, without bias), however they were computed (weight space or the span engine).
     ///
     /// - Complexity: O(m N).
-    public init(architecture: Architecture, biases: [Double], head: [Double]? = nil, signalProjections projections: [Double],
-                noiseProducts: Matrix, sample: TaskSample) {
+    public init(
+        architecture: Architecture, biases: [Double], head: [Double]? = nil, signalProjections projections: [Double],
+        noiseProducts: Matrix, sample: TaskSample
+    ) {
         signalProjections = projections
         noisePreActivations = noiseProducts
         outputs = [Double](repeating: 0, count: sample.count)
@@ -53,9 +57,10 @@ package struct Forward: Sendable {
     mutating func complete(architecture: Architecture, biases: [Double], head: [Double]? = nil, sample: TaskSample) {
         let rows = architecture.filterCount
         let n = sample.count
-        precondition(signalProjections.count == rows && noisePreActivations.rows == rows && noisePreActivations.cols == n
-                     && biases.count == rows && outputs.count == n,
-                     "Forward: products are \(noisePreActivations.rows)×\(noisePreActivations.cols), expected \(rows)×\(n)")
+        precondition(
+            signalProjections.count == rows && noisePreActivations.rows == rows && noisePreActivations.cols == n
+                && biases.count == rows && outputs.count == n,
+            "Forward: products are \(noisePreActivations.rows)×\(noisePreActivations.cols), expected \(rows)×\(n)")
         let projections = signalProjections
         noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
             outputs.withUnsafeMutableBufferPointer { f in

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The exact gradient of the loss as coefficients on the training patches (docs/model.md §4).
 ///
 /// With `g_i = ℓ'(y_i f_i) y_i`:
@@ -29,7 +30,9 @@ package struct GradientCoefficients: Sendable {
     /// The coefficients at the point where `forward` was computed, with biases `biases`.
     ///
     /// - Complexity: O(m N).
-    public init(architecture: Architecture, biases: [Double], head: [Double]? = nil, forward: Forward, sample: TaskSample) {
+    public init(
+        architecture: Architecture, biases: [Double], head: [Double]? = nil, forward: Forward, sample: TaskSample
+    ) {
         self.init(architecture: architecture, sampleCount: sample.count)
         update(architecture: architecture, biases: biases, head: head, forward: forward, sample: sample)
     }
@@ -53,21 +56,27 @@ package struct GradientCoefficients: Sendable {
     ///
     /// With `distillation` (docs/model.md §11, recipe `distill`) the loss derivative is the soft-label one,
     /// `N ∂L_KD/∂f_i = (1 − β) y_i ℓ'(y_i f_i) + β τ (s_i − q_i)`, `s_i = sigmoid(f_i/τ)`, `q_i` the teacher's.
-    mutating func update(architecture: Architecture, biases: [Double], head heads: [Double]? = nil, forward: Forward, sample: TaskSample,
-                         distillation: Distillation? = nil) {
+    mutating func update(
+        architecture: Architecture, biases: [Double], head heads: [Double]? = nil, forward: Forward, sample: TaskSample,
+        distillation: Distillation? = nil
+    ) {
         let rows = architecture.filterCount
         let n = sample.count
         // h_i = scale · g_i; row `row`'s coefficients are rowWeight(row) · h_i: without a head (κ/N) g_i times ±1 (as
         // before heads existed, bit for bit), with one g_i/N times j a_{j,r}.
         let scale = heads == nil ? architecture.outputScale / Double(n) : 1 / Double(n)
-        let rowWeight = { (row: Int) in heads.map { architecture.classSign(ofRow: row) * $0[row] } ?? architecture.classSign(ofRow: row) }
+        let rowWeight = { (row: Int) in
+            heads.map { architecture.classSign(ofRow: row) * $0[row] } ?? architecture.classSign(ofRow: row)
+        }
         var positiveSum = 0.0, negativeSum = 0.0
         scaledLossWeights.withUnsafeMutableBufferPointer { h in
             for i in 0..<n {
                 var g = LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.labels[i]
                 if let distillation {
                     let student = 1 / (1 + exp(-forward.outputs[i] / distillation.temperature))
-                    g = (1 - distillation.weight) * g + distillation.weight * distillation.temperature * (student - distillation.targets[i])
+                    g =
+                        (1 - distillation.weight) * g + distillation.weight * distillation.temperature
+                        * (student - distillation.targets[i])
                 }
                 if sample.cleanLabels[i] > 0 { positiveSum += g } else { negativeSum += g }
                 h[i] = scale * g
@@ -82,7 +91,9 @@ package struct GradientCoefficients: Sendable {
                         // −(s g) = (−s) g exactly, so both classes share h = (κ/N) g.
                         let sign = rowWeight(row)
                         // σ'(a) h as a bit mask (no branch): all ones when a > 0, else +0.
-                        let coefficient = { (i: Int) in Double(bitPattern: (sign * h[i]).bitPattern & (preActivations[i] > 0 ? ~0 : 0)) }
+                        let coefficient = { (i: Int) in
+                            Double(bitPattern: (sign * h[i]).bitPattern & (preActivations[i] > 0 ? ~0 : 0))
+                        }
                         // With biases, the bias gradient's noise sum Σ_i coefficients[i], in index order, in the same pass;
                         // without, no sum (its serial chain of additions would be most of the pass).
                         var noiseSum = 0.0
@@ -149,10 +160,13 @@ extension Parameters {
     /// (docs/model.md §4, §11).
     public func gradient(architecture: Architecture, sample: TaskSample) -> Parameters {
         let forward = Forward(architecture: architecture, parameters: self, sample: sample)
-        let coefficients = GradientCoefficients(architecture: architecture, biases: biases, head: head, forward: forward, sample: sample)
-        var result = Parameters(weights: Matrix(rows: weights.rows, cols: weights.cols),
-                                biases: [Double](repeating: 0, count: biases.count), head: head.map { $0.map { _ in 0 } })
-        coefficients.apply(rowScales: [Double](repeating: 1, count: weights.rows), headScale: 1, sample: sample, to: &result)
+        let coefficients = GradientCoefficients(
+            architecture: architecture, biases: biases, head: head, forward: forward, sample: sample)
+        var result = Parameters(
+            weights: Matrix(rows: weights.rows, cols: weights.cols),
+            biases: [Double](repeating: 0, count: biases.count), head: head.map { $0.map { _ in 0 } })
+        coefficients.apply(
+            rowScales: [Double](repeating: 1, count: weights.rows), headScale: 1, sample: sample, to: &result)
         return result
     }
 

@@ -15,8 +15,9 @@ public struct LowRankAdapter: Sendable, Equatable {
 
     /// An adapter from its parts (`a` is `2r × d`, `b` is `2m × r`).
     public init(a: Matrix, b: Matrix, rank: Int, scale: Double) {
-        precondition(rank >= 1 && a.rows == 2 * rank && b.cols == rank && b.rows % 2 == 0,
-                     "LowRankAdapter: A is \(a.rows)×\(a.cols), B \(b.rows)×\(b.cols) for rank \(rank)")
+        precondition(
+            rank >= 1 && a.rows == 2 * rank && b.cols == rank && b.rows % 2 == 0,
+            "LowRankAdapter: A is \(a.rows)×\(a.cols), B \(b.rows)×\(b.cols) for rank \(rank)")
         self.a = a
         self.b = b
         self.rank = rank
@@ -25,8 +26,10 @@ public struct LowRankAdapter: Sendable, Equatable {
 
     /// LoRA's start: `A` entries `N(0, σ_A²)` drawn in `(2, r, d)` row-major order from `generator` (stream
     /// `lora-init`), `B = 0`, so `W = W⁰` at the start.
-    public static func draw(_ architecture: Architecture, rank: Int, scale: Double, initScale: Double,
-                            generator: inout Xoshiro256StarStar) -> LowRankAdapter {
+    public static func draw(
+        _ architecture: Architecture, rank: Int, scale: Double, initScale: Double,
+        generator: inout Xoshiro256StarStar
+    ) -> LowRankAdapter {
         var a = Matrix(rows: 2 * rank, cols: architecture.dimension)
         generator.fillNormal(&a.storage, scale: initScale)
         return LowRankAdapter(a: a, b: Matrix(rows: architecture.filterCount, cols: rank), rank: rank, scale: scale)

@@ -57,8 +57,10 @@ public struct Decomposition: Sendable, Equatable {
     /// Adds one gradient step with `rowScales[r] = −η_{j,r}`.
     ///
     /// - Complexity: O(m N).
-    package mutating func accumulate(_ coefficients: GradientCoefficients, rowScales: [Double], architecture: Architecture,
-                                    muSquaredNorm: Double, noiseSquaredNorms: [Double]) {
+    package mutating func accumulate(
+        _ coefficients: GradientCoefficients, rowScales: [Double], architecture: Architecture,
+        muSquaredNorm: Double, noiseSquaredNorms: [Double]
+    ) {
         let n = rho.cols
         for row in 0..<rho.rows {
             gamma[row] += rowScales[row] * architecture.classSign(ofRow: row) * coefficients.signal[row] * muSquaredNorm

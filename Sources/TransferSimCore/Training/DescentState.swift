@@ -77,7 +77,10 @@ struct WeightSpaceState: DescentState {
     mutating func shrinkDisplacement(_ factors: [Double]) {
         let d = architecture.dimension
         for row in factors.indices where factors[row] != 1 {
-            for k in 0..<d { current.weights[row, k] = initial.weights[row, k] + factors[row] * (current.weights[row, k] - initial.weights[row, k]) }
+            for k in 0..<d {
+                current.weights[row, k] =
+                    initial.weights[row, k] + factors[row] * (current.weights[row, k] - initial.weights[row, k])
+            }
             current.biases[row] = initial.biases[row] + factors[row] * (current.biases[row] - initial.biases[row])
         }
     }

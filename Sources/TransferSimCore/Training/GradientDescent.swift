@@ -1,4 +1,5 @@
 import Foundation
+
 /// How one stage trains: full-batch gradient descent with per-filter step sizes (docs/model.md §4, §6).
 public struct TrainingSchedule: Sendable, Equatable {
     /// Base step size `η > 0`.
@@ -32,14 +33,21 @@ public struct TrainingSchedule: Sendable, Equatable {
 
     /// A plain schedule: every filter trains with step `stepSize`, nothing frozen.
     public init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {
-        self.init(stepSize: stepSize, steps: steps, rowStepScales: [Double](repeating: 1, count: filterCount),
-                  frozenRows: [Bool](repeating: false, count: filterCount), freezeSteps: 0, logEvery: logEvery)
+        self.init(
+            stepSize: stepSize, steps: steps, rowStepScales: [Double](repeating: 1, count: filterCount),
+            frozenRows: [Bool](repeating: false, count: filterCount), freezeSteps: 0, logEvery: logEvery)
     }
 
     /// A schedule with explicit per-row scales and freezing.
-    public init(stepSize: Double, steps: Int, rowStepScales: [Double], frozenRows: [Bool], freezeSteps: Int, logEvery: Int) {
-        precondition(rowStepScales.count == frozenRows.count, "TrainingSchedule: \(rowStepScales.count) scales, \(frozenRows.count) freeze flags")
-        precondition(steps >= 0 && freezeSteps >= 0 && logEvery >= 1, "TrainingSchedule: steps \(steps), freeze \(freezeSteps), logEvery \(logEvery)")
+    public init(
+        stepSize: Double, steps: Int, rowStepScales: [Double], frozenRows: [Bool], freezeSteps: Int, logEvery: Int
+    ) {
+        precondition(
+            rowStepScales.count == frozenRows.count,
+            "TrainingSchedule: \(rowStepScales.count) scales, \(frozenRows.count) freeze flags")
+        precondition(
+            steps >= 0 && freezeSteps >= 0 && logEvery >= 1,
+            "TrainingSchedule: steps \(steps), freeze \(freezeSteps), logEvery \(logEvery)")
         self.stepSize = stepSize
         self.steps = steps
         self.rowStepScales = rowStepScales
@@ -124,9 +132,13 @@ public struct TrainingResult: Sendable {
     public let span: SpanRepresentation?
 
     /// A result from its parts.
-    package init(initial: Parameters, final: Parameters, decomposition: Decomposition, history: [HistoryRecord], status: RunStatus,
-                 trainLoss: Double, trainError: Double, steps: Int, converged: Bool?, span: SpanRepresentation?,
-                 adapters: (initial: LowRankAdapter, final: LowRankAdapter)? = nil, signalNoiseRatio: Double = .nan, rhoBarMax: Double = .nan) {
+    package init(
+        initial: Parameters, final: Parameters, decomposition: Decomposition, history: [HistoryRecord],
+        status: RunStatus,
+        trainLoss: Double, trainError: Double, steps: Int, converged: Bool?, span: SpanRepresentation?,
+        adapters: (initial: LowRankAdapter, final: LowRankAdapter)? = nil, signalNoiseRatio: Double = .nan,
+        rhoBarMax: Double = .nan
+    ) {
         self.signalNoiseRatio = signalNoiseRatio
         self.rhoBarMax = rhoBarMax
         self.adapters = adapters
@@ -145,11 +157,17 @@ public struct TrainingResult: Sendable {
     /// What a cached upstream model keeps (``TransferExperiment/Upstream``): the final parameters, status, loss and
     /// error; its initial parameters stand for the final ones, its decomposition is zero and its history empty
     /// (sweeps record none of them).
-    package init(cachedFinal final: Parameters, status: RunStatus, trainLoss: Double, trainError: Double, steps: Int, converged: Bool?,
-                 signalNoiseRatio: Double, rhoBarMax: Double, sampleCount: Int) {
-        self.init(initial: final, final: final, decomposition: Decomposition(filterCount: final.weights.rows, sampleCount: sampleCount),
-                  history: [], status: status, trainLoss: trainLoss, trainError: trainError, steps: steps, converged: converged, span: nil,
-                  signalNoiseRatio: signalNoiseRatio, rhoBarMax: rhoBarMax)
+    package init(
+        cachedFinal final: Parameters, status: RunStatus, trainLoss: Double, trainError: Double, steps: Int,
+        converged: Bool?,
+        signalNoiseRatio: Double, rhoBarMax: Double, sampleCount: Int
+    ) {
+        self.init(
+            initial: final, final: final,
+            decomposition: Decomposition(filterCount: final.weights.rows, sampleCount: sampleCount),
+            history: [], status: status, trainLoss: trainLoss, trainError: trainError, steps: steps,
+            converged: converged, span: nil,
+            signalNoiseRatio: signalNoiseRatio, rhoBarMax: rhoBarMax)
     }
 }
 
@@ -208,23 +226,37 @@ public struct GradientDescent: Sendable {
     /// `shared` names the values of the initial filters and of the noise patches (``SpanRepresentation/Keys``, only
     /// `initial` and `training` are used): the span engine's `ΞΞᵀ`, `W⁽⁰⁾Ξᵀ` and the `‖ξ_i‖²` are then taken from, or
     /// kept in, its cache, so the runs of a sweep row compute them once (the same bits either way).
-    public func train(from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule,
-                      evaluator: HistoryEvaluator? = nil, shared: (cache: DrawCache, keys: SpanRepresentation.Keys)? = nil) -> TrainingResult {
+    public func train(
+        from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule,
+        evaluator: HistoryEvaluator? = nil, shared: (cache: DrawCache, keys: SpanRepresentation.Keys)? = nil
+    ) -> TrainingResult {
         if let adapter = schedule.adapter {
-            return drive(run(LowRankState(architecture: architecture, sample: sample, base: initial, adapter: adapter), initial, sample, schedule, evaluator))
+            return drive(
+                run(
+                    LowRankState(architecture: architecture, sample: sample, base: initial, adapter: adapter), initial,
+                    sample, schedule, evaluator))
         }
         switch resolvedEngine(sample: sample, schedule: schedule) {
         case .span:
             guard let (cache, keys) = shared else {
-                return drive(run(SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample, schedule, evaluator))
+                return drive(
+                    run(
+                        SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample,
+                        schedule, evaluator))
             }
             let gram = cache.matrix("gram|\(keys.training)") { SpanState.gram(sample.noise) }
-            let products = cache.matrix("P0|\(keys.initial)|\(keys.training)") { SpanState.initialProducts(initial.weights, sample.noise) }
+            let products = cache.matrix("P0|\(keys.initial)|\(keys.training)") {
+                SpanState.initialProducts(initial.weights, sample.noise)
+            }
             let norms: [Double] = cache.value("norms|\(keys.training)") { sample.noiseSquaredNorms }
-            let state = SpanState(architecture: architecture, sample: sample, initial: initial, gram: gram, initialProducts: products)
+            let state = SpanState(
+                architecture: architecture, sample: sample, initial: initial, gram: gram, initialProducts: products)
             return drive(run(state, initial, sample, schedule, evaluator, noiseSquaredNorms: norms))
         default:
-            return drive(run(WeightSpaceState(architecture: architecture, sample: sample, current: initial), initial, sample, schedule, evaluator))
+            return drive(
+                run(
+                    WeightSpaceState(architecture: architecture, sample: sample, current: initial), initial, sample,
+                    schedule, evaluator))
         }
     }
 
@@ -240,27 +272,39 @@ public struct GradientDescent: Sendable {
     /// trains, are trained one by one.
     ///
     /// - Complexity: O(N² d + K (T m N² + m N d)) for `K` span-engine jobs.
-    public func train(batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)]) -> [TrainingResult] {
+    public func train(
+        batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)]
+    ) -> [TrainingResult] {
         guard let first = jobs.first,
-              jobs.allSatisfy({ resolvedEngine(sample: $0.sample, schedule: $0.schedule) == .span
-                  && $0.schedule.adapter == nil && $0.sample.noise == first.sample.noise })
+            jobs.allSatisfy({
+                resolvedEngine(sample: $0.sample, schedule: $0.schedule) == .span
+                    && $0.schedule.adapter == nil && $0.sample.noise == first.sample.noise
+            })
         else { return jobs.map { train(from: $0.initial, on: $0.sample, schedule: $0.schedule) } }
         let gram = SpanState.gram(first.sample.noise)
         return jobs.map {
-            drive(run(SpanState(architecture: architecture, sample: $0.sample, initial: $0.initial, gram: gram), $0.initial, $0.sample, $0.schedule))
+            drive(
+                run(
+                    SpanState(architecture: architecture, sample: $0.sample, initial: $0.initial, gram: gram),
+                    $0.initial, $0.sample, $0.schedule))
         }
     }
 
     /// The engine of one run (a trainable head, §11, leaves the filters' updates in the span: both engines train it).
     private func resolvedEngine(sample: TaskSample, schedule: TrainingSchedule) -> Engine {
-        engine.resolved(sampleCount: sample.count, dimension: sample.dimension, filterCount: architecture.filterCount, steps: schedule.steps)
+        engine.resolved(
+            sampleCount: sample.count, dimension: sample.dimension, filterCount: architecture.filterCount,
+            steps: schedule.steps)
     }
 
-    private func run<State: DescentState>(_ state: State, _ initial: Parameters, _ sample: TaskSample,
-                                          _ schedule: TrainingSchedule, _ evaluator: HistoryEvaluator? = nil,
-                                          noiseSquaredNorms: [Double]? = nil) -> TrainingRun<State> {
-        TrainingRun(state: state, architecture: architecture, alignmentDirections: alignmentDirections, initial: initial,
-                    sample: sample, schedule: schedule, evaluator: evaluator, noiseSquaredNorms: noiseSquaredNorms)
+    private func run<State: DescentState>(
+        _ state: State, _ initial: Parameters, _ sample: TaskSample,
+        _ schedule: TrainingSchedule, _ evaluator: HistoryEvaluator? = nil,
+        noiseSquaredNorms: [Double]? = nil
+    ) -> TrainingRun<State> {
+        TrainingRun(
+            state: state, architecture: architecture, alignmentDirections: alignmentDirections, initial: initial,
+            sample: sample, schedule: schedule, evaluator: evaluator, noiseSquaredNorms: noiseSquaredNorms)
     }
 
     /// Runs `run` to its end, one forward pass per step.

@@ -47,17 +47,21 @@ public struct HistoryRecord: Sendable, Equatable {
 
     /// The values in ``columns`` order.
     public var values: [Double] {
-        [Double(step), loss, trainError,
-         gammaPositiveMax, gammaPositiveMean, gammaNegativeMax, gammaNegativeMean,
-         rhoBarMax, rhoUnderMin,
-         alignmentMean[0], alignmentMax[0], alignmentMean[1], alignmentMax[1], alignmentMean[2], alignmentMax[2],
-         testError ?? .nan, cleanTestError ?? .nan]
+        [
+            Double(step), loss, trainError,
+            gammaPositiveMax, gammaPositiveMean, gammaNegativeMax, gammaNegativeMean,
+            rhoBarMax, rhoUnderMin,
+            alignmentMean[0], alignmentMax[0], alignmentMean[1], alignmentMax[1], alignmentMean[2], alignmentMax[2],
+            testError ?? .nan, cleanTestError ?? .nan,
+        ]
     }
 
     /// Summarises the state at step `step`; `alignments[k][row]` is `⟨w_row, ŝ_k⟩`. An undefined decomposition (NaN)
     /// gives NaN `γ` and `ρ` summaries.
-    public init(step: Int, loss: Double, trainError: Double, alignments: [[Double]], decomposition: Decomposition,
-                architecture: Architecture, labels: [Double]) {
+    public init(
+        step: Int, loss: Double, trainError: Double, alignments: [[Double]], decomposition: Decomposition,
+        architecture: Architecture, labels: [Double]
+    ) {
         self.step = step
         self.loss = loss
         self.trainError = trainError

@@ -18,8 +18,10 @@ struct LowRankState: DescentState {
     private var current: Parameters
 
     init(architecture: Architecture, sample: TaskSample, base: Parameters, adapter: LowRankAdapter) {
-        precondition(adapter.b.rows == architecture.filterCount && adapter.a.cols == architecture.dimension && base.head == nil,
-                     "LowRankState: adapter of \(adapter.b.rows) filters and dimension \(adapter.a.cols) for \(architecture.filterCount) × \(architecture.dimension)")
+        precondition(
+            adapter.b.rows == architecture.filterCount && adapter.a.cols == architecture.dimension && base.head == nil,
+            "LowRankState: adapter of \(adapter.b.rows) filters and dimension \(adapter.a.cols) for \(architecture.filterCount) × \(architecture.dimension)"
+        )
         self.architecture = architecture
         self.sample = sample
         self.base = base
@@ -43,8 +45,9 @@ struct LowRankState: DescentState {
     /// to the filters, scaled by it, drives both factors.
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
         precondition(rowScales.allSatisfy { $0 == rowScales.first }, "LowRankState: LoRA steps every filter alike")
-        var scaled = Parameters(weights: Matrix(rows: current.weights.rows, cols: current.weights.cols),
-                                biases: [Double](repeating: 0, count: current.biases.count))
+        var scaled = Parameters(
+            weights: Matrix(rows: current.weights.rows, cols: current.weights.cols),
+            biases: [Double](repeating: 0, count: current.biases.count))
         coefficients.apply(rowScales: rowScales, sample: sample, to: &scaled)
         lowRank.step(scaledGradient: scaled.weights)
         current.weights = lowRank.filters(base: base.weights)

@@ -39,7 +39,10 @@ struct SpanState: DescentState {
 
     /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` (``gram(_:)``) and `initialProducts` `W⁽⁰⁾Ξᵀ`
     /// (``initialProducts(_:_:)``) when already computed.
-    init(architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil, initialProducts: Matrix? = nil) {
+    init(
+        architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil,
+        initialProducts: Matrix? = nil
+    ) {
         self.architecture = architecture
         self.sample = sample
         self.initial = initial
@@ -126,7 +129,9 @@ struct SpanState: DescentState {
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
         let d = architecture.dimension
         return directions.map { direction in
-            let component = { (vector: (Int) -> Double) in direction.reduce(0) { $0 + ($1.0 < d ? vector($1.0) * $1.1 : 0) } }
+            let component = { (vector: (Int) -> Double) in
+                direction.reduce(0) { $0 + ($1.0 < d ? vector($1.0) * $1.1 : 0) }
+            }
             let muPart = component { sample.mu[$0] }
             let noiseParts = (0..<sample.count).map { i in component { sample.noise[i, $0] } }
             return (0..<architecture.filterCount).map { row in
@@ -145,7 +150,8 @@ struct SpanState: DescentState {
     }
 
     var spanRepresentation: SpanRepresentation? {
-        SpanRepresentation(initial: initial.weights, muCoefficients: muCoefficients, noiseCoefficients: noiseCoefficients)
+        SpanRepresentation(
+            initial: initial.weights, muCoefficients: muCoefficients, noiseCoefficients: noiseCoefficients)
     }
 
     /// The span representation against a weight-space recomputation (in the manner of swift-collections'
@@ -153,12 +159,16 @@ struct SpanState: DescentState {
     /// pre-activations and outputs that `forward` computed through `G`, `Ξμ` and `P₀`, to 1e-8 of their scale.
     func checkInvariants(_ forward: Forward) {
         let recomputed = Forward(architecture: architecture, parameters: parameters(), sample: sample)
-        let pairs = [(forward.noisePreActivations.storage, recomputed.noisePreActivations.storage),
-                     (forward.signalProjections, recomputed.signalProjections), (forward.outputs, recomputed.outputs)]
+        let pairs = [
+            (forward.noisePreActivations.storage, recomputed.noisePreActivations.storage),
+            (forward.signalProjections, recomputed.signalProjections), (forward.outputs, recomputed.outputs),
+        ]
         for (name, (span, weight)) in zip(["⟨w, ξ⟩", "⟨w, μ⟩", "f"], pairs) {
             let scale = max(weight.reduce(0) { max($0, abs($1)) }, 1)
             let error = zip(span, weight).reduce(0) { max($0, abs($1.0 - $1.1)) }
-            precondition(!(error > 1e-8 * scale), "span engine invariant: \(name) differs from the materialised filters' by \(error) (scale \(scale))")
+            precondition(
+                !(error > 1e-8 * scale),
+                "span engine invariant: \(name) differs from the materialised filters' by \(error) (scale \(scale))")
         }
     }
 }

@@ -29,8 +29,11 @@ struct TrainingRun<State: DescentState> {
     /// Test error of the filters at a logged step (``HistoryRecord/testError``), when the caller wants it.
     private let evaluator: HistoryEvaluator?
 
-    init(state: State, architecture: Architecture, alignmentDirections: [[(Int, Double)]], initial: Parameters,
-         sample: TaskSample, schedule: TrainingSchedule, evaluator: HistoryEvaluator? = nil, noiseSquaredNorms: [Double]? = nil) {
+    init(
+        state: State, architecture: Architecture, alignmentDirections: [[(Int, Double)]], initial: Parameters,
+        sample: TaskSample, schedule: TrainingSchedule, evaluator: HistoryEvaluator? = nil,
+        noiseSquaredNorms: [Double]? = nil
+    ) {
         self.state = state
         self.evaluator = evaluator
         self.architecture = architecture
@@ -44,8 +47,10 @@ struct TrainingRun<State: DescentState> {
         if !state.keepsSpan { decomposition.setUndefined() }
         muSquared = BLAS.dot(sample.mu, sample.mu)
         xiSquared = noiseSquaredNorms ?? sample.noiseSquaredNorms
-        precondition(schedule.anchorStrength == 0 || schedule.anchoredRows.count == architecture.filterCount,
-                     "TrainingSchedule: \(schedule.anchoredRows.count) anchored-row flags for \(architecture.filterCount) filters")
+        precondition(
+            schedule.anchorStrength == 0 || schedule.anchoredRows.count == architecture.filterCount,
+            "TrainingSchedule: \(schedule.anchoredRows.count) anchored-row flags for \(architecture.filterCount) filters"
+        )
         frozenScales = schedule.rowScales(atStep: 0)
         freeScales = schedule.rowScales(atStep: schedule.freezeSteps)
     }
@@ -57,7 +62,7 @@ struct TrainingRun<State: DescentState> {
     mutating func advance() -> TrainingResult? {
         let labels = sample.labels
         #if DEBUG
-        if step % Self.invariantInterval == 0 && forward.hasModerateOutputs { state.checkInvariants(forward) }
+            if step % Self.invariantInterval == 0 && forward.hasModerateOutputs { state.checkInvariants(forward) }
         #endif
         // Diverged: an output beyond ``Forward/divergenceBound`` (or NaN), or a parameter not finite.
         let diverged = !forward.hasModerateOutputs || !state.isFinite
@@ -66,37 +71,44 @@ struct TrainingRun<State: DescentState> {
         let ended = diverged || reached || step == schedule.steps
         if ended || step % schedule.logEvery == 0 {
             let loss = forward.loss(labels: labels), error = forward.errorRate(labels: labels)
-            var record = HistoryRecord(step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
-                                       decomposition: decomposition, architecture: architecture, labels: labels)
+            var record = HistoryRecord(
+                step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),
+                decomposition: decomposition, architecture: architecture, labels: labels)
             if let evaluator, !diverged, let test = evaluator(state.parameters()) {
                 record.testError = test.error
                 record.cleanTestError = test.cleanError
             }
             history.append(record)
             if ended {
-                return TrainingResult(initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
-                                      status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
-                                      converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation,
-                                      adapters: state.adapters.map { ($0.initial, $0.current) },
-                                      signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: labels),
-                                      rhoBarMax: decomposition.rhoExtremes(architecture: architecture, labels: labels).barMax)
+                return TrainingResult(
+                    initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
+                    status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
+                    converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation,
+                    adapters: state.adapters.map { ($0.initial, $0.current) },
+                    signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: labels),
+                    rhoBarMax: decomposition.rhoExtremes(architecture: architecture, labels: labels).barMax)
             }
         }
-        coefficients.update(architecture: architecture, biases: state.biases, head: state.head, forward: forward, sample: sample,
-                            distillation: schedule.distillation)
+        coefficients.update(
+            architecture: architecture, biases: state.biases, head: state.head, forward: forward, sample: sample,
+            distillation: schedule.distillation)
         let scales = step < schedule.freezeSteps ? frozenScales : freeScales
         if schedule.anchorStrength > 0 {
             // L2-SP: the displacement from the start shrinks by (1 − η_{j,r} β_sp) before the gradient step, exactly
             // the penalty's gradient β_sp (w − w⁰); γ and ρ shrink with it (§11).
-            let factors = scales.indices.map { row in schedule.anchoredRows[row] ? 1 + scales[row] * schedule.anchorStrength : 1 }
+            let factors = scales.indices.map { row in
+                schedule.anchoredRows[row] ? 1 + scales[row] * schedule.anchorStrength : 1
+            }
             state.shrinkDisplacement(factors)
             decomposition.shrink(factors)
         }
         if state.keepsSpan {
-            decomposition.accumulate(coefficients, rowScales: scales, architecture: architecture,
-                                     muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
+            decomposition.accumulate(
+                coefficients, rowScales: scales, architecture: architecture,
+                muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
         }
-        state.step(coefficients, rowScales: scales, headScale: schedule.headStepScale.map { -schedule.stepSize * $0 } ?? 0)
+        state.step(
+            coefficients, rowScales: scales, headScale: schedule.headStepScale.map { -schedule.stepSize * $0 } ?? 0)
         step += 1
         return nil
     }

@@ -84,7 +84,9 @@ public struct Inheritance: Sendable, Equatable {
             return InheritanceMask(weights: weights, biases: biases, rows: inheritedRows)
         case .entry:
             let weights = (0..<(rows * d)).map { _ in generator.uniform() < alpha }
-            let biases = architecture.hasBias ? (0..<rows).map { _ in generator.uniform() < alpha } : [Bool](repeating: false, count: rows)
+            let biases =
+                architecture.hasBias
+                ? (0..<rows).map { _ in generator.uniform() < alpha } : [Bool](repeating: false, count: rows)
             return InheritanceMask(weights: weights, biases: biases, rows: [Bool](repeating: false, count: rows))
         }
     }

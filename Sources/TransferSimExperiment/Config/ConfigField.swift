@@ -53,7 +53,9 @@ public struct ConfigField: Sendable {
     /// Parses a finite real of magnitude at most ``magnitudeBound``; `-0` is read as `0` (``parseFinite(_:)``).
     static func parseReal(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let value = parseFinite(trimmed), abs(value) <= magnitudeBound, !underflows(trimmed, to: value) else { return nil }
+        guard let value = parseFinite(trimmed), abs(value) <= magnitudeBound, !underflows(trimmed, to: value) else {
+            return nil
+        }
         return value
     }
 
@@ -75,8 +77,11 @@ public struct ConfigField: Sendable {
     /// `unknown key` with the nearest key of ``all`` when one is within two edits (Levenshtein distance, e.g.
     /// `sigma_p` → `sigma_p1`), then every key allowed among `allowed`: the one message for an unknown key.
     public static func unknown(_ key: String, allowed: [String]) -> String {
-        let near = allowed.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 && $0.1 < key.count }.min { $0.1 < $1.1 }
-        return "unknown key" + (near.map { " (did you mean \($0.0)?)" } ?? "") + "; allowed keys: " + allowed.joined(separator: ", ")
+        let near = allowed.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 && $0.1 < key.count }.min {
+            $0.1 < $1.1
+        }
+        return "unknown key" + (near.map { " (did you mean \($0.0)?)" } ?? "") + "; allowed keys: "
+            + allowed.joined(separator: ", ")
     }
 
     /// The Levenshtein distance between `a` and `b` (insertions, deletions, substitutions of characters).
@@ -98,65 +103,96 @@ public struct ConfigField: Sendable {
 
     /// A real-valued key; `bounded` keys (the default) must lie within ``magnitudeBound``. Step sizes are only
     /// required to be finite: a huge step is a run that diverges (``Forward/divergenceBound``), not bad input.
-    static func real(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Double> & Sendable,
-                     bounded: Bool = true, valid: @escaping @Sendable (Double) -> Bool) -> ConfigField {
-        ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            if let zero = Double(trimmed), underflows(trimmed, to: zero) {
-                throw ConfigError(key: key, "'\(trimmed)' is too small for double precision (it would be read as 0); give 0, or a magnitude of at least 1e-308")
-            }
-            let parsed = bounded ? parseReal(text) : parseFinite(text)
-            guard let value = parsed, valid(value) else { throw invalid(key, range, text) }
-            config[keyPath: path] = value
-        }, render: { format($0[keyPath: path]) })
+    static func real(
+        _ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Double> & Sendable,
+        bounded: Bool = true, valid: @escaping @Sendable (Double) -> Bool
+    ) -> ConfigField {
+        ConfigField(
+            key: key, meaning: meaning, range: range,
+            assign: { config, text in
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                if let zero = Double(trimmed), underflows(trimmed, to: zero) {
+                    throw ConfigError(
+                        key: key,
+                        "'\(trimmed)' is too small for double precision (it would be read as 0); give 0, or a magnitude of at least 1e-308"
+                    )
+                }
+                let parsed = bounded ? parseReal(text) : parseFinite(text)
+                guard let value = parsed, valid(value) else { throw invalid(key, range, text) }
+                config[keyPath: path] = value
+            }, render: { format($0[keyPath: path]) })
     }
 
     /// A LoRA key (`lora_scale`, `lora_init`) whose default depends on other keys: written `default` (or left out)
     /// for that default, rendered as the value in force under recipe `lora` and as `default` under any other recipe
     /// (where the key does not apply), so configs without LoRA keep their identities.
-    static func optionalReal(_ key: String, _ meaning: String, _ path: WritableKeyPath<ExperimentConfig, Double?> & Sendable,
-                             resolved: KeyPath<ExperimentConfig, Double> & Sendable) -> ConfigField {
+    static func optionalReal(
+        _ key: String, _ meaning: String, _ path: WritableKeyPath<ExperimentConfig, Double?> & Sendable,
+        resolved: KeyPath<ExperimentConfig, Double> & Sendable
+    ) -> ConfigField {
         let range = "a number in (0, 1e50], or default"
-        return ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            if text.trimmingCharacters(in: .whitespaces) == "default" {
-                config[keyPath: path] = nil
-                return
-            }
-            guard let value = parseReal(text), value > 0 else { throw invalid(key, range, text) }
-            config[keyPath: path] = value
-        }, render: { config in
-            config.recipe == .lora ? format(config[keyPath: resolved]) : "default"
-        })
+        return ConfigField(
+            key: key, meaning: meaning, range: range,
+            assign: { config, text in
+                if text.trimmingCharacters(in: .whitespaces) == "default" {
+                    config[keyPath: path] = nil
+                    return
+                }
+                guard let value = parseReal(text), value > 0 else { throw invalid(key, range, text) }
+                config[keyPath: path] = value
+            },
+            render: { config in
+                config.recipe == .lora ? format(config[keyPath: resolved]) : "default"
+            })
     }
 
-    static func integer(_ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Int> & Sendable,
-                        valid: @escaping @Sendable (Int) -> Bool) -> ConfigField {
-        ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            guard let value = parseInteger(text), valid(value) else { throw invalid(key, range, text) }
-            config[keyPath: path] = value
-        }, render: { String($0[keyPath: path]) })
+    static func integer(
+        _ key: String, _ meaning: String, _ range: String, _ path: WritableKeyPath<ExperimentConfig, Int> & Sendable,
+        valid: @escaping @Sendable (Int) -> Bool
+    ) -> ConfigField {
+        ConfigField(
+            key: key, meaning: meaning, range: range,
+            assign: { config, text in
+                guard let value = parseInteger(text), valid(value) else { throw invalid(key, range, text) }
+                config[keyPath: path] = value
+            }, render: { String($0[keyPath: path]) })
     }
 
     static func choice<E: RawRepresentable & CaseIterable & Sendable>(
         _ key: String, _ meaning: String, _ path: WritableKeyPath<ExperimentConfig, E> & Sendable
     ) -> ConfigField where E.RawValue == String {
         let range = "one of " + E.allCases.map(\.rawValue).joined(separator: ", ")
-        return ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            guard let value = E(rawValue: text.trimmingCharacters(in: .whitespaces)) else { throw invalid(key, range, text) }
-            config[keyPath: path] = value
-        }, render: { $0[keyPath: path].rawValue })
+        return ConfigField(
+            key: key, meaning: meaning, range: range,
+            assign: { config, text in
+                guard let value = E(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
+                    throw invalid(key, range, text)
+                }
+                config[keyPath: path] = value
+            }, render: { $0[keyPath: path].rawValue })
     }
 
-    static func signal(_ k: Int, mu: Bool, _ path: WritableKeyPath<ExperimentConfig, SignalNorm> & Sendable) -> ConfigField {
+    static func signal(
+        _ k: Int, mu: Bool, _ path: WritableKeyPath<ExperimentConfig, SignalNorm> & Sendable
+    ) -> ConfigField {
         let key = mu ? "mu\(k)_norm" : "v\(k)_norm"
-        let meaning = mu ? "‖μ_\(k)‖ = ‖u + v_\(k)‖, alternative to v\(k)_norm (give one of the two)" : "‖v_\(k)‖, task-\(k) specific signal strength"
+        let meaning =
+            mu
+            ? "‖μ_\(k)‖ = ‖u + v_\(k)‖, alternative to v\(k)_norm (give one of the two)"
+            : "‖v_\(k)‖, task-\(k) specific signal strength"
         let range = mu ? "a number in [u_norm, 1e50]" : "a number in [0, 1e50]"
-        return ConfigField(key: key, meaning: meaning, range: range, assign: { config, text in
-            guard let value = parseReal(text), value >= 0 else { throw invalid(key, range, text) }
-            config[keyPath: path] = mu ? .mu(value) : .v(value)
-        }, render: { config in
-            format(mu ? config[keyPath: path].muNorm(uNorm: config.uNorm) : config[keyPath: path].vNorm(uNorm: config.uNorm))
-        })
+        return ConfigField(
+            key: key, meaning: meaning, range: range,
+            assign: { config, text in
+                guard let value = parseReal(text), value >= 0 else { throw invalid(key, range, text) }
+                config[keyPath: path] = mu ? .mu(value) : .v(value)
+            },
+            render: { config in
+                format(
+                    mu
+                        ? config[keyPath: path].muNorm(uNorm: config.uNorm)
+                        : config[keyPath: path].vNorm(uNorm: config.uNorm))
+            })
     }
 
     /// Parses an integer written as `12`, `1e3` or `12.0` (an exactly integral number).

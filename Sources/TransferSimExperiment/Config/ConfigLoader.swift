@@ -27,18 +27,24 @@ public enum ConfigLoader {
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
-        case S_IFDIR: throw ConfigError(key: path, "is a directory, not a config file (a sweep's config is DIR/config.resolved.yaml)")
-        default: throw ConfigError(key: path, "is not a regular file (a FIFO, socket or device); give a YAML or JSON file")
+        case S_IFDIR:
+            throw ConfigError(
+                key: path, "is a directory, not a config file (a sweep's config is DIR/config.resolved.yaml)")
+        default:
+            throw ConfigError(key: path, "is not a regular file (a FIFO, socket or device); give a YAML or JSON file")
         }
         guard info.st_size <= maxFileBytes else {
-            throw ConfigError(key: path, "is \(info.st_size) bytes; a config file may have at most \(maxFileBytes) (1 MiB)")
+            throw ConfigError(
+                key: path, "is \(info.st_size) bytes; a config file may have at most \(maxFileBytes) (1 MiB)")
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ConfigError(key: path, "cannot read config file (\(String(cString: strerror(errno))))")
         }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
-        guard data.count <= maxFileBytes else { throw ConfigError(key: path, "grew past \(maxFileBytes) bytes while being read") }
+        guard data.count <= maxFileBytes else {
+            throw ConfigError(key: path, "grew past \(maxFileBytes) bytes while being read")
+        }
         guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(key: path, "is not UTF-8 text") }
         return text
     }
@@ -94,7 +100,10 @@ public enum ConfigLoader {
         let spec = try SweepSpec.parse(grid: node("grid"), zip: node("zip"), replicates: node("replicates"))
         let missing = spec.sweptKeys.filter { !given.contains($0) }
         guard missing.isEmpty else {
-            throw ConfigError(key: missing.joined(separator: ", "), "swept by the sweep config \(path); give the cell's values with --set \(missing.map { "\($0)=…" }.joined(separator: " --set ")) (they are columns of results.csv), or use run --from DIR --cell ID")
+            throw ConfigError(
+                key: missing.joined(separator: ", "),
+                "swept by the sweep config \(path); give the cell's values with --set \(missing.map { "\($0)=…" }.joined(separator: " --set ")) (they are columns of results.csv), or use run --from DIR --cell ID"
+            )
         }
         return try mapping.filter { !sections.contains($0.key) }.map { key, node in
             guard let scalar = node.scalar else { throw ConfigError(key: key, "must be a single value") }
@@ -109,7 +118,9 @@ public enum ConfigLoader {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
             throw ConfigError(key: text, "--set needs key=value")
         }
-        return (String(text[..<equals]).trimmingCharacters(in: .whitespaces), String(text[text.index(after: equals)...]))
+        return (
+            String(text[..<equals]).trimmingCharacters(in: .whitespaces), String(text[text.index(after: equals)...])
+        )
     }
 
     /// The command-line layer: `--set key=value` overrides in order, then `--seed`.
@@ -141,7 +152,8 @@ public enum ConfigLoader {
     ///
     /// - Throws: ``ConfigError`` for an unknown key, a bad value, or both `v{k}_norm` and `mu{k}_norm`.
     public static func apply(_ layer: [Entry], to config: inout ExperimentConfig) throws {
-        for k in 1...2 where layer.contains(where: { $0.key == "v\(k)_norm" }) && layer.contains(where: { $0.key == "mu\(k)_norm" }) {
+        for k in 1...2
+        where layer.contains(where: { $0.key == "v\(k)_norm" }) && layer.contains(where: { $0.key == "mu\(k)_norm" }) {
             throw ConfigError(key: "mu\(k)_norm", "give v\(k)_norm or mu\(k)_norm, not both")
         }
         for entry in layer where entry.key != "preset" {

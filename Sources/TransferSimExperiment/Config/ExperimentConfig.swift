@@ -232,9 +232,10 @@ public struct ExperimentConfig: Sendable, Equatable {
 
     /// The data distribution of task `k`.
     public func distribution(_ task: Signals.Task) -> TaskDistribution {
-        TaskDistribution(task: task, signals: signals, dimension: d,
-                         noiseLevel: task == .one ? sigmaP1 : sigmaP2,
-                         flipRate: task == .one ? flip1 : flip2, noise: noise)
+        TaskDistribution(
+            task: task, signals: signals, dimension: d,
+            noiseLevel: task == .one ? sigmaP1 : sigmaP2,
+            flipRate: task == .one ? flip1 : flip2, noise: noise)
     }
 
     /// The inheritance rule.
@@ -255,28 +256,43 @@ public struct ExperimentConfig: Sendable, Equatable {
         }
         let required = signals.requiredDimension
         if d < required {
-            throw ConfigError(key: "d", "must be ≥ \(required) (the nonzero signals use coordinate axes 0..\(required - 1)), got \(d)")
+            throw ConfigError(
+                key: "d", "must be ≥ \(required) (the nonzero signals use coordinate axes 0..\(required - 1)), got \(d)"
+            )
         }
         if freezeSteps > steps2 {
             throw ConfigError(key: "freeze_steps", "must lie in [0, steps2 = \(steps2)], got \(freezeSteps)")
         }
         if recipe != .l2sp && l2spStrength != 0 {
-            throw ConfigError(key: "l2sp_strength", "applies to recipe: l2sp only (recipe is \(recipe.rawValue)); remove it or set recipe: l2sp")
+            throw ConfigError(
+                key: "l2sp_strength",
+                "applies to recipe: l2sp only (recipe is \(recipe.rawValue)); remove it or set recipe: l2sp")
         }
         let defaults = ExperimentConfig()
-        if recipe != .distill && (distillWeight != defaults.distillWeight || distillTemperature != defaults.distillTemperature) {
-            throw ConfigError(key: distillWeight != defaults.distillWeight ? "distill_weight" : "distill_temperature",
-                              "applies to recipe: distill only (recipe is \(recipe.rawValue)); remove it or set recipe: distill")
+        if recipe != .distill
+            && (distillWeight != defaults.distillWeight || distillTemperature != defaults.distillTemperature)
+        {
+            throw ConfigError(
+                key: distillWeight != defaults.distillWeight ? "distill_weight" : "distill_temperature",
+                "applies to recipe: distill only (recipe is \(recipe.rawValue)); remove it or set recipe: distill")
         }
         try validateRecipeKeys()
         if recipe == .l2sp && eta2 * inheritedLrScale * l2spStrength >= 2 {
-            throw ConfigError(key: "l2sp_strength", "must keep η_2 · λ · l2sp_strength < 2 (gradient descent on the pull overshoots and grows beyond it), got \(l2spStrength) with eta2 = \(eta2), inherited_lr_scale = \(inheritedLrScale)")
+            throw ConfigError(
+                key: "l2sp_strength",
+                "must keep η_2 · λ · l2sp_strength < 2 (gradient descent on the pull overshoots and grows beyond it), got \(l2spStrength) with eta2 = \(eta2), inherited_lr_scale = \(inheritedLrScale)"
+            )
         }
         if recipe == .l2sp && inheritUnit == .entry {
-            throw ConfigError(key: "recipe", "l2sp pulls whole inherited filters towards their inherited values; use inherit_unit: filter")
+            throw ConfigError(
+                key: "recipe",
+                "l2sp pulls whole inherited filters towards their inherited values; use inherit_unit: filter")
         }
         if inheritUnit == .entry && (freezeSteps != 0 || inheritedLrScale != 1) {
-            throw ConfigError(key: "inherit_unit", "entry inheritance needs freeze_steps = 0 and inherited_lr_scale = 1 (they act on whole inherited filters); use inherit_unit: filter")
+            throw ConfigError(
+                key: "inherit_unit",
+                "entry inheritance needs freeze_steps = 0 and inherited_lr_scale = 1 (they act on whole inherited filters); use inherit_unit: filter"
+            )
         }
     }
 }
@@ -286,7 +302,9 @@ extension ExperimentConfig {
     /// filters' training (`freeze_steps`, `inherited_lr_scale`) with recipes whose filters do not train that way.
     func validateRecipeKeys() throws {
         func refuse(_ key: String, _ owners: String) -> ConfigError {
-            ConfigError(key: key, "applies to recipe: \(owners) only (recipe is \(recipe.rawValue)); remove it or change the recipe")
+            ConfigError(
+                key: key,
+                "applies to recipe: \(owners) only (recipe is \(recipe.rawValue)); remove it or change the recipe")
         }
         // A key of another recipe is refused when it differs from its default (a default is "not given").
         let defaults = ExperimentConfig()
@@ -304,9 +322,13 @@ extension ExperimentConfig {
         if recipe == .lora && loraRank > min(m, d) {
             throw ConfigError(key: "lora_rank", "must lie in [1, min(m, d) = \(min(m, d))], got \(loraRank)")
         }
-        if (recipe == .linearProbe || recipe == .lora || recipe == .distill) && (freezeSteps != 0 || inheritedLrScale != 1) {
-            throw ConfigError(key: freezeSteps != 0 ? "freeze_steps" : "inherited_lr_scale",
-                              "applies to recipes that fine-tune inherited filters (finetune, lp-ft, l2sp); recipe \(recipe.rawValue) does not")
+        if (recipe == .linearProbe || recipe == .lora || recipe == .distill)
+            && (freezeSteps != 0 || inheritedLrScale != 1)
+        {
+            throw ConfigError(
+                key: freezeSteps != 0 ? "freeze_steps" : "inherited_lr_scale",
+                "applies to recipes that fine-tune inherited filters (finetune, lp-ft, l2sp); recipe \(recipe.rawValue) does not"
+            )
         }
     }
 }

@@ -39,9 +39,10 @@ extension ConfigField {
     static let upstreamFields = all.filter { !$0.affects.isDisjoint(with: [.upstream, .streams]) }
 
     /// The fields of each role's ``ExperimentConfig/streamLayout(_:)``, in table order (derived once).
-    static let layoutFields = Dictionary(uniqueKeysWithValues: StreamSeed.Role.allCases.map { role in
-        (role, all.filter { $0.affects.contains(.layout(role)) })
-    })
+    static let layoutFields = Dictionary(
+        uniqueKeysWithValues: StreamSeed.Role.allCases.map { role in
+            (role, all.filter { $0.affects.contains(.layout(role)) })
+        })
 }
 
 extension ExperimentConfig {

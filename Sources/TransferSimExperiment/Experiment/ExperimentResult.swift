@@ -36,10 +36,14 @@ public struct ExperimentResult: Sendable {
     /// negative is negative transfer) and the §8 statistics of ``TheoryStatistic/all``. The one table of outputs.
     public static let columns: [OutputColumn] = {
         let (labels, metrics) = OutputColumn.stageColumns()
-        let gain = OutputColumn("transfer_gain", "`transfer_test_accuracy − baseline_test_accuracy` (negative: negative transfer)") {
+        let gain = OutputColumn(
+            "transfer_gain", "`transfer_test_accuracy − baseline_test_accuracy` (negative: negative transfer)"
+        ) {
             ($0.transfer.test?.accuracy ?? .nan) - ($0.baseline.test?.accuracy ?? .nan)
         }
-        let statistics = TheoryStatistic.all.map { statistic in OutputColumn(statistic.name, statistic.meaning) { statistic.value($0.config) } }
+        let statistics = TheoryStatistic.all.map { statistic in
+            OutputColumn(statistic.name, statistic.meaning) { statistic.value($0.config) }
+        }
         return labels + metrics + [gain] + statistics
     }()
 

@@ -66,13 +66,16 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// The error of ``check(limit:)``, or nil when the estimate fits.
     public func excess(limit: Double) -> ConfigError? {
         guard bytes > limit else { return nil }
-        return ConfigError(key: drivers.joined(separator: ", "),
-                           "this experiment needs about \(Self.format(bytes)) of memory, more than the \(Self.format(limit)) available; lower them, or raise the limit with --max-memory")
+        return ConfigError(
+            key: drivers.joined(separator: ", "),
+            "this experiment needs about \(Self.format(bytes)) of memory, more than the \(Self.format(limit)) available; lower them, or raise the limit with --max-memory"
+        )
     }
 
     /// Bytes as GiB or MiB with three significant digits.
     public static func format(_ bytes: Double) -> String {
-        bytes >= 1_073_741_824 ? String(format: "%.3g GiB", bytes / 1_073_741_824) : String(format: "%.3g MiB", bytes / 1_048_576)
+        bytes >= 1_073_741_824
+            ? String(format: "%.3g GiB", bytes / 1_073_741_824) : String(format: "%.3g MiB", bytes / 1_048_576)
     }
 
     // MARK: - Available memory
@@ -85,13 +88,16 @@ public struct MemoryEstimate: Sendable, Equatable {
     public static func available(limit: Double? = nil) -> Double {
         var candidates: [Double] = limit.map { [$0] } ?? []
         if limit == nil,
-           let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
-           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
+        {
             candidates.append(kib * 1024)
         }
         let read = { (name: String) in
-            (try? String(contentsOfFile: "/sys/fs/cgroup/\(name)", encoding: .utf8)).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            (try? String(contentsOfFile: "/sys/fs/cgroup/\(name)", encoding: .utf8)).flatMap {
+                Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
         if let maximum = read("memory.max"), let current = read("memory.current") {
             candidates.append(max(maximum - current, 0))
@@ -106,9 +112,12 @@ public struct MemoryEstimate: Sendable, Equatable {
     public static func parseSize(_ text: String) throws -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
         let (k, m, g, t) = (1024.0, 1_048_576.0, 1_073_741_824.0, 1_099_511_627_776.0)
-        let units: [(String, Double)] = [("TIB", t), ("GIB", g), ("MIB", m), ("KIB", k), ("TB", t), ("GB", g), ("MB", m), ("KB", k),
-                                         ("T", t), ("G", g), ("M", m), ("K", k), ("B", 1)]
-        let (number, scale) = units.first { trimmed.hasSuffix($0.0) }.map { (String(trimmed.dropLast($0.0.count)), $0.1) } ?? (trimmed, 1)
+        let units: [(String, Double)] = [
+            ("TIB", t), ("GIB", g), ("MIB", m), ("KIB", k), ("TB", t), ("GB", g), ("MB", m), ("KB", k),
+            ("T", t), ("G", g), ("M", m), ("K", k), ("B", 1),
+        ]
+        let (number, scale) =
+            units.first { trimmed.hasSuffix($0.0) }.map { (String(trimmed.dropLast($0.0.count)), $0.1) } ?? (trimmed, 1)
         guard let value = Double(number), value.isFinite, value > 0, value * scale < 1e18 else {
             throw ConfigError(key: "--max-memory", "must be a size such as 8G, 512M or 2.5GiB, got '\(text)'")
         }

@@ -42,29 +42,40 @@ public struct OutputColumn: Sendable {
     /// (the label columns), then each stage's ``StageOutcome/metricColumns``.
     static func stageColumns() -> (labels: [OutputColumn], metrics: [OutputColumn]) {
         let statuses = Stage.allCases.map { stage in
-            OutputColumn(stage: stage, "\(stage.rawValue)_status", .status,
-                         "`ok`, `diverged` (a training output exceeded 10¹⁰⁰ in magnitude, or a parameter became NaN/±∞) or `skipped` (upstream when α = 0; teacher unless `distill` with `teacher: transfer`); `error` in a sweep row whose computation threw") { $0.outcome(stage).status.rawValue }
+            OutputColumn(
+                stage: stage, "\(stage.rawValue)_status", .status,
+                "`ok`, `diverged` (a training output exceeded 10¹⁰⁰ in magnitude, or a parameter became NaN/±∞) or `skipped` (upstream when α = 0; teacher unless `distill` with `teacher: transfer`); `error` in a sweep row whose computation threw"
+            ) { $0.outcome(stage).status.rawValue }
         }
         let converged = Stage.allCases.map { stage in
-            OutputColumn(stage: stage, "\(stage.rawValue)_converged", .label,
-                         "with a target loss (docs/model.md §12): `true` when the stage reached ε, `false` when it ran to its step cap (or diverged) without; empty when no target was set or the stage was skipped") { $0.outcome(stage).converged }
+            OutputColumn(
+                stage: stage, "\(stage.rawValue)_converged", .label,
+                "with a target loss (docs/model.md §12): `true` when the stage reached ε, `false` when it ran to its step cap (or diverged) without; empty when no target was set or the stage was skipped"
+            ) { $0.outcome(stage).converged }
         }
         let metrics = Stage.allCases.flatMap { stage in
             StageOutcome.metricColumns.map { column in
-                OutputColumn(stage: stage, "\(stage.rawValue)_\(column.suffix)", column.meaning) { column.value($0.outcome(stage)) ?? .nan }
+                OutputColumn(stage: stage, "\(stage.rawValue)_\(column.suffix)", column.meaning) {
+                    column.value($0.outcome(stage)) ?? .nan
+                }
             }
         }
         return (statuses + converged, metrics)
     }
 
     /// A per-stage status or label column of `stage`.
-    private init(stage: Stage, _ name: String, _ kind: Kind, _ meaning: String, text: @escaping @Sendable (ExperimentResult) -> String) {
+    private init(
+        stage: Stage, _ name: String, _ kind: Kind, _ meaning: String,
+        text: @escaping @Sendable (ExperimentResult) -> String
+    ) {
         self.init(name, kind, meaning, text: text)
         self.stage = stage
     }
 
     /// A per-stage metric column.
-    private init(stage: Stage, _ name: String, _ meaning: String, number: @escaping @Sendable (ExperimentResult) -> Double) {
+    private init(
+        stage: Stage, _ name: String, _ meaning: String, number: @escaping @Sendable (ExperimentResult) -> Double
+    ) {
         self.init(name, meaning, number: number)
         self.stage = stage
     }

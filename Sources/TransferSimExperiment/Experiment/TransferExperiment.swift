@@ -47,7 +47,8 @@ public struct TransferExperiment: Sendable {
     public func trainUpstream() throws -> Upstream {
         let job = upstreamJob(cache: nil)
         let draws = testDraws(config.distribution(.one), role: .upstreamTest)
-        let training = trainer.train(from: job.initial, on: job.sample, schedule: job.schedule, evaluator: historyEvaluator(draws))
+        let training = trainer.train(
+            from: job.initial, on: job.sample, schedule: job.schedule, evaluator: historyEvaluator(draws))
         return try upstream(job.sample, training, draws: draws)
     }
 
@@ -57,7 +58,9 @@ public struct TransferExperiment: Sendable {
     /// noise patches — e.g. the cells of a sweep row over `‖u‖` with the same seed and `d` — are trained
     /// together by ``GradientDescent/train(batch:)``; standard draws (task-1 training and test) are shared
     /// through `cache`.
-    public static func trainUpstreams(_ experiments: [TransferExperiment], cache: DrawCache) -> [Result<Upstream, Error>] {
+    public static func trainUpstreams(
+        _ experiments: [TransferExperiment], cache: DrawCache
+    ) -> [Result<Upstream, Error>] {
         // Groups of experiments that can share a batch: same trainer, bit-identical noise. A group's training
         // sets share one copy of the noise matrix (equal values, so nothing changes but the memory held).
         var jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)] = []
@@ -65,10 +68,13 @@ public struct TransferExperiment: Sendable {
         for (index, experiment) in experiments.enumerated() {
             var job = experiment.upstreamJob(cache: cache)
             if let group = groups.firstIndex(where: {
-                experiments[$0[0]].trainerIdentity == experiment.trainerIdentity && jobs[$0[0]].sample.noise == job.sample.noise
+                experiments[$0[0]].trainerIdentity == experiment.trainerIdentity
+                    && jobs[$0[0]].sample.noise == job.sample.noise
             }) {
                 let sample = job.sample
-                job.sample = TaskSample(mu: sample.mu, cleanLabels: sample.cleanLabels, labels: sample.labels, noise: jobs[groups[group][0]].sample.noise)
+                job.sample = TaskSample(
+                    mu: sample.mu, cleanLabels: sample.cleanLabels, labels: sample.labels,
+                    noise: jobs[groups[group][0]].sample.noise)
                 groups[group].append(index)
             } else {
                 groups.append([index])
@@ -81,7 +87,8 @@ public struct TransferExperiment: Sendable {
             for (index, training) in zip(group, trainings) {
                 results[index] = Result {
                     let experiment = experiments[index]
-                    let draws = experiment.testDraws(experiment.config.distribution(.one), role: .upstreamTest, cache: cache)
+                    let draws = experiment.testDraws(
+                        experiment.config.distribution(.one), role: .upstreamTest, cache: cache)
                     return try experiment.upstream(jobs[index].sample, training, draws: draws)
                 }
             }
@@ -90,20 +97,26 @@ public struct TransferExperiment: Sendable {
     }
 
     /// Stage 1's training job: the task-1 sample, the fresh init and the schedule.
-    private func upstreamJob(cache: DrawCache?) -> (initial: Parameters, sample: TaskSample, schedule: TrainingSchedule) {
+    private func upstreamJob(cache: DrawCache?) -> (initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)
+    {
         let architecture = config.architecture
-        let sample = config.distribution(.one).sample(count: config.n1, seed: config.streamSeed(.upstreamData), cache: cache)
+        let sample = config.distribution(.one).sample(
+            count: config.n1, seed: config.streamSeed(.upstreamData), cache: cache)
         var initStream = Xoshiro256StarStar(seed: config.streamSeed(.upstreamInit))
         let initial = config.initialization.draw(architecture, generator: &initStream)
-        var schedule = TrainingSchedule(stepSize: config.eta1, steps: config.steps1, filterCount: architecture.filterCount,
-                                        logEvery: config.logEvery)
+        var schedule = TrainingSchedule(
+            stepSize: config.eta1, steps: config.steps1, filterCount: architecture.filterCount,
+            logEvery: config.logEvery)
         schedule.targetLoss = config.targetLoss1
         return (initial, sample, schedule)
     }
 
     /// Stage 1's outcome: `training` on `sample`, tested on task-1 draws (`upstream-test`).
     private func upstream(_ sample: TaskSample, _ training: TrainingResult, draws: TestDraws) throws -> Upstream {
-        return Upstream(sample: sample, outcome: StageOutcome(training: training, test: try evaluate(training, on: draws, sample: sample, keys: nil, cache: nil)))
+        return Upstream(
+            sample: sample,
+            outcome: StageOutcome(
+                training: training, test: try evaluate(training, on: draws, sample: sample, keys: nil, cache: nil)))
     }
 
     /// Stages 2–4 given the upstream stage (`nil` skips it: nothing is inherited, as when `α = 0`); `cache`
@@ -128,7 +141,9 @@ public struct TransferExperiment: Sendable {
         var mask: InheritanceMask?
         var inherited = fresh
         // Nothing is inherited by a distillation student; its teacher `transfer` is a finetune model, which inherits.
-        if let upstreamFinal = upstream?.outcome.training?.final, config.alpha > 0, config.recipe != .distill || config.teacher == .transfer {
+        if let upstreamFinal = upstream?.outcome.training?.final, config.alpha > 0,
+            config.recipe != .distill || config.teacher == .transfer
+        {
             var inheritanceStream = Xoshiro256StarStar(seed: config.streamSeed(.inheritance))
             let drawn = config.inheritance.mask(architecture, generator: &inheritanceStream)
             inherited = drawn.combine(upstream: upstreamFinal, fresh: fresh)
@@ -137,21 +152,29 @@ public struct TransferExperiment: Sendable {
         let task2 = config.distribution(.two)
         let sample = task2.sample(count: config.n2, seed: config.streamSeed(.downstreamData), cache: cache)
         let draws = testDraws(task2, role: .test, cache: cache)
-        var baselineSchedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2, filterCount: architecture.filterCount, logEvery: config.logEvery)
+        var baselineSchedule = TrainingSchedule(
+            stepSize: config.eta2, steps: config.steps2, filterCount: architecture.filterCount,
+            logEvery: config.logEvery)
         baselineSchedule.targetLoss = config.targetLoss2
-        let baseline = trainer.train(from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
-                                     shared: cache.map { ($0, keys) })
-        let baselineOutcome = StageOutcome(training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: keys, cache: cache))
-        let stage = TransferStage(experiment: self, sample: sample, draws: draws, fresh: fresh, inherited: inherited,
-                                  inheritedRows: mask?.rows ?? [Bool](repeating: false, count: architecture.filterCount),
-                                  baselineSchedule: baselineSchedule, baseline: baselineOutcome)
+        let baseline = trainer.train(
+            from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
+            shared: cache.map { ($0, keys) })
+        let baselineOutcome = StageOutcome(
+            training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: keys, cache: cache))
+        let stage = TransferStage(
+            experiment: self, sample: sample, draws: draws, fresh: fresh, inherited: inherited,
+            inheritedRows: mask?.rows ?? [Bool](repeating: false, count: architecture.filterCount),
+            baselineSchedule: baselineSchedule, baseline: baselineOutcome)
         // finetune and l2sp inherit nothing without an upstream model: their transfer stage is the baseline run itself
         // (same init, data and schedule), not trained a second time. The other recipes differ by their own rule.
         let reusesBaseline = mask == nil && (config.recipe == .finetune || config.recipe == .l2sp)
         var teacher = StageOutcome.skipped
         var teacherLogits: [Double]?
-        let transfer = try reusesBaseline ? baselineOutcome
-            : stage.outcome(upstream: upstream?.outcome.training?.final, teacher: &teacher, teacherLogits: &teacherLogits)
+        let transfer =
+            try reusesBaseline
+            ? baselineOutcome
+            : stage.outcome(
+                upstream: upstream?.outcome.training?.final, teacher: &teacher, teacherLogits: &teacherLogits)
         var result = ExperimentResult(
             config: config,
             upstreamSample: upstream?.sample,
@@ -182,9 +205,10 @@ public struct TransferExperiment: Sendable {
 
         /// §6's schedule: inherited filters frozen for `T_freeze` steps and stepped by `λ η_2` after.
         var finetuneSchedule: TrainingSchedule {
-            var schedule = TrainingSchedule(stepSize: config.eta2, steps: config.steps2,
-                                            rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
-                                            frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
+            var schedule = TrainingSchedule(
+                stepSize: config.eta2, steps: config.steps2,
+                rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
+                frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
             schedule.targetLoss = config.targetLoss2
             return schedule
         }
@@ -192,8 +216,9 @@ public struct TransferExperiment: Sendable {
         /// Linear probing for `steps` steps: every filter and bias fixed, the head trained with step `h η_2`.
         func probeSchedule(steps: Int) -> TrainingSchedule {
             let rows = inheritedRows.count
-            var schedule = TrainingSchedule(stepSize: config.eta2, steps: steps, rowStepScales: [Double](repeating: 1, count: rows),
-                                            frozenRows: [Bool](repeating: true, count: rows), freezeSteps: steps, logEvery: config.logEvery)
+            var schedule = TrainingSchedule(
+                stepSize: config.eta2, steps: steps, rowStepScales: [Double](repeating: 1, count: rows),
+                frozenRows: [Bool](repeating: true, count: rows), freezeSteps: steps, logEvery: config.logEvery)
             schedule.targetLoss = config.targetLoss2
             schedule.headStepScale = config.headLrScale
             return schedule
@@ -202,21 +227,27 @@ public struct TransferExperiment: Sendable {
         /// The downstream start with a head `a = κ` or `0` (`head_init`).
         var withHead: Parameters {
             var start = inherited
-            start.head = [Double](repeating: config.headInit == .kappa ? config.architecture.outputScale : 0, count: inheritedRows.count)
+            start.head = [Double](
+                repeating: config.headInit == .kappa ? config.architecture.outputScale : 0, count: inheritedRows.count)
             return start
         }
 
         func train(_ initial: Parameters, _ schedule: TrainingSchedule) -> TrainingResult {
-            experiment.trainer.train(from: initial, on: sample, schedule: schedule, evaluator: experiment.historyEvaluator(draws))
+            experiment.trainer.train(
+                from: initial, on: sample, schedule: schedule, evaluator: experiment.historyEvaluator(draws))
         }
 
         func tested(_ training: TrainingResult) throws -> StageOutcome {
-            StageOutcome(training: training, test: try experiment.evaluate(training, on: draws, sample: sample, keys: nil, cache: nil))
+            StageOutcome(
+                training: training,
+                test: try experiment.evaluate(training, on: draws, sample: sample, keys: nil, cache: nil))
         }
 
         /// The transfer stage; `teacher` receives the teacher stage of `distill` with `teacher: transfer`, `teacherLogits`
         /// the distillation teacher's `f_t(x_i)`.
-        func outcome(upstream: Parameters?, teacher: inout StageOutcome, teacherLogits: inout [Double]?) throws -> StageOutcome {
+        func outcome(
+            upstream: Parameters?, teacher: inout StageOutcome, teacherLogits: inout [Double]?
+        ) throws -> StageOutcome {
             switch config.recipe {
             case .finetune:
                 return try tested(train(inherited, finetuneSchedule))
@@ -232,15 +263,17 @@ public struct TransferExperiment: Sendable {
             case .lora:
                 var stream = Xoshiro256StarStar(seed: config.streamSeed(.loraInit))
                 var schedule = baselineSchedule
-                schedule.adapter = LowRankAdapter.draw(config.architecture, rank: config.loraRank, scale: config.resolvedLoraScale,
-                                                       initScale: config.resolvedLoraInit, generator: &stream)
+                schedule.adapter = LowRankAdapter.draw(
+                    config.architecture, rank: config.loraRank, scale: config.resolvedLoraScale,
+                    initScale: config.resolvedLoraInit, generator: &stream)
                 return try tested(train(inherited, schedule))
             case .distill:
                 let teacherModel: Parameters
                 switch config.teacher {
                 case .upstream:
                     guard let upstream else {
-                        throw ConfigError(key: "recipe", "distill needs the upstream model as its teacher, and none was trained")
+                        throw ConfigError(
+                            key: "recipe", "distill needs the upstream model as its teacher, and none was trained")
                     }
                     teacherModel = upstream
                 case .transfer:
@@ -250,9 +283,11 @@ public struct TransferExperiment: Sendable {
                     teacherModel = model.final
                 }
                 var schedule = baselineSchedule
-                let logits = Forward(architecture: config.architecture, parameters: teacherModel, sample: sample).outputs
+                let logits = Forward(architecture: config.architecture, parameters: teacherModel, sample: sample)
+                    .outputs
                 teacherLogits = logits
-                schedule.distillation = Distillation(teacherLogits: logits, weight: config.distillWeight, temperature: config.distillTemperature)
+                schedule.distillation = Distillation(
+                    teacherLogits: logits, weight: config.distillWeight, temperature: config.distillTemperature)
                 return try tested(train(fresh, schedule))
             }
         }
@@ -267,22 +302,28 @@ public struct TransferExperiment: Sendable {
             var schedule = finetuneSchedule
             schedule.headStepScale = config.headLrScale
             let tune = train(probe.final, schedule)
-            let history = probe.history.dropLast() + tune.history.map { record in
-                var shifted = record
-                shifted.step += probe.steps
-                return shifted
-            }
-            return TrainingResult(initial: probe.initial, final: tune.final, decomposition: tune.decomposition, history: Array(history),
-                                  status: tune.status, trainLoss: tune.trainLoss, trainError: tune.trainError, steps: probe.steps + tune.steps,
-                                  converged: tune.converged, span: nil, signalNoiseRatio: tune.signalNoiseRatio,
-                                  rhoBarMax: tune.rhoBarMax)
+            let history =
+                probe.history.dropLast()
+                + tune.history.map { record in
+                    var shifted = record
+                    shifted.step += probe.steps
+                    return shifted
+                }
+            return TrainingResult(
+                initial: probe.initial, final: tune.final, decomposition: tune.decomposition, history: Array(history),
+                status: tune.status, trainLoss: tune.trainLoss, trainError: tune.trainError,
+                steps: probe.steps + tune.steps,
+                converged: tune.converged, span: nil, signalNoiseRatio: tune.signalNoiseRatio,
+                rhoBarMax: tune.rhoBarMax)
         }
     }
 
     // MARK: - Helpers
 
     fileprivate var trainer: GradientDescent {
-        GradientDescent(architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections, engine: config.engine)
+        GradientDescent(
+            architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections,
+            engine: config.engine)
     }
 
     /// Equal for experiments whose ``trainer``s are equal.
@@ -300,24 +341,31 @@ public struct TransferExperiment: Sendable {
         return { try? draws.evaluate(architecture, $0) }
     }
 
-    private func testDraws(_ distribution: TaskDistribution, role: StreamSeed.Role, cache: DrawCache? = nil) -> TestDraws {
+    private func testDraws(
+        _ distribution: TaskDistribution, role: StreamSeed.Role, cache: DrawCache? = nil
+    ) -> TestDraws {
         let count = config.evaluation == .sample ? config.nTest : config.populationDraws
-        return TestDraws(distribution: distribution, method: config.evaluation, count: count,
-                         filterCount: config.architecture.filterCount, seed: config.streamSeed(role), cache: cache)
+        return TestDraws(
+            distribution: distribution, method: config.evaluation, count: count,
+            filterCount: config.architecture.filterCount, seed: config.streamSeed(role), cache: cache)
     }
 
     /// The test error of a finished run; `nil` for a diverged one (its filters are not finite). A span-engine
     /// run is evaluated through its span representation (`keys` let a sweep row share the products).
-    fileprivate func evaluate(_ training: TrainingResult, on draws: TestDraws, sample: TaskSample,
-                          keys: SpanRepresentation.Keys?, cache: DrawCache?) throws -> TestError? {
+    fileprivate func evaluate(
+        _ training: TrainingResult, on draws: TestDraws, sample: TaskSample,
+        keys: SpanRepresentation.Keys?, cache: DrawCache?
+    ) throws -> TestError? {
         guard training.status == .ok else { return nil }
-        return try draws.evaluate(config.architecture, training.final, span: training.span.map { ($0, sample, keys) }, cache: cache)
+        return try draws.evaluate(
+            config.architecture, training.final, span: training.span.map { ($0, sample, keys) }, cache: cache)
     }
 
     /// Strings that determine the baseline's `W⁽⁰⁾`, the task-2 training noise and the task-2 test noise.
     private var drawKeys: SpanRepresentation.Keys {
         let c = config
-        let noise = "\(c.sigmaP2)|\(c.noise.rawValue)|\(c.distribution(.two).removedDirections.map { $0.map { "\($0.0):\($0.1)" } })"
+        let noise =
+            "\(c.sigmaP2)|\(c.noise.rawValue)|\(c.distribution(.two).removedDirections.map { $0.map { "\($0.0):\($0.1)" } })"
         return SpanRepresentation.Keys(
             initial: "\(c.streamSeed(.downstreamInit))|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
             training: "\(c.streamSeed(.downstreamData))|\(c.n2)|\(c.d)|\(noise)",

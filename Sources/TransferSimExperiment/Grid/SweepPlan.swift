@@ -82,8 +82,10 @@ public struct SweepPlan: Sendable {
             }
             let values = config.resolvedValues
             let changed = values.indices.filter { values[$0] != baseValues[$0] }.map { (index: $0, value: values[$0]) }
-            cells.append(Cell(index: index, coordinates: coordinates, config: config, id: Self.cellID(values: values),
-                              changedValues: changed))
+            cells.append(
+                Cell(
+                    index: index, coordinates: coordinates, config: config, id: Self.cellID(values: values),
+                    changedValues: changed))
         }
         self.cells = cells
     }
@@ -105,7 +107,9 @@ public struct SweepPlan: Sendable {
 
     /// Index of `replicate` in ``ConfigField/all``.
     private static let replicateColumn: Int = {
-        guard let index = ConfigField.all.firstIndex(where: { $0.key == "replicate" }) else { preconditionFailure("no config key replicate") }
+        guard let index = ConfigField.all.firstIndex(where: { $0.key == "replicate" }) else {
+            preconditionFailure("no config key replicate")
+        }
         return index
     }()
 
@@ -146,7 +150,9 @@ public struct SweepPlan: Sendable {
         let swept = Set(spec.sweptKeys)
         var lines = ["# TransferSim resolved sweep config: fixed keys, every grid value, replicates."]
         lines += base.resolvedYAML.split(separator: "\n").dropFirst().map(String.init).filter { line in
-            let key = line.hasPrefix("# ") ? String(line.dropFirst(2).prefix { $0 != ":" }) : String(line.prefix { $0 != ":" })
+            let key =
+                line.hasPrefix("# ")
+                ? String(line.dropFirst(2).prefix { $0 != ":" }) : String(line.prefix { $0 != ":" })
             return !swept.contains(key) && key != "replicate"
         }
         for section in ["grid", "zip"] {
@@ -173,12 +179,17 @@ extension SweepPlan {
     /// is added after the file's axes (a key the file fixes becomes swept).
     /// `replicates` (`--replicates N`) replaces the file's `replicates:`. A sweep sets `replicate` per row, so
     /// `--set replicate=…` is refused (as is the file's `replicate:`, a key of one run).
-    public static func load(path: String, overrides: [String] = [], seed: UInt64? = nil, grids: [String] = [],
-                            replicates: Int? = nil) throws -> SweepPlan {
+    public static func load(
+        path: String, overrides: [String] = [], seed: UInt64? = nil, grids: [String] = [],
+        replicates: Int? = nil
+    ) throws -> SweepPlan {
         for override in overrides {
             let key = override.prefix { $0 != "=" }.trimmingCharacters(in: .whitespaces)
             if key == "replicate" || key == "replicates" {
-                throw ConfigError(key: "--set", "\(key) is not a key of a sweep's cells: a sweep runs replicates 0..<replicates of every cell; give --replicates N")
+                throw ConfigError(
+                    key: "--set",
+                    "\(key) is not a key of a sweep's cells: a sweep runs replicates 0..<replicates of every cell; give --replicates N"
+                )
             }
         }
         let mapping = try ConfigLoader.readMapping(path: path)
@@ -207,10 +218,15 @@ extension SweepPlan {
         }
         let gridNode = gridPairs.isEmpty && node("grid") == nil ? nil : Node(gridPairs)
         guard gridNode != nil || node("zip") != nil else {
-            throw ConfigError(key: "grid", "\(path) has no grid: or zip: axis, so it is not a sweep (a run's config or output?); add an axis, or use --grid KEY=…")
+            throw ConfigError(
+                key: "grid",
+                "\(path) has no grid: or zip: axis, so it is not a sweep (a run's config or output?); add an axis, or use --grid KEY=…"
+            )
         }
-        var spec = try SweepSpec.parse(grid: gridNode, zip: node("zip"), replicates: replicates.map { Node(String($0)) } ?? node("replicates"))
+        var spec = try SweepSpec.parse(
+            grid: gridNode, zip: node("zip"), replicates: replicates.map { Node(String($0)) } ?? node("replicates"))
         spec.keepHistory = try SweepSpec.parseKeepHistory(node("keep_history"))
-        return try SweepPlan(baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)
+        return try SweepPlan(
+            baseLayers: [fixed, ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)], spec: spec)
     }
 }

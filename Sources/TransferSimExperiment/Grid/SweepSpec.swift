@@ -80,7 +80,9 @@ public struct SweepSpec: Sendable, Equatable {
         switch node.scalar?.string.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw ConfigError(key: "keep_history", "must be true or false, got '\(node.scalar?.string ?? "a collection")'")
+        default:
+            throw ConfigError(
+                key: "keep_history", "must be true or false, got '\(node.scalar?.string ?? "a collection")'")
         }
     }
 
@@ -117,14 +119,21 @@ public struct SweepSpec: Sendable, Equatable {
         var room = maxCells
         func allow(_ count: Int, _ name: String) throws {
             guard count <= room else {
-                throw ConfigError(key: name, "has \(count) values, and with the axes before it the grid would have more than \(maxCells) cells; at most \(maxCells)")
+                throw ConfigError(
+                    key: name,
+                    "has \(count) values, and with the axes before it the grid would have more than \(maxCells) cells; at most \(maxCells)"
+                )
             }
         }
         func checkKey(_ section: String, _ key: String) throws {
             guard ConfigField.named(key) != nil else {
-                throw ConfigError(key: "\(section).\(key)", ConfigField.unknown(key, allowed: ConfigField.all.map(\.key).filter { !fixedOnly.contains($0) }))
+                throw ConfigError(
+                    key: "\(section).\(key)",
+                    ConfigField.unknown(key, allowed: ConfigField.all.map(\.key).filter { !fixedOnly.contains($0) }))
             }
-            guard !fixedOnly.contains(key) else { throw ConfigError(key: "\(section).\(key)", "cannot be swept (use replicates for seeds)") }
+            guard !fixedOnly.contains(key) else {
+                throw ConfigError(key: "\(section).\(key)", "cannot be swept (use replicates for seeds)")
+            }
             guard seen.insert(key).inserted else { throw ConfigError(key: "\(section).\(key)", "is swept twice") }
         }
         if let grid {
@@ -139,7 +148,9 @@ public struct SweepSpec: Sendable, Equatable {
             }
         }
         if let zip {
-            guard let mapping = zip.mapping, !mapping.isEmpty else { throw ConfigError(key: "zip", "must be a mapping of key: values") }
+            guard let mapping = zip.mapping, !mapping.isEmpty else {
+                throw ConfigError(key: "zip", "must be a mapping of key: values")
+            }
             var keys: [String] = []
             var columns: [[String]] = []
             for (keyNode, valueNode) in mapping {
@@ -150,17 +161,24 @@ public struct SweepSpec: Sendable, Equatable {
                 columns.append(try values(of: valueNode, name: "zip.\(key)"))
             }
             guard Set(columns.map(\.count)).count == 1 else {
-                throw ConfigError(key: "zip", "lists must have equal lengths, got \(Swift.zip(keys, columns).map { "\($0)=\($1.count)" }.joined(separator: ", "))")
+                throw ConfigError(
+                    key: "zip",
+                    "lists must have equal lengths, got \(Swift.zip(keys, columns).map { "\($0)=\($1.count)" }.joined(separator: ", "))"
+                )
             }
-            axes.append(Axis(keys: keys, points: (0..<columns[0].count).map { i in columns.map { $0[i] } }, zipped: true))
+            axes.append(
+                Axis(keys: keys, points: (0..<columns[0].count).map { i in columns.map { $0[i] } }, zipped: true))
         }
         guard !axes.isEmpty else { throw ConfigError(key: "grid", "a sweep needs at least one axis (grid: or zip:)") }
         for axis in axes { try checkDistinct(axis) }
         var count = 1
         if let replicates {
             guard let text = replicates.scalar?.string, let value = Int(text.trimmingCharacters(in: .whitespaces)),
-                  (1...maxRows).contains(value) else {
-                throw ConfigError(key: "replicates", "must be an integer in [1, \(maxRows)], got '\(replicates.scalar?.string ?? "a collection")'")
+                (1...maxRows).contains(value)
+            else {
+                throw ConfigError(
+                    key: "replicates",
+                    "must be an integer in [1, \(maxRows)], got '\(replicates.scalar?.string ?? "a collection")'")
             }
             count = value
         }
@@ -171,7 +189,10 @@ public struct SweepSpec: Sendable, Equatable {
             throw ConfigError(key: "grid", "has \(shape) = \(SweepSpec.format(cells)) cells; at most \(maxCells)")
         }
         guard cells * Double(count) <= Double(maxRows) else {
-            throw ConfigError(key: "replicates", "\(SweepSpec.format(cells)) cells × \(count) replicates = \(SweepSpec.format(cells * Double(count))) rows; at most \(maxRows)")
+            throw ConfigError(
+                key: "replicates",
+                "\(SweepSpec.format(cells)) cells × \(count) replicates = \(SweepSpec.format(cells * Double(count))) rows; at most \(maxRows)"
+            )
         }
         return SweepSpec(axes: axes, replicates: count)
     }
@@ -188,7 +209,10 @@ public struct SweepSpec: Sendable, Equatable {
             if let first = seen[canonical] {
                 let section = axis.zipped ? "zip" : "grid"
                 let values = point.joined(separator: ", ")
-                throw ConfigError(key: "\(section).\(axis.name)", "gives the value \(values) twice (positions \(first + 1) and \(i + 1)); each value makes one cell, so list it once")
+                throw ConfigError(
+                    key: "\(section).\(axis.name)",
+                    "gives the value \(values) twice (positions \(first + 1) and \(i + 1)); each value makes one cell, so list it once"
+                )
             }
             seen[canonical] = i
         }
@@ -200,21 +224,37 @@ public struct SweepSpec: Sendable, Equatable {
     ///
     /// - Throws: ``ConfigError`` (key `--grid`) for any other form.
     public static func gridArgument(_ text: String) throws -> (key: String, values: Node) {
-        guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else {
-            throw ConfigError(key: "--grid", "must be KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS, got '\(text)'")
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
+            text.index(after: equals) != text.endIndex
+        else {
+            throw ConfigError(
+                key: "--grid", "must be KEY=V1,V2,…, KEY=FROM:TO:STEP or KEY=FROM:TO:nSTEPS, got '\(text)'")
         }
         let key = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
         let value = String(text[text.index(after: equals)...])
         guard value.contains(":") else {
-            return (key, Node(value.split(separator: ",", omittingEmptySubsequences: false).map { Node($0.trimmingCharacters(in: .whitespaces)) }))
+            return (
+                key,
+                Node(
+                    value.split(separator: ",", omittingEmptySubsequences: false).map {
+                        Node($0.trimmingCharacters(in: .whitespaces))
+                    })
+            )
         }
-        let parts = value.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard parts.count == 3 else {
             throw ConfigError(key: "--grid", "a range is FROM:TO:STEP or FROM:TO:nSTEPS, got '\(value)' for \(key)")
         }
         let counted = parts[2].hasPrefix("n")
-        return (key, Node([(Node("from"), Node(parts[0])), (Node("to"), Node(parts[1])),
-                           (Node(counted ? "steps" : "step"), Node(counted ? String(parts[2].dropFirst()) : parts[2]))]))
+        return (
+            key,
+            Node([
+                (Node("from"), Node(parts[0])), (Node("to"), Node(parts[1])),
+                (Node(counted ? "steps" : "step"), Node(counted ? String(parts[2].dropFirst()) : parts[2])),
+            ])
+        )
     }
 
     /// How many values ``values(of:name:)`` makes of `node`, without making them (a range's count from its fields).
@@ -243,7 +283,9 @@ public struct SweepSpec: Sendable, Equatable {
 
     /// A range `{from, to, steps}` / `{from, to, step}`: its number of values and its `i`-th value.
     private static func range(_ node: Node, name: String) throws -> (count: Int, value: (Int) -> Double) {
-        guard let mapping = node.mapping else { throw ConfigError(key: name, "must be a list or {from, to, steps|step}") }
+        guard let mapping = node.mapping else {
+            throw ConfigError(key: name, "must be a list or {from, to, steps|step}")
+        }
         var fields: [String: Double] = [:]
         for (keyNode, valueNode) in mapping {
             let field = keyNode.scalar?.string ?? ""
@@ -255,11 +297,14 @@ public struct SweepSpec: Sendable, Equatable {
             }
             fields[field] = value
         }
-        guard let from = fields["from"], let to = fields["to"] else { throw ConfigError(key: name, "a range needs from and to") }
+        guard let from = fields["from"], let to = fields["to"] else {
+            throw ConfigError(key: name, "a range needs from and to")
+        }
         switch (fields["steps"], fields["step"]) {
         case (let steps?, nil):
             guard steps >= 1, steps.rounded() == steps, steps <= Double(maxAxisValues) else {
-                throw ConfigError(key: "\(name).steps", "must be an integer in [1, \(maxAxisValues)], got \(format(steps))")
+                throw ConfigError(
+                    key: "\(name).steps", "must be an integer in [1, \(maxAxisValues)], got \(format(steps))")
             }
             let n = Int(steps)
             guard n > 1 || from == to else { throw ConfigError(key: "\(name).steps", "must be ≥ 2 when from ≠ to") }
@@ -268,16 +313,24 @@ public struct SweepSpec: Sendable, Equatable {
             // In floating point, before any conversion to Int: (to − from)/step may be huge or infinite.
             let intervals = (to - from) / step
             guard step != 0, !(intervals < 0) else {
-                throw ConfigError(key: "\(name).step", "must be nonzero and lead from \(format(from)) to \(format(to)), got \(format(step))")
+                throw ConfigError(
+                    key: "\(name).step",
+                    "must be nonzero and lead from \(format(from)) to \(format(to)), got \(format(step))")
             }
             guard intervals < Double(maxAxisValues) else {
-                throw ConfigError(key: "\(name).step", "gives \(intervals.isFinite ? format((intervals + 1).rounded(.down)) : "infinitely many") values; at most \(maxAxisValues)")
+                throw ConfigError(
+                    key: "\(name).step",
+                    "gives \(intervals.isFinite ? format((intervals + 1).rounded(.down)) : "infinitely many") values; at most \(maxAxisValues)"
+                )
             }
             let n = Int((intervals + 1e-9).rounded(.down)) + 1
             let last = from + step * Double(n - 1)
             // A range must end on `to` (up to rounding): a silently shortened axis is a surprise in a figure.
             guard abs(last - to) <= 1e-9 * max(abs(step), abs(to)) else {
-                throw ConfigError(key: "\(name).step", "\(format(step)) does not lead from \(format(from)) to \(format(to)) (the last value would be \(format(last))); make to − from a multiple of step, or use steps")
+                throw ConfigError(
+                    key: "\(name).step",
+                    "\(format(step)) does not lead from \(format(from)) to \(format(to)) (the last value would be \(format(last))); make to − from a multiple of step, or use steps"
+                )
             }
             return (n, { i in from + step * Double(i) })
         default:

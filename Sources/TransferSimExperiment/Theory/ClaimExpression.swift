@@ -43,7 +43,10 @@ public indirect enum ClaimExpression: Sendable, Equatable {
     /// - Throws: ``ConfigError`` (key `key`) naming the first unknown name and its position.
     public func check(_ known: Set<String>, key: String, text: String) throws {
         if let unknown = names.first(where: { !known.contains($0.name) }) {
-            throw ConfigError(key: key, "unknown name '\(unknown.name)' at position \(unknown.position) of '\(text)' (names: config keys, theory statistics, summary.csv columns)")
+            throw ConfigError(
+                key: key,
+                "unknown name '\(unknown.name)' at position \(unknown.position) of '\(text)' (names: config keys, theory statistics, summary.csv columns)"
+            )
         }
     }
 
@@ -75,7 +78,7 @@ public indirect enum ClaimExpression: Sendable, Equatable {
             case "==": return a == b ? 1 : 0
             case "!=": return a != b ? 1 : 0
             case "and": return a != 0 && b != 0 && !a.isNaN && !b.isNaN ? 1 : 0
-            default: return (a != 0 && !a.isNaN) || (b != 0 && !b.isNaN) ? 1 : 0   // or
+            default: return (a != 0 && !a.isNaN) || (b != 0 && !b.isNaN) ? 1 : 0  // or
             }
         }
     }
@@ -111,9 +114,13 @@ public indirect enum ClaimExpression: Sendable, Equatable {
         mutating func take(_ token: String) -> Bool {
             skipSpaces()
             let candidate = Array(token)
-            guard position + candidate.count <= characters.count, Array(characters[position..<position + candidate.count]) == candidate else { return false }
+            guard position + candidate.count <= characters.count,
+                Array(characters[position..<position + candidate.count]) == candidate
+            else { return false }
             if candidate.last?.isLetter == true, position + candidate.count < characters.count,
-               characters[position + candidate.count].isLetter || characters[position + candidate.count].isNumber || characters[position + candidate.count] == "_" {
+                characters[position + candidate.count].isLetter || characters[position + candidate.count].isNumber
+                    || characters[position + candidate.count] == "_"
+            {
                 return false
             }
             position += candidate.count
@@ -140,7 +147,8 @@ public indirect enum ClaimExpression: Sendable, Equatable {
         mutating func peek(_ token: String) -> Bool {
             skipSpaces()
             let candidate = Array(token)
-            return position + candidate.count <= characters.count && Array(characters[position..<position + candidate.count]) == candidate
+            return position + candidate.count <= characters.count
+                && Array(characters[position..<position + candidate.count]) == candidate
         }
 
         mutating func parseComparison() throws -> ClaimExpression {
@@ -154,14 +162,26 @@ public indirect enum ClaimExpression: Sendable, Equatable {
         mutating func parseSum() throws -> ClaimExpression {
             var left = try parseProduct()
             while true {
-                if take("+") { left = .binary("+", left, try parseProduct()) } else if take("-") { left = .binary("-", left, try parseProduct()) } else { return left }
+                if take("+") {
+                    left = .binary("+", left, try parseProduct())
+                } else if take("-") {
+                    left = .binary("-", left, try parseProduct())
+                } else {
+                    return left
+                }
             }
         }
 
         mutating func parseProduct() throws -> ClaimExpression {
             var left = try parseUnary()
             while true {
-                if take("*") { left = .binary("*", left, try parseUnary()) } else if take("/") { left = .binary("/", left, try parseUnary()) } else { return left }
+                if take("*") {
+                    left = .binary("*", left, try parseUnary())
+                } else if take("/") {
+                    left = .binary("/", left, try parseUnary())
+                } else {
+                    return left
+                }
             }
         }
 
@@ -187,10 +207,14 @@ public indirect enum ClaimExpression: Sendable, Equatable {
             let start = position
             let character = characters[position]
             if character.isNumber || character == "." {
-                while position < characters.count, characters[position].isNumber || characters[position] == "." { position += 1 }
+                while position < characters.count, characters[position].isNumber || characters[position] == "." {
+                    position += 1
+                }
                 if position < characters.count, characters[position] == "e" || characters[position] == "E" {
                     position += 1
-                    if position < characters.count, characters[position] == "-" || characters[position] == "+" { position += 1 }
+                    if position < characters.count, characters[position] == "-" || characters[position] == "+" {
+                        position += 1
+                    }
                     while position < characters.count, characters[position].isNumber { position += 1 }
                 }
                 guard let number = Double(String(characters[start..<position])) else {
@@ -200,7 +224,9 @@ public indirect enum ClaimExpression: Sendable, Equatable {
                 return .number(number)
             }
             if character.isLetter || character == "_" {
-                while position < characters.count, characters[position].isLetter || characters[position].isNumber || characters[position] == "_" { position += 1 }
+                while position < characters.count,
+                    characters[position].isLetter || characters[position].isNumber || characters[position] == "_"
+                { position += 1 }
                 let word = String(characters[start..<position])
                 if ["log", "sqrt"].contains(word), take("(") {
                     let argument = try parseOr()

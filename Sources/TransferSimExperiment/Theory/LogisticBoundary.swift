@@ -32,8 +32,10 @@ public struct LogisticBoundary: Sendable, Equatable {
 
     /// Equal when every reported quantity is equal (the interval compared by its ends).
     public static func == (l: LogisticBoundary, r: LogisticBoundary) -> Bool {
-        l.intercept == r.intercept && l.slope == r.slope && l.threshold == r.threshold && l.interval.low == r.interval.low
-            && l.interval.high == r.interval.high && l.accuracy == r.accuracy && l.count == r.count && l.converged == r.converged
+        l.intercept == r.intercept && l.slope == r.slope && l.threshold == r.threshold
+            && l.interval.low == r.interval.low
+            && l.interval.high == r.interval.high && l.accuracy == r.accuracy && l.count == r.count
+            && l.converged == r.converged
     }
 
     /// Fits the boundary to `statistics` (> 0) and their labels (`true` = positive regime).
@@ -45,7 +47,8 @@ public struct LogisticBoundary: Sendable, Equatable {
         let x = usable.map { log($0.0) }
         let y = usable.map { $0.1 ? 1.0 : 0.0 }
         guard x.count >= 2, y.contains(1), y.contains(0) else {
-            throw FitError(key: "boundary", "needs cells of both regimes with a positive statistic (got \(x.count) cells)")
+            throw FitError(
+                key: "boundary", "needs cells of both regimes with a positive statistic (got \(x.count) cells)")
         }
         // Centre log S for conditioning; map back at the end.
         let centre = x.reduce(0, +) / Double(x.count)
@@ -54,16 +57,20 @@ public struct LogisticBoundary: Sendable, Equatable {
         let beta = regression.coefficients, information = regression.information, converged = regression.converged
         // Covariance of (a', b) = inverse information; log C = centre − a'/b.
         let determinant = information[0, 0] * information[1, 1] - information[0, 1] * information[0, 1]
-        let covariance = [[information[1, 1] / determinant, -information[0, 1] / determinant],
-                          [-information[0, 1] / determinant, information[0, 0] / determinant]]
+        let covariance = [
+            [information[1, 1] / determinant, -information[0, 1] / determinant],
+            [-information[0, 1] / determinant, information[0, 0] / determinant],
+        ]
         let a = beta[0], b = beta[1]
         let logC = centre - a / b
         let g = [-1 / b, a / (b * b)]
-        let variance = g[0] * g[0] * covariance[0][0] + 2 * g[0] * g[1] * covariance[0][1] + g[1] * g[1] * covariance[1][1]
+        let variance =
+            g[0] * g[0] * covariance[0][0] + 2 * g[0] * g[1] * covariance[0][1] + g[1] * g[1] * covariance[1][1]
         let se = max(variance, 0).squareRoot()
         let correct = zip(x, y).filter { ((b > 0) == ($0.0 >= logC)) == ($0.1 == 1) }.count
-        return LogisticBoundary(intercept: a - b * centre, slope: b, threshold: exp(logC),
-                                interval: (exp(logC - 1.96 * se), exp(logC + 1.96 * se)),
-                                accuracy: Double(correct) / Double(x.count), count: x.count, converged: converged)
+        return LogisticBoundary(
+            intercept: a - b * centre, slope: b, threshold: exp(logC),
+            interval: (exp(logC - 1.96 * se), exp(logC + 1.96 * se)),
+            accuracy: Double(correct) / Double(x.count), count: x.count, converged: converged)
     }
 }

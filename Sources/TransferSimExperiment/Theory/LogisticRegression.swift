@@ -61,7 +61,8 @@ public struct LogisticRegression: Sendable {
         let count = coefficients.count
         var inverse = Matrix(rows: count, cols: count)
         for column in 0..<count {
-            let solution = try SymmetricFactor.solvePositiveDefinite(information, (0..<count).map { $0 == column ? 1 : 0 })
+            let solution = try SymmetricFactor.solvePositiveDefinite(
+                information, (0..<count).map { $0 == column ? 1 : 0 })
             for row in 0..<count { inverse[row, column] = solution[row] }
         }
         return inverse

@@ -14,13 +14,18 @@ public enum PhaseStatistics {
     /// The shared signal's strength against what the inherited filters also carry into task 2: the
     /// task-1 feature `v_1` and the task-1 noise memorised (`∝ σ_{p,1}² d / N_1`). The paper's own Γ is
     /// not public; `c` is a constant to be fitted (default 1, **choice**). Infinite when the denominator is 0.
-    public static func transfer(uNorm: Double, v1Norm: Double, noiseLevel1: Double, noiseLevel2: Double, n1: Int,
-                                dimension d: Int, c: Double = 1) -> Double {
-        pow4(uNorm) / (noiseLevel2 * noiseLevel2 * (v1Norm * v1Norm + c * noiseLevel1 * noiseLevel1 * Double(d) / Double(n1)))
+    public static func transfer(
+        uNorm: Double, v1Norm: Double, noiseLevel1: Double, noiseLevel2: Double, n1: Int,
+        dimension d: Int, c: Double = 1
+    ) -> Double {
+        pow4(uNorm)
+            / (noiseLevel2 * noiseLevel2 * (v1Norm * v1Norm + c * noiseLevel1 * noiseLevel1 * Double(d) / Double(n1)))
     }
 
     /// The inherited strength `Λ = α N_1 ‖u‖² / (σ_{p,1}² d)` (§8 heuristic).
-    public static func inheritedStrength(alpha: Double, n1: Int, uNorm: Double, noiseLevel1 sigma: Double, dimension d: Int) -> Double {
+    public static func inheritedStrength(
+        alpha: Double, n1: Int, uNorm: Double, noiseLevel1 sigma: Double, dimension d: Int
+    ) -> Double {
         alpha * Double(n1) * uNorm * uNorm / (sigma * sigma * Double(d))
     }
 

@@ -12,15 +12,19 @@ import TransferSimSweeps
 package enum BoundaryCurve {
     /// SVG path data of the curve in plot coordinates, where `position(axis, t)` maps a fractional cell-centre
     /// index `t` of axis 0 (x) or 1 (y) to pixels.
-    public static func path(plan: SweepPlan, statistic: TheoryStatistic, threshold: Double,
-                            position: (Int, Double) -> Double) -> String {
+    public static func path(
+        plan: SweepPlan, statistic: TheoryStatistic, threshold: Double,
+        position: (Int, Double) -> Double
+    ) -> String {
         let axes = plan.spec.axes
         let fields = axes.compactMap { $0.keys.count == 1 ? ConfigField.named($0.keys[0]) : nil }
         guard axes.count == 2, fields.count == 2 else { return "" }
         let numbers = axes.map { $0.points.map { Double($0[0]) ?? .nan } }
         guard numbers.allSatisfy({ $0.allSatisfy(\.isFinite) }), threshold > 0 else { return "" }
         let samples = 160
-        func fractional(_ axis: Int, _ k: Int) -> Double { Double(k) / Double(samples - 1) * Double(numbers[axis].count - 1) }
+        func fractional(_ axis: Int, _ k: Int) -> Double {
+            Double(k) / Double(samples - 1) * Double(numbers[axis].count - 1)
+        }
         func value(_ axis: Int, _ t: Double) -> Double {
             let points = numbers[axis]
             guard points.count > 1 else { return points[0] }
@@ -35,7 +39,9 @@ package enum BoundaryCurve {
         for i in 0..<samples {
             for j in 0..<samples {
                 var config = plan.base
-                guard set(fields[0], value(0, fractional(0, i)), &config), set(fields[1], value(1, fractional(1, j)), &config) else { continue }
+                guard set(fields[0], value(0, fractional(0, i)), &config),
+                    set(fields[1], value(1, fractional(1, j)), &config)
+                else { continue }
                 let s = statistic.value(config)
                 level[i][j] = s > 0 && s.isFinite ? log(s) - log(threshold) : .nan
             }

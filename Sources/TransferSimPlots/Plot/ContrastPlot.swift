@@ -20,9 +20,13 @@ package struct ContrastPlot: Sendable {
     package var fixed: [String: String]
 
     /// A contrast plot; see the properties.
-    package init(metric: String, key: String, a: String, b: String, x: String, series: String? = nil, facet: String? = nil,
-                fixed: [String: String] = [:]) {
-        (self.metric, self.key, self.a, self.b, self.x, self.series, self.facet, self.fixed) = (metric, key, a, b, x, series, facet, fixed)
+    package init(
+        metric: String, key: String, a: String, b: String, x: String, series: String? = nil, facet: String? = nil,
+        fixed: [String: String] = [:]
+    ) {
+        (self.metric, self.key, self.a, self.b, self.x, self.series, self.facet, self.fixed) = (
+            metric, key, a, b, x, series, facet, fixed
+        )
     }
 
     /// `<name>_contrast_<key>_<A>_<B>_<metric>_<x>[_by_<series>][_facet_<facet>][_<key>-<value>…].svg`.
@@ -37,13 +41,18 @@ package struct ContrastPlot: Sendable {
     /// The curves of one panel (`pins`: axis index → point), and the x axis.
     ///
     /// - Throws: ``SweepError`` naming the option for an unknown axis or value, axes named twice, or an axis left loose.
-    func curves(_ sweep: SweepRows, fixed: [String: String]) throws -> (curves: [LinePanel.Curve], axis: SweepSpec.Axis) {
+    func curves(_ sweep: SweepRows, fixed: [String: String]) throws -> (curves: [LinePanel.Curve], axis: SweepSpec.Axis)
+    {
         try SweepRows.checkMetric(metric)
         let axes = sweep.plan.spec.axes
         let contrastAxis = try sweep.axis(of: key, option: "--contrast")
-        let (pointA, pointB) = (try sweep.point(a, of: key, on: contrastAxis, option: "--contrast"),
-                                try sweep.point(b, of: key, on: contrastAxis, option: "--contrast"))
-        guard pointA != pointB else { throw SweepError(key: "--contrast", "needs two different values of \(key), got \(a) twice") }
+        let (pointA, pointB) = (
+            try sweep.point(a, of: key, on: contrastAxis, option: "--contrast"),
+            try sweep.point(b, of: key, on: contrastAxis, option: "--contrast")
+        )
+        guard pointA != pointB else {
+            throw SweepError(key: "--contrast", "needs two different values of \(key), got \(a) twice")
+        }
         let xAxis = try sweep.axis(of: x, option: "--x")
         let seriesAxis = try series.map { try sweep.axis(of: $0, option: "--series") }
         var pins: [Int: Int] = [:]
@@ -53,30 +62,36 @@ package struct ContrastPlot: Sendable {
         }
         let named = [contrastAxis, xAxis] + (seriesAxis.map { [$0] } ?? []) + Array(pins.keys)
         guard Set(named).count == named.count else {
-            throw SweepError(key: "--contrast", "--contrast, --x, --series, --facet and --where must name different axes")
+            throw SweepError(
+                key: "--contrast", "--contrast, --x, --series, --facet and --where must name different axes")
         }
         let loose = axes.indices.filter { !named.contains($0) && axes[$0].points.count > 1 }
         guard loose.isEmpty else {
             let first = axes[loose[0]]
-            throw SweepError(key: "--where", "fix the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) (e.g. --where \(first.name)=\(first.points[0][0])), or plot them with --series/--facet")
+            throw SweepError(
+                key: "--where",
+                "fix the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) (e.g. --where \(first.name)=\(first.points[0][0])), or plot them with --series/--facet"
+            )
         }
         let seriesPoints = seriesAxis.map { Array(axes[$0].points.indices) } ?? [0]
         let curves = seriesPoints.map { seriesPoint in
-            LinePanel.Curve(label: seriesAxis.map { "\(series ?? "") = \(axes[$0].values(of: series ?? "")[seriesPoint])" } ?? "\(a) − \(b)",
-                            points: axes[xAxis].points.indices.compactMap { xPoint in
-                var coordinates = [Int](repeating: 0, count: axes.count)
-                for (axis, point) in pins { coordinates[axis] = point }
-                if let seriesAxis { coordinates[seriesAxis] = seriesPoint }
-                coordinates[xAxis] = xPoint
-                var cellA = coordinates, cellB = coordinates
-                cellA[contrastAxis] = pointA
-                cellB[contrastAxis] = pointB
-                // PairedComparison(x, y) is y − x: the B cell first gives A − B.
-                let c = sweep.paired(metric, a: sweep.cellIndex(cellB), b: sweep.cellIndex(cellA))
-                guard c.mean.isFinite else { return nil }
-                let (low, high) = c.interval.low.isFinite ? c.interval : (c.mean, c.mean)
-                return LinePanel.Point(index: xPoint, mean: c.mean, low: low, high: high)
-            })
+            LinePanel.Curve(
+                label: seriesAxis.map { "\(series ?? "") = \(axes[$0].values(of: series ?? "")[seriesPoint])" }
+                    ?? "\(a) − \(b)",
+                points: axes[xAxis].points.indices.compactMap { xPoint in
+                    var coordinates = [Int](repeating: 0, count: axes.count)
+                    for (axis, point) in pins { coordinates[axis] = point }
+                    if let seriesAxis { coordinates[seriesAxis] = seriesPoint }
+                    coordinates[xAxis] = xPoint
+                    var cellA = coordinates, cellB = coordinates
+                    cellA[contrastAxis] = pointA
+                    cellB[contrastAxis] = pointB
+                    // PairedComparison(x, y) is y − x: the B cell first gives A − B.
+                    let c = sweep.paired(metric, a: sweep.cellIndex(cellB), b: sweep.cellIndex(cellA))
+                    guard c.mean.isFinite else { return nil }
+                    let (low, high) = c.interval.low.isFinite ? c.interval : (c.mean, c.mean)
+                    return LinePanel.Point(index: xPoint, mean: c.mean, low: low, high: high)
+                })
         }
         return (curves, axes[xAxis])
     }
@@ -87,18 +102,31 @@ package struct ContrastPlot: Sendable {
     package func render(_ sweep: SweepRows) throws -> String {
         let label = metric.replacingOccurrences(of: "_", with: " ")
         let settings = fixed.keys.sorted().map { "\($0) = \(fixed[$0]!)" }
-        var panels: [(fixed: [String: String], heading: String)] = [(fixed, "\(label): \(key) = \(a) − \(b)" + (settings.isEmpty ? "" : " — " + settings.joined(separator: ", ")))]
+        var panels: [(fixed: [String: String], heading: String)] = [
+            (
+                fixed,
+                "\(label): \(key) = \(a) − \(b)" + (settings.isEmpty ? "" : " — " + settings.joined(separator: ", "))
+            )
+        ]
         if let facet {
             let axis = try sweep.axis(of: facet, option: "--facet")
             panels = sweep.plan.spec.axes[axis].values(of: facet).map { value in
-                (fixed.merging([facet: value]) { _, new in new }, "\(label): \(key) = \(a) − \(b) — \(([("\(facet) = \(value)")] + settings).joined(separator: ", "))")
+                (
+                    fixed.merging([facet: value]) { _, new in new },
+                    "\(label): \(key) = \(a) − \(b) — \(([("\(facet) = \(value)")] + settings).joined(separator: ", "))"
+                )
             }
         }
         let drawn = try panels.map { (try curves(sweep, fixed: $0.fixed), $0.heading) }
         let range = [0.0] + drawn.flatMap { $0.0.curves.flatMap { $0.points.flatMap { [$0.low, $0.high] } } }
-        return SVGDocument.sideBySide(drawn.map { drawn, heading in
-            LinePanel(curves: drawn.curves, axis: drawn.axis, yLabel: "\(label), paired \(key) = \(a) − \(b) (95% interval)", heading: heading,
-                      zeroLine: true, range: range).document()
-        }).text
+        return SVGDocument.sideBySide(
+            drawn.map { drawn, heading in
+                LinePanel(
+                    curves: drawn.curves, axis: drawn.axis,
+                    yLabel: "\(label), paired \(key) = \(a) − \(b) (95% interval)", heading: heading,
+                    zeroLine: true, range: range
+                ).document()
+            }
+        ).text
     }
 }

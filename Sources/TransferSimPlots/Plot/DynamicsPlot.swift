@@ -28,11 +28,16 @@ public struct DynamicsPlot: Sendable {
     /// Reads `cell-*/history.csv` and `summary.json` under `directory`.
     static func panels(_ directory: URL) throws -> [Panel] {
         let manager = FileManager.default
-        let cells = ((try? manager.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasPrefix("cell-") }.sorted()
-        guard !cells.isEmpty else { throw PlotError(key: directory.path, "holds no cell-*/history.csv (run `transfersim figure dynamics` first)") }
+        let cells = ((try? manager.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasPrefix("cell-") }
+            .sorted()
+        guard !cells.isEmpty else {
+            throw PlotError(
+                key: directory.path, "holds no cell-*/history.csv (run `transfersim figure dynamics` first)")
+        }
         return try cells.map { cell in
             let runDirectory = directory.appendingPathComponent(cell)
-            let history = try HistoryTable(directory: runDirectory, columns: ["step", "gamma_pos_max", "gamma_neg_max", "rho_bar_max"])
+            let history = try HistoryTable(
+                directory: runDirectory, columns: ["step", "gamma_pos_max", "gamma_neg_max", "rho_bar_max"])
             var steps: [String: [Double]] = [:], gamma: [String: [Double]] = [:], rho: [String: [Double]] = [:]
             for stage in [Stage.transfer.rawValue, Stage.baseline.rawValue] where !history[stage, "step"].isEmpty {
                 steps[stage] = history[stage, "step"]
@@ -40,13 +45,16 @@ public struct DynamicsPlot: Sendable {
                 rho[stage] = history[stage, "rho_bar_max"]
             }
             let summary = try String(contentsOf: runDirectory.appendingPathComponent("summary.json"), encoding: .utf8)
-            let gain = summary.split(separator: "\n").first { $0.contains("\"transfer_gain\"") }
+            let gain =
+                summary.split(separator: "\n").first { $0.contains("\"transfer_gain\"") }
                 .flatMap { $0.split(separator: ":").dropFirst().first }
                 .flatMap { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: " ,"))) } ?? .nan
-            let config = try ConfigLoader.readFlat(path: runDirectory.appendingPathComponent("config.resolved.yaml").path)
+            let config = try ConfigLoader.readFlat(
+                path: runDirectory.appendingPathComponent("config.resolved.yaml").path)
             let value = { (key: String) in config.first { $0.key == key }?.value ?? "?" }
             let regime = gain < 0 ? "negative transfer" : "beneficial transfer"
-            let caption = "‖u‖ = \(value("u_norm")), d = \(value("d")): gain \(String(format: "%+.3f", gain)) (\(regime))"
+            let caption =
+                "‖u‖ = \(value("u_norm")), d = \(value("d")): gain \(String(format: "%+.3f", gain)) (\(regime))"
             return Panel(caption: caption, steps: steps, gamma: gamma, rho: rho)
         }
     }
@@ -57,7 +65,9 @@ public struct DynamicsPlot: Sendable {
         let panels = try Self.panels(directory)
         let panelWidth = 360.0, height = 300.0, left = 70.0, top = 56.0, gap = 80.0
         var svg = SVGDocument(width: left + Double(panels.count) * (panelWidth + gap), height: top + height + 110)
-        svg.text(title, x: (left + Double(panels.count) * (panelWidth + gap)) / 2, y: 26, size: 15, anchor: "middle", weight: "bold")
+        svg.text(
+            title, x: (left + Double(panels.count) * (panelWidth + gap)) / 2, y: 26, size: 15, anchor: "middle",
+            weight: "bold")
         let colors = [Stage.transfer.rawValue: "#d95f02", Stage.baseline.rawValue: "#1b9e77"]
         for (k, panel) in panels.enumerated() {
             let x0 = left + Double(k) * (panelWidth + gap)
@@ -77,15 +87,23 @@ public struct DynamicsPlot: Sendable {
             for stage in [Stage.transfer.rawValue, Stage.baseline.rawValue] {
                 guard let steps = panel.steps[stage] else { continue }
                 let color = colors[stage] ?? "#000000"
-                svg.polyline(zip(steps, panel.gamma[stage] ?? []).map { (px($0), py($1)) }, stroke: color, width: 2, cssClass: "series")
-                svg.path(zip(steps, panel.rho[stage] ?? []).enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(SVGDocument.n(px(p.0))) \(SVGDocument.n(py(p.1)))" }.joined(),
-                         stroke: color, width: 2, dash: "5 3", cssClass: "series")
+                svg.polyline(
+                    zip(steps, panel.gamma[stage] ?? []).map { (px($0), py($1)) }, stroke: color, width: 2,
+                    cssClass: "series")
+                svg.path(
+                    zip(steps, panel.rho[stage] ?? []).enumerated().map { i, p in
+                        "\(i == 0 ? "M" : "L")\(SVGDocument.n(px(p.0))) \(SVGDocument.n(py(p.1)))"
+                    }.joined(),
+                    stroke: color, width: 2, dash: "5 3", cssClass: "series")
             }
             svg.text(panel.caption, x: x0 + panelWidth / 2, y: top - 10, size: 12, anchor: "middle")
             svg.text("fine-tuning step t", x: x0 + panelWidth / 2, y: top + height + 36, size: 12, anchor: "middle")
         }
-        let legend = [("max γ (feature learning), transfer", "#d95f02", false), ("max ρ̄ (noise memorisation), transfer", "#d95f02", true),
-                      ("max γ, baseline", "#1b9e77", false), ("max ρ̄, baseline", "#1b9e77", true)]
+        let legend = [
+            ("max γ (feature learning), transfer", "#d95f02", false),
+            ("max ρ̄ (noise memorisation), transfer", "#d95f02", true),
+            ("max γ, baseline", "#1b9e77", false), ("max ρ̄, baseline", "#1b9e77", true),
+        ]
         for (i, entry) in legend.enumerated() {
             let x = left + Double(i % 2) * 320, y = top + height + 64 + Double(i / 2) * 18
             svg.line(x, y - 4, x + 26, y - 4, stroke: entry.1, width: 2, dash: entry.2 ? "5 3" : nil)

@@ -22,8 +22,10 @@ public struct HeatmapPlot: Sendable {
     public var markUncertain = false
 
     /// A panel; see the properties.
-    public init(title: String, column: String, colorMap: ColorMap, contour: Double? = nil, legend: String,
-                boundaries: [BoundarySpec] = []) {
+    public init(
+        title: String, column: String, colorMap: ColorMap, contour: Double? = nil, legend: String,
+        boundaries: [BoundarySpec] = []
+    ) {
         self.title = title
         self.column = column
         self.colorMap = colorMap
@@ -47,7 +49,8 @@ public struct HeatmapPlot: Sendable {
         let xAxis = plan.spec.axes[0], yAxis = plan.spec.axes[1]
         let nx = xAxis.points.count, ny = yAxis.points.count
         let left = 80.0, top = 44.0, plotWidth = 480.0, plotHeight = 400.0
-        var svg = SVGDocument(width: left + plotWidth + 130, height: top + plotHeight + 70 + 18 * Double(boundaries.count))
+        var svg = SVGDocument(
+            width: left + plotWidth + 130, height: top + plotHeight + 70 + 18 * Double(boundaries.count))
         let cellWidth = plotWidth / Double(nx), cellHeight = plotHeight / Double(ny)
         func value(_ i: Int, _ j: Int) -> Double { table.value(plan.cells[plan.cellIndex(x: i, y: j)], column) }
         func x(_ i: Double) -> Double { left + i * cellWidth }
@@ -55,9 +58,12 @@ public struct HeatmapPlot: Sendable {
         for i in 0..<nx {
             for j in 0..<ny {
                 let v = value(i, j)
-                svg.rect(x: x(Double(i)), y: y(Double(j + 1)), width: cellWidth + 0.3, height: cellHeight + 0.3,
-                         fill: colorMap.color(v), cssClass: "cell",
-                         title: "\(xAxis.name)=\(xAxis.points[i][0]), \(yAxis.name)=\(yAxis.points[j][0]): \(v.isFinite ? String(format: "%.4f", v) : "n/a")")
+                svg.rect(
+                    x: x(Double(i)), y: y(Double(j + 1)), width: cellWidth + 0.3, height: cellHeight + 0.3,
+                    fill: colorMap.color(v), cssClass: "cell",
+                    title:
+                        "\(xAxis.name)=\(xAxis.points[i][0]), \(yAxis.name)=\(yAxis.points[j][0]): \(v.isFinite ? String(format: "%.4f", v) : "n/a")"
+                )
             }
         }
         // Cells beyond the colour scale carry a small white-edged triangle, so a clipped value is never read as the end value.
@@ -66,8 +72,9 @@ public struct HeatmapPlot: Sendable {
             for j in 0..<ny where colorMap.clips(value(i, j)) {
                 clipped = true
                 let cx = x(Double(i) + 0.5), cy = y(Double(j) + 0.5), r = min(min(cellWidth, cellHeight) * 0.12 + 2, 5)
-                svg.path("M\(SVGDocument.n(cx)) \(SVGDocument.n(cy - r))L\(SVGDocument.n(cx + r)) \(SVGDocument.n(cy + r))L\(SVGDocument.n(cx - r)) \(SVGDocument.n(cy + r))Z",
-                         stroke: "#ffffff", width: 1.2, cssClass: "clipped")
+                svg.path(
+                    "M\(SVGDocument.n(cx)) \(SVGDocument.n(cy - r))L\(SVGDocument.n(cx + r)) \(SVGDocument.n(cy + r))L\(SVGDocument.n(cx - r)) \(SVGDocument.n(cy + r))Z",
+                    stroke: "#ffffff", width: 1.2, cssClass: "clipped")
             }
         }
         if clipped {
@@ -78,10 +85,14 @@ public struct HeatmapPlot: Sendable {
             for i in 0..<nx {
                 for j in 0..<ny {
                     let cell = plan.cells[plan.cellIndex(x: i, y: j)]
-                    let mean = table.value(cell, column), se = table.value(cell, "\(metric)_se"), n = table.value(cell, "\(metric)_n")
+                    let mean = table.value(cell, column), se = table.value(cell, "\(metric)_se"),
+                        n = table.value(cell, "\(metric)_n")
                     guard mean.isFinite, se.isFinite, n >= 2 else { continue }
                     if abs(mean) <= PairedComparison.studentQuantile(0.975, degrees: n - 1) * se {
-                        svg.circle(x: x(Double(i) + 0.5), y: y(Double(j) + 0.5), radius: min(min(cellWidth, cellHeight) * 0.08 + 1.5, 4), fill: "#333333", cssClass: "uncertain")
+                        svg.circle(
+                            x: x(Double(i) + 0.5), y: y(Double(j) + 0.5),
+                            radius: min(min(cellWidth, cellHeight) * 0.08 + 1.5, 4), fill: "#333333",
+                            cssClass: "uncertain")
                     }
                 }
             }
@@ -94,10 +105,12 @@ public struct HeatmapPlot: Sendable {
                     let v = value(i, j)
                     guard v.isFinite else { continue }
                     if i + 1 < nx, value(i + 1, j).isFinite, above(v) != above(value(i + 1, j)) {
-                        path += "M\(SVGDocument.n(x(Double(i + 1)))) \(SVGDocument.n(y(Double(j))))V\(SVGDocument.n(y(Double(j + 1))))"
+                        path +=
+                            "M\(SVGDocument.n(x(Double(i + 1)))) \(SVGDocument.n(y(Double(j))))V\(SVGDocument.n(y(Double(j + 1))))"
                     }
                     if j + 1 < ny, value(i, j + 1).isFinite, above(v) != above(value(i, j + 1)) {
-                        path += "M\(SVGDocument.n(x(Double(i)))) \(SVGDocument.n(y(Double(j + 1))))H\(SVGDocument.n(x(Double(i + 1))))"
+                        path +=
+                            "M\(SVGDocument.n(x(Double(i)))) \(SVGDocument.n(y(Double(j + 1))))H\(SVGDocument.n(x(Double(i + 1))))"
                     }
                 }
             }
@@ -108,18 +121,23 @@ public struct HeatmapPlot: Sendable {
             let legendY = top + plotHeight + 66 + 18 * Double(k)
             svg.line(left, legendY - 4, left + 28, legendY - 4, stroke: color, width: 2.5)
             guard let statistic = TheoryStatistic.all.first(where: { $0.name == spec.statistic }),
-                  let fit = try? spec.fit(table) else {
-                svg.text("\(spec.label): no fit (the cells do not show both regimes)", x: left + 34, y: legendY, size: 11)
+                let fit = try? spec.fit(table)
+            else {
+                svg.text(
+                    "\(spec.label): no fit (the cells do not show both regimes)", x: left + 34, y: legendY, size: 11)
                 continue
             }
             let data = BoundaryCurve.path(plan: plan, statistic: statistic, threshold: fit.threshold) { axis, t in
                 axis == 0 ? x(t + 0.5) : y(t + 0.5)
             }
             svg.path(data, stroke: color, width: 2.5, cssClass: "boundary")
-            svg.text("\(spec.label) fitted: " + String(format: "C = %.3g, 95%% CI [%.3g, %.3g], %.0f%% of %d cells classified correctly",
-                                                       fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count)
-                     + (fit.converged ? "" : " (fit not converged)"),
-                     x: left + 34, y: legendY, size: 11)
+            svg.text(
+                "\(spec.label) fitted: "
+                    + String(
+                        format: "C = %.3g, 95%% CI [%.3g, %.3g], %.0f%% of %d cells classified correctly",
+                        fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count)
+                    + (fit.converged ? "" : " (fit not converged)"),
+                x: left + 34, y: legendY, size: 11)
         }
         if markUncertain {
             svg.circle(x: left + 4, y: top + plotHeight + 60, radius: 3, fill: "#333333")
@@ -151,16 +169,22 @@ public struct HeatmapPlot: Sendable {
         case .diverging(let limit): (low, high) = (-limit, limit)
         case .binary(let threshold, let below):
             let labels = below ? ("≤ \(threshold)", "> \(threshold)") : ("≥ \(threshold)", "< \(threshold)")
-            svg.rect(x: x, y: top, width: 18, height: 18, fill: colorMap.color(below ? threshold - 1 : threshold + 1), stroke: "#333333")
+            svg.rect(
+                x: x, y: top, width: 18, height: 18, fill: colorMap.color(below ? threshold - 1 : threshold + 1),
+                stroke: "#333333")
             svg.text(labels.0, x: x + 24, y: top + 14, size: 11)
-            svg.rect(x: x, y: top + 26, width: 18, height: 18, fill: colorMap.color(below ? threshold + 1 : threshold - 1), stroke: "#333333")
+            svg.rect(
+                x: x, y: top + 26, width: 18, height: 18, fill: colorMap.color(below ? threshold + 1 : threshold - 1),
+                stroke: "#333333")
             svg.text(labels.1, x: x + 24, y: top + 40, size: 11)
             svg.text(legend, x: x, y: top + 64, size: 11)
             return
         }
         for k in 0..<steps {
             let v = high - (high - low) * (Double(k) + 0.5) / Double(steps)
-            svg.rect(x: x, y: top + height * Double(k) / Double(steps), width: 18, height: height / Double(steps) + 0.3, fill: colorMap.color(v))
+            svg.rect(
+                x: x, y: top + height * Double(k) / Double(steps), width: 18, height: height / Double(steps) + 0.3,
+                fill: colorMap.color(v))
         }
         svg.rect(x: x, y: top, width: 18, height: height, fill: "none", stroke: "#333333")
         for k in 0...4 {

@@ -14,21 +14,29 @@ struct HistoryTable {
     /// - Throws: ``PlotError`` naming the file for a missing file or column or a malformed line.
     init(directory: URL, columns names: [String]) throws {
         let file = directory.appendingPathComponent("history.csv")
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { throw PlotError(key: file.path, "cannot be read") }
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw PlotError(key: file.path, "cannot be read")
+        }
         let records = CSV.parse(text)
         guard let header = records.first, let stage = header.firstIndex(of: "stage") else {
             throw PlotError(key: file.path, "has no header with a stage column")
         }
         let columns = try names.map { name in
             guard let index = header.firstIndex(of: name) else {
-                throw PlotError(key: file.path, "has no column '\(name)' (written by another version?); rerun it into a new directory")
+                throw PlotError(
+                    key: file.path,
+                    "has no column '\(name)' (written by another version?); rerun it into a new directory")
             }
             return index
         }
         var values: [String: [String: [Double]]] = [:]
         for (line, row) in records.dropFirst().enumerated() {
-            guard row.count == header.count else { throw PlotError(key: file.path, "line \(line + 2) has \(row.count) fields, the header \(header.count)") }
-            for (name, column) in zip(names, columns) { values[row[stage], default: [:]][name, default: []].append(Double(row[column]) ?? .nan) }
+            guard row.count == header.count else {
+                throw PlotError(key: file.path, "line \(line + 2) has \(row.count) fields, the header \(header.count)")
+            }
+            for (name, column) in zip(names, columns) {
+                values[row[stage], default: [:]][name, default: []].append(Double(row[column]) ?? .nan)
+            }
         }
         self.values = values
     }

@@ -26,7 +26,9 @@ struct LinePanel {
     /// Values the y-range must cover besides the curves' (facets sharing one range; 0 for a contrast).
     var range: [Double]?
 
-    private static let colors = ["#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+    private static let colors = [
+        "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+    ]
 
     /// The panel as SVG.
     func document() -> SVGDocument {
@@ -56,14 +58,18 @@ struct LinePanel {
         for (k, curve) in curves.enumerated() {
             let color = Self.colors[k % Self.colors.count]
             let band = curve.points.map { (x: position($0.index), mean: $0.mean, low: $0.low, high: $0.high) }
-            svg.polygon(band.map { (px($0.x), py($0.high)) } + band.reversed().map { (px($0.x), py($0.low)) }, fill: color, opacity: 0.18, cssClass: "band")
+            svg.polygon(
+                band.map { (px($0.x), py($0.high)) } + band.reversed().map { (px($0.x), py($0.low)) }, fill: color,
+                opacity: 0.18, cssClass: "band")
             svg.polyline(band.map { (px($0.x), py($0.mean)) }, stroke: color, width: 2, cssClass: "series")
             for point in band { svg.circle(x: px(point.x), y: py(point.mean), radius: 3, fill: color) }
             let legendY = top + height + 62 + Double(k) * 16
             svg.line(left, legendY - 4, left + 24, legendY - 4, stroke: color, width: 2)
             svg.text(curve.label, x: left + 30, y: legendY, size: 12)
         }
-        svg.text(HeatmapPlot.axisLabel(axis) + (logarithmic ? " (log scale)" : ""), x: left + width / 2, y: top + height + 40, size: 13, anchor: "middle")
+        svg.text(
+            HeatmapPlot.axisLabel(axis) + (logarithmic ? " (log scale)" : ""), x: left + width / 2,
+            y: top + height + 40, size: 13, anchor: "middle")
         svg.text(yLabel, x: 22, y: top + height / 2, size: 13, anchor: "middle", rotate: -90)
         svg.text(heading, x: left + width / 2, y: 26, size: 15, anchor: "middle", weight: "bold")
         return svg

@@ -94,7 +94,9 @@ public struct LinePlot: Sendable {
             svg.line(left, legendY - 4, left + 24, legendY - 4, stroke: s.color, width: 2)
             svg.text(s.label, x: left + 30, y: legendY, size: 12)
         }
-        svg.text(HeatmapPlot.axisLabel(axis) + (logarithmic ? " (log scale)" : ""), x: left + width / 2, y: top + height + 40, size: 13, anchor: "middle")
+        svg.text(
+            HeatmapPlot.axisLabel(axis) + (logarithmic ? " (log scale)" : ""), x: left + width / 2,
+            y: top + height + 40, size: 13, anchor: "middle")
         svg.text(yLabel, x: 22, y: top + height / 2, size: 13, anchor: "middle", rotate: -90)
         svg.text(title, x: left + width / 2, y: 26, size: 15, anchor: "middle", weight: "bold")
         return svg.text

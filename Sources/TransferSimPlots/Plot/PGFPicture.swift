@@ -16,8 +16,10 @@ struct PGFPicture {
     /// The Unicode the titles use, as LaTeX math that every engine (pdfLaTeX included) typesets.
     private static let math: [Character: String] = [
         "−": "-", "±": "\\pm", "×": "\\times", "·": "\\cdot", "≤": "\\le", "≥": "\\ge", "‖": "\\|", "→": "\\to",
-        "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "Γ": "\\Gamma", "δ": "\\delta", "ε": "\\varepsilon", "η": "\\eta",
-        "κ": "\\kappa", "λ": "\\lambda", "Λ": "\\Lambda", "μ": "\\mu", "ξ": "\\xi", "ρ": "\\rho", "σ": "\\sigma", "τ": "\\tau",
+        "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "Γ": "\\Gamma", "δ": "\\delta", "ε": "\\varepsilon",
+        "η": "\\eta",
+        "κ": "\\kappa", "λ": "\\lambda", "Λ": "\\Lambda", "μ": "\\mu", "ξ": "\\xi", "ρ": "\\rho", "σ": "\\sigma",
+        "τ": "\\tau",
         "₀": "_0", "₁": "_1", "₂": "_2", "₃": "_3", "₄": "_4", "⁰": "^0", "¹": "^1", "²": "^2", "³": "^3", "⁴": "^4",
     ]
 
@@ -51,38 +53,48 @@ struct PGFPicture {
         let xAxis = plan.spec.axes[0], yAxis = plan.spec.axes[1]
         var rows = ["i j value"]
         for j in yAxis.points.indices {
-            for i in xAxis.points.indices { rows.append("\(i) \(j) \(Self.number(table.value(plan.cells[plan.cellIndex(x: i, y: j)], plot.column)))") }
+            for i in xAxis.points.indices {
+                rows.append(
+                    "\(i) \(j) \(Self.number(table.value(plan.cells[plan.cellIndex(x: i, y: j)], plot.column)))")
+            }
         }
         data = rows.joined(separator: "\n") + "\n"
         let colormap: String, low: Double, high: Double
         switch plot.colorMap {
         case .sequential(let a, let b): (colormap, low, high) = ("colormap/viridis", a, b)
         case .diverging(let limit):
-            (colormap, low, high) = ("colormap={redwhiteblue}{rgb255=(178,24,43) rgb255=(255,255,255) rgb255=(33,102,172)}", -limit, limit)
+            (colormap, low, high) = (
+                "colormap={redwhiteblue}{rgb255=(178,24,43) rgb255=(255,255,255) rgb255=(33,102,172)}", -limit, limit
+            )
         case .binary(let threshold, let below):
             let (dark, light) = ("rgb255=(44,62,122)", "rgb255=(242,230,184)")
-            (colormap, low, high) = ("colormap={binary}{\(below ? dark : light) \(below ? dark : light) \(below ? light : dark) \(below ? light : dark)}",
-                                     threshold - 1, threshold + 1)
+            (colormap, low, high) = (
+                "colormap={binary}{\(below ? dark : light) \(below ? dark : light) \(below ? light : dark) \(below ? light : dark)}",
+                threshold - 1, threshold + 1
+            )
         }
         let ticks = { (axis: SweepSpec.Axis) in
-            (HeatmapPlot.tickIndices(axis.points.count).map(String.init).joined(separator: ","),
-             HeatmapPlot.tickIndices(axis.points.count).map { Self.escape(axis.points[$0][0]) }.joined(separator: ","))
+            (
+                HeatmapPlot.tickIndices(axis.points.count).map(String.init).joined(separator: ","),
+                HeatmapPlot.tickIndices(axis.points.count).map { Self.escape(axis.points[$0][0]) }.joined(
+                    separator: ",")
+            )
         }
         let (xt, xl) = ticks(xAxis), (yt, yl) = ticks(yAxis)
         tex = """
-        % pgfplots picture written by transfersim; \\input it in a document whose preamble has \\usepackage{pgfplots}.
-        \\begin{tikzpicture}
-        \\begin{axis}[
-          title={\(Self.escape(plot.title))}, xlabel={\(Self.escape(HeatmapPlot.axisLabel(xAxis)))}, ylabel={\(Self.escape(HeatmapPlot.axisLabel(yAxis)))},
-          \(colormap), colorbar, colorbar style={ylabel={\(Self.escape(plot.legend))}},
-          point meta min=\(low), point meta max=\(high), enlargelimits=false, axis on top,
-          xtick={\(xt)}, xticklabels={\(xl)}, ytick={\(yt)}, yticklabels={\(yl)},
-          unbounded coords=jump]
-        \\addplot[matrix plot*, mesh/cols=\(xAxis.points.count), point meta=explicit] table[x=i, y=j, meta=value] {\(dataFile)};
-        \\end{axis}
-        \\end{tikzpicture}
+            % pgfplots picture written by transfersim; \\input it in a document whose preamble has \\usepackage{pgfplots}.
+            \\begin{tikzpicture}
+            \\begin{axis}[
+              title={\(Self.escape(plot.title))}, xlabel={\(Self.escape(HeatmapPlot.axisLabel(xAxis)))}, ylabel={\(Self.escape(HeatmapPlot.axisLabel(yAxis)))},
+              \(colormap), colorbar, colorbar style={ylabel={\(Self.escape(plot.legend))}},
+              point meta min=\(low), point meta max=\(high), enlargelimits=false, axis on top,
+              xtick={\(xt)}, xticklabels={\(xl)}, ytick={\(yt)}, yticklabels={\(yl)},
+              unbounded coords=jump]
+            \\addplot[matrix plot*, mesh/cols=\(xAxis.points.count), point meta=explicit] table[x=i, y=j, meta=value] {\(dataFile)};
+            \\end{axis}
+            \\end{tikzpicture}
 
-        """
+            """
     }
 
     /// A line plot: each series' mean with ±1 standard-error bars against the sweep's one axis.
@@ -111,16 +123,16 @@ struct PGFPicture {
                 + "\\addlegendentry{\(Self.escape(series.label))}"
         }.joined(separator: "\n")
         tex = """
-        % pgfplots picture written by transfersim; \\input it in a document whose preamble has \\usepackage{pgfplots}.
-        \\begin{tikzpicture}
-        \\begin{axis}[
-          title={\(Self.escape(plot.title))}, xlabel={\(Self.escape(HeatmapPlot.axisLabel(axis)))}, ylabel={\(Self.escape(plot.yLabel))},
-          \(logarithmic ? "xmode=log, " : "")ymin=\(ticks.low), ymax=\(ticks.high), ytick={\(ticks.values.map(Ticks.label).joined(separator: ","))},
-          legend pos=outer north east, unbounded coords=jump]
-        \(plots)
-        \\end{axis}
-        \\end{tikzpicture}
+            % pgfplots picture written by transfersim; \\input it in a document whose preamble has \\usepackage{pgfplots}.
+            \\begin{tikzpicture}
+            \\begin{axis}[
+              title={\(Self.escape(plot.title))}, xlabel={\(Self.escape(HeatmapPlot.axisLabel(axis)))}, ylabel={\(Self.escape(plot.yLabel))},
+              \(logarithmic ? "xmode=log, " : "")ymin=\(ticks.low), ymax=\(ticks.high), ytick={\(ticks.values.map(Ticks.label).joined(separator: ","))},
+              legend pos=outer north east, unbounded coords=jump]
+            \(plots)
+            \\end{axis}
+            \\end{tikzpicture}
 
-        """
+            """
     }
 }

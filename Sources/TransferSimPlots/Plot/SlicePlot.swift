@@ -27,7 +27,10 @@ public struct SlicePlot: Sendable {
     public var facet: String?
 
     /// A slice plot; see the properties.
-    public init(metric: String, x: String, y: String? = nil, series: String? = nil, facet: String? = nil, fixed: [String: String] = [:]) {
+    public init(
+        metric: String, x: String, y: String? = nil, series: String? = nil, facet: String? = nil,
+        fixed: [String: String] = [:]
+    ) {
         self.metric = metric
         self.x = x
         self.y = y
@@ -54,19 +57,31 @@ public struct SlicePlot: Sendable {
     /// - Throws: ``PlotError`` for a metric `summary.csv` lacks, ``SweepError`` for axes (see the slice).
     public func render(_ table: SweepTable) throws -> String {
         guard table.has("\(metric)_mean") else {
-            throw PlotError(key: "--metric", "summary.csv has no column \(metric)_mean (metrics: the columns of results.csv, e.g. transfer_gain, transfer_test_accuracy)")
+            throw PlotError(
+                key: "--metric",
+                "summary.csv has no column \(metric)_mean (metrics: the columns of results.csv, e.g. transfer_gain, transfer_test_accuracy)"
+            )
         }
-        if y != nil, series != nil { throw PlotError(key: "--series", "draws lines; a heatmap (--x and --y) has no series") }
+        if y != nil, series != nil {
+            throw PlotError(key: "--series", "draws lines; a heatmap (--x and --y) has no series")
+        }
         guard let facet else { return try panel(table, range: nil).text }
-        guard let axis = table.plan.spec.axes.first(where: { $0.isNamed(facet) }), ![x, y, series].contains(facet) else {
-            throw SweepError(key: "--facet", "'\(facet)' is not an axis of this sweep other than the plotted ones (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))")
+        guard let axis = table.plan.spec.axes.first(where: { $0.isNamed(facet) }), ![x, y, series].contains(facet)
+        else {
+            throw SweepError(
+                key: "--facet",
+                "'\(facet)' is not an axis of this sweep other than the plotted ones (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))"
+            )
         }
         let panels = axis.values(of: facet).map { value in
-            SlicePlot(metric: metric, x: x, y: y, series: series, fixed: fixed.merging([facet: value]) { _, new in new })
+            SlicePlot(
+                metric: metric, x: x, y: y, series: series, fixed: fixed.merging([facet: value]) { _, new in new })
         }
         // Facets share one colour range (heatmaps) or one y-range (lines), so equal colours or heights mean equal
         // values across panels.
-        let range = try y == nil ? panels.flatMap { try $0.curves(table).curves.flatMap { $0.points.flatMap { [$0.low, $0.high] } } }
+        let range =
+            try y == nil
+            ? panels.flatMap { try $0.curves(table).curves.flatMap { $0.points.flatMap { [$0.low, $0.high] } } }
             : panels.flatMap { try $0.heatmapValues(table) }
         return SVGDocument.sideBySide(try panels.map { try $0.panel(table, range: range) }).text
     }
@@ -85,48 +100,71 @@ public struct SlicePlot: Sendable {
         let slice = try table.slice(axes: [("--x", x), ("--y", y)], fixed: fixed)
         let values = try range ?? heatmapValues(table)
         let largest = values.map(abs).max() ?? 0
-        let map: ColorMap = signed ? .diverging(limit: largest > 0 ? Ticks.round(largest * 1.0000001) : 1)
+        let map: ColorMap =
+            signed
+            ? .diverging(limit: largest > 0 ? Ticks.round(largest * 1.0000001) : 1)
             : .sequential(low: values.min() ?? 0, high: values.max() ?? 1)
-        var plot = HeatmapPlot(title: title(slice), column: "\(metric)_mean", colorMap: map, contour: signed ? 0 : nil, legend: metric)
+        var plot = HeatmapPlot(
+            title: title(slice), column: "\(metric)_mean", colorMap: map, contour: signed ? 0 : nil, legend: metric)
         plot.markUncertain = true
         return plot.document(slice)
     }
 
     private func title(_ slice: SweepTable) -> String {
-        metric.replacingOccurrences(of: "_", with: " ") + (slice.fixedSettings.isEmpty ? "" : " — " + slice.fixedSettings.joined(separator: ", "))
+        metric.replacingOccurrences(of: "_", with: " ")
+            + (slice.fixedSettings.isEmpty ? "" : " — " + slice.fixedSettings.joined(separator: ", "))
     }
 
     /// The curves of the line plot: one per `--series` value (or one), each point's mean ± t·se (t of `n − 1` degrees
     /// of freedom) from `summary.csv`, and the x axis.
-    func curves(_ table: SweepTable) throws -> (curves: [LinePanel.Curve], axis: SweepSpec.Axis, fixedSettings: [String]) {
+    func curves(
+        _ table: SweepTable
+    ) throws -> (curves: [LinePanel.Curve], axis: SweepSpec.Axis, fixedSettings: [String]) {
         var slices: [(label: String, slice: SweepTable)] = []
         if let series {
             guard let axis = table.plan.spec.axes.first(where: { $0.isNamed(series) }), series != x else {
-                throw SweepError(key: "--series", "'\(series)' is not an axis of this sweep other than --x (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))")
+                throw SweepError(
+                    key: "--series",
+                    "'\(series)' is not an axis of this sweep other than --x (axes: \(table.plan.spec.axes.map(\.name).joined(separator: ", ")))"
+                )
             }
             for point in axis.values(of: series) {
-                slices.append(("\(series) = \(point)", try table.slice(axes: [("--x", x)], fixed: fixed.merging([series: point]) { _, new in new })))
+                slices.append(
+                    (
+                        "\(series) = \(point)",
+                        try table.slice(axes: [("--x", x)], fixed: fixed.merging([series: point]) { _, new in new })
+                    ))
             }
         } else {
-            slices.append((metric.replacingOccurrences(of: "_", with: " "), try table.slice(axes: [("--x", x)], fixed: fixed)))
+            slices.append(
+                (metric.replacingOccurrences(of: "_", with: " "), try table.slice(axes: [("--x", x)], fixed: fixed)))
         }
         let curves = slices.map { label, slice in
-            LinePanel.Curve(label: label, points: slice.plan.cells.enumerated().compactMap { i, cell in
-                let mean = slice.value(cell, "\(metric)_mean"), se = slice.value(cell, "\(metric)_se")
-                let n = slice.value(cell, "\(metric)_n")
-                guard mean.isFinite else { return nil }
-                let half = se.isFinite && n >= 2 ? PairedComparison.studentQuantile(0.975, degrees: n - 1) * se : 0
-                return LinePanel.Point(index: i, mean: mean, low: mean - half, high: mean + half)
-            })
+            LinePanel.Curve(
+                label: label,
+                points: slice.plan.cells.enumerated().compactMap { i, cell in
+                    let mean = slice.value(cell, "\(metric)_mean"), se = slice.value(cell, "\(metric)_se")
+                    let n = slice.value(cell, "\(metric)_n")
+                    guard mean.isFinite else { return nil }
+                    let half = se.isFinite && n >= 2 ? PairedComparison.studentQuantile(0.975, degrees: n - 1) * se : 0
+                    return LinePanel.Point(index: i, mean: mean, low: mean - half, high: mean + half)
+                })
         }
-        let settings = slices[0].slice.fixedSettings.filter { setting in series.map { !setting.hasPrefix("\($0) = ") } ?? true }
+        let settings = slices[0].slice.fixedSettings.filter { setting in
+            series.map { !setting.hasPrefix("\($0) = ") } ?? true
+        }
         return (curves, slices[0].slice.plan.spec.axes[0], settings)
     }
 
     private func lines(_ table: SweepTable, range: [Double]?) throws -> SVGDocument {
         let (curves, axis, settings) = try curves(table)
-        let heading = metric.replacingOccurrences(of: "_", with: " ") + (settings.isEmpty ? "" : " — " + settings.joined(separator: ", "))
-        return LinePanel(curves: curves, axis: axis, yLabel: "\(metric.replacingOccurrences(of: "_", with: " ")) (mean, 95% interval)",
-                         heading: heading, zeroLine: signed, range: range).document()
+        let heading =
+            metric.replacingOccurrences(of: "_", with: " ")
+            + (settings.isEmpty ? "" : " — " + settings.joined(separator: ", "))
+        return LinePanel(
+            curves: curves, axis: axis,
+            yLabel: "\(metric.replacingOccurrences(of: "_", with: " ")) (mean, 95% interval)",
+            heading: heading, zeroLine: signed, range: range
+        ).document()
     }
 }

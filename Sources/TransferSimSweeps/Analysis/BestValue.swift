@@ -32,7 +32,10 @@ package struct BestValue: Sendable {
         let axes = sweep.plan.spec.axes
         let loose = axes.indices.filter { $0 != axis && !byAxes.contains($0) && axes[$0].points.count > 1 }
         guard loose.isEmpty else {
-            throw SweepError(key: "--by", "the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) have several values; name them in --by")
+            throw SweepError(
+                key: "--by",
+                "the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) have several values; name them in --by"
+            )
         }
         key = over
         self.metric = metric
@@ -44,14 +47,20 @@ package struct BestValue: Sendable {
                 return sweep.cellIndex(coordinates)
             }
             let statistics = candidates.map { sweep.statistics(metric, cell: $0) }
-            let winner = statistics.indices.max { (statistics[$0].mean.isNaN ? -.infinity : statistics[$0].mean)
-                < (statistics[$1].mean.isNaN ? -.infinity : statistics[$1].mean) } ?? 0
+            let winner =
+                statistics.indices.max {
+                    (statistics[$0].mean.isNaN ? -.infinity : statistics[$0].mean)
+                        < (statistics[$1].mean.isNaN ? -.infinity : statistics[$1].mean)
+                } ?? 0
             let plausible = candidates.indices.filter { k in
                 k == winner || sweep.paired(metric, a: candidates[winner], b: candidates[k]).interval.high >= 0
             }
-            return Row(setting: byAxes.map { ($0, axes[$0].points[first.coordinates[$0]]) }.flatMap { axis, values in zip(axes[axis].keys, values).map { ($0, $1) } },
-                       best: named[winner], mean: statistics[winner].mean, standardError: statistics[winner].se,
-                       plausible: plausible.map { named[$0] })
+            return Row(
+                setting: byAxes.map { ($0, axes[$0].points[first.coordinates[$0]]) }.flatMap { axis, values in
+                    zip(axes[axis].keys, values).map { ($0, $1) }
+                },
+                best: named[winner], mean: statistics[winner].mean, standardError: statistics[winner].se,
+                plausible: plausible.map { named[$0] })
         }
     }
 
@@ -61,8 +70,11 @@ package struct BestValue: Sendable {
         let keys = rows.first?.setting.map(\.key) ?? []
         var text = CSV.line(keys + ["metric", "best_\(key)", "best_mean", "best_se", "not_worse"])
         for row in rows {
-            text += CSV.line(row.setting.map(\.value) + [metric, row.best, CSV.number(row.mean), CSV.number(row.standardError),
-                                                          row.plausible.joined(separator: ";")])
+            text += CSV.line(
+                row.setting.map(\.value) + [
+                    metric, row.best, CSV.number(row.mean), CSV.number(row.standardError),
+                    row.plausible.joined(separator: ";"),
+                ])
         }
         return text
     }

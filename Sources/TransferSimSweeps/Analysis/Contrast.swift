@@ -27,8 +27,13 @@ package struct Contrast: Sendable {
     package init(_ sweep: SweepRows, key: String, a: String, b: String, metric: String) throws {
         try SweepRows.checkMetric(metric)
         let axis = try sweep.axis(of: key, option: "--vary")
-        let (pointA, pointB) = (try sweep.point(a, of: key, on: axis, option: "--vary"), try sweep.point(b, of: key, on: axis, option: "--vary"))
-        guard pointA != pointB else { throw SweepError(key: "--vary", "needs two different values of \(key), got \(a) twice") }
+        let (pointA, pointB) = (
+            try sweep.point(a, of: key, on: axis, option: "--vary"),
+            try sweep.point(b, of: key, on: axis, option: "--vary")
+        )
+        guard pointA != pointB else {
+            throw SweepError(key: "--vary", "needs two different values of \(key), got \(a) twice")
+        }
         self.key = key
         self.a = a
         self.b = b
@@ -37,8 +42,9 @@ package struct Contrast: Sendable {
             var partner = cell.coordinates
             partner[axis] = pointB
             // PairedComparison(x, y) is y − x: the B cell first gives A − B.
-            return Row(setting: sweep.label(cell.coordinates, excluding: [axis]),
-                       comparison: sweep.paired(metric, a: sweep.cellIndex(partner), b: cell.index))
+            return Row(
+                setting: sweep.label(cell.coordinates, excluding: [axis]),
+                comparison: sweep.paired(metric, a: sweep.cellIndex(partner), b: cell.index))
         }
     }
 
@@ -49,8 +55,10 @@ package struct Contrast: Sendable {
         var text = CSV.line(keys + ["metric", "difference_mean", "difference_se", "ci_low", "ci_high", "p_value", "n"])
         for row in rows {
             let c = row.comparison
-            text += CSV.line(row.setting.map(\.value) + [metric] + [c.mean, c.standardError, c.interval.low, c.interval.high, c.pValue].map(CSV.number)
-                             + [String(c.count)])
+            text += CSV.line(
+                row.setting.map(\.value) + [metric]
+                    + [c.mean, c.standardError, c.interval.low, c.interval.high, c.pValue].map(CSV.number)
+                    + [String(c.count)])
         }
         return text
     }

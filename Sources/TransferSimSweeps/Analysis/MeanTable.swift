@@ -43,8 +43,11 @@ package struct MeanTable: Sendable {
     ///
     /// - Throws: ``SweepError`` naming the option for an unknown axis or value, an axis named twice, or an axis left
     ///   with several values and not fixed.
-    package init(_ sweep: SweepRows, rows rowNames: [String], column: String, metric: String, where fixed: [String: String] = [:],
-                 vary: (key: String, a: String, b: String)? = nil) throws {
+    package init(
+        _ sweep: SweepRows, rows rowNames: [String], column: String, metric: String,
+        where fixed: [String: String] = [:],
+        vary: (key: String, a: String, b: String)? = nil
+    ) throws {
         try SweepRows.checkMetric(metric)
         guard !rowNames.isEmpty else { throw SweepError(key: "--rows", "needs at least one axis") }
         let axes = sweep.plan.spec.axes
@@ -60,8 +63,13 @@ package struct MeanTable: Sendable {
         var varied: (axis: Int, a: Int, b: Int)?
         if let vary {
             let axis = try sweep.axis(of: vary.key, option: "--vary")
-            let (a, b) = (try sweep.point(vary.a, of: vary.key, on: axis, option: "--vary"), try sweep.point(vary.b, of: vary.key, on: axis, option: "--vary"))
-            guard a != b else { throw SweepError(key: "--vary", "needs two different values of \(vary.key), got \(vary.a) twice") }
+            let (a, b) = (
+                try sweep.point(vary.a, of: vary.key, on: axis, option: "--vary"),
+                try sweep.point(vary.b, of: vary.key, on: axis, option: "--vary")
+            )
+            guard a != b else {
+                throw SweepError(key: "--vary", "needs two different values of \(vary.key), got \(vary.a) twice")
+            }
             varied = (axis, a, b)
         }
         let named = rowAxes + [columnAxis] + Array(pinned.keys) + (varied.map { [$0.axis] } ?? [])
@@ -74,13 +82,20 @@ package struct MeanTable: Sendable {
         }
         guard loose.isEmpty else {
             let first = axes[loose[0]]
-            throw SweepError(key: "--where", "fix the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) (e.g. --where \(first.name)=\(first.points[0][0])), or name them in --rows")
+            throw SweepError(
+                key: "--where",
+                "fix the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) (e.g. --where \(first.name)=\(first.points[0][0])), or name them in --rows"
+            )
         }
         // Table rows: the row axes' points, the first axis outermost.
         var combinations: [[Int]] = [[]]
-        for axis in rowAxes { combinations = combinations.flatMap { prefix in axes[axis].points.indices.map { prefix + [$0] } } }
+        for axis in rowAxes {
+            combinations = combinations.flatMap { prefix in axes[axis].points.indices.map { prefix + [$0] } }
+        }
         rowKeys = rowNames
-        rowLabels = combinations.map { points in zip(rowAxes, points).enumerated().map { k, pair in axes[pair.0].values(of: rowNames[k])[pair.1] } }
+        rowLabels = combinations.map { points in
+            zip(rowAxes, points).enumerated().map { k, pair in axes[pair.0].values(of: rowNames[k])[pair.1] }
+        }
         columnKey = column
         columnLabels = axes[columnAxis].values(of: column)
         entries = combinations.map { points in
@@ -119,7 +134,8 @@ package struct MeanTable: Sendable {
         case let .mean(mean, se, n): return "\(g(mean))\(se.isFinite ? pm + g(se) : "") (\(n))"
         case let .difference(c):
             let stars = stars(c.pValue)
-            return "\(g(c.mean)) [\(g(c.interval.low)), \(g(c.interval.high))]" + (stars.isEmpty ? "" : tex ? "$^{\(stars)}$" : stars)
+            return "\(g(c.mean)) [\(g(c.interval.low)), \(g(c.interval.high))]"
+                + (stars.isEmpty ? "" : tex ? "$^{\(stars)}$" : stars)
         }
     }
 
@@ -127,7 +143,9 @@ package struct MeanTable: Sendable {
     package func render(_ format: Format) -> String {
         switch format {
         case .csv:
-            let numbers = vary == nil ? ["mean", "se", "n"] : ["difference_mean", "difference_se", "ci_low", "ci_high", "p_value", "n"]
+            let numbers =
+                vary == nil
+                ? ["mean", "se", "n"] : ["difference_mean", "difference_se", "ci_low", "ci_high", "p_value", "n"]
             var text = CSV.line(rowKeys + [columnKey, "metric"] + numbers)
             for (r, labels) in rowLabels.enumerated() {
                 for (c, column) in columnLabels.enumerated() {
@@ -135,14 +153,18 @@ package struct MeanTable: Sendable {
                     switch entries[r][c] {
                     case let .mean(mean, se, n): values = [CSV.number(mean), CSV.number(se), String(n)]
                     case let .difference(p):
-                        values = [p.mean, p.standardError, p.interval.low, p.interval.high, p.pValue].map(CSV.number) + [String(p.count)]
+                        values =
+                            [p.mean, p.standardError, p.interval.low, p.interval.high, p.pValue].map(CSV.number) + [
+                                String(p.count)
+                            ]
                     }
                     text += CSV.line(labels + [column, metric] + values)
                 }
             }
             return text
         case .md:
-            let header = "| " + (rowKeys + columnLabels.map { "\(columnKey) = \($0)" }).joined(separator: " | ") + " |\n"
+            let header =
+                "| " + (rowKeys + columnLabels.map { "\(columnKey) = \($0)" }).joined(separator: " | ") + " |\n"
             let rule = "|" + String(repeating: "---|", count: rowKeys.count + columnLabels.count) + "\n"
             let body = zip(rowLabels, entries).map { labels, row in
                 "| " + (labels + row.map { Self.text($0, tex: false) }).joined(separator: " | ") + " |\n"
@@ -150,8 +172,12 @@ package struct MeanTable: Sendable {
             return header + rule + body + "\n" + caption + "\n"
         case .tex:
             func escape(_ text: String) -> String { text.replacingOccurrences(of: "_", with: "\\_") }
-            var text = "\\begin{tabular}{" + String(repeating: "l", count: rowKeys.count) + String(repeating: "r", count: columnLabels.count) + "}\n\\toprule\n"
-            text += (rowKeys.map(escape) + columnLabels.map { "\(escape(columnKey)) = \($0)" }).joined(separator: " & ") + " \\\\\n\\midrule\n"
+            var text =
+                "\\begin{tabular}{" + String(repeating: "l", count: rowKeys.count)
+                + String(repeating: "r", count: columnLabels.count) + "}\n\\toprule\n"
+            text +=
+                (rowKeys.map(escape) + columnLabels.map { "\(escape(columnKey)) = \($0)" }).joined(separator: " & ")
+                + " \\\\\n\\midrule\n"
             for (labels, row) in zip(rowLabels, entries) {
                 text += (labels + row.map { Self.text($0, tex: true) }).joined(separator: " & ") + " \\\\\n"
             }
@@ -161,7 +187,10 @@ package struct MeanTable: Sendable {
 
     /// What the table shows, in one line.
     package var caption: String {
-        let what = vary.map { "paired difference \($0.replacingOccurrences(of: ",", with: " − ")) of \(metric), 95% interval; * p < 0.05, ** p < 0.01, *** p < 0.001" }
+        let what =
+            vary.map {
+                "paired difference \($0.replacingOccurrences(of: ",", with: " − ")) of \(metric), 95% interval; * p < 0.05, ** p < 0.01, *** p < 0.001"
+            }
             ?? "\(metric): mean ± standard error (n replicates)"
         return what + (fixed.isEmpty ? "" : "; " + fixed.joined(separator: ", "))
     }

@@ -19,10 +19,15 @@ package enum SweepDiff {
         let left = try SweepRows(directory: a), right = try SweepRows(directory: b)
         let axes = { (rows: SweepRows) in rows.plan.spec.axes.map { "\($0.keys)=\($0.points)" } }
         guard axes(left) == axes(right) else {
-            let names = Set(left.plan.spec.axes.flatMap(\.keys) + right.plan.spec.axes.flatMap(\.keys)).sorted().filter { key in
-                left.plan.spec.axes.first { $0.keys.contains(key) }?.points != right.plan.spec.axes.first { $0.keys.contains(key) }?.points
+            let names = Set(left.plan.spec.axes.flatMap(\.keys) + right.plan.spec.axes.flatMap(\.keys)).sorted().filter
+            { key in
+                left.plan.spec.axes.first { $0.keys.contains(key) }?.points
+                    != right.plan.spec.axes.first { $0.keys.contains(key) }?.points
             }
-            throw SweepError(key: "diff", "the sweeps have different grids (axes \(names.isEmpty ? "in another order" : names.joined(separator: ", "))); diff compares sweeps over the same grid")
+            throw SweepError(
+                key: "diff",
+                "the sweeps have different grids (axes \(names.isEmpty ? "in another order" : names.joined(separator: ", "))); diff compares sweeps over the same grid"
+            )
         }
         let paired = left.plan.base.seed == right.plan.base.seed
         let keyColumns = ConfigField.all.map(\.key).filter { $0 != "replicate" }
@@ -30,7 +35,8 @@ package enum SweepDiff {
         var means: [Int: [String: String]] = [:]
         for cell in left.plan.cells {
             var fields = [cell.id] + keyColumns.map { key in ConfigField.named(key)?.render(cell.config) ?? "" }
-            let rowsA = left.values("transfer_gain", cell: cell.index).count, rowsB = right.values("transfer_gain", cell: cell.index).count
+            let rowsA = left.values("transfer_gain", cell: cell.index).count,
+                rowsB = right.values("transfer_gain", cell: cell.index).count
             fields += [String(min(rowsA, rowsB)), "0"]
             var row: [String: String] = [:]
             for metric in ExperimentResult.metricNames {
@@ -55,7 +61,9 @@ package enum SweepDiff {
         defer { staged.discard() }
         try staged.write(left.plan.resolvedYAML, to: "config.resolved.yaml")
         try staged.write(summary, to: "summary.csv")
-        try staged.write("A: \(a.path)\nB: \(b.path)\nsummary.csv holds A − B (\(paired ? "paired over replicates: equal seeds" : "difference of means: the seeds differ"))\n", to: "diff.txt")
+        try staged.write(
+            "A: \(a.path)\nB: \(b.path)\nsummary.csv holds A − B (\(paired ? "paired over replicates: equal seeds" : "difference of means: the seeds differ"))\n",
+            to: "diff.txt")
         for metric in SweepSummary.heatmapMetrics {
             if let text = SweepSummary.heatmap(plan: left.plan, means: means, metric: metric) {
                 try staged.write(text, to: "heatmap_\(metric).csv")

@@ -37,7 +37,10 @@ package struct SweepRows: Sendable {
         try ResultsVersion.check(directory, key: directory.path)
         let index = try ResultsIndex(files: [directory.appendingPathComponent("results.csv")])
         if let first = index.corrupt.first {
-            throw SweepError(key: first, "a row of results.csv fails its checksum (row_crc32) or does not parse, \(index.corrupt.count) in all: it changed after TransferSim wrote it; rerun the sweep's command on \(directory.path) to compute it again")
+            throw SweepError(
+                key: first,
+                "a row of results.csv fails its checksum (row_crc32) or does not parse, \(index.corrupt.count) in all: it changed after TransferSim wrote it; rerun the sweep's command on \(directory.path) to compute it again"
+            )
         }
         let kept = ["replicate"] + (columns ?? ResultColumns.header)
         let positions = kept.map(ResultColumns.index)
@@ -46,11 +49,16 @@ package struct SweepRows: Sendable {
         let replicates = plan.spec.replicates
         rows = try plan.cells.map { cell in
             // The index checked every row's field count, so every position exists.
-            try index.lines(of: cell.id, replicates: replicates).compactMap { line in CSV.parse(line + "\n", keep: parsed).first.map { fields in positions.map { fields[$0] } } }
+            try index.lines(of: cell.id, replicates: replicates).compactMap { line in
+                CSV.parse(line + "\n", keep: parsed).first.map { fields in positions.map { fields[$0] } }
+            }
         }
         present = rows.reduce(0) { $0 + $1.count }
         guard partial || present == plan.cells.count * replicates else {
-            throw SweepError(key: directory.path, "holds \(present) of \(plan.cells.count * replicates) rows (an unfinished sweep or one shard): rerun its command to finish it (or merge its shards), or pass --partial to analyse the rows present")
+            throw SweepError(
+                key: directory.path,
+                "holds \(present) of \(plan.cells.count * replicates) rows (an unfinished sweep or one shard): rerun its command to finish it (or merge its shards), or pass --partial to analyse the rows present"
+            )
         }
     }
 
@@ -59,7 +67,10 @@ package struct SweepRows: Sendable {
     /// - Throws: ``SweepError`` (key `--metric`) listing the metrics.
     package static func checkMetric(_ metric: String) throws {
         guard ExperimentResult.metricNames.contains(metric) else {
-            throw SweepError(key: "--metric", "must be a metric column of results.csv (\(ExperimentResult.metricNames.joined(separator: ", "))), got '\(metric)'")
+            throw SweepError(
+                key: "--metric",
+                "must be a metric column of results.csv (\(ExperimentResult.metricNames.joined(separator: ", "))), got '\(metric)'"
+            )
         }
     }
 
@@ -111,7 +122,10 @@ package struct SweepRows: Sendable {
     package func point(_ value: String, of key: String, on axis: Int, option: String) throws -> Int {
         let spec = plan.spec.axes[axis]
         guard let index = spec.pointIndex(of: value, key: key) else {
-            throw SweepError(key: option, "\(value) is not a value of \(spec.keys[spec.position(of: key)]) (\(spec.values(of: key).joined(separator: ", ")))")
+            throw SweepError(
+                key: option,
+                "\(value) is not a value of \(spec.keys[spec.position(of: key)]) (\(spec.values(of: key).joined(separator: ", ")))"
+            )
         }
         return index
     }

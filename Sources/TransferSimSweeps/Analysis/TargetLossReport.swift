@@ -23,6 +23,7 @@ package enum TargetLossReport {
             }
             if targeted > 0 { parts.append("\(stage.rawValue) \(reached) of \(targeted) rows") }
         }
-        return parts.isEmpty ? "fixed step counts (no target loss)" : "reached the target loss: " + parts.joined(separator: ", ")
+        return parts.isEmpty
+            ? "fixed step counts (no target loss)" : "reached the target loss: " + parts.joined(separator: ", ")
     }
 }

@@ -16,7 +16,8 @@ public enum AtomicFile {
     ///
     /// - Throws: ``FileError`` naming the file on an I/O failure.
     public static func write(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())")
         do {
             try writeDirectly(data, to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
@@ -60,7 +61,9 @@ public enum AtomicFile {
             while offset < bytes.count {
                 let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))") }
+                guard written > 0 else {
+                    throw FileError(key: url.path, "cannot write: \(String(cString: strerror(errno)))")
+                }
                 offset += written
             }
         }
@@ -89,7 +92,9 @@ final class StreamingFile {
     }
 
     private func flush() throws {
-        do { try handle.write(contentsOf: buffer) } catch { throw FileError(key: url.path, "cannot write: \(error.localizedDescription)") }
+        do { try handle.write(contentsOf: buffer) } catch {
+            throw FileError(key: url.path, "cannot write: \(error.localizedDescription)")
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -47,7 +47,10 @@ public final class DirectoryLock: @unchecked Sendable {
         while true {
             let fd = open(file.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw FileError(key: key, "cannot lock '\(directory.path)' (\(String(cString: strerror(errno))) creating \(file.lastPathComponent))")
+                throw FileError(
+                    key: key,
+                    "cannot lock '\(directory.path)' (\(String(cString: strerror(errno))) creating \(file.lastPathComponent))"
+                )
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let busy = errno == EWOULDBLOCK
@@ -60,10 +63,15 @@ public final class DirectoryLock: @unchecked Sendable {
                 }
                 close(fd)
                 guard busy else { throw FileError(key: key, "cannot lock '\(directory.path)': \(reason)") }
-                throw FileError(key: key, "\(directory.path) is in use by another transfersim process (pid \(owner.map(String.init) ?? "unknown"))")
+                throw FileError(
+                    key: key,
+                    "\(directory.path) is in use by another transfersim process (pid \(owner.map(String.init) ?? "unknown"))"
+                )
             }
             var opened = stat(), named = stat()
-            if fstat(fd, &opened) == 0, stat(file.path, &named) == 0, opened.st_dev == named.st_dev, opened.st_ino == named.st_ino {
+            if fstat(fd, &opened) == 0, stat(file.path, &named) == 0, opened.st_dev == named.st_dev,
+                opened.st_ino == named.st_ino
+            {
                 let text = "\(getpid())\n"
                 _ = ftruncate(fd, 0)
                 _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }

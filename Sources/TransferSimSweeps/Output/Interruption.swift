@@ -74,7 +74,9 @@ package enum Interruption {
         registry.lock.unlock()
         let lines = handlers.compactMap { $0.run() }
         // Before any command has something to save (options and configs being read), the line still says what happened.
-        for line in lines.isEmpty ? ["interrupted (\(number == SIGINT ? "SIGINT" : "SIGTERM")) before anything was written"] : lines {
+        for line in lines.isEmpty
+            ? ["interrupted (\(number == SIGINT ? "SIGINT" : "SIGTERM")) before anything was written"] : lines
+        {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         fflush(nil)  // every open stdio stream

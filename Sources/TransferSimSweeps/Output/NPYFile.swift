@@ -36,14 +36,19 @@ package enum NPYFile {
         }
         let length = Int(bytes[8]) | Int(bytes[9]) << 8
         guard bytes.count >= 10 + length, let header = String(bytes: bytes[10..<(10 + length)], encoding: .ascii),
-              header.contains("'descr': '<f8'"), header.contains("'fortran_order': False"),
-              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+            header.contains("'descr': '<f8'"), header.contains("'fortran_order': False"),
+            let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")")
+        else {
             throw FileError(key: "npy", "unsupported .npy header")
         }
-        let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         let count = shape.reduce(1, *)
         let start = 10 + length
-        guard bytes.count == start + 8 * count else { throw FileError(key: "npy", "data length does not match shape \(shape)") }
+        guard bytes.count == start + 8 * count else {
+            throw FileError(key: "npy", "data length does not match shape \(shape)")
+        }
         let values = (0..<count).map { k -> Double in
             var bits: UInt64 = 0
             for b in 0..<8 { bits |= UInt64(bytes[start + 8 * k + b]) << (8 * b) }

@@ -26,16 +26,23 @@ package enum OutputDirectory {
         guard url.path != "/" else { throw FileError(key: key, "must not be the root directory") }
         // Room for the temporaries beside it (`.<name>.partial-<pid>`, `.<name>.lock`) and the files inside it.
         guard url.path.utf8.count <= Int(PATH_MAX) - 256 else {
-            throw FileError(key: key, "is \(url.path.utf8.count) bytes long; a path may have at most \(Int(PATH_MAX) - 256)")
+            throw FileError(
+                key: key, "is \(url.path.utf8.count) bytes long; a path may have at most \(Int(PATH_MAX) - 256)")
         }
         if let long = url.pathComponents.first(where: { $0.utf8.count > Int(NAME_MAX) - 32 }) {
-            throw FileError(key: key, "has a name of \(long.utf8.count) bytes ('\(long.prefix(24))…'); a name may have at most \(Int(NAME_MAX) - 32)")
+            throw FileError(
+                key: key,
+                "has a name of \(long.utf8.count) bytes ('\(long.prefix(24))…'); a name may have at most \(Int(NAME_MAX) - 32)"
+            )
         }
         var ancestor = url.deletingLastPathComponent()
         while ancestor.path != "/" {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else { throw FileError(key: key, "'\(ancestor.path)' is a file, so '\(url.path)' cannot be a directory inside it") }
+                guard isDirectory.boolValue else {
+                    throw FileError(
+                        key: key, "'\(ancestor.path)' is a file, so '\(url.path)' cannot be a directory inside it")
+                }
                 break
             }
             ancestor = ancestor.deletingLastPathComponent()
@@ -49,9 +56,13 @@ package enum OutputDirectory {
         let path = url.path
         let home = FileManager.default.homeDirectoryForCurrentUser.standardizedFileURL.path
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
-        let protected = path == "/" || path == home || cwd == path || cwd.hasPrefix(path.hasSuffix("/") ? path : path + "/")
+        let protected =
+            path == "/" || path == home || cwd == path || cwd.hasPrefix(path.hasSuffix("/") ? path : path + "/")
         if protected {
-            throw FileError(key: key, "refusing to replace '\(path)' (the root, home or working directory, or one holding it); name a directory of its own")
+            throw FileError(
+                key: key,
+                "refusing to replace '\(path)' (the root, home or working directory, or one holding it); name a directory of its own"
+            )
         }
     }
 
@@ -84,7 +95,8 @@ package enum OutputDirectory {
 
     /// The entries of `directory` other than TransferSim's temporaries (empty if it does not exist).
     static func contents(_ directory: URL) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !isTemporary($0) }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !isTemporary($0) }
+            .sorted()
     }
 
     /// Whether `directory` holds only what `transfersim run` (or `plot` into it) writes: its
@@ -94,12 +106,15 @@ package enum OutputDirectory {
         let names = contents(directory)
         let config = directory.appendingPathComponent("config.resolved.yaml")
         guard names.contains("config.resolved.yaml"),
-              let head = try? FileHandle(forReadingFrom: config).read(upToCount: 14),
-              String(decoding: head, as: UTF8.self) == "# TransferSim " else { return false }
+            let head = try? FileHandle(forReadingFrom: config).read(upToCount: 14),
+            String(decoding: head, as: UTF8.self) == "# TransferSim "
+        else { return false }
         return names.allSatisfy { name in
             var info = stat()
-            guard lstat(directory.appendingPathComponent(name).path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
-            return (["config.resolved.yaml", "summary.json", "history.csv"] + ResultsVersion.files.map(\.name)).contains(name)
+            guard lstat(directory.appendingPathComponent(name).path, &info) == 0, info.st_mode & S_IFMT == S_IFREG
+            else { return false }
+            return (["config.resolved.yaml", "summary.json", "history.csv"] + ResultsVersion.files.map(\.name))
+                .contains(name)
                 || name.hasSuffix(".npy") || name.hasSuffix(".svg")
         }
     }

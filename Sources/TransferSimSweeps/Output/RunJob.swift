@@ -24,8 +24,10 @@ public struct RunJob: Sendable {
     public var sweepCell: SweepCell?
 
     /// A job; see the properties.
-    public init(configPath: String?, overrides: [String] = [], seed: UInt64? = nil, output: String,
-                exportState: Bool = false, force: Bool = false, memoryLimit: Double? = nil) {
+    public init(
+        configPath: String?, overrides: [String] = [], seed: UInt64? = nil, output: String,
+        exportState: Bool = false, force: Bool = false, memoryLimit: Double? = nil
+    ) {
         self.configPath = configPath
         self.overrides = overrides
         self.seed = seed
@@ -42,13 +44,17 @@ public struct RunJob: Sendable {
     public func resolveConfig() throws -> ExperimentConfig {
         if let sweepCell {
             guard configPath == nil, overrides.isEmpty, seed == nil else {
-                throw ConfigError(key: "--from", "reproduces a sweep row as it was computed: --config, --set and --seed cannot be combined with it")
+                throw ConfigError(
+                    key: "--from",
+                    "reproduces a sweep row as it was computed: --config, --set and --seed cannot be combined with it")
             }
             return try sweepCell.config()
         }
         let commandLine = try ConfigLoader.commandLineLayer(overrides: overrides, seed: seed)
         var layers: [[ConfigLoader.Entry]] = []
-        if let configPath { layers.append(try ConfigLoader.readRunLayer(path: configPath, given: Set(commandLine.map(\.key)))) }
+        if let configPath {
+            layers.append(try ConfigLoader.readRunLayer(path: configPath, given: Set(commandLine.map(\.key))))
+        }
         layers.append(commandLine)
         return try ConfigLoader.resolve(layers)
     }

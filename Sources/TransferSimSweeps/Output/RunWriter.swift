@@ -27,14 +27,18 @@ public enum RunWriter {
     ///
     /// A sweep's kept history (`keep_history: true`) has `leading` columns first (`cell_id`, `replicate`) and the
     /// transfer and baseline stages only (the upstream model is shared between cells and may come from the cache).
-    public static func history(_ result: ExperimentResult, stages: [Stage] = Stage.allCases,
-                               leading: [(column: String, value: String)] = []) -> String {
+    public static func history(
+        _ result: ExperimentResult, stages: [Stage] = Stage.allCases,
+        leading: [(column: String, value: String)] = []
+    ) -> String {
         var text = CSV.line(leading.map(\.column) + ["stage"] + HistoryRecord.columns)
         for stage in stages {
             for record in result.outcome(stage).training?.history ?? [] {
-                text += CSV.line(leading.map(\.value) + [stage.rawValue] + record.values.enumerated().map { index, value in
-                    index == 0 ? String(record.step) : CSV.number(value)
-                })
+                text += CSV.line(
+                    leading.map(\.value) + [stage.rawValue]
+                        + record.values.enumerated().map { index, value in
+                            index == 0 ? String(record.step) : CSV.number(value)
+                        })
             }
         }
         return text
@@ -62,9 +66,11 @@ public enum RunWriter {
         for stage in Stage.allCases {
             guard let training = result.outcome(stage).training else { continue }
             for (suffix, parameters) in [("0", training.initial), ("T", training.final)] {
-                files.append(("\(stage.rawValue)_W\(suffix).npy", NPYFile.encode(parameters.weights.storage, shape: [2, m, d])))
+                files.append(
+                    ("\(stage.rawValue)_W\(suffix).npy", NPYFile.encode(parameters.weights.storage, shape: [2, m, d])))
                 if architecture.hasBias {
-                    files.append(("\(stage.rawValue)_b\(suffix).npy", NPYFile.encode(parameters.biases, shape: [2, m])))
+                    files.append(
+                        ("\(stage.rawValue)_b\(suffix).npy", NPYFile.encode(parameters.biases, shape: [2, m])))
                 }
             }
         }
@@ -86,9 +92,11 @@ public enum RunWriter {
             files.append(("transfer_teacher_logits.npy", NPYFile.encode(logits, shape: [logits.count])))
         }
         if let mask = result.mask {
-            files.append(("transfer_inherited_W.npy", NPYFile.encode(mask.weights.map { $0 ? 1 : 0 }, shape: [2, m, d])))
+            files.append(
+                ("transfer_inherited_W.npy", NPYFile.encode(mask.weights.map { $0 ? 1 : 0 }, shape: [2, m, d])))
             if architecture.hasBias {
-                files.append(("transfer_inherited_b.npy", NPYFile.encode(mask.biases.map { $0 ? 1 : 0 }, shape: [2, m])))
+                files.append(
+                    ("transfer_inherited_b.npy", NPYFile.encode(mask.biases.map { $0 ? 1 : 0 }, shape: [2, m])))
             }
         }
         return files

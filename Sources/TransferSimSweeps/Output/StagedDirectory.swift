@@ -69,10 +69,16 @@ public final class StagedDirectory {
                 OutputDirectory.removeTemporaries(in: destination)
                 if !OutputDirectory.contents(destination).isEmpty {
                     guard replace else {
-                        throw FileError(key: "--out", "'\(path)' already holds files; choose a new directory (run --force replaces an earlier run's output)")
+                        throw FileError(
+                            key: "--out",
+                            "'\(path)' already holds files; choose a new directory (run --force replaces an earlier run's output)"
+                        )
                     }
                     guard OutputDirectory.holdsRunOutput(destination) else {
-                        throw FileError(key: "--out", "'\(path)' holds files TransferSim did not write (only a run's output is replaced by --force); choose a new directory")
+                        throw FileError(
+                            key: "--out",
+                            "'\(path)' holds files TransferSim did not write (only a run's output is replaced by --force); choose a new directory"
+                        )
                     }
                 }
             }
@@ -111,7 +117,8 @@ public final class StagedDirectory {
             if Self.exchange(staging, destination) {
                 FaultInjection.point("staged-after-exchange")
             } else {
-                let old = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")
+                let old = destination.deletingLastPathComponent().appendingPathComponent(
+                    ".\(destination.lastPathComponent).old-\(getpid())")
                 guard rename(destination.path, old.path) == 0 else { throw failure(errno) }
                 FaultInjection.point("staged-between-renames")
                 guard rename(staging.path, destination.path) == 0 else {
@@ -129,7 +136,8 @@ public final class StagedDirectory {
 
     private func failure(_ code: Int32) -> FileError {
         discard()
-        return FileError(key: "--out", "cannot move results into '\(destination.path)': \(String(cString: strerror(code)))")
+        return FileError(
+            key: "--out", "cannot move results into '\(destination.path)': \(String(cString: strerror(code)))")
     }
 
     /// Removes the staging directory and the parents this object created (when empty), and releases the
@@ -180,7 +188,8 @@ public final class StagedDirectory {
 
     // MARK: - System calls
 
-    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    private typealias RenameAt2 =
+        @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
 
     /// glibc's `renameat2` (Linux ≥ 3.15), looked up at run time: Swift's Glibc module does not export it.
     private static let renameat2: RenameAt2? = dlsym(dlopen(nil, RTLD_NOW), "renameat2")
@@ -204,7 +213,8 @@ public final class StagedDirectory {
     /// The system's reason for a Foundation file error (`Not a directory`, `Permission denied`, …).
     static func reason(_ error: Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
         switch CocoaError.Code(rawValue: nsError.code) {

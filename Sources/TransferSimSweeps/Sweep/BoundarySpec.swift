@@ -29,7 +29,8 @@ public struct BoundarySpec: Sendable {
     }
 
     /// The baseline's dichotomy boundary `S_2 = C` (δ = 0.05).
-    public static let baselineDichotomy = BoundarySpec(statistic: "kou_stat_2", rule: .dichotomy(stage: .baseline, delta: 0.05), label: "S₂ = C")
+    public static let baselineDichotomy = BoundarySpec(
+        statistic: "kou_stat_2", rule: .dichotomy(stage: .baseline, delta: 0.05), label: "S₂ = C")
     /// The transfer boundary `Γ = C` between negative and beneficial transfer.
     public static let transferGain = BoundarySpec(statistic: "transfer_stat", rule: .gain, label: "Γ = C")
 
@@ -70,7 +71,9 @@ public struct BoundarySpec: Sendable {
     /// - Throws: ``SweepError`` when the statistic is unknown or the cells do not show both regimes.
     public func fit(_ table: SweepTable) throws -> LogisticBoundary {
         guard TheoryStatistic.all.contains(where: { $0.name == statistic }) else {
-            throw SweepError(key: "statistic", "unknown statistic '\(statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))")
+            throw SweepError(
+                key: "statistic",
+                "unknown statistic '\(statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))")
         }
         let cells = labelledCells(table)
         return try LogisticBoundary.fit(statistics: cells.map(\.statistic), labels: cells.map(\.positive))

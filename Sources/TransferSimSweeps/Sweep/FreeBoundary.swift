@@ -56,9 +56,15 @@ public struct FreeBoundary: Sendable {
     /// - Throws: ``SweepError`` for an unknown key, one not positive in every labelled cell or that does not vary,
     ///   or cells of one regime only; `LAPACKError` from the solver.
     public init(_ spec: BoundarySpec, table: SweepTable, keys: [String]) throws {
-        guard keys.count >= 2 else { throw SweepError(key: "--free", "name at least two keys (each exponent is reported as a ratio to the first's)") }
+        guard keys.count >= 2 else {
+            throw SweepError(
+                key: "--free", "name at least two keys (each exponent is reported as a ratio to the first's)")
+        }
         guard TheoryStatistic.all.contains(where: { $0.name == spec.statistic }) else {
-            throw SweepError(key: "--statistic", "unknown statistic '\(spec.statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))")
+            throw SweepError(
+                key: "--statistic",
+                "unknown statistic '\(spec.statistic)'; known: \(TheoryStatistic.all.map(\.name).joined(separator: ", "))"
+            )
         }
         let (cells, features, left) = try Self.features(table.plan, keys: keys)
         var labelled: [[Double]] = [], labels: [Bool] = []
@@ -69,7 +75,8 @@ public struct FreeBoundary: Sendable {
         }
         leftOut = left.filter { spec.label(table.plan.cells[$0], table) != nil }.count
         for (k, key) in keys.enumerated() where Set(labelled.map { $0[k] }).count < 2 {
-            throw SweepError(key: "--free", "\(key) takes one value in the labelled cells; its exponent cannot be fitted")
+            throw SweepError(
+                key: "--free", "\(key) takes one value in the labelled cells; its exponent cannot be fitted")
         }
         let fit = try Self.fit(labelled, labels)
         let covariance = try fit.regression.covariance()
@@ -78,11 +85,16 @@ public struct FreeBoundary: Sendable {
         exponents = keys.enumerated().map { k, key in
             let ratio = b[k] / b[0]
             // Delta method: ∂r/∂b_k = 1/b_0, ∂r/∂b_0 = −b_k/b_0² (indices shifted by the intercept).
-            let variance = k == 0 ? 0 : covariance[k + 1, k + 1] / (b[0] * b[0]) + b[k] * b[k] * covariance[1, 1] / pow(b[0], 4)
-                - 2 * b[k] * covariance[1, k + 1] / pow(b[0], 3)
+            let variance =
+                k == 0
+                ? 0
+                : covariance[k + 1, k + 1] / (b[0] * b[0]) + b[k] * b[k] * covariance[1, 1] / pow(b[0], 4)
+                    - 2 * b[k] * covariance[1, k + 1] / pow(b[0], 3)
             let half = 1.96 * max(variance, 0).squareRoot()
             let theoryRatio = theory[key].flatMap { e in theory[keys[0]].map { e / $0 } }
-            return Exponent(key: key, coefficient: b[k], ratio: ratio, interval: (ratio - half, ratio + half), theoryRatio: theoryRatio)
+            return Exponent(
+                key: key, coefficient: b[k], ratio: ratio, interval: (ratio - half, ratio + half),
+                theoryRatio: theoryRatio)
         }
         accuracy = fit.accuracy
         theoryAccuracy = try? spec.fit(table).accuracy
@@ -91,7 +103,9 @@ public struct FreeBoundary: Sendable {
     }
 
     /// The cells (indices) whose keys are all positive, their features (the keys' logarithms) and the cells left out.
-    static func features(_ plan: SweepPlan, keys: [String]) throws -> (cells: [Int], features: [[Double]], leftOut: [Int]) {
+    static func features(
+        _ plan: SweepPlan, keys: [String]
+    ) throws -> (cells: [Int], features: [[Double]], leftOut: [Int]) {
         let fields = try keys.map { key in
             guard let field = ConfigField.named(key) else { throw SweepError(key: "--free", "unknown key '\(key)'") }
             return field
@@ -100,7 +114,9 @@ public struct FreeBoundary: Sendable {
         for cell in plan.cells {
             let values = try fields.map { field -> Double in
                 guard let value = Double(field.render(cell.config)) else {
-                    throw SweepError(key: "--free", "\(field.key) must be numeric (its log is fitted), got \(field.render(cell.config))")
+                    throw SweepError(
+                        key: "--free",
+                        "\(field.key) must be numeric (its log is fitted), got \(field.render(cell.config))")
                 }
                 return value
             }
@@ -117,7 +133,9 @@ public struct FreeBoundary: Sendable {
 
     /// The logistic fit of `labels` on `features` (centred for conditioning: the coefficients do not change, only the
     /// intercept), its slopes `b` and the fraction of cells it classifies correctly.
-    static func fit(_ features: [[Double]], _ labels: [Bool]) throws -> (regression: LogisticRegression, b: [Double], accuracy: Double) {
+    static func fit(
+        _ features: [[Double]], _ labels: [Bool]
+    ) throws -> (regression: LogisticRegression, b: [Double], accuracy: Double) {
         guard labels.contains(true), labels.contains(false) else {
             throw SweepError(key: "--free", "needs labelled cells of both regimes (got \(labels.count) cells)")
         }
@@ -144,18 +162,24 @@ public struct FreeBoundary: Sendable {
         let (cells, features, _) = try Self.features(plan, keys: exponents.map(\.key))
         let values = cells.map { cell in rows.values(spec.metric, cell: cell) }
         let configs = cells.map { plan.cells[$0].config }
-        let ratios = Self.bootstrapRatios(features: features, values: values, replicates: plan.spec.replicates, resamples: resamples,
-                                          seed: seed) { k, mean in spec.classify(mean, config: configs[k]) }
+        let ratios = Self.bootstrapRatios(
+            features: features, values: values, replicates: plan.spec.replicates, resamples: resamples,
+            seed: seed
+        ) { k, mean in spec.classify(mean, config: configs[k]) }
         let fitted = ratios[0].count
         guard fitted * 2 >= resamples else {
-            throw SweepError(key: "--bootstrap", "only \(fitted) of \(resamples) resamples show both regimes; the boundary cannot be resampled")
+            throw SweepError(
+                key: "--bootstrap",
+                "only \(fitted) of \(resamples) resamples show both regimes; the boundary cannot be resampled")
         }
         var copy = self
         copy.bootstrap = (resamples, fitted)
         let keys = exponents.map(\.key)
         for k in keys.indices {
             let sorted = ratios[k].sorted()
-            let quantile = { (q: Double) in sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count - 1)).rounded())))] }
+            let quantile = { (q: Double) in
+                sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count - 1)).rounded())))]
+            }
             copy.exponents[k].bootstrapInterval = (quantile(0.025), quantile(0.975))
         }
         return copy
@@ -164,8 +188,10 @@ public struct FreeBoundary: Sendable {
     /// The ratios `b_k / b_0` of each resample that shows both regimes (`ratios[k]`, resamples in order): resample
     /// `s` draws `replicates` indices with replacement from one stream derived from `seed`, labels cell `c` by
     /// `classify(c, mean of values[c] over the drawn replicates)` (a replicate a cell lacks is skipped) and refits.
-    static func bootstrapRatios(features: [[Double]], values: [[Int: Double]], replicates: Int, resamples: Int, seed: UInt64,
-                                classify: (Int, Double) -> Bool?) -> [[Double]] {
+    static func bootstrapRatios(
+        features: [[Double]], values: [[Int: Double]], replicates: Int, resamples: Int, seed: UInt64,
+        classify: (Int, Double) -> Bool?
+    ) -> [[Double]] {
         var generator = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "boundary-bootstrap"))
         var ratios = [[Double]](repeating: [], count: features.first?.count ?? 0)
         for _ in 0..<resamples {

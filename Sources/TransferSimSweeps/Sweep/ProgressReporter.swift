@@ -55,13 +55,16 @@ public final class ProgressReporter: @unchecked Sendable {
         let rate = Double(done) / elapsed
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let settled = done >= max(2, total / 20)
-        let text = "\(done)/\(total) rows  " + String(format: "%.1f", rate) + " rows/s  elapsed \(Self.clock(elapsed))  ETA \(settled ? Self.clock(remaining) : "…")"
+        let text =
+            "\(done)/\(total) rows  " + String(format: "%.1f", rate)
+            + " rows/s  elapsed \(Self.clock(elapsed))  ETA \(settled ? Self.clock(remaining) : "…")"
         let line = mode == .terminal ? "\r\(text)\u{1B}[K" : "\(text)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
     private static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

@@ -10,7 +10,8 @@ import TransferSimExperiment
 /// upstream model includes that training) and `row_crc32` (the row's ``RowChecksum``, added by ``ResultsFile/encode(_:)``).
 package enum ResultColumns {
     /// Header of `results.csv`.
-    public static let header = ["cell_id"] + ConfigField.all.map(\.key) + ExperimentResult.labelNames
+    public static let header =
+        ["cell_id"] + ConfigField.all.map(\.key) + ExperimentResult.labelNames
         + ExperimentResult.metricNames + ["message", "seconds", "row_crc32"]
 
     /// Status written for every stage of a cell whose computation threw.
@@ -25,17 +26,27 @@ package enum ResultColumns {
 
     /// The row of a cell whose computation threw `error`: every column but `row_crc32`.
     public static func errorRow(cellID: String, config: ExperimentConfig, error: Error, seconds: Double) -> [String] {
-        let message = "\(error)".replacingOccurrences(of: "\n", with: " ")   // one row per line, always
+        let message = "\(error)".replacingOccurrences(of: "\n", with: " ")  // one row per line, always
         let labels = ExperimentResult.labelColumns.map { $0.kind == .status ? errorStatus : "" }
         let metrics = ExperimentResult.metricColumns.map { _ in "" }
-        return [cellID] + config.resolvedEntries.map(\.value) + labels + metrics + [message, String(format: "%.6f", seconds)]
+        return [cellID] + config.resolvedEntries.map(\.value) + labels + metrics + [
+            message, String(format: "%.6f", seconds),
+        ]
     }
 
     /// The Markdown table of the columns of `results.csv` (docs/outputs.md, `transfersim keys --columns`): the
     /// sweep's own columns and ``ExperimentResult/columns``, whose per-stage columns are listed once as `<stage>_…`.
     public static var markdownTable: String {
-        var rows = [("`cell_id`", "16 hex digits: FNV-1a 64 of every resolved `key=value` of the cell except `seed` and `replicate`; stable when grid values are added or reordered"),
-                    ("every config key", "the cell's resolved values (`seed` is the base seed, `replicate` the replicate index: `transfersim run --config DIR/config.resolved.yaml` with the cell's values, `--seed` and `--set replicate=r` reproduces the row)")]
+        var rows = [
+            (
+                "`cell_id`",
+                "16 hex digits: FNV-1a 64 of every resolved `key=value` of the cell except `seed` and `replicate`; stable when grid values are added or reordered"
+            ),
+            (
+                "every config key",
+                "the cell's resolved values (`seed` is the base seed, `replicate` the replicate index: `transfersim run --config DIR/config.resolved.yaml` with the cell's values, `--seed` and `--set replicate=r` reproduces the row)"
+            ),
+        ]
         for column in ExperimentResult.columns {
             guard let stage = column.stage else {
                 rows.append(("`\(column.name)`", column.meaning))
@@ -44,9 +55,17 @@ package enum ResultColumns {
             guard stage == Stage.allCases[0] else { continue }  // One row per stage column, named for every stage.
             rows.append(("`<stage>_\(column.name.dropFirst(stage.rawValue.count + 1))`", column.meaning))
         }
-        rows += [("`message`", "the error of a cell that threw or did not fit in memory (naming the keys that drive its size), else empty"),
-                 ("`seconds`", "wall time of the row (the row that trained a shared upstream model includes that training)"),
-                 ("`row_crc32`", "the row's checksum (results version 5 on): CRC-32 (zlib's `crc32`, IEEE polynomial) of the row's bytes before its last comma, 8 lowercase hex digits. A row that fails it (any changed byte, a hand edit) is computed again on resume, counted missing by `merge` and refused by every analysis and by the Python reader; in Python, `zlib.crc32(line.rpartition(b\",\")[0])` checks a line")]
+        rows += [
+            (
+                "`message`",
+                "the error of a cell that threw or did not fit in memory (naming the keys that drive its size), else empty"
+            ),
+            ("`seconds`", "wall time of the row (the row that trained a shared upstream model includes that training)"),
+            (
+                "`row_crc32`",
+                "the row's checksum (results version 5 on): CRC-32 (zlib's `crc32`, IEEE polynomial) of the row's bytes before its last comma, 8 lowercase hex digits. A row that fails it (any changed byte, a hand edit) is computed again on resume, counted missing by `merge` and refused by every analysis and by the Python reader; in Python, `zlib.crc32(line.rpartition(b\",\")[0])` checks a line"
+            ),
+        ]
         return (["| column | meaning |", "|---|---|"] + rows.map { "| \($0.0) | \($0.1) |" }).joined(separator: "\n")
     }
 

@@ -42,7 +42,8 @@ public final class ResultsFile: @unchecked Sendable {
             }
             if end < size { try handle.truncate(atOffset: end) }
             try handle.seek(toOffset: 0)
-            let firstLine = end == 0 ? Data() : (try handle.read(upToCount: 65_536) ?? Data()).prefix { $0 != UInt8(ascii: "\n") }
+            let firstLine =
+                end == 0 ? Data() : (try handle.read(upToCount: 65_536) ?? Data()).prefix { $0 != UInt8(ascii: "\n") }
             if end == 0 {
                 try handle.write(contentsOf: Data(CSV.line(header).utf8))
             } else if CSV.parse(String(decoding: firstLine, as: UTF8.self) + "\n").first != header {

@@ -64,14 +64,23 @@ package final class ResultsIndex {
                 if scan.first {
                     scan.first = false
                     guard !line.hasSuffix("\r") else {
-                        throw FileError(key: url.path, "has Windows line ends (CRLF, as a spreadsheet saves a file); TransferSim reads the results.csv it wrote: restore it, or rerun the sweep into a new directory")
+                        throw FileError(
+                            key: url.path,
+                            "has Windows line ends (CRLF, as a spreadsheet saves a file); TransferSim reads the results.csv it wrote: restore it, or rerun the sweep into a new directory"
+                        )
                     }
-                    guard fields == ResultColumns.header else { throw FileError(key: url.path, "has the columns of another TransferSim version (\(fields.count) columns, this version writes \(ResultColumns.header.count)); rerun the sweep into a new directory, or read it with the version that wrote it") }
+                    guard fields == ResultColumns.header else {
+                        throw FileError(
+                            key: url.path,
+                            "has the columns of another TransferSim version (\(fields.count) columns, this version writes \(ResultColumns.header.count)); rerun the sweep into a new directory, or read it with the version that wrote it"
+                        )
+                    }
                     return
                 }
                 var bytes = line
                 guard bytes.withUTF8(RowChecksum.holds), fields.count == ResultColumns.header.count,
-                      let replicate = Int(fields[replicateColumn]) else {
+                    let replicate = Int(fields[replicateColumn])
+                else {
                     scan.corrupt.append("\(url.path) byte \(offset)")
                     return
                 }
@@ -79,11 +88,15 @@ package final class ResultsIndex {
                 if let earlier = scan.entries[id]?.first(where: { $0.replicate == replicate }) {
                     let first = try Self.read(earlier, from: handles[earlier.file], url: files[earlier.file])
                     guard Self.withoutTiming(first) == Self.withoutTiming(line) else {
-                        throw SweepError(key: "merge", "cell \(id) replicate \(replicate) has different rows in \(files[earlier.file].path) and \(url.path) (not the same computation); merge only shards of one sweep, computed once")
+                        throw SweepError(
+                            key: "merge",
+                            "cell \(id) replicate \(replicate) has different rows in \(files[earlier.file].path) and \(url.path) (not the same computation); merge only shards of one sweep, computed once"
+                        )
                     }
                     return
                 }
-                scan.entries[id, default: []].append(Entry(file: fileIndex, offset: offset, length: line.utf8.count, replicate: replicate))
+                scan.entries[id, default: []].append(
+                    Entry(file: fileIndex, offset: offset, length: line.utf8.count, replicate: replicate))
                 scan.count += 1
             }
         }
@@ -107,7 +120,8 @@ package final class ResultsIndex {
         var entries = self.entries
         var count = self.count
         for row in rows where !(entries[row.id]?.contains { $0.replicate == row.replicate } ?? false) {
-            entries[row.id, default: []].append(Entry(file: 0, offset: row.offset, length: row.length, replicate: row.replicate))
+            entries[row.id, default: []].append(
+                Entry(file: 0, offset: row.offset, length: row.length, replicate: row.replicate))
             count += 1
         }
         return ResultsIndex(files: files, entries: entries, count: count, corrupt: corrupt)
@@ -124,7 +138,9 @@ package final class ResultsIndex {
     func outside(_ plan: SweepPlan) -> [String] {
         let ids = Set(plan.cells.map(\.id))
         return entries.flatMap { id, rows in
-            rows.filter { !ids.contains(id) || !(0..<plan.spec.replicates).contains($0.replicate) }.map { "cell \(id) replicate \($0.replicate)" }
+            rows.filter { !ids.contains(id) || !(0..<plan.spec.replicates).contains($0.replicate) }.map {
+                "cell \(id) replicate \($0.replicate)"
+            }
         }.sorted()
     }
 
@@ -137,8 +153,10 @@ package final class ResultsIndex {
     ///
     /// - Throws: ``FileError`` when a row cannot be read back whole.
     func lines(of id: String, replicates: Int) throws -> [String] {
-        try (entries[id] ?? []).filter { (0..<replicates).contains($0.replicate) }.sorted { $0.replicate < $1.replicate }
-            .map { try Self.read($0, from: files.handles[$0.file], url: files.urls[$0.file]) }
+        try (entries[id] ?? []).filter { (0..<replicates).contains($0.replicate) }.sorted {
+            $0.replicate < $1.replicate
+        }
+        .map { try Self.read($0, from: files.handles[$0.file], url: files.urls[$0.file]) }
     }
 
     /// The row at `entry` of `handle`: one `pread(2)` into the string's storage (a seek and a `FileHandle` read were
@@ -148,18 +166,23 @@ package final class ResultsIndex {
         var done = 0
         let line = String(unsafeUninitializedCapacity: entry.length) { buffer in
             while done < entry.length {
-                let count = pread(descriptor, buffer.baseAddress! + done, entry.length - done, off_t(entry.offset) + off_t(done))
+                let count = pread(
+                    descriptor, buffer.baseAddress! + done, entry.length - done, off_t(entry.offset) + off_t(done))
                 guard count > 0 || (count < 0 && errno == EINTR) else { break }
                 done += max(count, 0)
             }
             return done
         }
-        guard done == entry.length else { throw FileError(key: url.path, "cannot read back the row at byte \(entry.offset)") }
+        guard done == entry.length else {
+            throw FileError(key: url.path, "cannot read back the row at byte \(entry.offset)")
+        }
         return line
     }
 
     /// Calls `body` with `state`, each complete line (ended by `\n`) of `handle` and its byte offset, reading 1 MiB at a time.
-    static func lines<State>(_ handle: FileHandle, _ state: inout State, _ body: (inout State, String, UInt64) throws -> Void) throws {
+    static func lines<State>(
+        _ handle: FileHandle, _ state: inout State, _ body: (inout State, String, UInt64) throws -> Void
+    ) throws {
         var buffer: [UInt8] = []
         var bufferStart: UInt64 = 0
         try handle.seek(toOffset: 0)

@@ -38,11 +38,17 @@ public enum ResultsVersion {
     /// Throws unless `directory` holds rows of the ``current`` version; `key` names the offending input.
     public static func check(_ directory: URL, key: String) throws {
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) else {
-            throw SweepError(key: key, "'\(directory.path)' has no \(fileName) file (written before results versions were kept, or the file was deleted), so its rows cannot be trusted to match this TransferSim's (version \(current)); use a new --out")
+            throw SweepError(
+                key: key,
+                "'\(directory.path)' has no \(fileName) file (written before results versions were kept, or the file was deleted), so its rows cannot be trusted to match this TransferSim's (version \(current)); use a new --out"
+            )
         }
         let version = try read(directory)
         guard version == current else {
-            throw SweepError(key: key, "'\(directory.path)' holds rows of results version \(version); this TransferSim writes version \(current) (results differ by rounding); use a new --out")
+            throw SweepError(
+                key: key,
+                "'\(directory.path)' holds rows of results version \(version); this TransferSim writes version \(current) (results differ by rounding); use a new --out"
+            )
         }
     }
 
@@ -53,7 +59,9 @@ public enum ResultsVersion {
         let url = directory.appendingPathComponent(BLASIdentity.fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         guard let text = try? String(contentsOf: url, encoding: .utf8), let identity = BLASIdentity(text: text) else {
-            throw SweepError(key: url.path, "must hold four lines 'library:', 'version:', 'kernel:', 'build:' (the BLAS that computed the rows)")
+            throw SweepError(
+                key: url.path,
+                "must hold four lines 'library:', 'version:', 'kernel:', 'build:' (the BLAS that computed the rows)")
         }
         return identity
     }
@@ -65,8 +73,14 @@ public enum ResultsVersion {
         let recorded = try blas(directory)
         guard recorded == BLASIdentity.current else {
             let theirs = recorded.map { "\($0)" } ?? "an unrecorded BLAS"
-            let advice = recorded.map { $0.kernel == BLASIdentity.current.kernel ? "" : " or rerun with --blas-kernel \($0.kernel)" } ?? ""
-            throw SweepError(key: key, "'\(directory.path)' holds rows computed with \(theirs); this process runs \(BLASIdentity.current) (bits differ between kernels); use a new --out\(advice)")
+            let advice =
+                recorded.map {
+                    $0.kernel == BLASIdentity.current.kernel ? "" : " or rerun with --blas-kernel \($0.kernel)"
+                } ?? ""
+            throw SweepError(
+                key: key,
+                "'\(directory.path)' holds rows computed with \(theirs); this process runs \(BLASIdentity.current) (bits differ between kernels); use a new --out\(advice)"
+            )
         }
     }
 

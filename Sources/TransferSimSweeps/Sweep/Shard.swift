@@ -43,7 +43,9 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw SweepError(key: url.path, "cannot be read (\(StagedDirectory.reason(error))); it says which shard the directory holds")
+            throw SweepError(
+                key: url.path,
+                "cannot be read (\(StagedDirectory.reason(error))); it says which shard the directory holds")
         }
         do {
             return try parse(text.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -31,7 +31,8 @@ package struct SlurmJob: Sendable {
     /// The BLAS kernel family every task and the merge run (`--blas-kernel`): by default the one this process runs,
     /// so that the shards of nodes of different CPUs compute the same bits and merge (nil, where the family is not one
     /// ``BLASKernel/families`` names, as off x86-64: each task runs OpenBLAS's own pick).
-    public var blasKernel: String? = BLASKernel.families.contains { $0.name == BLASIdentity.current.kernel } ? BLASIdentity.current.kernel : nil
+    public var blasKernel: String? =
+        BLASKernel.families.contains { $0.name == BLASIdentity.current.kernel } ? BLASIdentity.current.kernel : nil
 
     /// The most array tasks a job may have: the merge job's command line lists every shard directory, which must stay
     /// well within the kernel's argument limit (a few hundred KiB at 1000 typical paths).
@@ -42,10 +43,14 @@ package struct SlurmJob: Sendable {
     public init(plan: SweepPlan, directory: String, shards: Int, cpusPerTask: Int, executable: String) throws {
         let most = min(plan.cells.count, Self.maxShards)
         guard (1...max(most, 1)).contains(shards) else {
-            throw SweepError(key: "--shards", "must be an integer in [1, \(most)] (at most one task per cell, at most \(Self.maxShards)), got \(shards)")
+            throw SweepError(
+                key: "--shards",
+                "must be an integer in [1, \(most)] (at most one task per cell, at most \(Self.maxShards)), got \(shards)"
+            )
         }
         guard (1...SweepRunner.maxThreads).contains(cpusPerTask) else {
-            throw SweepError(key: "--cpus-per-task", "must be an integer in [1, \(SweepRunner.maxThreads)], got \(cpusPerTask)")
+            throw SweepError(
+                key: "--cpus-per-task", "must be an integer in [1, \(SweepRunner.maxThreads)], got \(cpusPerTask)")
         }
         self.plan = plan
         self.directory = try OutputDirectory.resolve(directory, key: "--out")
@@ -59,29 +64,41 @@ package struct SlurmJob: Sendable {
 
     /// `sweep.sbatch`: the job array.
     public var sweepScript: String {
-        var lines = ["#!/bin/bash", "#SBATCH --job-name=transfersim-sweep",
-                     "#SBATCH --array=0-\(shards - 1)" + (maxRunning.map { "%\($0)" } ?? ""),
-                     "#SBATCH --cpus-per-task=\(cpusPerTask)",
-                     "#SBATCH --output=\(directory.path)/logs/sweep-%A_%a.out"]
+        var lines = [
+            "#!/bin/bash", "#SBATCH --job-name=transfersim-sweep",
+            "#SBATCH --array=0-\(shards - 1)" + (maxRunning.map { "%\($0)" } ?? ""),
+            "#SBATCH --cpus-per-task=\(cpusPerTask)",
+            "#SBATCH --output=\(directory.path)/logs/sweep-%A_%a.out",
+        ]
         lines += directives
-        lines += ["# Task i runs the cells with index ≡ i (mod \(shards)); resubmitting resumes unfinished cells only.",
-                  "set -euo pipefail",
-                  "exec \(quote(executable)) sweep --config \(quote(directory.path + "/sweep.yaml")) --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --threads \(cpusPerTask) --out \(quote(directory.path))\"/shards/${SLURM_ARRAY_TASK_ID}\" --quiet\(kernelOption)"]
+        lines += [
+            "# Task i runs the cells with index ≡ i (mod \(shards)); resubmitting resumes unfinished cells only.",
+            "set -euo pipefail",
+            "exec \(quote(executable)) sweep --config \(quote(directory.path + "/sweep.yaml")) --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --threads \(cpusPerTask) --out \(quote(directory.path))\"/shards/${SLURM_ARRAY_TASK_ID}\" --quiet\(kernelOption)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// `merge.sbatch`: merges every shard into the job directory (submitted with `--dependency=afterok`).
     public var mergeScript: String {
-        var lines = ["#!/bin/bash", "#SBATCH --job-name=transfersim-merge", "#SBATCH --cpus-per-task=1",
-                     "#SBATCH --output=\(directory.path)/logs/merge-%j.out"]
+        var lines = [
+            "#!/bin/bash", "#SBATCH --job-name=transfersim-merge", "#SBATCH --cpus-per-task=1",
+            "#SBATCH --output=\(directory.path)/logs/merge-%j.out",
+        ]
         lines += directives
         let shardList = (0..<shards).map { quote(shardDirectory($0).path) }.joined(separator: " ")
-        lines += ["set -euo pipefail", "exec \(quote(executable)) merge \(shardList) --out \(quote(directory.path))\(kernelOption)"]
+        lines += [
+            "set -euo pipefail",
+            "exec \(quote(executable)) merge \(shardList) --out \(quote(directory.path))\(kernelOption)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 
     private var directives: [String] {
-        [partition.map { "#SBATCH --partition=\($0)" }, time.map { "#SBATCH --time=\($0)" }, memory.map { "#SBATCH --mem=\($0)" }].compactMap { $0 }
+        [
+            partition.map { "#SBATCH --partition=\($0)" }, time.map { "#SBATCH --time=\($0)" },
+            memory.map { "#SBATCH --mem=\($0)" },
+        ].compactMap { $0 }
     }
 
     private var kernelOption: String { blasKernel.map { " --blas-kernel \($0)" } ?? "" }
@@ -96,25 +113,45 @@ package struct SlurmJob: Sendable {
     ///
     /// - Throws: ``SweepError`` naming the option and its allowed form.
     public func validate() throws {
-        func matches(_ text: String, _ pattern: String) -> Bool { text.range(of: pattern, options: .regularExpression) != nil }
-        if let partition, !matches(partition, #"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"#) {
-            throw SweepError(key: "--partition", "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)")
+        func matches(_ text: String, _ pattern: String) -> Bool {
+            text.range(of: pattern, options: .regularExpression) != nil
         }
-        if let time, !matches(time, #"^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$"#) {
-            throw SweepError(key: "--time", "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)")
+        if let partition, !matches(partition, #"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"#) {
+            throw SweepError(
+                key: "--partition",
+                "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)"
+            )
+        }
+        if let time,
+            !matches(time, #"^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$"#)
+        {
+            throw SweepError(
+                key: "--time",
+                "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)"
+            )
         }
         if let memory, !matches(memory, #"^[0-9]+[KMGT]?$"#) {
-            throw SweepError(key: "--mem", "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
+            throw SweepError(
+                key: "--mem",
+                "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
         }
         if let maxRunning, !(1...shards).contains(maxRunning) {
-            throw SweepError(key: "--max-running", "must be an integer in [1, \(shards)] (the number of tasks), got \(maxRunning)")
+            throw SweepError(
+                key: "--max-running", "must be an integer in [1, \(shards)] (the number of tasks), got \(maxRunning)")
         }
         // `#SBATCH --output=` takes the path as it is: no quoting, `%` starts a pattern.
-        if directory.path.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || "'\"\\%".unicodeScalars.contains($0) }) {
-            throw SweepError(key: "--out", "a Slurm job directory must not contain whitespace, quotes, backslashes, % or control characters (#SBATCH lines are not quoted), got \(directory.path.debugDescription)")
+        if directory.path.unicodeScalars.contains(where: {
+            $0.properties.isWhitespace || $0.properties.generalCategory == .control
+                || "'\"\\%".unicodeScalars.contains($0)
+        }) {
+            throw SweepError(
+                key: "--out",
+                "a Slurm job directory must not contain whitespace, quotes, backslashes, % or control characters (#SBATCH lines are not quoted), got \(directory.path.debugDescription)"
+            )
         }
         if executable.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw SweepError(key: "--executable", "must not contain control characters, got \(executable.debugDescription)")
+            throw SweepError(
+                key: "--executable", "must not contain control characters, got \(executable.debugDescription)")
         }
     }
 
@@ -129,7 +166,9 @@ package struct SlurmJob: Sendable {
         do {
             try manager.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw SweepError(key: "--out", "cannot create '\(directory.deletingLastPathComponent().path)': \(error.localizedDescription)")
+            throw SweepError(
+                key: "--out",
+                "cannot create '\(directory.deletingLastPathComponent().path)': \(error.localizedDescription)")
         }
         let lock = try DirectoryLock(directory, key: "--out")
         defer { lock.release() }
@@ -151,7 +190,9 @@ package struct SlurmJob: Sendable {
     /// - Throws: ``SweepError`` with `sbatch`'s message when a submission fails.
     public func submit() throws -> (array: String, merge: String) {
         let array = try Self.sbatch(["--parsable", directory.appendingPathComponent("sweep.sbatch").path])
-        let merge = try Self.sbatch(["--parsable", "--dependency=afterok:\(array)", directory.appendingPathComponent("merge.sbatch").path])
+        let merge = try Self.sbatch([
+            "--parsable", "--dependency=afterok:\(array)", directory.appendingPathComponent("merge.sbatch").path,
+        ])
         return (array, merge)
     }
 
@@ -171,7 +212,9 @@ package struct SlurmJob: Sendable {
         process.waitUntilExit()
         let id = text.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         guard process.terminationStatus == 0, !id.isEmpty else {
-            throw SweepError(key: "sbatch", "failed (status \(process.terminationStatus)): \(message.split(separator: "\n").first ?? "")")
+            throw SweepError(
+                key: "sbatch",
+                "failed (status \(process.terminationStatus)): \(message.split(separator: "\n").first ?? "")")
         }
         return id
     }

@@ -31,13 +31,21 @@ public struct SweepCell: Sendable, Equatable {
         }
         let plan = try SweepPlan.load(path: file.path)
         if let recorded = try ResultsVersion.blas(URL(fileURLWithPath: directory)), recorded != BLASIdentity.current {
-            throw SweepError(key: "--from", "'\(directory)' was computed with \(recorded); this process runs \(BLASIdentity.current), which would not reproduce its rows bit for bit; rerun with --blas-kernel \(recorded.kernel)")
+            throw SweepError(
+                key: "--from",
+                "'\(directory)' was computed with \(recorded); this process runs \(BLASIdentity.current), which would not reproduce its rows bit for bit; rerun with --blas-kernel \(recorded.kernel)"
+            )
         }
         guard let cell = plan.cells.first(where: { $0.id == cellID }) else {
-            throw SweepError(key: "--cell", "'\(cellID)' is not a cell of the sweep in \(directory) (its \(plan.cells.count) cells are the cell_id column of results.csv)")
+            throw SweepError(
+                key: "--cell",
+                "'\(cellID)' is not a cell of the sweep in \(directory) (its \(plan.cells.count) cells are the cell_id column of results.csv)"
+            )
         }
         guard (0..<plan.spec.replicates).contains(replicate) else {
-            throw SweepError(key: "--replicate", "must be an integer in [0, \(plan.spec.replicates - 1)] for this sweep, got \(replicate)")
+            throw SweepError(
+                key: "--replicate",
+                "must be an integer in [0, \(plan.spec.replicates - 1)] for this sweep, got \(replicate)")
         }
         return cell.config(replicate: replicate)
     }

@@ -17,46 +17,71 @@ public enum SweepMerge {
     /// (``DirectoryLock``) throughout.
     ///
     /// - Throws: ``SweepError`` for foreign, mixed-version, other-kernel or incomplete shards; ``FileError`` for I/O or a busy output.
-    public static func merge(directories: [String], output: String) throws -> (plan: SweepPlan, rows: Int, dropped: [String], corrupt: [String]) {
-        guard let first = directories.first else { throw SweepError(key: "merge", "needs the shard directories of one sweep") }
+    public static func merge(
+        directories: [String], output: String
+    ) throws -> (plan: SweepPlan, rows: Int, dropped: [String], corrupt: [String]) {
+        guard let first = directories.first else {
+            throw SweepError(key: "merge", "needs the shard directories of one sweep")
+        }
         let destination = try OutputDirectory.resolve(output, key: "--out")
         for path in directories {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw SweepError(key: path, "does not exist (a shard whose task never ran? run it, then merge)")
             }
-            guard isDirectory.boolValue else { throw SweepError(key: path, "is not a directory; merge takes the shard directories of one sweep") }
-            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent("config.resolved.yaml").path) else {
-                throw SweepError(key: path, "holds no sweep (config.resolved.yaml); merge takes the shard directories of one sweep")
+            guard isDirectory.boolValue else {
+                throw SweepError(key: path, "is not a directory; merge takes the shard directories of one sweep")
             }
-            guard URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
-                    != destination.resolvingSymlinksInPath().standardizedFileURL.path else {
-                throw SweepError(key: "--out", "'\(output)' is one of the directories merged; merge into another directory")
+            guard
+                FileManager.default.fileExists(
+                    atPath: URL(fileURLWithPath: path).appendingPathComponent("config.resolved.yaml").path)
+            else {
+                throw SweepError(
+                    key: path, "holds no sweep (config.resolved.yaml); merge takes the shard directories of one sweep")
+            }
+            guard
+                URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+                    != destination.resolvingSymlinksInPath().standardizedFileURL.path
+            else {
+                throw SweepError(
+                    key: "--out", "'\(output)' is one of the directories merged; merge into another directory")
             }
         }
-        let plan = try SweepPlan.load(path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
+        let plan = try SweepPlan.load(
+            path: URL(fileURLWithPath: first).appendingPathComponent("config.resolved.yaml").path)
         var shardCount = 1
         for path in directories {
             let url = URL(fileURLWithPath: path)
-            try plan.requireSameSweep(as: url.appendingPathComponent("config.resolved.yaml"), key: path, advice: "merge only the shards of \(first)")
+            try plan.requireSameSweep(
+                as: url.appendingPathComponent("config.resolved.yaml"), key: path,
+                advice: "merge only the shards of \(first)")
             try ResultsVersion.checkComputation(url, key: path)
             shardCount = max(shardCount, try Shard.recorded(in: url).count)
         }
-        let index = try ResultsIndex(files: directories.map { URL(fileURLWithPath: $0).appendingPathComponent("results.csv") })
+        let index = try ResultsIndex(
+            files: directories.map { URL(fileURLWithPath: $0).appendingPathComponent("results.csv") })
         var missing: [String] = []
         var missingShards = Set<Int>()
         for cell in plan.cells {
             let absent = (0..<plan.spec.replicates).filter { !index.contains(cell: cell.id, replicate: $0) }
             guard !absent.isEmpty else { continue }
             missingShards.insert(cell.index % shardCount)
-            if missing.count < 5 { missing.append("cell \(cell.index) (\(cell.id)) replicates \(absent.map(String.init).joined(separator: " "))") }
+            if missing.count < 5 {
+                missing.append(
+                    "cell \(cell.index) (\(cell.id)) replicates \(absent.map(String.init).joined(separator: " "))")
+            }
         }
         guard missing.isEmpty else {
             let shards = missingShards.sorted().map { "\($0)/\(shardCount)" }.joined(separator: ", ")
-            let corrupt = index.corrupt.first.map { " (\(index.corrupt.count) row(s) fail their checksum, e.g. \($0))" } ?? ""
-            throw SweepError(key: "merge", "incomplete: rows missing from shard(s) \(shards)\(corrupt), e.g. \(missing.joined(separator: "; ")); resume those shards first")
+            let corrupt =
+                index.corrupt.first.map { " (\(index.corrupt.count) row(s) fail their checksum, e.g. \($0))" } ?? ""
+            throw SweepError(
+                key: "merge",
+                "incomplete: rows missing from shard(s) \(shards)\(corrupt), e.g. \(missing.joined(separator: "; ")); resume those shards first"
+            )
         }
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try DirectoryLock(destination, key: "--out")
         defer { lock.release() }
         StagedDirectory.recoverInterruptedReplacement(of: destination)
@@ -72,7 +97,9 @@ public enum SweepMerge {
         } else {
             let owner = ["config.resolved.yaml", "sweep.yaml"].first { contents.contains($0) }
             guard let owner else {
-                throw SweepError(key: "--out", "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
+                throw SweepError(
+                    key: "--out",
+                    "'\(output)' holds other files; merge into a new directory or a job directory of this sweep")
             }
             try plan.requireSameSweep(as: destination.appendingPathComponent(owner), key: "--out")
             try ResultsVersion.write(into: destination)

@@ -4,7 +4,9 @@ import TransferSimExperiment
 
 extension SweepPlan {
     /// Keys whose values differ between two identities (present in one only, or with other values).
-    public static func differingKeys(_ a: [(key: String, value: String)], _ b: [(key: String, value: String)]) -> [String] {
+    public static func differingKeys(
+        _ a: [(key: String, value: String)], _ b: [(key: String, value: String)]
+    ) -> [String] {
         let left = Dictionary(a.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
         let right = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })
         let keys = a.map(\.key) + b.map(\.key).filter { left[$0] == nil }
@@ -21,7 +23,10 @@ extension SweepPlan {
         let other = try SweepPlan.load(path: file.path)
         let differing = Self.differingKeys(other.identity, identity)
         guard differing.isEmpty else {
-            throw SweepError(key: key, "'\(file.deletingLastPathComponent().path)' holds another sweep (differing: \(differing.joined(separator: ", "))); \(advice)")
+            throw SweepError(
+                key: key,
+                "'\(file.deletingLastPathComponent().path)' holds another sweep (differing: \(differing.joined(separator: ", "))); \(advice)"
+            )
         }
     }
 
@@ -30,18 +35,24 @@ extension SweepPlan {
     /// replicates. A row depends only on its cell's config and its replicate (every random stream derives from the
     /// seed, the replicate and the cell's own values), so `smaller`'s rows are rows of this plan, bit for bit.
     package func grows(_ smaller: SweepPlan) -> Bool {
-        let axisKeys = { (plan: SweepPlan) in Set(plan.spec.axes.flatMap { axis in axis.keys.map { "\(axis.zipped ? "zip" : "grid").\($0)" } }) }
-        let fixed = { (plan: SweepPlan) in plan.identity.filter { !axisKeys(plan).contains($0.key) && $0.key != "replicates" } }
+        let axisKeys = { (plan: SweepPlan) in
+            Set(plan.spec.axes.flatMap { axis in axis.keys.map { "\(axis.zipped ? "zip" : "grid").\($0)" } })
+        }
+        let fixed = { (plan: SweepPlan) in
+            plan.identity.filter { !axisKeys(plan).contains($0.key) && $0.key != "replicates" }
+        }
         guard Self.differingKeys(fixed(self), fixed(smaller)).isEmpty, spec.replicates >= smaller.spec.replicates,
-              spec.axes.count == smaller.spec.axes.count else { return false }
+            spec.axes.count == smaller.spec.axes.count
+        else { return false }
         return zip(spec.axes, smaller.spec.axes).allSatisfy { large, small in
-            large.keys == small.keys && large.zipped == small.zipped && small.points.allSatisfy { point in
-                large.points.contains { candidate in
-                    zip(candidate, point).allSatisfy { a, b in
-                        ConfigField.parseFinite(a).map { $0 == ConfigField.parseFinite(b) } ?? (a == b)
+            large.keys == small.keys && large.zipped == small.zipped
+                && small.points.allSatisfy { point in
+                    large.points.contains { candidate in
+                        zip(candidate, point).allSatisfy { a, b in
+                            ConfigField.parseFinite(a).map { $0 == ConfigField.parseFinite(b) } ?? (a == b)
+                        }
                     }
                 }
-            }
         }
     }
 }

@@ -68,8 +68,10 @@ public struct SweepRunner: Sendable {
     private var upstreamCache: UpstreamCache? { upstreamCacheDirectory.map(UpstreamCache.init(directory:)) }
 
     /// A runner with all cells, all cores, no fail-fast, quiet.
-    public init(plan: SweepPlan, directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                shard: Shard = .all, failFast: Bool = false, progress: ProgressReporter.Mode = .quiet) {
+    public init(
+        plan: SweepPlan, directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        shard: Shard = .all, failFast: Bool = false, progress: ProgressReporter.Mode = .quiet
+    ) {
         self.plan = plan
         self.directory = URL(fileURLWithPath: directory).standardizedFileURL
         path = directory
@@ -91,7 +93,8 @@ public struct SweepRunner: Sendable {
     public func run() throws -> SweepReport {
         let threads = min(max(1, self.threads), Self.maxThreads)
         _ = try OutputDirectory.resolve(path, key: "--out")
-        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory, key: "--out")
         defer { lock.release() }
         // Until the workers start (reading a large results.csv back takes a while), an interrupt saves nothing new.
@@ -103,12 +106,14 @@ public struct SweepRunner: Sendable {
         defer { early.map(Interruption.unregister) }
         var report = SweepReport()
         report.grew = try prepareDirectory()
-        let results = try ResultsFile(url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
+        let results = try ResultsFile(
+            url: directory.appendingPathComponent("results.csv"), header: ResultColumns.header)
         defer { results.close() }
         let finished = try ResultsIndex(files: [results.url])
         let limit = MemoryEstimate.available(limit: memoryLimit)
         report.corruptRows = finished.corrupt
-        let schedule = SweepSchedule(plan: plan, shard: shard, finished: finished.contains(cell:replicate:), limit: limit, threads: threads)
+        let schedule = SweepSchedule(
+            plan: plan, shard: shard, finished: finished.contains(cell:replicate:), limit: limit, threads: threads)
         report.pairs = schedule.pairs
         report.resumed = schedule.resumed
         let histories = directory.appendingPathComponent("histories")
@@ -120,9 +125,10 @@ public struct SweepRunner: Sendable {
             }
             OutputDirectory.removeTemporaries(in: histories)
         }
-        let state = RunState(batches: schedule.batches, results: results, histories: histories,
-                             progress: ProgressReporter(total: schedule.work, mode: progress),
-                             failFast: failFast, saved: report.resumed)
+        let state = RunState(
+            batches: schedule.batches, results: results, histories: histories,
+            progress: ProgressReporter(total: schedule.work, mode: progress),
+            failFast: failFast, saved: report.resumed)
         let (directory, pairs) = (directory, report.pairs)
         early.map(Interruption.unregister)
         early = nil
@@ -135,10 +141,15 @@ public struct SweepRunner: Sendable {
         defer { Interruption.unregister(interruption) }
         for (pair, error) in schedule.oversized {
             let cell = plan.cells[pair.cell]
-            state.record(ResultColumns.errorRow(cellID: cell.id, config: cell.config(replicate: pair.replicate), error: error, seconds: 0), failed: true)
+            state.record(
+                ResultColumns.errorRow(
+                    cellID: cell.id, config: cell.config(replicate: pair.replicate), error: error, seconds: 0),
+                failed: true)
         }
         DispatchQueue.concurrentPerform(iterations: schedule.workers(limit: limit, threads: threads)) { _ in
-            while let batch = state.nextBatch() { Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state) }
+            while let batch = state.nextBatch() {
+                Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state)
+            }
         }
         state.progress.finish()
         try state.rethrowFailure()
@@ -153,7 +164,8 @@ public struct SweepRunner: Sendable {
         } else {
             let index = finished.adding(state.takeAppended())  // The rows this run wrote, where it wrote them: no second read.
             report.droppedRows = index.outside(plan)
-            report.failures = try SweepSummary.finalize(plan: plan, index: index, directory: directory, summaries: shard.count == 1)
+            report.failures = try SweepSummary.finalize(
+                plan: plan, index: index, directory: directory, summaries: shard.count == 1)
         }
         return report
     }
@@ -178,18 +190,25 @@ public struct SweepRunner: Sendable {
                 needing.append(unit)
             }
         }
-        let trained = TransferExperiment.trainUpstreams(needing.map { TransferExperiment(config: leads[$0]) }, cache: cache)
+        let trained = TransferExperiment.trainUpstreams(
+            needing.map { TransferExperiment(config: leads[$0]) }, cache: cache)
         for (unit, upstream) in zip(needing, trained) {
             upstreams[unit] = upstream
-            if case .success(let model) = upstream { upstreamCache?.store(model, for: TransferExperiment(config: leads[unit])) }
+            if case .success(let model) = upstream {
+                upstreamCache?.store(model, for: TransferExperiment(config: leads[unit]))
+            }
             state.countUpstream(reused: false)
         }
-        for (index, unit) in batch.enumerated() { process(unit, upstream: upstreams[index], cache: cache, plan: plan, state: state) }
+        for (index, unit) in batch.enumerated() {
+            process(unit, upstream: upstreams[index], cache: cache, plan: plan, state: state)
+        }
     }
 
     /// Runs one unit's cells, which share `upstream` (nil when `α = 0`).
-    private static func process(_ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, cache: DrawCache,
-                                plan: SweepPlan, state: RunState) {
+    private static func process(
+        _ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, cache: DrawCache,
+        plan: SweepPlan, state: RunState
+    ) {
         for pair in unit {
             guard !state.stopped else { return }
             let cell = plan.cells[pair.cell], replicate = pair.replicate
@@ -203,16 +222,20 @@ public struct SweepRunner: Sendable {
                 let result = try experiment.run(upstream: config.needsUpstream ? upstream?.get() : nil, cache: cache)
                 if plan.spec.keepHistory {
                     // Written before the row, atomically: a kept history never lacks its row's history.
-                    try AtomicFile.write(RunWriter.history(result, stages: [.transfer, .baseline],
-                                                           leading: [("cell_id", cell.id), ("replicate", String(replicate))]),
-                                         to: state.histories.appendingPathComponent("\(cell.id)-r\(replicate).csv"))
+                    try AtomicFile.write(
+                        RunWriter.history(
+                            result, stages: [.transfer, .baseline],
+                            leading: [("cell_id", cell.id), ("replicate", String(replicate))]),
+                        to: state.histories.appendingPathComponent("\(cell.id)-r\(replicate).csv"))
                 }
                 failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
-                row = ResultColumns.row(cellID: cell.id, values: plan.resolvedValues(of: cell, replicate: replicate), result: result,
-                                        seconds: Date().timeIntervalSince(start))
+                row = ResultColumns.row(
+                    cellID: cell.id, values: plan.resolvedValues(of: cell, replicate: replicate), result: result,
+                    seconds: Date().timeIntervalSince(start))
             } catch {
                 failed = true
-                row = ResultColumns.errorRow(cellID: cell.id, config: config, error: error, seconds: Date().timeIntervalSince(start))
+                row = ResultColumns.errorRow(
+                    cellID: cell.id, config: config, error: error, seconds: Date().timeIntervalSince(start))
             }
             state.record(row, failed: failed)
         }
@@ -231,7 +254,9 @@ public struct SweepRunner: Sendable {
         let shardURL = directory.appendingPathComponent("shard")
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw SweepError(key: "--out", "'\(directory.path)' is not a directory") }
+            guard isDirectory.boolValue else {
+                throw SweepError(key: "--out", "'\(directory.path)' is not a directory")
+            }
             OutputDirectory.removeTemporaries(in: directory)
             let contents = OutputDirectory.contents(directory)
             if manager.fileExists(atPath: configURL.path) {
@@ -242,16 +267,23 @@ public struct SweepRunner: Sendable {
                 try ResultsVersion.checkComputation(directory, key: "--out")
                 // A sweep grows in place by replicates or axis values (unsharded: shards grow through their job).
                 let previous = try SweepPlan.load(path: configURL.path)
-                if shard.count == 1, !SweepPlan.differingKeys(plan.identity, previous.identity).isEmpty, plan.grows(previous) {
+                if shard.count == 1, !SweepPlan.differingKeys(plan.identity, previous.identity).isEmpty,
+                    plan.grows(previous)
+                {
                     try AtomicFile.write(plan.resolvedYAML, to: configURL)
                     return true
                 }
-                try plan.requireSameSweep(as: configURL, key: "--out",
-                                          advice: "a sweep grows in place only by more replicates or more values on its axes; use a new --out to run this one")
+                try plan.requireSameSweep(
+                    as: configURL, key: "--out",
+                    advice:
+                        "a sweep grows in place only by more replicates or more values on its axes; use a new --out to run this one"
+                )
                 return false
             }
             guard Set(contents).isSubset(of: ["shard"] + ResultsVersion.files.map(\.name)) else {
-                throw SweepError(key: "--out", "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
+                throw SweepError(
+                    key: "--out",
+                    "'\(directory.path)' holds files but no sweep (config.resolved.yaml); use a new or empty directory")
             }
         }
         do {
@@ -267,7 +299,6 @@ public struct SweepRunner: Sendable {
         return false
     }
 }
-
 
 /// Shared state of one sweep run's workers: what they read is immutable, what they count and append is one
 /// ``Tally`` behind a `Mutex` (taken once per row append, so a row is written whole or not at all).
@@ -299,7 +330,10 @@ private final class RunState: Sendable {
 
     private let tally: Mutex<Tally>
 
-    init(batches: [[[Pair]]], results: ResultsFile, histories: URL, progress: ProgressReporter, failFast: Bool, saved: Int) {
+    init(
+        batches: [[[Pair]]], results: ResultsFile, histories: URL, progress: ProgressReporter, failFast: Bool,
+        saved: Int
+    ) {
         self.batches = batches
         self.results = results
         self.histories = histories
@@ -320,7 +354,9 @@ private final class RunState: Sendable {
     var stopped: Bool { tally.withLock { $0.stop } }
 
     /// The counts and the error once the workers are done.
-    var totals: (computed: Int, upstreamTrainings: Int, upstreamReuses: Int, corruptCacheEntries: [String], failures: [String]) {
+    var totals:
+        (computed: Int, upstreamTrainings: Int, upstreamReuses: Int, corruptCacheEntries: [String], failures: [String])
+    {
         tally.withLock { ($0.computed, $0.upstreamTrainings, $0.upstreamReuses, $0.corruptCacheEntries, $0.failures) }
     }
 
@@ -345,7 +381,9 @@ private final class RunState: Sendable {
         }
     }
 
-    func countUpstream(reused: Bool) { tally.withLock { if reused { $0.upstreamReuses += 1 } else { $0.upstreamTrainings += 1 } } }
+    func countUpstream(reused: Bool) {
+        tally.withLock { if reused { $0.upstreamReuses += 1 } else { $0.upstreamTrainings += 1 } }
+    }
 
     func countCorrupt(_ entry: URL) { tally.withLock { $0.corruptCacheEntries.append(entry.path) } }
 

@@ -68,7 +68,9 @@ package struct SweepSchedule {
                     continue
                 }
                 let config = cell.config(replicate: r)
-                let key: UnitKey = config.needsUpstream ? .upstream(config.upstreamKey)
+                let key: UnitKey =
+                    config.needsUpstream
+                    ? .upstream(config.upstreamKey)
                     : .draws(test: config.streamSeed(.test), data: config.streamSeed(.downstreamData), d: config.d)
                 if let unit = unitOfKey[key] {
                     units[unit].append(Pair(cell: cell.index, replicate: r))
@@ -101,7 +103,8 @@ package struct SweepSchedule {
     /// `threads` and the batch count (results do not depend on it).
     package func workers(limit: Double, threads: Int) -> Int {
         let perWorker = largest + Double(BLAS.bufferBytes)
-        let fitting = max(1, min(threads, largest > 0 ? Int(min((limit + Double(BLAS.bufferBytes)) / perWorker, 1e6)) : threads))
+        let fitting = max(
+            1, min(threads, largest > 0 ? Int(min((limit + Double(BLAS.bufferBytes)) / perWorker, 1e6)) : threads))
         return min(fitting, max(batches.count, 1))
     }
 

@@ -8,13 +8,16 @@ import TransferSimExperiment
 /// sweep write byte-identical files.
 package enum SweepSummary {
     /// Metrics drawn as heatmaps for 2-D sweeps.
-    public static let heatmapMetrics = ["transfer_test_accuracy", "baseline_test_accuracy", "transfer_gain",
-                                        "transfer_test_error", "baseline_test_error",
-                                        "transfer_clean_test_error", "baseline_clean_test_error"]
+    public static let heatmapMetrics = [
+        "transfer_test_accuracy", "baseline_test_accuracy", "transfer_gain",
+        "transfer_test_error", "baseline_test_error",
+        "transfer_clean_test_error", "baseline_clean_test_error",
+    ]
 
     /// Header of `summary.csv`: `cell_id`, every config key but `replicate`, `rows_n` (replicates present),
     /// `failed_n` (replicates with a stage `diverged` or `error`), then `x_mean`, `x_se`, `x_n` for each metric.
-    public static let header = ["cell_id"] + ConfigField.all.map(\.key).filter { $0 != "replicate" } + ["rows_n", "failed_n"]
+    public static let header =
+        ["cell_id"] + ConfigField.all.map(\.key).filter { $0 != "replicate" } + ["rows_n", "failed_n"]
         + ExperimentResult.metricNames.flatMap { ["\($0)_mean", "\($0)_se", "\($0)_n"] }
 
     /// Mean, standard error (sample sd / √n; NaN for n < 2) and count of the finite values.
@@ -81,7 +84,8 @@ package enum SweepSummary {
         let failures = group.filter(isFailure).map { row in
             let statuses = statusColumns.map { row[$0] }.joined(separator: "/")
             let message = row[messageColumn]
-            return "cell \(cell.id) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")"
+            return
+                "cell \(cell.id) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")"
         }
         return Digest(failures: failures, summary: summarise ? summaryRow(cell, group) : nil)
     }
@@ -105,7 +109,9 @@ package enum SweepSummary {
     ///
     /// - Throws: ``FileError`` on an I/O failure.
     @discardableResult
-    public static func finalize(plan: SweepPlan, index: ResultsIndex, directory: URL, summaries: Bool = true) throws -> [String] {
+    public static func finalize(
+        plan: SweepPlan, index: ResultsIndex, directory: URL, summaries: Bool = true
+    ) throws -> [String] {
         let results = try StreamingFile(directory.appendingPathComponent("results.csv"))
         let summary = summaries ? try StreamingFile(directory.appendingPathComponent("summary.csv")) : nil
         try results.write(CSV.line(ResultColumns.header))
@@ -129,7 +135,8 @@ package enum SweepSummary {
                 guard let summary, let row = digest.summary else { continue }
                 try summary.write(CSV.line(row))
                 if plan.spec.axes.count == 2 {
-                    means[cell.index] = Dictionary(zip(heatmapMetrics, heatmapMeanColumns.map { row[$0] }), uniquingKeysWith: { a, _ in a })
+                    means[cell.index] = Dictionary(
+                        zip(heatmapMetrics, heatmapMeanColumns.map { row[$0] }), uniquingKeysWith: { a, _ in a })
                 }
             }
         }

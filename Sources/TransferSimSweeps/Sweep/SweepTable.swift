@@ -47,13 +47,17 @@ public struct SweepTable: Sendable {
             }
             return index
         }
-        guard Set(chosen).count == chosen.count else { throw SweepError(key: names.map(\.option).joined(separator: "/"), "name different axes") }
+        guard Set(chosen).count == chosen.count else {
+            throw SweepError(key: names.map(\.option).joined(separator: "/"), "name different axes")
+        }
         var fixedOn: [Int: (key: String, value: String)] = [:]
         for key in fixed.keys.sorted() {
             guard let index = plan.spec.axisIndex(named: key) else {
                 throw SweepError(key: "--where", "'\(key)' is not an axis of this sweep (axes: \(known))")
             }
-            guard !chosen.contains(index) else { throw SweepError(key: "--where", "fixes \(key), which is plotted; drop one of them") }
+            guard !chosen.contains(index) else {
+                throw SweepError(key: "--where", "fixes \(key), which is plotted; drop one of them")
+            }
             guard fixedOn[index] == nil else { throw SweepError(key: "--where", "fixes the axis of \(key) twice") }
             fixedOn[index] = (key, fixed[key] ?? "")
         }
@@ -64,7 +68,9 @@ public struct SweepTable: Sendable {
             let point: Int
             if let (key, value) = fixedOn[index] {
                 guard let found = axis.pointIndex(of: value, key: key) else {
-                    throw SweepError(key: "--where", "\(value) is not a value of \(key) (\(axis.values(of: key).joined(separator: ", ")))")
+                    throw SweepError(
+                        key: "--where",
+                        "\(value) is not a value of \(key) (\(axis.values(of: key).joined(separator: ", ")))")
                 }
                 point = found
             } else if axis.points.count == 1 {
@@ -77,7 +83,10 @@ public struct SweepTable: Sendable {
             settings.append("\(axis.name) = \(axis.points[point][0])")
         }
         guard unfixed.isEmpty else {
-            throw SweepError(key: "--where", "fix the axes \(unfixed.joined(separator: ", ")) (e.g. --where \(unfixed[0])=\(axes.first { $0.name == unfixed[0] }!.points[0][0])), or plot them with --x/--y/--series")
+            throw SweepError(
+                key: "--where",
+                "fix the axes \(unfixed.joined(separator: ", ")) (e.g. --where \(unfixed[0])=\(axes.first { $0.name == unfixed[0] }!.points[0][0])), or plot them with --x/--y/--series"
+            )
         }
         let spec = SweepSpec(axes: chosen.map { axes[$0] }, replicates: plan.spec.replicates)
         let slicePlan = try SweepPlan(baseLayers: plan.baseLayers + [assignments], spec: spec)

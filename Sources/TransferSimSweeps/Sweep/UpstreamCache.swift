@@ -50,7 +50,8 @@ package struct UpstreamCache: Sendable {
 
     private func file(_ key: String) -> URL {
         let hex = String(StreamSeed.fnv1a64(key), radix: 16)
-        return directory.appendingPathComponent("upstream-v\(ResultsVersion.current)-\(String(repeating: "0", count: 16 - hex.count) + hex).bin")
+        return directory.appendingPathComponent(
+            "upstream-v\(ResultsVersion.current)-\(String(repeating: "0", count: 16 - hex.count) + hex).bin")
     }
 
     private func fullKey(_ config: ExperimentConfig) -> String {
@@ -67,22 +68,28 @@ package struct UpstreamCache: Sendable {
         var tail = Reader(bytes: Array(all.suffix(8)))
         guard tail.word() == Self.checksum(all.dropLast(8)) else { return .corrupt(url) }
         var reader = Reader(bytes: Array(all.dropLast(8)))
-        guard reader.take(Self.magic.count) == Self.magic, let keyLength = reader.integer(), let stored = reader.take(keyLength)
+        guard reader.take(Self.magic.count) == Self.magic, let keyLength = reader.integer(),
+            let stored = reader.take(keyLength)
         else { return .corrupt(url) }
         guard stored == Array(key.utf8) else { return .miss }
-        guard let status = reader.integer(), let loss = reader.double(), let error = reader.double(), let steps = reader.integer(),
-              let converged = reader.integer(), let ratio = reader.double(), let rhoBar = reader.double(), let tested = reader.integer(),
-              let testError = reader.double(), let clean = reader.double(), let se = reader.double(),
-              let rows = reader.integer(), let cols = reader.integer(),
-              rows == experiment.config.architecture.filterCount, cols == experiment.config.d,
-              let weights = reader.doubles(rows * cols), let biases = reader.doubles(rows), reader.atEnd
+        guard let status = reader.integer(), let loss = reader.double(), let error = reader.double(),
+            let steps = reader.integer(),
+            let converged = reader.integer(), let ratio = reader.double(), let rhoBar = reader.double(),
+            let tested = reader.integer(),
+            let testError = reader.double(), let clean = reader.double(), let se = reader.double(),
+            let rows = reader.integer(), let cols = reader.integer(),
+            rows == experiment.config.architecture.filterCount, cols == experiment.config.d,
+            let weights = reader.doubles(rows * cols), let biases = reader.doubles(rows), reader.atEnd
         else { return .corrupt(url) }
         let final = Parameters(weights: Matrix(rows: rows, cols: cols, storage: weights), biases: biases)
-        let training = TrainingResult(cachedFinal: final, status: status == 0 ? .ok : .diverged, trainLoss: loss, trainError: error,
-                                      steps: steps, converged: converged == 2 ? nil : converged == 1, signalNoiseRatio: ratio, rhoBarMax: rhoBar,
-                                      sampleCount: experiment.config.n1)
+        let training = TrainingResult(
+            cachedFinal: final, status: status == 0 ? .ok : .diverged, trainLoss: loss, trainError: error,
+            steps: steps, converged: converged == 2 ? nil : converged == 1, signalNoiseRatio: ratio, rhoBarMax: rhoBar,
+            sampleCount: experiment.config.n1)
         let test = tested == 1 ? TestError(error: testError, cleanError: clean, cleanStandardError: se) : nil
-        return .hit(TransferExperiment.Upstream(sample: experiment.upstreamSample(cache: draws), outcome: StageOutcome(training: training, test: test)))
+        return .hit(
+            TransferExperiment.Upstream(
+                sample: experiment.upstreamSample(cache: draws), outcome: StageOutcome(training: training, test: test)))
     }
 
     /// Stores `upstream` for `experiment` (best effort: a cache that cannot be written is skipped silently).

@@ -37,14 +37,18 @@ public struct ClaimResult: Sendable {
 
     /// The results as the Markdown report of the command `source`.
     public static func markdown(_ results: [ClaimResult], source: String) -> String {
-        var lines = ["# Numerical verification of the paper's claims", "",
-                     "Made by `\(source)`. Each claim is checked on its own small sweep",
-                     "(directories under `sweeps/`); paired comparisons use common random numbers across cells,",
-                     "95% Student-t intervals and two-sided t-tests over replicates. A claim that is not supported is",
-                     "a result, reported as it is.", "",
-                     "| # | claim | setting | evidence | verdict |", "|---|---|---|---|---|"]
+        var lines = [
+            "# Numerical verification of the paper's claims", "",
+            "Made by `\(source)`. Each claim is checked on its own small sweep",
+            "(directories under `sweeps/`); paired comparisons use common random numbers across cells,",
+            "95% Student-t intervals and two-sided t-tests over replicates. A claim that is not supported is",
+            "a result, reported as it is.", "",
+            "| # | claim | setting | evidence | verdict |", "|---|---|---|---|---|",
+        ]
         for r in results {
-            let cells = [r.id, r.claim, r.setting, r.evidence, "**\(r.verdict.rawValue)**"].map { $0.replacingOccurrences(of: "|", with: "\\|") }
+            let cells = [r.id, r.claim, r.setting, r.evidence, "**\(r.verdict.rawValue)**"].map {
+                $0.replacingOccurrences(of: "|", with: "\\|")
+            }
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -19,19 +19,27 @@ extension ClaimsFile {
             runner.upstreamCacheDirectory = upstreamCache
             _ = try runner.run()
             let table = try SweepTable(directory: out), rows = try SweepRows(directory: out)
-            let setting = "sweeps/\(claim.sweepName): " + plan.spec.axes.map { "\($0.name) × \($0.points.count)" }.joined(separator: ", ")
+            let setting =
+                "sweeps/\(claim.sweepName): "
+                + plan.spec.axes.map { "\($0.name) × \($0.points.count)" }.joined(separator: ", ")
                 + ", \(plan.spec.replicates) replicates; " + TargetLossReport.describe(rows)
             let (evidence, verdict) = try judge(claim, table: table, rows: rows, claimsFolder: claimsFolder)
-            results.append(ClaimResult(id: claim.id, claim: claim.statement, setting: setting, evidence: evidence, verdict: verdict))
+            results.append(
+                ClaimResult(
+                    id: claim.id, claim: claim.statement, setting: setting, evidence: evidence, verdict: verdict))
         }
-        try AtomicFile.write(CSV.line(ClaimResult.csvHeader) + results.map { CSV.line($0.csvFields) }.joined(),
-                             to: directory.appendingPathComponent("verification.csv"))
-        try AtomicFile.write(ClaimResult.markdown(results, source: "transfersim verify --claims \(source)"),
-                             to: directory.appendingPathComponent("verification.md"))
+        try AtomicFile.write(
+            CSV.line(ClaimResult.csvHeader) + results.map { CSV.line($0.csvFields) }.joined(),
+            to: directory.appendingPathComponent("verification.csv"))
+        try AtomicFile.write(
+            ClaimResult.markdown(results, source: "transfersim verify --claims \(source)"),
+            to: directory.appendingPathComponent("verification.md"))
         return results
     }
 
-    private func judge(_ claim: Claim, table: SweepTable, rows: SweepRows, claimsFolder: URL) throws -> (String, Verdict) {
+    private func judge(
+        _ claim: Claim, table: SweepTable, rows: SweepRows, claimsFolder: URL
+    ) throws -> (String, Verdict) {
         switch claim.judge {
         case .condition(let condition, let conditionText, let conclusion, let conclusionText, let fraction):
             var text = CSV.line(table.plan.spec.sweptKeys + ["condition", "conclusion"])
@@ -45,13 +53,15 @@ extension ClaimsFile {
                     applicable += 1
                     if holds { holding += 1 }
                 }
-                text += CSV.line(table.plan.spec.sweptKeys.map { ConfigField.named($0)?.render(cell.config) ?? "" }
-                                 + [applies ? "true" : "false", applies ? (holds ? "true" : "false") : ""])
+                text += CSV.line(
+                    table.plan.spec.sweptKeys.map { ConfigField.named($0)?.render(cell.config) ?? "" }
+                        + [applies ? "true" : "false", applies ? (holds ? "true" : "false") : ""])
             }
             try AtomicFile.write(text, to: claimsFolder.appendingPathComponent("\(claim.id).csv"))
             guard applicable > 0 else { return ("no cell satisfies \(conditionText)", .inconclusive) }
             let share = Double(holding) / Double(applicable)
-            let evidence = "\(conclusionText) holds in \(holding) of the \(applicable) cells where \(conditionText) (\(String(format: "%.1f", 100 * share))%; required \(String(format: "%.0f", 100 * fraction))%); per cell: claims/\(claim.id).csv"
+            let evidence =
+                "\(conclusionText) holds in \(holding) of the \(applicable) cells where \(conditionText) (\(String(format: "%.1f", 100 * share))%; required \(String(format: "%.0f", 100 * fraction))%); per cell: claims/\(claim.id).csv"
             return (evidence, share >= fraction ? .supported : .contradicted)
         case .trend(let metric, let along, let increasing, let theory, let theoryText):
             let axis = try rows.axis(of: along, option: "trend.along")
@@ -72,16 +82,25 @@ extension ClaimsFile {
                 let comparison = rows.paired(metric, a: cell.index, b: rows.cellIndex(next))
                 guard comparison.count > 1 else { continue }
                 regimes[regime]!.pairs += 1
-                let (low, high) = increasing ? (comparison.interval.low, comparison.interval.high) : (-comparison.interval.high, -comparison.interval.low)
+                let (low, high) =
+                    increasing
+                    ? (comparison.interval.low, comparison.interval.high)
+                    : (-comparison.interval.high, -comparison.interval.low)
                 if low > 0 { regimes[regime]!.up += 1 }
                 if high < 0 {
                     regimes[regime]!.down += 1
-                    let label = rows.label(cell.coordinates, excluding: []).map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-                    if worst == nil || (increasing ? comparison.mean : -comparison.mean) < worst!.0 { worst = (increasing ? comparison.mean : -comparison.mean, label) }
+                    let label = rows.label(cell.coordinates, excluding: []).map { "\($0.key)=\($0.value)" }.joined(
+                        separator: ", ")
+                    if worst == nil || (increasing ? comparison.mean : -comparison.mean) < worst!.0 {
+                        worst = (increasing ? comparison.mean : -comparison.mean, label)
+                    }
                 }
             }
             let regimeKeys = axes.indices.filter { $0 != axis }.map { axes[$0].name }
-            var text = CSV.line(regimeKeys + ["pairs", "significantly_as_claimed", "significantly_against", "verdict", "theory_condition"])
+            var text = CSV.line(
+                regimeKeys + [
+                    "pairs", "significantly_as_claimed", "significantly_against", "verdict", "theory_condition",
+                ])
             var counts: [Verdict: Int] = [:]
             for regime in order {
                 let r = regimes[regime]!
@@ -89,44 +108,59 @@ extension ClaimsFile {
                 counts[verdict, default: 0] += 1
                 let value = { (name: String) -> Double? in Self.value(name, cell: r.cell, table: table) }
                 let condition = theory.map { $0.evaluate(value) }.map { $0 != 0 && !$0.isNaN ? "true" : "false" } ?? ""
-                text += CSV.line(zip(regimeKeys, regime).map { key, _ in ConfigField.named(key)?.render(r.cell.config) ?? "" }
-                                 + [String(r.pairs), String(r.up), String(r.down), verdict.rawValue, condition])
+                text += CSV.line(
+                    zip(regimeKeys, regime).map { key, _ in ConfigField.named(key)?.render(r.cell.config) ?? "" }
+                        + [String(r.pairs), String(r.up), String(r.down), verdict.rawValue, condition])
             }
             try AtomicFile.write(text, to: claimsFolder.appendingPathComponent("\(claim.id).csv"))
             let pairs = order.reduce(0) { $0 + regimes[$1]!.pairs }
-            let supporting = order.reduce(0) { $0 + regimes[$1]!.up }, opposing = order.reduce(0) { $0 + regimes[$1]!.down }
-            var evidence = "\(pairs) consecutive pairs along \(along) (paired over replicates, 95% t intervals): \(supporting) significantly \(increasing ? "up" : "down"), \(opposing) significantly the other way"
+            let supporting = order.reduce(0) { $0 + regimes[$1]!.up },
+                opposing = order.reduce(0) { $0 + regimes[$1]!.down }
+            var evidence =
+                "\(pairs) consecutive pairs along \(along) (paired over replicates, 95% t intervals): \(supporting) significantly \(increasing ? "up" : "down"), \(opposing) significantly the other way"
                 + (worst.map { "; largest reversal \(String(format: "%.3g", -$0.0)) from \($0.1)" } ?? "")
             if order.count > 1 {
-                evidence += "; per regime of \(regimeKeys.joined(separator: " × ")) (\(order.count)): \(counts[.supported] ?? 0) supported, "
+                evidence +=
+                    "; per regime of \(regimeKeys.joined(separator: " × ")) (\(order.count)): \(counts[.supported] ?? 0) supported, "
                     + "\(counts[.contradicted] ?? 0) contradicted, \(counts[.inconclusive] ?? 0) inconclusive"
-                    + (theoryText.map { " (theory's condition \($0) marked); per regime: claims/\(claim.id).csv" } ?? "; per regime: claims/\(claim.id).csv")
+                    + (theoryText.map { " (theory's condition \($0) marked); per regime: claims/\(claim.id).csv" }
+                        ?? "; per regime: claims/\(claim.id).csv")
             }
             if opposing > 0 { return (evidence, .contradicted) }
             return (evidence, supporting > 0 ? .supported : .inconclusive)
         case .scaling(let metric, let against, let againstText, let slope):
             let points = table.plan.cells.map { cell in
-                (x: against.evaluate { Self.value($0, cell: cell, table: table) }, y: Self.value(metric, cell: cell, table: table) ?? .nan)
+                (
+                    x: against.evaluate { Self.value($0, cell: cell, table: table) },
+                    y: Self.value(metric, cell: cell, table: table) ?? .nan
+                )
             }
             guard let fit = ScalingFit(points) else {
                 return ("fewer than 3 cells with positive \(metric) and \(againstText)", .inconclusive)
             }
-            let evidence = String(format: "log–log slope of %@ against %@: %.3g [%.3g, %.3g] over %d cells (claimed %.3g)",
-                                  metric, againstText, fit.slope, fit.interval.low, fit.interval.high, fit.count, slope)
+            let evidence = String(
+                format: "log–log slope of %@ against %@: %.3g [%.3g, %.3g] over %d cells (claimed %.3g)",
+                metric, againstText, fit.slope, fit.interval.low, fit.interval.high, fit.count, slope)
             return (evidence, (fit.interval.low...fit.interval.high).contains(slope) ? .supported : .contradicted)
         case .boundary(let spec, let free, let accuracy):
             let fit = try spec.fit(table)
-            var evidence = String(format: "C = %.4g [%.4g, %.4g], %.1f%% of %d labelled cells classified correctly (required %.0f%%)",
-                                  fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count, 100 * accuracy)
+            var evidence = String(
+                format: "C = %.4g [%.4g, %.4g], %.1f%% of %d labelled cells classified correctly (required %.0f%%)",
+                fit.threshold, fit.interval.low, fit.interval.high, 100 * fit.accuracy, fit.count, 100 * accuracy)
             var verdict: Verdict = fit.accuracy >= accuracy ? .supported : .contradicted
             if !free.isEmpty {
                 let freeFit = try FreeBoundary(spec, table: table, keys: free)
                     .resampled(spec, rows: rows, resamples: 200, seed: rows.plan.base.seed)
                 for e in freeFit.exponents.dropFirst() {
                     let law = e.powerLaw
-                    evidence += String(format: "; %@ ∝ %@^%.3g [%.3g, %.3g] (cluster bootstrap)", free[0], e.key, law.exponent, law.interval.low, law.interval.high)
+                    evidence +=
+                        String(
+                            format: "; %@ ∝ %@^%.3g [%.3g, %.3g] (cluster bootstrap)", free[0], e.key, law.exponent,
+                            law.interval.low, law.interval.high)
                         + (law.theory.map { String(format: ", theory %.3g", $0) } ?? "")
-                    if let theory = e.theoryRatio, !(e.judged.low...e.judged.high).contains(theory) { verdict = .contradicted }
+                    if let theory = e.theoryRatio, !(e.judged.low...e.judged.high).contains(theory) {
+                        verdict = .contradicted
+                    }
                 }
                 if freeFit.separated { evidence += "; the free fit separates the regimes completely" }
             }

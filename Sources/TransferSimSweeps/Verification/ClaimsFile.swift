@@ -30,7 +30,9 @@ package struct ClaimsFile: Sendable {
     /// How a claim is judged.
     package enum Judge: Sendable {
         /// (a) In every cell where `condition` holds, `conclusion` holds (in at least `fraction` of them).
-        case condition(condition: ClaimExpression, conditionText: String, conclusion: ClaimExpression, conclusionText: String, fraction: Double)
+        case condition(
+            condition: ClaimExpression, conditionText: String, conclusion: ClaimExpression, conclusionText: String,
+            fraction: Double)
         /// (b) `metric` increases (or decreases) along `along`: consecutive values compared by paired tests, also judged
         /// per regime (each combination of the other axes; `claims/<id>.csv`, and a map when there are two), with the
         /// theorem's condition `theory` (if given) evaluated per regime.
@@ -76,15 +78,20 @@ package struct ClaimsFile: Sendable {
             let at = "claims[\(index)]"
             guard let fields = node.mapping else { throw ConfigError(key: at, "must be a mapping") }
             let text = { (name: String) in fields[name]?.scalar?.string }
-            let known: Set<String> = ["id", "claim", "sweep", "condition", "conclusion", "fraction", "trend", "boundary", "scaling"]
+            let known: Set<String> = [
+                "id", "claim", "sweep", "condition", "conclusion", "fraction", "trend", "boundary", "scaling",
+            ]
             for key in fields.keys.compactMap(\.string) where !known.contains(key) {
-                throw ConfigError(key: "\(at).\(key)", "unknown field; allowed: \(known.sorted().joined(separator: ", "))")
+                throw ConfigError(
+                    key: "\(at).\(key)", "unknown field; allowed: \(known.sorted().joined(separator: ", "))")
             }
             guard let id = text("id"), id.range(of: #"^[A-Za-z0-9_.-]+$"#, options: .regularExpression) != nil else {
                 throw ConfigError(key: "\(at).id", "must be a name of letters, digits, _ . -")
             }
             guard seen.insert(id).inserted else { throw ConfigError(key: "\(at).id", "'\(id)' is used twice") }
-            guard let sweepNode = fields["sweep"] else { throw ConfigError(key: "\(at).sweep", "is required: a sweep config file or an inline mapping") }
+            guard let sweepNode = fields["sweep"] else {
+                throw ConfigError(key: "\(at).sweep", "is required: a sweep config file or an inline mapping")
+            }
             let sweep: SweepSource
             if let file = sweepNode.scalar?.string {
                 sweep = .file(URL(fileURLWithPath: file, relativeTo: folder).standardizedFileURL.path)
@@ -94,7 +101,9 @@ package struct ClaimsFile: Sendable {
                 throw ConfigError(key: "\(at).sweep", "must be a file name or a mapping")
             }
             let judges = ["condition", "trend", "boundary", "scaling"].filter { fields[$0] != nil }
-            guard judges.count == 1 else { throw ConfigError(key: at, "needs exactly one of condition (with conclusion), trend, boundary, scaling") }
+            guard judges.count == 1 else {
+                throw ConfigError(key: at, "needs exactly one of condition (with conclusion), trend, boundary, scaling")
+            }
             let judge: Judge
             switch judges[0] {
             case "condition":
@@ -105,48 +114,74 @@ package struct ClaimsFile: Sendable {
                 let parsedConclusion = try ClaimExpression(parsing: conclusion, key: "\(at).conclusion")
                 try parsedCondition.check(names, key: "\(at).condition", text: condition)
                 try parsedConclusion.check(names, key: "\(at).conclusion", text: conclusion)
-                let fraction = try text("fraction").map { value in
-                    guard let number = Double(value), (0...1).contains(number) else { throw ConfigError(key: "\(at).fraction", "must be a number in [0, 1], got '\(value)'") }
-                    return number
-                } ?? 1
-                judge = .condition(condition: parsedCondition, conditionText: condition, conclusion: parsedConclusion, conclusionText: conclusion,
-                                   fraction: fraction)
+                let fraction =
+                    try text("fraction").map { value in
+                        guard let number = Double(value), (0...1).contains(number) else {
+                            throw ConfigError(key: "\(at).fraction", "must be a number in [0, 1], got '\(value)'")
+                        }
+                        return number
+                    } ?? 1
+                judge = .condition(
+                    condition: parsedCondition, conditionText: condition, conclusion: parsedConclusion,
+                    conclusionText: conclusion,
+                    fraction: fraction)
             case "trend":
                 guard let trend = fields["trend"]?.mapping, let metric = trend["metric"]?.scalar?.string,
-                      let along = trend["along"]?.scalar?.string, let direction = trend["direction"]?.scalar?.string,
-                      ["increasing", "decreasing"].contains(direction),
-                      trend.keys.compactMap(\.string).allSatisfy(["metric", "along", "direction", "theory"].contains) else {
-                    throw ConfigError(key: "\(at).trend", "must be {metric: COLUMN, along: KEY, direction: increasing|decreasing, theory: EXPRESSION (optional)}")
+                    let along = trend["along"]?.scalar?.string, let direction = trend["direction"]?.scalar?.string,
+                    ["increasing", "decreasing"].contains(direction),
+                    trend.keys.compactMap(\.string).allSatisfy(["metric", "along", "direction", "theory"].contains)
+                else {
+                    throw ConfigError(
+                        key: "\(at).trend",
+                        "must be {metric: COLUMN, along: KEY, direction: increasing|decreasing, theory: EXPRESSION (optional)}"
+                    )
                 }
                 try SweepRows.checkMetric(metric)
                 let theoryText = trend["theory"]?.scalar?.string
                 let theory = try theoryText.map { text in
                     let parsed = try ClaimExpression(parsing: text, key: "\(at).trend.theory")
-                    try parsed.check(Set(ConfigField.all.map(\.key) + TheoryStatistic.all.map(\.name)), key: "\(at).trend.theory", text: text)
+                    try parsed.check(
+                        Set(ConfigField.all.map(\.key) + TheoryStatistic.all.map(\.name)), key: "\(at).trend.theory",
+                        text: text)
                     return parsed
                 }
-                judge = .trend(metric: metric, along: along, increasing: direction == "increasing", theory: theory, theoryText: theoryText)
+                judge = .trend(
+                    metric: metric, along: along, increasing: direction == "increasing", theory: theory,
+                    theoryText: theoryText)
             case "scaling":
                 guard let scaling = fields["scaling"]?.mapping, let metric = scaling["metric"]?.scalar?.string,
-                      let against = scaling["against"]?.scalar?.string, let slope = scaling["slope"]?.scalar.flatMap({ Double($0.string) }),
-                      slope.isFinite, scaling.keys.compactMap(\.string).allSatisfy(["metric", "against", "slope"].contains) else {
-                    throw ConfigError(key: "\(at).scaling", "must be {metric: SUMMARY_COLUMN, against: EXPRESSION, slope: NUMBER}")
+                    let against = scaling["against"]?.scalar?.string,
+                    let slope = scaling["slope"]?.scalar.flatMap({ Double($0.string) }),
+                    slope.isFinite,
+                    scaling.keys.compactMap(\.string).allSatisfy(["metric", "against", "slope"].contains)
+                else {
+                    throw ConfigError(
+                        key: "\(at).scaling", "must be {metric: SUMMARY_COLUMN, against: EXPRESSION, slope: NUMBER}")
                 }
                 guard names.contains(metric) else {
-                    throw ConfigError(key: "\(at).scaling.metric", "must be a summary.csv column (e.g. baseline_signal_noise_ratio_mean), got '\(metric)'")
+                    throw ConfigError(
+                        key: "\(at).scaling.metric",
+                        "must be a summary.csv column (e.g. baseline_signal_noise_ratio_mean), got '\(metric)'")
                 }
                 let parsed = try ClaimExpression(parsing: against, key: "\(at).scaling.against")
                 try parsed.check(names, key: "\(at).scaling.against", text: against)
                 judge = .scaling(metric: metric, against: parsed, againstText: against, slope: slope)
             default:
                 guard let boundary = fields["boundary"]?.mapping, let statistic = boundary["statistic"]?.scalar?.string,
-                      TheoryStatistic.all.contains(where: { $0.name == statistic }) else {
-                    throw ConfigError(key: "\(at).boundary", "must be {statistic: \(TheoryStatistic.all.map(\.name).joined(separator: "|")), rule: dichotomy|gain, free: [KEY, …], accuracy: 0.9}")
+                    TheoryStatistic.all.contains(where: { $0.name == statistic })
+                else {
+                    throw ConfigError(
+                        key: "\(at).boundary",
+                        "must be {statistic: \(TheoryStatistic.all.map(\.name).joined(separator: "|")), rule: dichotomy|gain, free: [KEY, …], accuracy: 0.9}"
+                    )
                 }
-                let rule: BoundarySpec.Rule = boundary["rule"]?.scalar?.string == "gain" ? .gain : .dichotomy(stage: .baseline, delta: 0.05)
+                let rule: BoundarySpec.Rule =
+                    boundary["rule"]?.scalar?.string == "gain" ? .gain : .dichotomy(stage: .baseline, delta: 0.05)
                 let free = boundary["free"]?.sequence?.compactMap { $0.scalar?.string } ?? []
                 let accuracy = boundary["accuracy"]?.scalar.flatMap { Double($0.string) } ?? 0.9
-                judge = .boundary(BoundarySpec(statistic: statistic, rule: rule, label: "\(statistic) = C"), free: free, accuracy: accuracy)
+                judge = .boundary(
+                    BoundarySpec(statistic: statistic, rule: rule, label: "\(statistic) = C"), free: free,
+                    accuracy: accuracy)
             }
             return Claim(id: id, statement: text("claim") ?? id, sweep: sweep, judge: judge)
         }

@@ -17,7 +17,9 @@ package struct ScalingFit: Sendable, Equatable {
 
     /// The fit of `points` (`x`, `y`); nil with fewer than 3 usable points or no spread in `log x`.
     package init?(_ points: [(x: Double, y: Double)]) {
-        let logs = points.filter { $0.x > 0 && $0.y > 0 && $0.x.isFinite && $0.y.isFinite }.map { (log($0.x), log($0.y)) }
+        let logs = points.filter { $0.x > 0 && $0.y > 0 && $0.x.isFinite && $0.y.isFinite }.map {
+            (log($0.x), log($0.y))
+        }
         let n = Double(logs.count)
         guard logs.count >= 3 else { return nil }
         let meanX = logs.reduce(0) { $0 + $1.0 } / n, meanY = logs.reduce(0) { $0 + $1.1 } / n

@@ -21,25 +21,34 @@ package enum VerificationDirectory {
     package static func claim(_ path: String) throws -> (directory: URL, lock: DirectoryLock) {
         let directory = try OutputDirectory.resolve(path, key: "--out")
         do {
-            try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw FileError(key: "--out", "cannot create the parent of '\(directory.path)': \(StagedDirectory.reason(error))")
+            throw FileError(
+                key: "--out", "cannot create the parent of '\(directory.path)': \(StagedDirectory.reason(error))")
         }
         let lock = try DirectoryLock(directory, key: "--out")
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return (directory, lock) }
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            return (directory, lock)
+        }
         guard isDirectory.boolValue else {
             lock.release()
             throw FileError(key: "--out", "'\(directory.path)' exists and is not a directory")
         }
         let contents = OutputDirectory.contents(directory)
         let foreign = contents.filter { !names.contains($0) }
-        let ownReport = starts(directory.appendingPathComponent("verification.md"), with: title)
+        let ownReport =
+            starts(directory.appendingPathComponent("verification.md"), with: title)
             && starts(directory.appendingPathComponent("verification.csv"), with: CSV.line(ClaimResult.csvHeader))
         guard foreign.isEmpty, ownReport else {
             lock.release()
-            let example = foreign.first ?? (contents.contains("verification.md") ? "verification.md" : "verification.csv")
-            throw FileError(key: "--out", "'\(directory.path)' holds files transfersim verify did not write (e.g. \(example)); use a new or empty directory")
+            let example =
+                foreign.first ?? (contents.contains("verification.md") ? "verification.md" : "verification.csv")
+            throw FileError(
+                key: "--out",
+                "'\(directory.path)' holds files transfersim verify did not write (e.g. \(example)); use a new or empty directory"
+            )
         }
         return (directory, lock)
     }

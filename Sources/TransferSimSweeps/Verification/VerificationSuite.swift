@@ -28,20 +28,24 @@ public struct VerificationSuite: Sendable {
 
     /// The theory-preset setting every claim starts from (§9's starting point; smaller when quick).
     var base: [ConfigLoader.Entry] {
-        let shared: [ConfigLoader.Entry] = [("preset", "theory"), ("seed", "0"), ("m", "10"), ("sigma0", "0.01"), ("eta1", "1"),
-                                            ("eta2", "1"), ("steps2", "50"), ("n2", "20"), ("v1_norm", "2"), ("mu2_norm", "2.5"),
-                                            ("flip1", "0.1"), ("flip2", "0.1"), ("evaluation", "population"), ("log_every", "10")]
-        return shared + (quick
-            ? [("d", "800"), ("n1", "100"), ("steps1", "300"), ("population_draws", "2000")]
-            : [("d", "800"), ("n1", "300"), ("steps1", "1000"), ("population_draws", "10000")])
+        let shared: [ConfigLoader.Entry] = [
+            ("preset", "theory"), ("seed", "0"), ("m", "10"), ("sigma0", "0.01"), ("eta1", "1"),
+            ("eta2", "1"), ("steps2", "50"), ("n2", "20"), ("v1_norm", "2"), ("mu2_norm", "2.5"),
+            ("flip1", "0.1"), ("flip2", "0.1"), ("evaluation", "population"), ("log_every", "10"),
+        ]
+        return shared
+            + (quick
+                ? [("d", "800"), ("n1", "100"), ("steps1", "300"), ("population_draws", "2000")]
+                : [("d", "800"), ("n1", "300"), ("steps1", "1000"), ("population_draws", "10000")])
     }
 
     var replicates: Int { quick ? 8 : 16 }
 
     var settingText: String {
         // The battery trains to fixed step counts; claims files may set target losses (their reports count who reached them).
-        quick ? "theory preset, d = 800, N₁ = 100, T₁ = 300, \(replicates) replicates, fixed step counts (no target loss)"
-              : "theory preset, d = 800, N₁ = 300, T₁ = 1000, \(replicates) replicates, fixed step counts (no target loss)"
+        quick
+            ? "theory preset, d = 800, N₁ = 100, T₁ = 300, \(replicates) replicates, fixed step counts (no target loss)"
+            : "theory preset, d = 800, N₁ = 300, T₁ = 1000, \(replicates) replicates, fixed step counts (no target loss)"
     }
 
     // MARK: - Running
@@ -56,28 +60,38 @@ public struct VerificationSuite: Sendable {
         results.append(try negativeTransfer())
         results += try mechanism()
         results.append(try exactness())
-        try AtomicFile.write(ClaimResult.markdown(results, quick: quick), to: directory.appendingPathComponent("verification.md"))
-        try AtomicFile.write(([ClaimResult.csvHeader] + results.map(\.csvFields)).map(CSV.line).joined(),
-                             to: directory.appendingPathComponent("verification.csv"))
+        try AtomicFile.write(
+            ClaimResult.markdown(results, quick: quick), to: directory.appendingPathComponent("verification.md"))
+        try AtomicFile.write(
+            ([ClaimResult.csvHeader] + results.map(\.csvFields)).map(CSV.line).joined(),
+            to: directory.appendingPathComponent("verification.csv"))
         return results
     }
 
     /// Runs a sweep of `base + overrides` over `grid` (first key outermost) into `sweeps/<name>` and returns
     /// the plan and a lookup `metric(cell index, replicate)`.
-    func sweep(_ name: String, _ overrides: [ConfigLoader.Entry], grid: [(String, [String])], replicates: Int? = nil) throws
-        -> (plan: SweepPlan, value: (Int, Int, String) -> Double) {
+    func sweep(
+        _ name: String, _ overrides: [ConfigLoader.Entry], grid: [(String, [String])], replicates: Int? = nil
+    ) throws
+        -> (plan: SweepPlan, value: (Int, Int, String) -> Double)
+    {
         let axes = grid.map { SweepSpec.Axis(keys: [$0.0], points: $0.1.map { [$0] }, zipped: false) }
-        let plan = try SweepPlan(baseLayers: [base + overrides], spec: SweepSpec(axes: axes, replicates: replicates ?? self.replicates))
+        let plan = try SweepPlan(
+            baseLayers: [base + overrides], spec: SweepSpec(axes: axes, replicates: replicates ?? self.replicates))
         let out = directory.appendingPathComponent("sweeps").appendingPathComponent(name)
         _ = try SweepRunner(plan: plan, directory: out.path, threads: threads).run()
-        let rows = CSV.parse(try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)).dropFirst()
+        let rows = CSV.parse(try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8))
+            .dropFirst()
         let replicateColumn = ResultColumns.index("replicate")
         var byKey: [String: [String]] = [:]
         for row in rows { byKey["\(row[0])/\(row[replicateColumn])"] = row }
         let ids = plan.cells.map(\.id)
-        return (plan, { cell, replicate, metric in
-            Double(byKey["\(ids[cell])/\(replicate)"]?[ResultColumns.index(metric)] ?? "") ?? .nan
-        })
+        return (
+            plan,
+            { cell, replicate, metric in
+                Double(byKey["\(ids[cell])/\(replicate)"]?[ResultColumns.index(metric)] ?? "") ?? .nan
+            }
+        )
     }
 
     /// Per-replicate values of `metric` in `cell`.
