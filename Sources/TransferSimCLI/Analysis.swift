@@ -30,6 +30,15 @@ struct Contrast: Command {
         let rows = try SweepRows(directory: url, partial: partial)
         let contrast = try TransferSimSweeps.Contrast(rows, key: key, a: a, b: b, metric: metric)
         try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
+        let identical = contrast.rows.filter {
+            $0.comparison.count > 1 && $0.comparison.mean == 0 && $0.comparison.standardError == 0
+        }
+        if let first = identical.first {
+            let setting = first.setting.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            print(
+                "note: \(identical.count) pair(s) of cells are identical in every replicate (e.g. \(setting)): \(key) does not change them there, so their se is 0 and p = 1"
+            )
+        }
     }
 }
 

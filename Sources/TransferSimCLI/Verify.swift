@@ -22,11 +22,21 @@ struct Verify: Command {
     )
     var claims: String?
 
+    @Option(
+        name: .long,
+        help:
+            "Seeds per cell of every claim's sweep instead of its own (a rerun with more grows the kept sweeps in place)."
+    )
+    var replicates: Int?
+
     @OptionGroup var cache: UpstreamCacheOptions
 
     func execute() throws {
         Interruption.install()
         try checkThreads(threads)
+        if let replicates, !(1...10_000).contains(replicates) {
+            throw ConfigError(key: "--replicates", "must be an integer in [1, 10000], got \(replicates)")
+        }
         // Every expression, name and sweep config is checked before the first sweep runs.
         let file = try claims.map { try ClaimsFile(path: $0) }
         let (directory, lock) = try VerificationDirectory.claim(out)
@@ -42,7 +52,7 @@ struct Verify: Command {
         if let claims, let file {
             let results = try file.run(
                 directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                upstreamCache: try cache.directory(), source: claims)
+                upstreamCache: try cache.directory(), source: claims, replicates: replicates)
             for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
             // Regime maps of the condition claims on 2-D sweeps: where the claim speaks, and what it found.
             for claim in file.claims {
@@ -59,8 +69,9 @@ struct Verify: Command {
             print("report: \(directory.appendingPathComponent("verification.md").path)")
             return
         }
-        let suite = VerificationSuite(
+        var suite = VerificationSuite(
             quick: quick, directory: directory.path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        suite.replicatesOverride = replicates
         let results = try suite.run()
         for result in results { print("\(result.id)\t\(result.verdict.rawValue)\t\(result.claim)") }
         print("report: \(suite.directory.appendingPathComponent("verification.md").path)")

@@ -91,4 +91,30 @@ import Testing
         let bad = try CLIHarness.run(["sweep", "--config", config, "--out", out.path, "--replicates", "0"])
         #expect(bad.status == 1 && bad.stderr.hasPrefix("error: replicates:"), "\(bad.stderr)")
     }
+
+    @Test(
+        "verify --replicates N sets every claim sweep's replicates, and a rerun with more grows the kept sweeps in place"
+    )
+    func verifyReplicates_growClaimSweeps() throws {
+        let root = try CLIHarness.temporaryDirectory("verify-replicates")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sweep =
+            "{preset: theory, seed: 0, d: 30, m: 3, n1: 12, n2: 8, steps1: 20, steps2: 10, sigma0: 0.2, population_draws: 500, log_every: 10, grid: {alpha: [0, 1]}, replicates: 2}"
+        try
+            "claims:\n  - id: small\n    claim: \"the gain is at most 1\"\n    sweep: \(sweep)\n    condition: \"alpha >= 0\"\n    conclusion: \"transfer_gain_mean <= 1\"\n"
+            .write(to: root.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+        for replicates in [3, 5] {
+            let outcome = try CLIHarness.run(
+                [
+                    "verify", "--claims", "c.yaml", "--out", "v", "--replicates", String(replicates),
+                    "--no-upstream-cache",
+                ], in: root)
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let kept = root.appendingPathComponent("v/sweeps/small")
+            #expect(try SweepTests.read(kept, "config.resolved.yaml").contains("replicates: \(replicates)"))
+            #expect(try SweepTests.rowsWithoutTiming(kept).count == 2 * replicates)
+        }
+        let bad = try CLIHarness.run(["verify", "--claims", "c.yaml", "--out", "w", "--replicates", "0"], in: root)
+        #expect(bad.status == 1 && bad.stderr.hasPrefix("error: --replicates:"), "\(bad.stderr)")
+    }
 }

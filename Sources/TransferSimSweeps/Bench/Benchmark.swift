@@ -119,6 +119,21 @@ package struct Benchmark: Sendable {
                 Row(
                     name: "kou2023 full grid", value: full.seconds, unit: "s",
                     note: String(format: "10⁵ trainings, %.0f trainings/s, %d threads", full.rate, threads) + ratio))
+            // The span engine's floor for the grid: per training T₂ steps of 2 · 2m N₂² FLOP (P = R G, §5) and the test
+            // product 2 · 2m N₂ n_test (the noise coefficients onto the test points), at `threads` dgemm rates.
+            let cell = full.plan.cells[0].config
+            let perTraining =
+                Double(cell.steps2) * 4 * Double(cell.m * cell.n2 * cell.n2) + 4 * Double(cell.m * cell.n2 * cell.nTest)
+            let floor =
+                perTraining * Double(full.plan.cells.count * full.plan.spec.replicates) / (rate * Double(threads))
+            add(
+                Row(
+                    name: "kou2023 full grid FLOP floor", value: floor, unit: "s",
+                    note: String(
+                        format:
+                            "%.3f TFLOP of span steps and test products at %d × the dgemm rate: the grid runs at %.1f× its floor",
+                        perTraining * Double(full.plan.cells.count * full.plan.spec.replicates) / 1e12, threads,
+                        full.seconds / floor)))
         }
         let fig2 = try sweepThroughput(name: "fig2-quick", config: "\(experiments)/fig2-quick.yaml", kouSlice: nil)
         add(fig2.row)
@@ -143,7 +158,9 @@ package struct Benchmark: Sendable {
                 Row(
                     name: "fig2 row d=\(d) FLOP ceiling", value: ceiling, unit: "trainings/s",
                     note: String(
-                        format: "%.1f GFLOP of upstream span steps at %d × the dgemm rate", flops / 1e9, threads)))
+                        format:
+                            "%.1f GFLOP of upstream span steps at %d × the dgemm rate: the row runs at %.0f%% of it",
+                        flops / 1e9, threads, 100 * row.rate / ceiling)))
             if let numpy = referenceRun(["fig2row", String(d)]) {
                 add(
                     Row(

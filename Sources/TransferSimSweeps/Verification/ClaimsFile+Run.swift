@@ -8,12 +8,26 @@ extension ClaimsFile {
     /// the swept values, whether the condition and the conclusion hold).
     ///
     /// - Throws: ``SweepError``/``FileError`` when a sweep cannot run or a file cannot be written.
-    package func run(directory: URL, threads: Int, upstreamCache: URL?, source: String) throws -> [ClaimResult] {
+    /// `replicates` (`verify --replicates N`) replaces every claim sweep's own replicate count.
+    package func run(
+        directory: URL, threads: Int, upstreamCache: URL?, source: String, replicates: Int? = nil
+    ) throws -> [ClaimResult] {
         let claimsFolder = directory.appendingPathComponent("claims")
         try FileManager.default.createDirectory(at: claimsFolder, withIntermediateDirectories: true)
         var results: [ClaimResult] = []
         for claim in claims {
-            let plan = try claim.plan(folder: claimsFolder)
+            var plan = try claim.plan(folder: claimsFolder)
+            if let replicates {
+                guard plan.cells.count * replicates <= SweepSpec.maxRows else {
+                    throw ConfigError(
+                        key: "--replicates",
+                        "\(plan.cells.count) cells × \(replicates) replicates in claim \(claim.id)'s sweep; at most \(SweepSpec.maxRows) rows"
+                    )
+                }
+                var spec = SweepSpec(axes: plan.spec.axes, replicates: replicates)
+                spec.keepHistory = plan.spec.keepHistory
+                plan = try SweepPlan(baseLayers: plan.baseLayers, spec: spec)
+            }
             let out = directory.appendingPathComponent("sweeps/\(claim.sweepName)")
             var runner = SweepRunner(plan: plan, directory: out.path, threads: threads)
             runner.upstreamCacheDirectory = upstreamCache

@@ -16,6 +16,9 @@ public struct VerificationSuite: Sendable {
     public let directory: URL
     /// Worker threads for the sweeps.
     public let threads: Int
+    /// Replicates per cell instead of the battery's own (8 quick, 16 full; `verify --replicates`): each claim's sweep
+    /// grows in place when it is raised (``SweepPlan/grows(_:)``).
+    public var replicatesOverride: Int?
 
     /// A suite; see the properties.
     public init(quick: Bool, directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -39,7 +42,7 @@ public struct VerificationSuite: Sendable {
                 : [("d", "800"), ("n1", "300"), ("steps1", "1000"), ("population_draws", "10000")])
     }
 
-    var replicates: Int { quick ? 8 : 16 }
+    var replicates: Int { replicatesOverride ?? (quick ? 8 : 16) }
 
     var settingText: String {
         // The battery trains to fixed step counts; claims files may set target losses (their reports count who reached them).
