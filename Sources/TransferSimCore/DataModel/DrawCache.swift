@@ -3,6 +3,24 @@
 /// Not shared between threads; it holds at most ``capacity`` standard draws and twice as many other values (the
 /// oldest is dropped).
 public final class DrawCache {
+    /// What a cached value is, and everything that determines it (typed: two kinds of value never share a key).
+    public enum Key: Hashable, Sendable {
+        /// Population Gaussians of a test-draw stream: `count × filters`.
+        case gaussians(seed: UInt64, count: Int, filters: Int)
+        /// The span engine's Gram matrix `ΞΞᵀ` of the training noise `training` names.
+        case gram(training: String)
+        /// `W⁽⁰⁾Ξᵀ` of the init and training noise named.
+        case initialProducts(initial: String, training: String)
+        /// `‖ξ_i‖²` of the training noise named.
+        case noiseNorms(training: String)
+        /// A fresh initialisation (`W⁽⁰⁾`, biases) shared by a sweep row.
+        case freshInit(initial: String)
+        /// `W⁽⁰⁾Ξ_tᵀ` of the init and test noise named.
+        case initialTestProducts(initial: String, test: String)
+        /// `ΞΞ_tᵀ` of the training and test noise named.
+        case trainingTestProducts(training: String, test: String)
+    }
+
     private struct DrawKey: Hashable {
         let seed: UInt64
         let count: Int
@@ -12,7 +30,7 @@ public final class DrawCache {
     /// Standard draws kept; twice as many other values (a sweep row's span engine keeps about six).
     public let capacity: Int
     private var draws = Recent<DrawKey, StandardDraws>()
-    private var values = Recent<String, Any>()
+    private var values = Recent<Key, Any>()
     /// Draws generated (cache misses) since creation.
     public private(set) var generated = 0
 
@@ -29,16 +47,15 @@ public final class DrawCache {
         }
     }
 
-    /// A matrix named by `key` (a string that determines its values), computed by `compute` on a miss
-    /// (population Gaussians, the span engine's test products, ``SpanRepresentation``).
-    public func matrix(_ key: String, _ compute: () -> Matrix) -> Matrix {
+    /// The matrix `key` names, computed by `compute` on a miss (population Gaussians, the span engine's products,
+    /// ``SpanRepresentation``).
+    public func matrix(_ key: Key, _ compute: () -> Matrix) -> Matrix {
         value(key, compute)
     }
 
-    /// A value named by `key` (a string that determines it), computed by `compute` on a miss: the span engine's
-    /// Gram matrix and `W⁽⁰⁾Ξᵀ`, a fresh init shared by a sweep row. A key names one type of value; an entry of
-    /// another type under it is recomputed.
-    public func value<Value>(_ key: String, _ compute: () -> Value) -> Value {
+    /// The value `key` names, computed by `compute` on a miss (a fresh init shared by a sweep row, noise norms). A key
+    /// names one type of value; an entry of another type under it is recomputed.
+    public func value<Value>(_ key: Key, _ compute: () -> Value) -> Value {
         if let hit = values.value(key, capacity: 2 * capacity, { compute() }) as? Value { return hit }
         let fresh = compute()
         values.replace(key, with: fresh)

@@ -56,7 +56,7 @@ public struct TestDraws: Sendable {
                 return Matrix(rows: count, cols: filterCount, storage: generator.normals(count: count * filterCount))
             }
             // The draws depend only on the stream, the count and 2m: cells of a sweep row share them.
-            gaussians = cache?.matrix("gaussians|\(seed)|\(count)|\(filterCount)", draw) ?? draw()
+            gaussians = cache?.matrix(.gaussians(seed: seed, count: count, filters: filterCount), draw) ?? draw()
             points = nil
         }
     }

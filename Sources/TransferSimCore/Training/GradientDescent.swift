@@ -244,11 +244,11 @@ public struct GradientDescent: Sendable {
                         SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample,
                         schedule, evaluator))
             }
-            let gram = cache.matrix("gram|\(keys.training)") { SpanState.gram(sample.noise) }
-            let products = cache.matrix("P0|\(keys.initial)|\(keys.training)") {
+            let gram = cache.matrix(.gram(training: keys.training)) { SpanState.gram(sample.noise) }
+            let products = cache.matrix(.initialProducts(initial: keys.initial, training: keys.training)) {
                 SpanState.initialProducts(initial.weights, sample.noise)
             }
-            let norms: [Double] = cache.value("norms|\(keys.training)") { sample.noiseSquaredNorms }
+            let norms: [Double] = cache.value(.noiseNorms(training: keys.training)) { sample.noiseSquaredNorms }
             let state = SpanState(
                 architecture: architecture, sample: sample, initial: initial, gram: gram, initialProducts: products)
             return drive(run(state, initial, sample, schedule, evaluator, noiseSquaredNorms: norms))

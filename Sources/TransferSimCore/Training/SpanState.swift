@@ -206,17 +206,20 @@ public struct SpanRepresentation: Sendable {
     ///
     /// - Complexity: O(m N n_test) with both products cached, else O((m + N) d n_test).
     public func noiseProducts(test: TaskSample, training: TaskSample, cache: DrawCache?, keys: Keys?) -> Matrix {
-        func product(_ name: String, _ left: Matrix) -> Matrix {
+        func product(_ key: DrawCache.Key?, _ left: Matrix) -> Matrix {
             let compute = {
                 var result = Matrix(rows: left.rows, cols: test.count)
                 BLAS.gemm(left, test.noise, transposeB: true, into: &result)
                 return result
             }
-            guard let cache, let keys else { return compute() }
-            return cache.matrix("\(name)|\(name == "A" ? keys.initial : keys.training)|\(keys.test)", compute)
+            guard let cache, let key else { return compute() }
+            return cache.matrix(key, compute)
         }
-        var products = product("A", initial)
-        BLAS.gemm(noiseCoefficients, product("B", training.noise), into: &products, beta: 1)
+        var products = product(keys.map { .initialTestProducts(initial: $0.initial, test: $0.test) }, initial)
+        BLAS.gemm(
+            noiseCoefficients,
+            product(keys.map { .trainingTestProducts(training: $0.training, test: $0.test) }, training.noise),
+            into: &products, beta: 1)
         BLAS.ger(muCoefficients, test.noise.times(training.mu), into: &products)
         return products
     }

@@ -137,7 +137,7 @@ public struct TransferExperiment: Sendable {
             return config.initialization.draw(architecture, generator: &initStream)
         }
         // The cells of a sweep row share the fresh init (the same stream, init and sizes: `keys.initial`).
-        let fresh: Parameters = cache.map { $0.value("init|\(keys.initial)", drawFresh) } ?? drawFresh()
+        let fresh: Parameters = cache.map { $0.value(.freshInit(initial: keys.initial), drawFresh) } ?? drawFresh()
         var mask: InheritanceMask?
         var inherited = fresh
         // Nothing is inherited by a distillation student; its teacher `transfer` is a finetune model, which inherits.

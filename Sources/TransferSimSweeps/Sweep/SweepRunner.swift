@@ -130,13 +130,17 @@ public struct SweepRunner: Sendable {
             progress: ProgressReporter(total: schedule.work, mode: progress),
             failFast: failFast, saved: report.resumed)
         let (directory, pairs) = (directory, report.pairs)
-        early.map(Interruption.unregister)
-        early = nil
-        let interruption = Interruption.register {
-            let saved = state.freeze()
-            OutputDirectory.removeOwnTemporaries(in: directory)
-            lock.release()
-            return "interrupted: \(saved) of \(pairs) rows saved in \(directory.path); rerun the same command to resume"
+        // The early handler hands over to this one with no instant between them (``Interruption/critical(_:)``).
+        let interruption = Interruption.critical {
+            early.map(Interruption.unregister)
+            early = nil
+            return Interruption.register {
+                let saved = state.freeze()
+                OutputDirectory.removeOwnTemporaries(in: directory)
+                lock.release()
+                return
+                    "interrupted: \(saved) of \(pairs) rows saved in \(directory.path); rerun the same command to resume"
+            }
         }
         defer { Interruption.unregister(interruption) }
         for (pair, error) in schedule.oversized {
