@@ -52,7 +52,7 @@ public enum ConfigLoader {
     /// The top-level mapping of a YAML/JSON document at `path`, keys with their nodes, in file order.
     ///
     /// - Throws: ``ConfigError`` if the file cannot be read or is not a mapping.
-    public static func readMapping(path: String) throws -> [(key: String, node: Node)] {
+    package static func readMapping(path: String) throws -> [(key: String, node: Node)] {
         let text = try readText(path: path)
         let root: Node?
         do {

@@ -75,7 +75,7 @@ public struct SweepSpec: Sendable, Equatable {
     /// Parses `keep_history` (`true` or `false`).
     ///
     /// - Throws: ``ConfigError`` for anything else.
-    public static func parseKeepHistory(_ node: Node?) throws -> Bool {
+    package static func parseKeepHistory(_ node: Node?) throws -> Bool {
         guard let node else { return false }
         switch node.scalar?.string.lowercased() {
         case "true", "yes", "on": return true
@@ -111,7 +111,7 @@ public struct SweepSpec: Sendable, Equatable {
     /// Parses `grid`, `zip` and `replicates` nodes of a sweep file.
     ///
     /// - Throws: ``ConfigError`` naming `grid.<key>`, `zip.<key>` or `replicates` and what is allowed.
-    public static func parse(grid: Node?, zip: Node?, replicates: Node?) throws -> SweepSpec {
+    package static func parse(grid: Node?, zip: Node?, replicates: Node?) throws -> SweepSpec {
         var axes: [Axis] = []
         var seen = Set<String>()
         // Each axis is checked against the room the axes before it leave (at most `maxCells` in all) before its values
@@ -223,7 +223,7 @@ public struct SweepSpec: Sendable, Equatable {
     /// the YAML forms.
     ///
     /// - Throws: ``ConfigError`` (key `--grid`) for any other form.
-    public static func gridArgument(_ text: String) throws -> (key: String, values: Node) {
+    package static func gridArgument(_ text: String) throws -> (key: String, values: Node) {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
             text.index(after: equals) != text.endIndex
         else {
