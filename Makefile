@@ -55,14 +55,15 @@ keys: build
 clean:
 	rm -rf .build results
 
-# Rewrites the key table of docs/config.md and the column table of docs/outputs.md from `transfersim keys [--columns]`
-# (tests check they agree).
+# Rewrites the key table of docs/config.md, the column table of docs/outputs.md and the Python reader's
+# python/transfersim/columns.json from `transfersim keys [--columns [--json]]` (tests check they agree).
 docs: build
 	$(SWIFT) run -c release $(CPUFLAGS) transfersim keys > .keys.md
 	python3 -c "import re,sys; r=open('docs/config.md').read(); k=open('.keys.md').read().rstrip('\n'); open('docs/config.md','w').write(re.sub(r'(<!-- keys:begin -->\n).*?(\n<!-- keys:end -->)', lambda m: m.group(1)+k+m.group(2), r, flags=re.S))"
 	$(SWIFT) run -c release $(CPUFLAGS) transfersim keys --columns > .keys.md
 	python3 -c "import re,sys; r=open('docs/outputs.md').read(); k=open('.keys.md').read().rstrip('\n'); open('docs/outputs.md','w').write(re.sub(r'(<!-- columns:begin -->\n).*?(\n<!-- columns:end -->)', lambda m: m.group(1)+k+m.group(2), r, flags=re.S))"
 	rm -f .keys.md
+	$(SWIFT) run -c release $(CPUFLAGS) transfersim keys --columns --json > python/transfersim/columns.json
 
 # Formats Sources and Tests with the toolchain's swift-format and .swift-format (line length 120).
 format:

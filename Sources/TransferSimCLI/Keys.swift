@@ -14,7 +14,13 @@ struct Keys: ParsableCommand {
     )
     var columns = false
 
+    @Flag(
+        name: .long,
+        help: "With --columns: each column's kind as JSON (python/transfersim/columns.json holds the same).")
+    var json = false
+
     func run() {
-        print(columns ? ResultColumns.markdownTable : ConfigField.markdownTable)
+        guard columns else { return print(ConfigField.markdownTable) }
+        print(json ? ResultColumns.kindsJSON : ResultColumns.markdownTable, terminator: json ? "" : "\n")
     }
 }

@@ -180,6 +180,12 @@ import Testing
             let documented = stage.map { "`<stage>_\(column.dropFirst($0.rawValue.count + 1))`" } ?? "`\(column)`"
             #expect(table.contains("| \(documented) |"), "\(column)")
         }
+        // The Python reader types its tables from the same table.
+        let kinds = try String(
+            contentsOf: root.appendingPathComponent("python/transfersim/columns.json"), encoding: .utf8)
+        #expect(
+            kinds == ResultColumns.kindsJSON,
+            "python/transfersim/columns.json: rewrite it with `transfersim keys --columns --json`")
         // The table's values and names agree: every metric of a result is reported under its column's name.
         #expect(
             ExperimentResult.metricNames.count == ExperimentResult.metricColumns.count

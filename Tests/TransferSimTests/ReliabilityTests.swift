@@ -168,10 +168,14 @@ import Testing
             Self.waitForRows(root.appendingPathComponent("signalled"), process)
             kill(process.processIdentifier, signal)
             let outcome = CLIHarness.finish(process, output, errors)
-            if outcome.status != 0 {
+            let rows = try CLIHarness.rowsWithoutTiming(root.appendingPathComponent("signalled")).count - 1
+            if outcome.status != 0, rows == 36, outcome.stderr.contains("with nothing in progress") {
+                // The signal landed after the sweep had finished (under load): its files are complete, and the line says so.
+                #expect(outcome.reason == .exit && outcome.status == status)
+            } else if outcome.status != 0 {
                 interrupted += 1
                 #expect(outcome.reason == .exit && outcome.status == status)
-                let saved = try CLIHarness.rowsWithoutTiming(root.appendingPathComponent("signalled")).count - 1
+                let saved = rows
                 #expect(
                     outcome.stderr.hasSuffix(
                         "interrupted: \(saved) of 36 rows saved in \(root.appendingPathComponent("signalled").path); rerun the same command to resume\n"

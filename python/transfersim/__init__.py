@@ -29,10 +29,9 @@ __all__ = ["Sweep", "Run", "load", "load_run", "read_blas", "tidy", "plot_heatma
 #: Results versions (``DIR/results_version``) whose files this reader understands.
 KNOWN_RESULTS_VERSIONS = (2, 3, 4, 5)
 
-#: Text columns of ``results.csv`` besides the choice-valued config keys.
-_STATUS_SUFFIXES = ("_status",)
-_CONVERGED_SUFFIX = "_converged"
-_CHOICE_KEYS = ("preset", "noise", "init", "inherit_unit", "inherit_selection", "evaluation", "engine")
+#: The kind of every column of ``results.csv`` (``columns.json``, written by ``transfersim keys --columns --json``
+#: from the CLI's one column table; a test keeps the two equal): ``choice``, ``config``, ``status``, ``label``, ``metric``, …
+_COLUMN_KINDS: Dict[str, str] = dict(json.loads((Path(__file__).parent / "columns.json").read_text())["columns"])
 
 
 @dataclass
@@ -121,11 +120,13 @@ def _check_rows(path: Path) -> None:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Types the text columns: statuses and choices as categories, ``<stage>_converged`` as nullable booleans."""
+    """Types the columns by their kind in ``columns.json``: statuses and choice-valued config keys as categories,
+    ``<stage>_converged`` (labels) as nullable booleans, ``seed`` as uint64."""
     for column in frame.columns:
-        if column.endswith(_STATUS_SUFFIXES) or column in _CHOICE_KEYS:
+        kind = _COLUMN_KINDS.get(column)
+        if kind in ("status", "choice"):
             frame[column] = frame[column].astype("category")
-        elif column.endswith(_CONVERGED_SUFFIX):
+        elif kind == "label":
             frame[column] = frame[column].map({"true": True, "false": False, True: True, False: False}).astype("boolean")
         elif column == "seed":
             frame[column] = frame[column].astype("uint64")
@@ -171,8 +172,7 @@ def load(directory) -> Sweep:
         warnings.warn(f"{directory}: partial sweep: {len(results)} of {expected} rows present (unfinished, or one shard); "
                       "summary is empty until it finishes", stacklevel=2)
     summary = _typed(pd.read_csv(summary_path, dtype={"cell_id": str})) if summary_path.exists() else pd.DataFrame()
-    first_metric = list(results.columns).index("upstream_train_loss") if "upstream_train_loss" in results.columns else 0
-    metrics = [column for column in results.columns[first_metric:] if column not in ("message", "seconds", "row_crc32")]
+    metrics = [column for column in results.columns if _COLUMN_KINDS.get(column) == "metric"]
     return Sweep(directory=directory, results=results, summary=summary, axes=axes, config=config, metrics=metrics,
                  blas=read_blas(directory), results_version=version)
 

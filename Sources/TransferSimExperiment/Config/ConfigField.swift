@@ -24,6 +24,9 @@ public struct ConfigField: Sendable {
     /// loss). At that value the key is left out of cell ids and sweep identities (``ExperimentConfig/identifyingEntries``), so cells
     /// and sweep directories written before the key existed keep their ids and resume.
     public internal(set) var neutral: String?
+    /// The values of a key that takes one of a fixed set (``choice(_:_:_:)``), else nil: such a column is text with
+    /// these levels (a category in the Python reader).
+    public internal(set) var choices: [String]?
 
     /// This field with a ``neutral`` value.
     func neutral(_ value: String) -> ConfigField {
@@ -162,7 +165,7 @@ public struct ConfigField: Sendable {
         _ key: String, _ meaning: String, _ path: WritableKeyPath<ExperimentConfig, E> & Sendable
     ) -> ConfigField where E.RawValue == String {
         let range = "one of " + E.allCases.map(\.rawValue).joined(separator: ", ")
-        return ConfigField(
+        var field = ConfigField(
             key: key, meaning: meaning, range: range,
             assign: { config, text in
                 guard let value = E(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
@@ -170,6 +173,8 @@ public struct ConfigField: Sendable {
                 }
                 config[keyPath: path] = value
             }, render: { $0[keyPath: path].rawValue })
+        field.choices = E.allCases.map(\.rawValue)
+        return field
     }
 
     static func signal(

@@ -73,9 +73,11 @@ package enum Interruption {
         let handlers = registry.handlers.reversed()
         registry.lock.unlock()
         let lines = handlers.compactMap { $0.run() }
-        // Before any command has something to save (options and configs being read), the line still says what happened.
+        // With no handler (options and configs still being read, or a command's work already done and its files
+        // complete), the line still says what happened.
         for line in lines.isEmpty
-            ? ["interrupted (\(number == SIGINT ? "SIGINT" : "SIGTERM")) before anything was written"] : lines
+            ? ["interrupted (\(number == SIGINT ? "SIGINT" : "SIGTERM")) with nothing in progress: every file written so far is complete"]
+            : lines
         {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

@@ -69,6 +69,30 @@ package enum ResultColumns {
         return (["| column | meaning |", "|---|---|"] + rows.map { "| \($0.0) | \($0.1) |" }).joined(separator: "\n")
     }
 
+    /// The kind of every column of `results.csv` as JSON (`python/transfersim/columns.json`, read by the Python reader
+    /// to type its tables; a test keeps the two equal): `{"columns": [[name, kind], …]}` in header order, kind one of
+    /// `id`, `choice` (a config key with fixed levels), `config` (another config key), `status`, `label`, `metric`,
+    /// `text`, `seconds`, `checksum`.
+    public static var kindsJSON: String {
+        let resultKinds = Dictionary(
+            uniqueKeysWithValues: ExperimentResult.columns.map { column -> (String, String) in
+                switch column.kind {
+                case .status: return (column.name, "status")
+                case .label: return (column.name, "label")
+                case .metric: return (column.name, "metric")
+                }
+            })
+        let configKinds = Dictionary(
+            uniqueKeysWithValues: ConfigField.all.map { ($0.key, $0.choices == nil ? "config" : "choice") })
+        let special = [
+            "cell_id": "id", "preset": "choice", "message": "text", "seconds": "seconds", "row_crc32": "checksum",
+        ]
+        let rows = header.map { name in
+            "    [\"\(name)\", \"\(special[name] ?? configKinds[name] ?? resultKinds[name] ?? "text")\"]"
+        }
+        return "{\n  \"columns\": [\n" + rows.joined(separator: ",\n") + "\n  ]\n}\n"
+    }
+
     /// Index of `column` in ``header``.
     public static func index(_ column: String) -> Int {
         guard let index = header.firstIndex(of: column) else { preconditionFailure("no results column \(column)") }
