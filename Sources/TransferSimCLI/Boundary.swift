@@ -16,12 +16,22 @@ struct Boundary: Command {
         help: ArgumentHelp("Statistic column: " + TheoryStatistic.all.map(\.name).joined(separator: ", ") + "."))
     var statistic = "kou_stat_2"
 
+    /// How cells are labelled (``BoundarySpec/Rule``).
+    enum RuleName: String, ExpressibleByArgument, CaseIterable {
+        case dichotomy, gain
+    }
+
+    /// The stages whose test error the dichotomy may read.
+    enum StageName: String, ExpressibleByArgument, CaseIterable {
+        case baseline, transfer
+    }
+
     @Option(
         name: .long, help: "dichotomy (benign error ≤ p + δ vs harmful ≥ p + 0.1) or gain (transfer gain > 0 vs < 0).")
-    var rule = "dichotomy"
+    var rule = RuleName.dichotomy
 
-    @Option(name: .long, help: "Stage whose test error the dichotomy uses: baseline or transfer.")
-    var stage = "baseline"
+    @Option(name: .long, help: "Stage whose test error the dichotomy uses.")
+    var stage = StageName.baseline
 
     @Option(name: .long, help: "δ of the benign side of the dichotomy.")
     var delta = 0.05
@@ -43,27 +53,23 @@ struct Boundary: Command {
     @Option(name: .long, help: "With --free: the bootstrap's seed.")
     var bootstrapSeed: UInt64 = 0
 
+    func validate() throws {
+        guard delta >= 0 && delta < 0.1 else { throw ValidationError("--delta must lie in [0, 0.1), got \(delta)") }
+        guard (0...100_000).contains(bootstrap) else {
+            throw ValidationError("--bootstrap must be in [0, 100000], got \(bootstrap)")
+        }
+    }
+
     func execute() throws {
         let table = try SweepTable(directory: URL(fileURLWithPath: directory))
         let chosenRule: BoundarySpec.Rule
         switch rule {
-        case "gain": chosenRule = .gain
-        case "dichotomy":
-            guard let chosenStage = Stage(rawValue: stage), chosenStage != .upstream else {
-                throw ConfigError(key: "--stage", "must be baseline or transfer, got '\(stage)'")
-            }
-            guard delta >= 0 && delta < 0.1 else {
-                throw ConfigError(key: "--delta", "must lie in [0, 0.1), got \(delta)")
-            }
-            chosenRule = .dichotomy(stage: chosenStage, delta: delta)
-        default: throw ConfigError(key: "--rule", "must be dichotomy or gain, got '\(rule)'")
+        case .gain: chosenRule = .gain
+        case .dichotomy: chosenRule = .dichotomy(stage: stage == .baseline ? .baseline : .transfer, delta: delta)
         }
         let spec = BoundarySpec(statistic: statistic, rule: chosenRule, label: "\(statistic) = C")
         if let free {
             let keys = free.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard (0...100_000).contains(bootstrap) else {
-                throw ConfigError(key: "--bootstrap", "must be in [0, 100000], got \(bootstrap)")
-            }
             var fit = try FreeBoundary(spec, table: table, keys: keys)
             if bootstrap > 0 {
                 fit = try fit.resampled(

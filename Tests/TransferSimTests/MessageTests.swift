@@ -110,6 +110,12 @@ import Testing
                 outcome.status == 64 && outcome.stderr.contains("Usage: transfersim sweep"),
                 "\(arguments): \(outcome.stderr)")
         }
+        for arguments in [["--rule", "bogus"], ["--stage", "upstream"], ["--delta", "0.5"], ["--bootstrap", "-1"]] {
+            let outcome = try CLIHarness.run(["boundary", "o"] + arguments, in: root)
+            #expect(
+                outcome.status == 64 && outcome.stderr.contains("Usage: transfersim boundary"),
+                "\(arguments): \(outcome.stderr)")
+        }
         let shard = try CLIHarness.run(["sweep", "--config", "s.yaml", "--out", "o", "--shard", "5/4"], in: root)
         #expect(shard.stderr.contains("must be i/N with 0 ≤ i < N"))
         let value = try CLIHarness.run(["sweep", "--config", "s.yaml", "--out", "o", "--set", "alpha=2"], in: root)
