@@ -49,6 +49,7 @@ struct FigureCommand: Command {
         if let threads { runner.threads = threads }
         runner.upstreamCacheDirectory = try cache.directory()
         let report = try runner.run()
+        noteGrowth(report, in: runner.directory)
         try figure.record(in: runner.directory)
         if figure.drawsDynamics { try CellRuns.write(plan, into: runner.directory) }
         let formats = try pictures.formats()

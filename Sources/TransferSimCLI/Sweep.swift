@@ -50,11 +50,7 @@ struct Sweep: Command {
         runner.memoryLimit = try memoryLimit(maxMemory)
         runner.upstreamCacheDirectory = try cache.directory()
         let report = try runner.run()
-        if report.grew {
-            print(
-                "grew the sweep in \(runner.directory.path): kept its \(report.resumed) rows, computed only the new (cell, replicate) pairs"
-            )
-        }
+        noteGrowth(report, in: runner.directory)
         print(
             "\(report.pairs) rows (\(report.resumed) resumed, \(report.computed) computed), \(report.upstreamTrainings) upstream models trained, \(report.upstreamReuses) reused; results in \(runner.directory.path)"
         )

@@ -116,6 +116,14 @@ func noteDropped(_ rows: [String]) {
                 .utf8))
 }
 
+/// One line on stdout when the run grew a smaller sweep in `directory` (``SweepReport/grew``).
+func noteGrowth(_ report: SweepReport, in directory: URL) {
+    guard report.grew else { return }
+    print(
+        "grew the sweep in \(directory.path): kept its \(report.resumed) rows, computed only the new (cell, replicate) pairs"
+    )
+}
+
 /// One note on stderr for rows of results.csv that failed their checksum or did not parse, when there are any.
 func noteCorrupt(_ rows: [String], fate: String) {
     guard let example = rows.first else { return }
