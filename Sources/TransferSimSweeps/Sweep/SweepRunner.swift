@@ -328,6 +328,8 @@ private final class RunState: Sendable {
         /// The I/O error that stopped the run (a row that could not be appended), if any.
         var failure: Error?
         var stop = false
+        /// Set by ``freeze()``: every later access parks its thread until the process exits.
+        var frozen = false
         /// Rows in `results.csv`: resumed ones, then each appended.
         var saved: Int
     }
@@ -347,38 +349,40 @@ private final class RunState: Sendable {
     }
 
     /// Stops every worker for good, between two row appends, and returns the rows saved (on an interrupt, just
-    /// before the process exits: no row is appended after it).
+    /// before the process exits: no row is appended after it, and every thread that touches the state afterwards
+    /// waits for the exit, so the sweep's own end, e.g. "stopped early", is never printed).
     func freeze() -> Int {
         tally.withLock { tally in
             tally.stop = true
+            tally.frozen = true
             return tally.saved
         }
     }
 
-    var stopped: Bool { tally.withLock { $0.stop } }
+    var stopped: Bool { access { $0.stop } }
 
     /// The counts and the error once the workers are done.
     var totals:
         (computed: Int, upstreamTrainings: Int, upstreamReuses: Int, corruptCacheEntries: [String], failures: [String])
     {
-        tally.withLock { ($0.computed, $0.upstreamTrainings, $0.upstreamReuses, $0.corruptCacheEntries, $0.failures) }
+        access { ($0.computed, $0.upstreamTrainings, $0.upstreamReuses, $0.corruptCacheEntries, $0.failures) }
     }
 
     /// Throws the error that stopped the run, if one did.
     func rethrowFailure() throws {
-        if let failure = tally.withLock({ tally -> Error? in tally.failure }) { throw failure }
+        if let failure = access({ tally -> Error? in tally.failure }) { throw failure }
     }
 
     /// The rows appended so far, handed over once the workers are done (the list is emptied: it is held only once).
     func takeAppended() -> [(id: String, replicate: Int, offset: UInt64, length: Int)] {
-        tally.withLock { tally in
+        access { tally in
             defer { tally.appended = [] }
             return tally.appended
         }
     }
 
     func nextBatch() -> [[Pair]]? {
-        tally.withLock { tally -> [[Pair]]? in
+        access { tally -> [[Pair]]? in
             guard !tally.stop, tally.next < batches.count else { return nil }
             defer { tally.next += 1 }
             return batches[tally.next]
@@ -386,14 +390,27 @@ private final class RunState: Sendable {
     }
 
     func countUpstream(reused: Bool) {
-        tally.withLock { if reused { $0.upstreamReuses += 1 } else { $0.upstreamTrainings += 1 } }
+        access { if reused { $0.upstreamReuses += 1 } else { $0.upstreamTrainings += 1 } }
     }
 
-    func countCorrupt(_ entry: URL) { tally.withLock { $0.corruptCacheEntries.append(entry.path) } }
+    func countCorrupt(_ entry: URL) { access { $0.corruptCacheEntries.append(entry.path) } }
+
+    /// `body` on the tally under the lock; once the run is frozen (an interrupt), the caller never returns: the process
+    /// exits from the interrupt's handler, and no worker or the finishing sweep may print or write meanwhile.
+    private func access<T>(_ body: (inout Tally) -> T) -> T {
+        let (value, frozen) = tally.withLock { tally in (body(&tally), tally.frozen) }
+        if frozen { Self.park() }
+        return value
+    }
+
+    /// Waits for the process to exit.
+    private static func park() -> Never {
+        while true { sleep(3600) }
+    }
 
     func record(_ row: [String], failed: Bool) {
         let line = ResultsFile.encode(row)  // Outside the lock: the workers format their rows in parallel.
-        tally.withLock { tally in
+        access { tally in
             guard !tally.stop else { return }
             do {
                 let offset = try results.append(line)
