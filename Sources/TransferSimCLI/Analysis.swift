@@ -14,21 +14,13 @@ struct Contrast: Command {
     @Option(name: .long, help: ArgumentHelp("The key and its two values, e.g. alpha=1,0.5.", valueName: "KEY=A,B"))
     var vary: String
 
-    @Option(name: .long, help: "A metric column of results.csv.")
-    var metric = "transfer_gain"
-
-    @Flag(
-        name: .long,
-        help:
-            "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial)."
-    )
-    var partial = false
+    @OptionGroup var analysis: AnalysisOptions
 
     func execute() throws {
         let (key, a, b) = try parseVary(vary)
         let url = URL(fileURLWithPath: directory)
-        let rows = try SweepRows(directory: url, partial: partial)
-        let contrast = try TransferSimSweeps.Contrast(rows, key: key, a: a, b: b, metric: metric)
+        let rows = try analysis.rows(url)
+        let contrast = try TransferSimSweeps.Contrast(rows, key: key, a: a, b: b, metric: analysis.metric)
         try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
         let identical = contrast.rows.filter {
             $0.comparison.count > 1 && $0.comparison.mean == 0 && $0.comparison.standardError == 0
@@ -61,21 +53,13 @@ struct Best: Command {
             valueName: "KEY,..."))
     var by: String?
 
-    @Option(name: .long, help: "A metric column of results.csv.")
-    var metric = "transfer_gain"
-
-    @Flag(
-        name: .long,
-        help:
-            "Analyse an unfinished sweep's rows present (the output says 'partial' and its file name ends in _partial)."
-    )
-    var partial = false
+    @OptionGroup var analysis: AnalysisOptions
 
     func execute() throws {
         let url = URL(fileURLWithPath: directory)
         let keys = by.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        let rows = try SweepRows(directory: url, partial: partial)
-        let best = try BestValue(rows, over: over, by: keys, metric: metric)
+        let rows = try analysis.rows(url)
+        let best = try BestValue(rows, over: over, by: keys, metric: analysis.metric)
         try report(best.csv, as: best.fileName, in: url, coverage: rows.coverage)
     }
 }
@@ -109,14 +93,29 @@ struct Diff: Command {
     }
 }
 
-/// `--vary KEY=A,B` as its key and two values.
-func parseVary(_ text: String) throws -> (key: String, a: String, b: String) {
+/// `--metric` and `--partial`, shared by `contrast`, `best` and `table`.
+struct AnalysisOptions: ParsableArguments {
+    @Option(name: .long, help: "A metric column of results.csv.")
+    var metric = "transfer_gain"
+
+    @Flag(
+        name: .long,
+        help: "Analyse an unfinished sweep's rows present (the output says 'partial'; a file written ends in _partial)."
+    )
+    var partial = false
+
+    /// The sweep's rows (``SweepRows``), refused when unfinished unless `--partial`.
+    func rows(_ directory: URL) throws -> SweepRows { try SweepRows(directory: directory, partial: partial) }
+}
+
+/// `--vary KEY=A,B` (or `option`'s `KEY=A,B`) as its key and two values.
+func parseVary(_ text: String, option: String = "--vary") throws -> (key: String, a: String, b: String) {
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
         case let values = text[text.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false),
         values.count == 2,
         !values[0].isEmpty, !values[1].isEmpty
     else {
-        throw ConfigError(key: "--vary", "must be KEY=A,B, got '\(text)'")
+        throw ConfigError(key: option, "must be KEY=A,B, got '\(text)'")
     }
     return (String(text[..<equals]), String(values[0]), String(values[1]))
 }
@@ -157,9 +156,6 @@ struct Table: Command {
             valueName: "KEY=VALUE"))
     var fixed: [String] = []
 
-    @Option(name: .long, help: "A metric column of results.csv.")
-    var metric = "transfer_gain"
-
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -172,8 +168,7 @@ struct Table: Command {
     @Option(name: .long, help: "Also write the table to this file (atomically).")
     var out: String?
 
-    @Flag(name: .long, help: "Tabulate an unfinished sweep's rows present (the output says 'partial').")
-    var partial = false
+    @OptionGroup var analysis: AnalysisOptions
 
     func execute() throws {
         guard let format = MeanTable.Format(rawValue: format) else {
@@ -181,16 +176,17 @@ struct Table: Command {
                 key: "--format",
                 "must be one of \(MeanTable.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
         }
-        let sweep = try SweepRows(directory: URL(fileURLWithPath: directory), partial: partial)
+        let sweep = try analysis.rows(URL(fileURLWithPath: directory))
         let table = try MeanTable(
             sweep, rows: rows.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, column: cols,
-            metric: metric, where: try whereSettings(fixed), vary: try vary.map(parseVary))
+            metric: analysis.metric, where: try whereSettings(fixed), vary: try vary.map { try parseVary($0) })
         var text = table.render(format)
         if let coverage = sweep.coverage {
             text = (format == .md ? "" : format == .tex ? "% " : "# ") + "\(coverage) (--partial)\n" + text
         }
-        print(text, terminator: "")
+        // Written first: a refused --out prints nothing but its error line.
         if let out { try AtomicFile.write(text, to: try OutputDirectory.resolve(out, key: "--out")) }
+        print(text, terminator: "")
     }
 }
 

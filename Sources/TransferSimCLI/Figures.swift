@@ -138,7 +138,7 @@ struct Plot: Command {
             guard !formats.contains(.pgf) else {
                 throw PlotError(key: "--format", "pgf is written for figure panels, not for contrast plots")
             }
-            let (key, a, b) = try parseVary(contrast)
+            let (key, a, b) = try parseVary(contrast, option: "--contrast")
             let plot = ContrastPlot(
                 metric: metric, key: key, a: a, b: b, x: x, series: series, facet: facet,
                 fixed: try whereSettings(fixed))

@@ -84,7 +84,10 @@ import Testing
             try SweepPlan.load(path: config, overrides: ["replicate=4"])
         }
         #expect(set.key == "--set" && set.message.contains("--replicates"))
-        let grown = try CLIHarness.run(["sweep", "--config", config, "--out", out.path, "--replicates", "3", "--quiet"])
+        // The CLI runs the kernel this process runs (the test binary may run under another than the pinned one).
+        let grown = try CLIHarness.run(
+            ["sweep", "--config", config, "--out", out.path, "--replicates", "3", "--quiet"],
+            environment: [BLASKernel.environmentVariable: BLASIdentity.current.kernel])
         #expect(
             grown.status == 0 && grown.stdout.contains("grew the sweep")
                 && grown.stdout.contains("18 rows (12 resumed, 6 computed)"), "\(grown.stdout) \(grown.stderr)")

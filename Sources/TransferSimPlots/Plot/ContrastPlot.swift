@@ -45,34 +45,13 @@ package struct ContrastPlot: Sendable {
     {
         try SweepRows.checkMetric(metric)
         let axes = sweep.plan.spec.axes
-        let contrastAxis = try sweep.axis(of: key, option: "--contrast")
-        let (pointA, pointB) = (
-            try sweep.point(a, of: key, on: contrastAxis, option: "--contrast"),
-            try sweep.point(b, of: key, on: contrastAxis, option: "--contrast")
-        )
-        guard pointA != pointB else {
-            throw SweepError(key: "--contrast", "needs two different values of \(key), got \(a) twice")
-        }
+        let (contrastAxis, pointA, pointB) = try sweep.contrastPoints(key, a, b, option: "--contrast")
         let xAxis = try sweep.axis(of: x, option: "--x")
         let seriesAxis = try series.map { try sweep.axis(of: $0, option: "--series") }
-        var pins: [Int: Int] = [:]
-        for name in fixed.keys.sorted() {
-            let axis = try sweep.axis(of: name, option: "--where")
-            pins[axis] = try sweep.point(fixed[name] ?? "", of: name, on: axis, option: "--where")
-        }
-        let named = [contrastAxis, xAxis] + (seriesAxis.map { [$0] } ?? []) + Array(pins.keys)
-        guard Set(named).count == named.count else {
-            throw SweepError(
-                key: "--contrast", "--contrast, --x, --series, --facet and --where must name different axes")
-        }
-        let loose = axes.indices.filter { !named.contains($0) && axes[$0].points.count > 1 }
-        guard loose.isEmpty else {
-            let first = axes[loose[0]]
-            throw SweepError(
-                key: "--where",
-                "fix the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) (e.g. --where \(first.name)=\(first.points[0][0])), or plot them with --series/--facet"
-            )
-        }
+        let pins = try sweep.pins(fixed)
+        try sweep.requireEveryAxis(
+            named: [contrastAxis, xAxis] + (seriesAxis.map { [$0] } ?? []) + Array(pins.keys), option: "--contrast",
+            alternative: "plot them with --series/--facet")
         let seriesPoints = seriesAxis.map { Array(axes[$0].points.indices) } ?? [0]
         let curves = seriesPoints.map { seriesPoint in
             LinePanel.Curve(

@@ -26,14 +26,7 @@ package struct Contrast: Sendable {
     /// - Throws: ``SweepError`` when `key` is not an axis, `a`/`b` are not its values, or `metric` is unknown.
     package init(_ sweep: SweepRows, key: String, a: String, b: String, metric: String) throws {
         try SweepRows.checkMetric(metric)
-        let axis = try sweep.axis(of: key, option: "--vary")
-        let (pointA, pointB) = (
-            try sweep.point(a, of: key, on: axis, option: "--vary"),
-            try sweep.point(b, of: key, on: axis, option: "--vary")
-        )
-        guard pointA != pointB else {
-            throw SweepError(key: "--vary", "needs two different values of \(key), got \(a) twice")
-        }
+        let (axis, pointA, pointB) = try sweep.contrastPoints(key, a, b, option: "--vary")
         self.key = key
         self.a = a
         self.b = b

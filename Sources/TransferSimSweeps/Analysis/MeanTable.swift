@@ -53,39 +53,13 @@ package struct MeanTable: Sendable {
         let axes = sweep.plan.spec.axes
         let rowAxes = try rowNames.map { try sweep.axis(of: $0, option: "--rows") }
         let columnAxis = try sweep.axis(of: column, option: "--cols")
-        var pinned: [Int: Int] = [:]
-        var fixedText: [String] = []
-        for key in fixed.keys.sorted() {
-            let axis = try sweep.axis(of: key, option: "--where")
-            pinned[axis] = try sweep.point(fixed[key] ?? "", of: key, on: axis, option: "--where")
-            fixedText.append("\(key) = \(fixed[key] ?? "")")
-        }
-        var varied: (axis: Int, a: Int, b: Int)?
-        if let vary {
-            let axis = try sweep.axis(of: vary.key, option: "--vary")
-            let (a, b) = (
-                try sweep.point(vary.a, of: vary.key, on: axis, option: "--vary"),
-                try sweep.point(vary.b, of: vary.key, on: axis, option: "--vary")
-            )
-            guard a != b else {
-                throw SweepError(key: "--vary", "needs two different values of \(vary.key), got \(vary.a) twice")
-            }
-            varied = (axis, a, b)
-        }
+        let pinned = try sweep.pins(fixed)
+        var fixedText = fixed.keys.sorted().map { "\($0) = \(fixed[$0] ?? "")" }
+        let varied = try vary.map { try sweep.contrastPoints($0.key, $0.a, $0.b, option: "--vary") }
         let named = rowAxes + [columnAxis] + Array(pinned.keys) + (varied.map { [$0.axis] } ?? [])
-        guard Set(named).count == named.count else {
-            throw SweepError(key: "--rows", "--rows, --cols, --where and --vary must name different axes")
-        }
-        let loose = axes.indices.filter { !named.contains($0) && axes[$0].points.count > 1 }
+        try sweep.requireEveryAxis(named: named, option: "--rows", alternative: "name them in --rows")
         for axis in axes.indices where !named.contains(axis) && axes[axis].points.count == 1 {
             fixedText.append("\(axes[axis].name) = \(axes[axis].points[0][0])")
-        }
-        guard loose.isEmpty else {
-            let first = axes[loose[0]]
-            throw SweepError(
-                key: "--where",
-                "fix the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) (e.g. --where \(first.name)=\(first.points[0][0])), or name them in --rows"
-            )
         }
         // Table rows: the row axes' points, the first axis outermost.
         var combinations: [[Int]] = [[]]

@@ -130,6 +130,52 @@ package struct SweepRows: Sendable {
         return index
     }
 
+    /// The axis of `key` and the points of its values `a` and `b`, which must differ: the pair a paired comparison
+    /// contrasts (``Contrast``, ``MeanTable``'s `--vary`, the contrast plot).
+    ///
+    /// - Throws: ``SweepError`` naming `option` for an unknown axis or value, or `a` = `b`.
+    package func contrastPoints(
+        _ key: String, _ a: String, _ b: String, option: String
+    ) throws -> (axis: Int, a: Int, b: Int) {
+        let axis = try self.axis(of: key, option: option)
+        let (pointA, pointB) = (
+            try point(a, of: key, on: axis, option: option), try point(b, of: key, on: axis, option: option)
+        )
+        guard pointA != pointB else {
+            throw SweepError(key: option, "needs two different values of \(key), got \(a) twice")
+        }
+        return (axis, pointA, pointB)
+    }
+
+    /// The point each `--where KEY=VALUE` fixes, by axis index.
+    ///
+    /// - Throws: ``SweepError`` (key `--where`) for an unknown axis or value.
+    package func pins(_ fixed: [String: String]) throws -> [Int: Int] {
+        var pins: [Int: Int] = [:]
+        for key in fixed.keys.sorted() {
+            let axis = try axis(of: key, option: "--where")
+            pins[axis] = try point(fixed[key] ?? "", of: key, on: axis, option: "--where")
+        }
+        return pins
+    }
+
+    /// Refuses `named` axes that repeat (key `option`), and axes with several values that are not named (key
+    /// `--where`, suggesting a value and `alternative`).
+    ///
+    /// - Throws: ``SweepError`` as described.
+    package func requireEveryAxis(named: [Int], option: String, alternative: String) throws {
+        guard Set(named).count == named.count else {
+            throw SweepError(key: option, "\(option), --where and the other axis options must name different axes")
+        }
+        let axes = plan.spec.axes
+        let loose = axes.indices.filter { !named.contains($0) && axes[$0].points.count > 1 }
+        guard let first = loose.first.map({ axes[$0] }) else { return }
+        throw SweepError(
+            key: "--where",
+            "fix the axes \(loose.map { axes[$0].name }.joined(separator: ", ")) (e.g. --where \(first.name)=\(first.points[0][0])), or \(alternative)"
+        )
+    }
+
     /// The canonical index of the cell at `coordinates` (one point index per axis).
     package func cellIndex(_ coordinates: [Int]) -> Int {
         zip(coordinates, plan.spec.axes).reduce(0) { $0 * $1.1.points.count + $1.0 }
