@@ -91,6 +91,16 @@ import Testing
         #expect(
             grown.status == 0 && grown.stdout.contains("grew the sweep")
                 && grown.stdout.contains("18 rows (12 resumed, 6 computed)"), "\(grown.stdout) \(grown.stderr)")
+        // Grown, then killed before it finishes: the smaller sweep's summary is gone, never read as the larger one's.
+        let killed = try CLIHarness.run(
+            ["sweep", "--config", config, "--out", out.path, "--replicates", "4", "--quiet"],
+            environment: [
+                BLASKernel.environmentVariable: BLASIdentity.current.kernel,
+                "TRANSFERSIM_FAULT": "finalize-before-results",
+            ])
+        #expect(killed.reason == .uncaughtSignal, "\(killed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.csv").path))
+        #expect(throws: SweepError.self) { try SweepTable(directory: out) }
         let bad = try CLIHarness.run(["sweep", "--config", config, "--out", out.path, "--replicates", "0"])
         #expect(bad.status == 1 && bad.stderr.hasPrefix("error: replicates:"), "\(bad.stderr)")
     }

@@ -274,6 +274,11 @@ public struct SweepRunner: Sendable {
                 if shard.count == 1, !SweepPlan.differingKeys(plan.identity, previous.identity).isEmpty,
                     plan.grows(previous)
                 {
+                    // The smaller sweep's summaries describe fewer cells: removed (this sweep wrote them) until the grown
+                    // sweep finishes and writes its own, so no analysis reads them as this sweep's.
+                    for name in ["summary.csv"] + SweepSummary.heatmapMetrics.map({ "heatmap_\($0).csv" }) {
+                        try? manager.removeItem(at: directory.appendingPathComponent(name))
+                    }
                     try AtomicFile.write(plan.resolvedYAML, to: configURL)
                     return true
                 }
