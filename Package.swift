@@ -21,16 +21,31 @@ let package = Package(
         ),
         // The layers, each depending only on those below it (docs/architecture.md):
         // Core (the simulation; every hot loop) <- Experiment (configs, theory, the experiment)
-        // <- Sweeps (files, sweeps, merge, Slurm, verification) <- Plots (reads results) <- CLI.
+        // Core <- Files (atomic files, locks, staged directories, CSV/NPY/JSON, interruption)
+        // Experiment, Files <- Sweeps (runs, sweeps, merge, Slurm) <- Analysis (analyses, boundaries, claims,
+        // verification) <- Plots (pictures of results) <- CLI; Sweeps <- Bench (the `bench` command's workloads).
         .target(name: "TransferSimCore", dependencies: ["CLAPACK"]),
         .target(name: "TransferSimExperiment", dependencies: ["TransferSimCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "TransferSimSweeps", dependencies: ["TransferSimExperiment", .product(name: "Yams", package: "Yams")]),
-        .target(name: "TransferSimPlots", dependencies: ["TransferSimSweeps"]),
+        .target(name: "TransferSimFiles", dependencies: ["TransferSimCore"]),
+        .target(
+            name: "TransferSimSweeps",
+            dependencies: ["TransferSimExperiment", "TransferSimFiles", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "TransferSimAnalysis", dependencies: ["TransferSimSweeps", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TransferSimPlots", dependencies: ["TransferSimAnalysis"]),
+        .target(name: "TransferSimBench", dependencies: ["TransferSimSweeps"]),
         // `import TransferSim` re-exports every layer, for library users.
-        .target(name: "TransferSim", dependencies: ["TransferSimCore", "TransferSimExperiment", "TransferSimSweeps", "TransferSimPlots"]),
+        .target(
+            name: "TransferSim",
+            dependencies: [
+                "TransferSimCore", "TransferSimExperiment", "TransferSimFiles", "TransferSimSweeps", "TransferSimAnalysis",
+                "TransferSimPlots",
+            ]),
         .executableTarget(
             name: "TransferSimCLI",
-            dependencies: ["TransferSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "TransferSim", "TransferSimBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The CLI target is a dependency so that `swift test` builds the `transfersim` binary the reliability
         // tests run as a subprocess (kills, locks, signals need a process of their own).

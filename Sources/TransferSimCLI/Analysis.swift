@@ -20,7 +20,7 @@ struct Contrast: Command {
         let (key, a, b) = try parseVary(vary)
         let url = URL(fileURLWithPath: directory)
         let rows = try analysis.rows(url)
-        let contrast = try TransferSimSweeps.Contrast(rows, key: key, a: a, b: b, metric: analysis.metric)
+        let contrast = try TransferSimAnalysis.Contrast(rows, key: key, a: a, b: b, metric: analysis.metric)
         try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
         let identical = contrast.rows.filter {
             $0.comparison.count > 1 && $0.comparison.mean == 0 && $0.comparison.standardError == 0

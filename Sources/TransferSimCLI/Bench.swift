@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TransferSim
+import TransferSimBench
 
 struct Bench: Command {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,8 @@ import Testing
 
 @testable import TransferSim
 @testable import TransferSimCore
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// `boundary --free`: separation is said, and the cluster bootstrap's interval covers a known exponent.

@@ -4,6 +4,8 @@ import Foundation
 @testable import TransferSimCore
 @testable import TransferSimExperiment
 @testable import TransferSimPlots
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// Runs the `transfersim` binary built beside the test bundle (the test target depends on the CLI target)

@@ -3,6 +3,8 @@ import Testing
 
 @testable import TransferSim
 @testable import TransferSimCore
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// Upstream-cache entries are trusted state: a flipped bit anywhere must be detected, never used.

@@ -4,6 +4,8 @@ import Testing
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// A sweep grows in place by replicates and axis values (``SweepPlan/grows(_:)``).

@@ -6,6 +6,8 @@ import Yams
 @testable import TransferSimCore
 @testable import TransferSimExperiment
 @testable import TransferSimPlots
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// Seeded fuzzing of config loading and grid expansion: every input gives a config (or a plan) or a

@@ -3,6 +3,8 @@ import Testing
 
 @testable import TransferSim
 @testable import TransferSimCore
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// The BLAS kernel: pinned by the executable, recorded in every directory, and bit-identity under each kernel this CPU

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// What is wrong, said in one line naming the path or key, with nothing left behind.

@@ -3,6 +3,8 @@ import Testing
 
 @testable import TransferSim
 @testable import TransferSimCore
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// Commands under an address-space limit (`ulimit -v`) run or stop at once with one line; never hang or trap.

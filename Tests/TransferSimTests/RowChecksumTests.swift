@@ -3,6 +3,8 @@ import Testing
 
 @testable import TransferSim
 @testable import TransferSimCore
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// Rows of `results.csv` are trusted state when a sweep resumes, shards merge or an analysis reads them: a changed

@@ -4,6 +4,8 @@ import Testing
 @testable import TransferSim
 @testable import TransferSimCore
 @testable import TransferSimExperiment
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// The schedule of a sweep (pairs → units → groups → batches), without disk or threads.

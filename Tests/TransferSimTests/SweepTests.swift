@@ -5,6 +5,8 @@ import Testing
 @testable import TransferSimCore
 @testable import TransferSimExperiment
 @testable import TransferSimPlots
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 @Suite struct SweepTests {

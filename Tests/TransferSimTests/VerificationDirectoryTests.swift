@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
+@testable import TransferSimFiles
 @testable import TransferSimSweeps
 
 /// `verify --out` follows the ownership rule of the other commands.

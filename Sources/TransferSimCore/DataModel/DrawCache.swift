@@ -2,9 +2,9 @@
 /// cells with the same streams and sizes (a sweep row varying `‖μ‖`, `σ_p` or `p`) skip recomputing them.
 /// Not shared between threads; it holds at most ``capacity`` standard draws and twice as many other values (the
 /// oldest is dropped).
-public final class DrawCache {
+package final class DrawCache {
     /// What a cached value is, and everything that determines it (typed: two kinds of value never share a key).
-    public enum Key: Hashable, Sendable {
+    package enum Key: Hashable, Sendable {
         /// Population Gaussians of a test-draw stream: `count × filters`.
         case gaussians(seed: UInt64, count: Int, filters: Int)
         /// The span engine's Gram matrix `ΞΞᵀ` of the training noise `training` names.
@@ -28,19 +28,19 @@ public final class DrawCache {
     }
 
     /// Standard draws kept; twice as many other values (a sweep row's span engine keeps about six).
-    public let capacity: Int
+    package let capacity: Int
     private var draws = Recent<DrawKey, StandardDraws>()
     private var values = Recent<Key, Any>()
     /// Draws generated (cache misses) since creation.
-    public private(set) var generated = 0
+    package private(set) var generated = 0
 
     /// An empty cache of `capacity` standard draws (and `2 · capacity` other values).
-    public init(capacity: Int = 4) {
+    package init(capacity: Int = 4) {
         self.capacity = max(1, capacity)
     }
 
     /// The draws for `(count, dimension, seed)`, from the cache when present.
-    public func draws(count: Int, dimension: Int, seed: UInt64) -> StandardDraws {
+    package func draws(count: Int, dimension: Int, seed: UInt64) -> StandardDraws {
         draws.value(DrawKey(seed: seed, count: count, dimension: dimension), capacity: capacity) {
             generated += 1
             return StandardDraws(count: count, dimension: dimension, seed: seed)
@@ -49,13 +49,13 @@ public final class DrawCache {
 
     /// The matrix `key` names, computed by `compute` on a miss (population Gaussians, the span engine's products,
     /// ``SpanRepresentation``).
-    public func matrix(_ key: Key, _ compute: () -> Matrix) -> Matrix {
+    package func matrix(_ key: Key, _ compute: () -> Matrix) -> Matrix {
         value(key, compute)
     }
 
     /// The value `key` names, computed by `compute` on a miss (a fresh init shared by a sweep row, noise norms). A key
     /// names one type of value; an entry of another type under it is recomputed.
-    public func value<Value>(_ key: Key, _ compute: () -> Value) -> Value {
+    package func value<Value>(_ key: Key, _ compute: () -> Value) -> Value {
         if let hit = values.value(key, capacity: 2 * capacity, { compute() }) as? Value { return hit }
         let fresh = compute()
         values.replace(key, with: fresh)

@@ -5,18 +5,18 @@
 /// `u = ‖u‖ e_u`, `v_1 = ‖v_1‖ (c e_2 + √(1 − c²) e_1)`, `v_2 = ‖v_2‖ e_2`, `μ_k = u + v_k`.
 /// Because the axes are fixed, `d` must exceed the largest axis a nonzero signal component uses
 /// (``requiredDimension``).
-public struct Signals: Sendable, Equatable {
+package struct Signals: Sendable, Equatable {
     /// ‖u‖, the universal signal strength.
-    public let uNorm: Double
+    package let uNorm: Double
     /// ‖v_1‖.
-    public let v1Norm: Double
+    package let v1Norm: Double
     /// ‖v_2‖.
-    public let v2Norm: Double
+    package let v2Norm: Double
     /// c = cos(v_1, v_2).
-    public let cosine: Double
+    package let cosine: Double
 
     /// Signals from the three norms and the cosine; all norms ≥ 0, `c ∈ [−1, 1]` (checked by the config).
-    public init(uNorm: Double, v1Norm: Double, v2Norm: Double, cosine: Double) {
+    package init(uNorm: Double, v1Norm: Double, v2Norm: Double, cosine: Double) {
         precondition(
             uNorm >= 0 && v1Norm >= 0 && v2Norm >= 0 && abs(cosine) <= 1,
             "Signals need non-negative norms and |c| ≤ 1, got \(uNorm), \(v1Norm), \(v2Norm), \(cosine)")
@@ -27,15 +27,15 @@ public struct Signals: Sendable, Equatable {
     }
 
     /// Task `k ∈ {1, 2}`.
-    public enum Task: Int, Sendable, CaseIterable {
+    package enum Task: Int, Sendable, CaseIterable {
         case one = 1, two = 2
     }
 
     /// `(coordinate, value)` pairs of the nonzero coordinates of `u`.
-    public var u: [(Int, Double)] { uNorm == 0 ? [] : [(0, uNorm)] }
+    package var u: [(Int, Double)] { uNorm == 0 ? [] : [(0, uNorm)] }
 
     /// The unit direction `v̂_k` as sparse coordinates (defined even when ‖v_k‖ = 0).
-    public func direction(_ task: Task) -> [(Int, Double)] {
+    package func direction(_ task: Task) -> [(Int, Double)] {
         switch task {
         case .one:
             let sine = (1 - cosine * cosine).squareRoot()
@@ -46,15 +46,15 @@ public struct Signals: Sendable, Equatable {
     }
 
     /// ‖v_k‖.
-    public func vNorm(_ task: Task) -> Double { task == .one ? v1Norm : v2Norm }
+    package func vNorm(_ task: Task) -> Double { task == .one ? v1Norm : v2Norm }
 
     /// ‖μ_k‖ = √(‖u‖² + ‖v_k‖²) (u ⟂ v_k).
-    public func muNorm(_ task: Task) -> Double {
+    package func muNorm(_ task: Task) -> Double {
         (uNorm * uNorm + vNorm(task) * vNorm(task)).squareRoot()
     }
 
     /// `μ_k = u + v_k` as a dense vector of length `d`.
-    public func mu(_ task: Task, dimension d: Int) -> [Double] {
+    package func mu(_ task: Task, dimension d: Int) -> [Double] {
         var vector = [Double](repeating: 0, count: d)
         for (axis, value) in u { vector[axis] += value }
         for (axis, value) in direction(task) where vNorm(task) != 0 { vector[axis] += vNorm(task) * value }
@@ -62,7 +62,7 @@ public struct Signals: Sendable, Equatable {
     }
 
     /// Orthonormal basis of `span{u, v_k}` (zero vectors skipped), the range of the projector `P_k` of §2.
-    public func projectorBasis(_ task: Task) -> [[(Int, Double)]] {
+    package func projectorBasis(_ task: Task) -> [[(Int, Double)]] {
         var basis: [[(Int, Double)]] = []
         if uNorm != 0 { basis.append([(0, 1)]) }
         if vNorm(task) != 0 { basis.append(direction(task)) }
@@ -70,14 +70,14 @@ public struct Signals: Sendable, Equatable {
     }
 
     /// The smallest `d` holding every nonzero signal component: 1 + the largest axis used.
-    public var requiredDimension: Int {
+    package var requiredDimension: Int {
         var axes = u.map(\.0)
         for task in Task.allCases where vNorm(task) != 0 { axes += direction(task).map(\.0) }
         return (axes.max() ?? -1) + 1
     }
 
     /// The unit directions `ŝ ∈ {e_u, v̂_1, v̂_2}` whose alignments `⟨w_{j,r}, ŝ⟩` the history logs (§5).
-    public var alignmentDirections: [[(Int, Double)]] {
+    package var alignmentDirections: [[(Int, Double)]] {
         [[(0, 1)], direction(.one), direction(.two)]
     }
 }

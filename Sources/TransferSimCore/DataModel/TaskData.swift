@@ -7,22 +7,22 @@ public enum NoiseKind: String, Sendable, CaseIterable {
 }
 
 /// The data distribution of one task (docs/model.md §2, Definitions 3.1–3.2).
-public struct TaskDistribution: Sendable, Equatable {
+package struct TaskDistribution: Sendable, Equatable {
     /// Which task's signal `μ_k` the inputs carry.
-    public let task: Signals.Task
+    package let task: Signals.Task
     /// The signals shared by both tasks.
-    public let signals: Signals
+    package let signals: Signals
     /// Patch dimension `d`.
-    public let dimension: Int
+    package let dimension: Int
     /// Noise level `σ_{p,k}`.
-    public let noiseLevel: Double
+    package let noiseLevel: Double
     /// Label-flip rate `p_k ∈ [0, 1/2)`.
-    public let flipRate: Double
+    package let flipRate: Double
     /// Projected or isotropic noise.
-    public let noise: NoiseKind
+    package let noise: NoiseKind
 
     /// A distribution; ranges are checked by the config layer.
-    public init(
+    package init(
         task: Signals.Task, signals: Signals, dimension: Int, noiseLevel: Double, flipRate: Double, noise: NoiseKind
     ) {
         self.task = task
@@ -34,10 +34,10 @@ public struct TaskDistribution: Sendable, Equatable {
     }
 
     /// The task signal `μ_k` (dense, length `d`).
-    public var mu: [Double] { signals.mu(task, dimension: dimension) }
+    package var mu: [Double] { signals.mu(task, dimension: dimension) }
 
     /// Orthonormal basis vectors of the signal span removed from the noise (empty for isotropic noise).
-    public var removedDirections: [[(Int, Double)]] {
+    package var removedDirections: [[(Int, Double)]] {
         noise == .projected ? signals.projectorBasis(task) : []
     }
 
@@ -45,7 +45,7 @@ public struct TaskDistribution: Sendable, Equatable {
     /// `p_k` only adds flips; noise `ξ = σ_p g` projected, `ξ − Σ_q ⟨ξ, q⟩ q` over the removed directions `q`.
     ///
     /// - Complexity: O(n d).
-    public func sample(from draws: StandardDraws) -> TaskSample {
+    package func sample(from draws: StandardDraws) -> TaskSample {
         precondition(
             draws.gaussians.cols == dimension, "StandardDraws of dimension \(draws.gaussians.cols) for d = \(dimension)"
         )
@@ -73,20 +73,20 @@ public struct TaskDistribution: Sendable, Equatable {
 /// `n × d` standard Gaussian matrix `g` (stream `noise`, row by row).
 ///
 /// Cells that differ only in `μ`, `σ_p`, `p` or the projection reuse the same draws (``DrawCache``).
-public struct StandardDraws: Sendable {
+package struct StandardDraws: Sendable {
     /// Clean labels `ŷ_i ∈ {−1, +1}` (top bit of the `labels` stream).
-    public let signs: [Double]
+    package let signs: [Double]
     /// Uniforms `U_i ∈ [0, 1)` deciding the flips (drawn after each sign).
-    public let uniforms: [Double]
+    package let uniforms: [Double]
     /// Standard normals `g`, `n × d`.
-    public let gaussians: Matrix
+    package let gaussians: Matrix
 
     /// Number of samples.
-    public var count: Int { signs.count }
+    package var count: Int { signs.count }
 
     /// The draws of stream seed `seed`: labels from `derive(seed, "labels")`, noise from `derive(seed, "noise")`,
     /// so the labels do not change when only `d` does.
-    public init(count n: Int, dimension d: Int, seed: UInt64) {
+    package init(count n: Int, dimension d: Int, seed: UInt64) {
         var labels = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "labels"))
         var noise = Xoshiro256StarStar(seed: StreamSeed.derive(seed, "noise"))
         var signs = [Double](repeating: 0, count: n)
@@ -102,18 +102,18 @@ public struct StandardDraws: Sendable {
 }
 
 /// A drawn data set of one task: inputs `x_i = [ŷ_i μ_k, ξ_i]` with observed labels `y_i`.
-public struct TaskSample: Sendable, Equatable {
+package struct TaskSample: Sendable, Equatable {
     /// The task signal `μ_k` (length `d`); sample `i`'s signal patch is `ŷ_i μ_k`.
-    public let mu: [Double]
+    package let mu: [Double]
     /// Clean labels `ŷ_i ∈ {−1, +1}`.
-    public let cleanLabels: [Double]
+    package let cleanLabels: [Double]
     /// Observed (possibly flipped) labels `y_i ∈ {−1, +1}`.
-    public let labels: [Double]
+    package let labels: [Double]
     /// Noise patches `ξ_i` as the rows of an `N × d` matrix.
-    public let noise: Matrix
+    package let noise: Matrix
 
     /// A sample from its parts; all lengths must agree.
-    public init(mu: [Double], cleanLabels: [Double], labels: [Double], noise: Matrix) {
+    package init(mu: [Double], cleanLabels: [Double], labels: [Double], noise: Matrix) {
         precondition(
             cleanLabels.count == noise.rows && labels.count == noise.rows && mu.count == noise.cols,
             "TaskSample parts disagree: \(cleanLabels.count), \(labels.count) labels, noise \(noise.rows)×\(noise.cols), μ \(mu.count)"
@@ -125,12 +125,12 @@ public struct TaskSample: Sendable, Equatable {
     }
 
     /// Number of samples `N`.
-    public var count: Int { labels.count }
+    package var count: Int { labels.count }
     /// Dimension `d`.
-    public var dimension: Int { mu.count }
+    package var dimension: Int { mu.count }
 
     /// Squared norms `‖ξ_i‖²` of the noise patches.
-    public var noiseSquaredNorms: [Double] {
+    package var noiseSquaredNorms: [Double] {
         (0..<count).map { i in
             var total = 0.0
             for k in 0..<dimension { total += noise[i, k] * noise[i, k] }
@@ -141,7 +141,7 @@ public struct TaskSample: Sendable, Equatable {
 
 extension TaskDistribution {
     /// Draws `n` samples from the stream seed `seed` (``StandardDraws``; `cache` reuses the last draws).
-    public func sample(count n: Int, seed: UInt64, cache: DrawCache? = nil) -> TaskSample {
+    package func sample(count n: Int, seed: UInt64, cache: DrawCache? = nil) -> TaskSample {
         sample(
             from: cache?.draws(count: n, dimension: dimension, seed: seed)
                 ?? StandardDraws(count: n, dimension: dimension, seed: seed))

@@ -9,16 +9,16 @@ public enum EvaluationMethod: String, Sendable, CaseIterable {
 }
 
 /// A test-error estimate of one model.
-public struct TestError: Sendable, Equatable {
+package struct TestError: Sendable, Equatable {
     /// Error against noisy labels (Bayes-optimal: `p`).
-    public let error: Double
+    package let error: Double
     /// Error against clean labels (Bayes-optimal: 0).
-    public let cleanError: Double
+    package let cleanError: Double
     /// Monte-Carlo standard error of ``cleanError``.
-    public let cleanStandardError: Double
+    package let cleanStandardError: Double
 
     /// Accuracy `1 − error` against noisy labels.
-    public var accuracy: Double { 1 - error }
+    package var accuracy: Double { 1 - error }
 
     /// An estimate from its parts.
     package init(error: Double, cleanError: Double, cleanStandardError: Double) {
@@ -29,18 +29,18 @@ public struct TestError: Sendable, Equatable {
 }
 
 /// Fixed test draws for one task, so that every model evaluated on them sees the same points (§7).
-public struct TestDraws: Sendable {
+package struct TestDraws: Sendable {
     /// The distribution the draws represent.
-    public let distribution: TaskDistribution
+    package let distribution: TaskDistribution
     /// The estimator.
-    public let method: EvaluationMethod
+    package let method: EvaluationMethod
     private let points: TaskSample?
     private let gaussians: Matrix?
 
     /// Draws `count` test points (`sample`) or `count` standard-normal vectors of length `2m`
     /// (`population`, row by row) from the stream seed `seed`; `cache` reuses the standard draws of test points
     /// and the population Gaussians (the same bits either way).
-    public init(
+    package init(
         distribution: TaskDistribution, method: EvaluationMethod, count: Int, filterCount: Int, seed: UInt64,
         cache: DrawCache? = nil
     ) {
@@ -75,7 +75,7 @@ public struct TestDraws: Sendable {
     /// evaluated on test points through ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``.
     ///
     /// - Throws: `LAPACKError` if the covariance cannot be factorised.
-    public func evaluate(
+    package func evaluate(
         _ architecture: Architecture, _ parameters: Parameters,
         span: (representation: SpanRepresentation, training: TaskSample, keys: SpanRepresentation.Keys?)? = nil,
         cache: DrawCache? = nil

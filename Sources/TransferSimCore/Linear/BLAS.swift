@@ -41,7 +41,7 @@ package enum BLAS {
     /// exists** (the command line's `main`): stopping the pool while another thread is inside a threaded BLAS call
     /// loses that call's work or hangs it (a stress run, products on one thread while another changed the count and
     /// stopped the pool, hung within a few rounds; the CI's parallel tests once got a wrong upstream test error).
-    public static func stopThreadPoolAtStart() {
+    package static func stopThreadPoolAtStart() {
         useOneThread()
         if let shutdown = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
             _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
@@ -52,11 +52,11 @@ package enum BLAS {
     /// `BUFFER_SIZE` (128 MiB in Debian's x86-64 build) and a page. OpenBLAS 0.3.21 retries a failed allocation of it
     /// forever, so a process must have the room before its first product (``reserveBuffer()``), and every sweep worker
     /// that runs products at the same time as another needs one more.
-    public static let bufferBytes = 134_221_824
+    package static let bufferBytes = 134_221_824
 
     /// The room under the address-space limit (`ulimit -v`, `RLIMIT_AS`): the limit minus this process's `VmSize`;
     /// nil without a limit.
-    public static var addressSpaceHeadroom: Double? {
+    package static var addressSpaceHeadroom: Double? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
             let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
@@ -70,7 +70,7 @@ package enum BLAS {
     /// allocated now (one 128³ product, ~0.1 ms), so that no later product can loop on a failed allocation.
     ///
     /// - Throws: ``BLASKernelError`` (key `ulimit -v`) naming the room there is and the limit that would do.
-    public static func reserveBuffer() throws {
+    package static func reserveBuffer() throws {
         let needed = Double(bufferBytes) + 16 * 1_048_576
         if let room = addressSpaceHeadroom, room < needed {
             let mib = { (bytes: Double) in Int((bytes / 1_048_576).rounded(.up)) }
@@ -90,7 +90,7 @@ package enum BLAS {
     /// `C ← alpha · op(A) · op(B) + beta · C` (dgemm), all row-major.
     ///
     /// - Complexity: O(M N K) for `op(A)` of size M × K and `op(B)` of size K × N.
-    public static func gemm(
+    package static func gemm(
         _ a: Matrix, transposeA: Bool = false,
         _ b: Matrix, transposeB: Bool = false,
         into c: inout Matrix, alpha: Double = 1, beta: Double = 0
@@ -128,7 +128,7 @@ package enum BLAS {
     /// `y ← alpha · A · x + beta · y` (dgemv, no transpose), row-major `A`.
     ///
     /// - Complexity: O(rows · cols).
-    public static func gemv(_ a: Matrix, _ x: [Double], into y: inout [Double], alpha: Double = 1, beta: Double = 0) {
+    package static func gemv(_ a: Matrix, _ x: [Double], into y: inout [Double], alpha: Double = 1, beta: Double = 0) {
         precondition(x.count == a.cols, "gemv: x has \(x.count) entries, A has \(a.cols) columns")
         precondition(y.count == a.rows, "gemv: y has \(y.count) entries, A has \(a.rows) rows")
         guard a.rows > 0, a.cols > 0 else {
@@ -150,7 +150,7 @@ package enum BLAS {
     /// Rank-one update `A ← A + alpha · x yᵀ` (dger), row-major `A`.
     ///
     /// - Complexity: O(rows · cols).
-    public static func ger(_ x: [Double], _ y: [Double], into a: inout Matrix, alpha: Double = 1) {
+    package static func ger(_ x: [Double], _ y: [Double], into a: inout Matrix, alpha: Double = 1) {
         precondition(
             x.count == a.rows && y.count == a.cols, "ger: outer product \(x.count)×\(y.count) into \(a.rows)×\(a.cols)")
         guard a.rows > 0, a.cols > 0 else { return }
@@ -167,7 +167,7 @@ package enum BLAS {
     }
 
     /// Dot product `⟨x, y⟩` (ddot).
-    public static func dot(_ x: [Double], _ y: [Double]) -> Double {
+    package static func dot(_ x: [Double], _ y: [Double]) -> Double {
         precondition(x.count == y.count, "dot: lengths differ: \(x.count) vs \(y.count)")
         useOneThread(work: x.count, threshold: 2048)
         return x.withUnsafeBufferPointer { xp in

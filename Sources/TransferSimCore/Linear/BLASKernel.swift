@@ -11,19 +11,19 @@ import Foundation
 /// Intel since 2013 and AMD since Zen), and every results directory records the kernel that computed it
 /// (``BLASIdentity``). `native` leaves the pick to OpenBLAS (faster on AVX-512 CPUs; bits then follow the CPU).
 /// docs/model-choices.md ("The BLAS kernel") explains the choice.
-public enum BLASKernel {
+package enum BLASKernel {
     /// The kernel the command line pins when nothing else is asked for, on x86-64: `Haswell`.
-    public static let pinnedDefault = "Haswell"
+    package static let pinnedDefault = "Haswell"
 
     /// The setting's environment variable (the command line's `--blas-kernel` takes precedence).
-    public static let environmentVariable = "TRANSFERSIM_BLAS_KERNEL"
+    package static let environmentVariable = "TRANSFERSIM_BLAS_KERNEL"
 
     /// The value that leaves the pick to OpenBLAS (its own detection, or `OPENBLAS_CORETYPE` when set).
-    public static let native = "native"
+    package static let native = "native"
 
     /// The x86-64 kernel families OpenBLAS 0.3.21's `DYNAMIC_ARCH` build offers that this project accepts by name,
     /// slowest first, each with the CPU flags (`/proc/cpuinfo`) its code needs.
-    public static let families: [(name: String, flags: [String])] = [
+    package static let families: [(name: String, flags: [String])] = [
         ("Prescott", ["sse2", "pni"]),
         ("Nehalem", ["sse2", "pni", "ssse3", "sse4_1", "sse4_2"]),
         ("Sandybridge", ["sse2", "pni", "ssse3", "sse4_1", "sse4_2", "avx"]),
@@ -46,7 +46,7 @@ public enum BLASKernel {
     ]
 
     /// This CPU's flags (the first `flags` line of `/proc/cpuinfo`; empty where there is none).
-    public static let cpuFlags: Set<String> = {
+    package static let cpuFlags: Set<String> = {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
             let colon = line.firstIndex(of: ":")
@@ -55,7 +55,7 @@ public enum BLASKernel {
     }()
 
     /// Whether this process runs on x86-64, where the families above exist.
-    public static var isX86_64: Bool {
+    package static var isX86_64: Bool {
         #if arch(x86_64)
             return true
         #else
@@ -64,7 +64,7 @@ public enum BLASKernel {
     }
 
     /// The families of ``families`` whose instructions this CPU has (none off x86-64).
-    public static var runnable: [String] {
+    package static var runnable: [String] {
         guard isX86_64 else { return [] }
         return families.filter { Set($0.flags).isSubset(of: cpuFlags) }.map(\.name)
     }
@@ -75,7 +75,7 @@ public enum BLASKernel {
     /// honoured (a CPU without AVX2 and FMA, or another architecture: OpenBLAS's own pick, recorded).
     ///
     /// - Throws: ``BLASKernelError`` for a name that is not a family, or a family this CPU cannot run.
-    public static func resolve(_ setting: String?) throws -> (kernel: String?, note: String?) {
+    package static func resolve(_ setting: String?) throws -> (kernel: String?, note: String?) {
         guard let setting, !setting.isEmpty else {
             guard isX86_64 else { return (nil, nil) }
             guard runnable.contains(pinnedDefault) else {
@@ -106,32 +106,32 @@ public enum BLASKernel {
     }
 
     /// The kernel family OpenBLAS loaded in this process (`openblas_get_corename`).
-    public static var loaded: String { String(cString: openblas_get_corename()) }
+    package static var loaded: String { String(cString: openblas_get_corename()) }
 }
 
 /// The kind of ``BLASKernelError``.
-public enum BLASKernelKind: ErrorKind {}
+package enum BLASKernelKind: ErrorKind {}
 
 /// A BLAS kernel setting that cannot be honoured: an unknown name, or one this CPU cannot run.
-public typealias BLASKernelError = LayerError<BLASKernelKind>
+package typealias BLASKernelError = LayerError<BLASKernelKind>
 
 /// The BLAS library, version, build and kernel that computed a result: part of the result's identity, kept in every
 /// run and sweep directory as the file `blas` beside `results_version`.
 ///
 /// The same config, seed and results version give the same bits only under the same identity (see ``BLASKernel``);
 /// resuming or merging rows of another identity is refused, and the upstream cache keeps models per identity.
-public struct BLASIdentity: Sendable, Hashable, CustomStringConvertible {
+package struct BLASIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The library's name, e.g. `OpenBLAS`.
-    public let library: String
+    package let library: String
     /// Its version, e.g. `0.3.21`.
-    public let version: String
+    package let version: String
     /// The kernel family, e.g. `Haswell`.
-    public let kernel: String
+    package let kernel: String
     /// The rest of the library's build configuration, e.g. `NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY MAX_THREADS=64`.
-    public let build: String
+    package let build: String
 
     /// An identity from its parts.
-    public init(library: String, version: String, kernel: String, build: String) {
+    package init(library: String, version: String, kernel: String, build: String) {
         self.library = library
         self.version = version
         self.kernel = kernel
@@ -140,7 +140,7 @@ public struct BLASIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// This process's: `openblas_get_config()` (`OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH … Haswell MAX_THREADS=64`)
     /// with the kernel, `openblas_get_corename()`, taken out of the build words.
-    public static let current: BLASIdentity = {
+    package static let current: BLASIdentity = {
         let words = String(cString: openblas_get_config()).split(separator: " ").map(String.init)
         let kernel = BLASKernel.loaded
         let build = words.dropFirst(2).filter { $0.lowercased() != kernel.lowercased() }
@@ -150,13 +150,13 @@ public struct BLASIdentity: Sendable, Hashable, CustomStringConvertible {
     }()
 
     /// The file name inside a run or sweep directory.
-    public static let fileName = "blas"
+    package static let fileName = "blas"
 
     /// The file's text: four `name: value` lines.
-    public var text: String { "library: \(library)\nversion: \(version)\nkernel: \(kernel)\nbuild: \(build)\n" }
+    package var text: String { "library: \(library)\nversion: \(version)\nkernel: \(kernel)\nbuild: \(build)\n" }
 
     /// The identity a file's text holds, or nil when it is not four `name: value` lines of these names.
-    public init?(text: String) {
+    package init?(text: String) {
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             guard let colon = line.firstIndex(of: ":") else { return nil }
@@ -169,5 +169,5 @@ public struct BLASIdentity: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `OpenBLAS 0.3.21, kernel Haswell (NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY MAX_THREADS=64)`.
-    public var description: String { "\(library) \(version), kernel \(kernel) (\(build))" }
+    package var description: String { "\(library) \(version), kernel \(kernel) (\(build))" }
 }

@@ -2,20 +2,20 @@
 ///
 /// Element `(i, j)` lives at `storage[i * cols + j]` (C order), so a `(2m) × d` filter matrix has the
 /// filter `w_{j,r}` as a contiguous row and exports to NumPy without reordering.
-public struct Matrix: Sendable, Equatable {
+package struct Matrix: Sendable, Equatable {
     /// Number of rows.
-    public let rows: Int
+    package let rows: Int
     /// Number of columns.
-    public let cols: Int
+    package let cols: Int
     /// Row-major entries, `rows * cols` of them; writable inside the package only, because BLAS trusts
     /// `rows × cols` and an array of another length must not be assignable from user code.
     @usableFromInline package var storage: [Double]
 
     /// Row-major entries, `rows * cols` of them (read-only; set entries through the subscript).
-    public var entries: [Double] { storage }
+    package var entries: [Double] { storage }
 
     /// A `rows × cols` matrix filled with `value`.
-    public init(rows: Int, cols: Int, repeating value: Double = 0) {
+    package init(rows: Int, cols: Int, repeating value: Double = 0) {
         precondition(rows >= 0 && cols >= 0, "Matrix size must be non-negative, got \(rows)×\(cols)")
         self.rows = rows
         self.cols = cols
@@ -23,7 +23,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// A matrix over existing row-major storage; `storage.count` must equal `rows * cols`.
-    public init(rows: Int, cols: Int, storage: [Double]) {
+    package init(rows: Int, cols: Int, storage: [Double]) {
         precondition(
             storage.count == rows * cols, "Matrix storage has \(storage.count) entries, expected \(rows)×\(cols)")
         self.rows = rows
@@ -33,13 +33,13 @@ public struct Matrix: Sendable, Equatable {
 
     /// Entry `(i, j)`.
     @inlinable
-    public subscript(i: Int, j: Int) -> Double {
+    package subscript(i: Int, j: Int) -> Double {
         get { storage[i * cols + j] }
         set { storage[i * cols + j] = newValue }
     }
 
     /// Overwrites rows `start ..< start + source.rows` with `source` (same column count).
-    public mutating func copyRows(from source: Matrix, at start: Int) {
+    package mutating func copyRows(from source: Matrix, at start: Int) {
         precondition(
             source.cols == cols && start >= 0 && start + source.rows <= rows,
             "copyRows: \(source.rows)×\(source.cols) at row \(start) of \(rows)×\(cols)")
@@ -50,7 +50,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Overwrites `target` with rows `start ..< start + target.rows` of this matrix (same column count).
-    public func copyRows(at start: Int, into target: inout Matrix) {
+    package func copyRows(at start: Int, into target: inout Matrix) {
         precondition(
             target.cols == cols && start >= 0 && start + target.rows <= rows,
             "copyRows: rows \(start)..<\(start + target.rows) of \(rows)×\(cols) into \(target.rows)×\(target.cols)")
@@ -63,7 +63,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Row `i` as a new array.
-    public func row(_ i: Int) -> [Double] {
+    package func row(_ i: Int) -> [Double] {
         Array(storage[(i * cols)..<((i + 1) * cols)])
     }
 }
@@ -72,7 +72,7 @@ extension Matrix {
     /// `A x`. When `x` has few non-zero entries (at most `cols / 16` — the signals lie on coordinate axes, docs/model.md
     /// §1) the sum runs over those columns only, in index order: O(rows · nnz) instead of a `dgemv` over every
     /// column. Either way it is the exact product up to rounding.
-    public func times(_ x: [Double]) -> [Double] {
+    package func times(_ x: [Double]) -> [Double] {
         precondition(x.count == cols, "times: x has \(x.count) entries, A has \(cols) columns")
         let support = x.indices.filter { x[$0] != 0 }
         var y = [Double](repeating: 0, count: rows)

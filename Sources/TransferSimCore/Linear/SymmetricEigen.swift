@@ -1,12 +1,12 @@
 import CLAPACK
 
 /// Errors from LAPACK routines, carrying the routine's `info` code.
-public struct LAPACKError: Error, CustomStringConvertible, Sendable {
+package struct LAPACKError: Error, CustomStringConvertible, Sendable {
     /// The LAPACK routine that failed.
-    public let routine: String
+    package let routine: String
     /// The routine's `info` return value (negative: bad argument; positive: no convergence).
-    public let info: Int32
-    public var description: String { "LAPACK \(routine) failed with info = \(info)" }
+    package let info: Int32
+    package var description: String { "LAPACK \(routine) failed with info = \(info)" }
 }
 
 /// Factorisations of symmetric positive semi-definite matrices through LAPACKE.
@@ -19,7 +19,7 @@ package enum SymmetricFactor {
     ///
     /// - Complexity: O(n³).
     /// - Throws: `LAPACKError` when `dsyevd` reports `info ≠ 0`.
-    public static func squareRoot(of s: Matrix) throws -> Matrix {
+    package static func squareRoot(of s: Matrix) throws -> Matrix {
         precondition(s.rows == s.cols, "squareRoot needs a square matrix, got \(s.rows)×\(s.cols)")
         let n = s.rows
         guard n > 0 else { return s }
@@ -46,7 +46,7 @@ package enum SymmetricFactor {
     ///
     /// - Complexity: O(n³).
     /// - Throws: `LAPACKError` when `A` is not positive definite (`info > 0`) or an argument is bad.
-    public static func solvePositiveDefinite(_ a: Matrix, _ b: [Double]) throws -> [Double] {
+    package static func solvePositiveDefinite(_ a: Matrix, _ b: [Double]) throws -> [Double] {
         precondition(
             a.rows == a.cols && b.count == a.rows, "solvePositiveDefinite: A is \(a.rows)×\(a.cols), b has \(b.count)")
         BLAS.useOneThread()

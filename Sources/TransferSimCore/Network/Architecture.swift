@@ -2,18 +2,18 @@
 ///
 /// `2m` filters `w_{j,r} ∈ R^d`; row `r` of the filter matrix is class `j = +1`, row `m + r` class
 /// `j = −1` (the export order `(2, m, d)`). The second layer is fixed at `±κ`.
-public struct Architecture: Sendable, Equatable {
+package struct Architecture: Sendable, Equatable {
     /// Filters per class `m ≥ 1`.
-    public let filtersPerClass: Int
+    package let filtersPerClass: Int
     /// Patch dimension `d ≥ 1`.
-    public let dimension: Int
+    package let dimension: Int
     /// Output scale `κ > 0` (theory: `1/m`; Kou et al.'s code: `1/2`).
-    public let outputScale: Double
+    package let outputScale: Double
     /// Whether the biases `b_{j,r}` exist and train.
-    public let hasBias: Bool
+    package let hasBias: Bool
 
     /// An architecture; the sizes must be positive.
-    public init(filtersPerClass: Int, dimension: Int, outputScale: Double, hasBias: Bool) {
+    package init(filtersPerClass: Int, dimension: Int, outputScale: Double, hasBias: Bool) {
         precondition(
             filtersPerClass >= 1 && dimension >= 1 && outputScale > 0,
             "Architecture needs m ≥ 1, d ≥ 1, κ > 0; got m = \(filtersPerClass), d = \(dimension), κ = \(outputScale)")
@@ -24,21 +24,21 @@ public struct Architecture: Sendable, Equatable {
     }
 
     /// Total number of filters, `2m`.
-    public var filterCount: Int { 2 * filtersPerClass }
+    package var filterCount: Int { 2 * filtersPerClass }
 
     /// The class sign `j ∈ {+1, −1}` of filter row `row`.
     @inlinable
-    public func classSign(ofRow row: Int) -> Double { row < filtersPerClass ? 1 : -1 }
+    package func classSign(ofRow row: Int) -> Double { row < filtersPerClass ? 1 : -1 }
 
     /// The second-layer weight `j κ` of filter row `row`: `f = Σ_r κ ReLU(⟨w_{+1,r}, x_p⟩ + b) − Σ_r κ ReLU(⟨w_{−1,r}, x_p⟩ + b)`
     /// summed over patches (docs/model.md §3).
     @inlinable
-    public func outputWeight(ofRow row: Int) -> Double { row < filtersPerClass ? outputScale : -outputScale }
+    package func outputWeight(ofRow row: Int) -> Double { row < filtersPerClass ? outputScale : -outputScale }
 
     /// The second-layer weight of filter row `row` with a trainable head (docs/model.md §11, `linear-probe`, `lp-ft`):
     /// `j a_{j,r}`; without one (`head == nil`) the fixed `j κ` of ``outputWeight(ofRow:)``.
     @inlinable
-    public func outputWeight(ofRow row: Int, head: [Double]?) -> Double {
+    package func outputWeight(ofRow row: Int, head: [Double]?) -> Double {
         guard let head else { return outputWeight(ofRow: row) }
         return classSign(ofRow: row) * head[row]
     }
@@ -48,7 +48,7 @@ public struct Architecture: Sendable, Equatable {
     ///
     /// - Complexity: O(m).
     @inlinable
-    public func patchOutput(biases: [Double], head: [Double]?, preActivation: (Int) -> Double) -> Double {
+    package func patchOutput(biases: [Double], head: [Double]?, preActivation: (Int) -> Double) -> Double {
         var total = 0.0
         for row in 0..<filterCount {
             total += outputWeight(ofRow: row, head: head) * max(preActivation(row) + biases[row], 0)
@@ -59,17 +59,17 @@ public struct Architecture: Sendable, Equatable {
 
 /// The trainable parameters: filters `W` (`2m × d`, row-major), biases `b` (`2m`, all zero and
 /// untouched when the architecture has none) and, for the recipes that train one, a head `a` (docs/model.md §11).
-public struct Parameters: Sendable, Equatable {
+package struct Parameters: Sendable, Equatable {
     /// Filter matrix, row `r` = `w_{+1,r}`, row `m + r` = `w_{−1,r}`.
-    public var weights: Matrix
+    package var weights: Matrix
     /// Biases `b_{j,r}` in the same row order.
-    public var biases: [Double]
+    package var biases: [Double]
     /// The second layer `a_{j,r}` (length `2m`, row order) of `f = Σ_j j Σ_r a_{j,r} Σ_p σ(⟨w_{j,r}, x⁽ᵖ⁾⟩ + b_{j,r})`
     /// (§11, `linear-probe` and `lp-ft`); nil is §3's fixed second layer, `a_{j,r} = κ`.
-    public var head: [Double]?
+    package var head: [Double]?
 
     /// Parameters from their parts; `biases.count` (and `head.count`) must equal `weights.rows`.
-    public init(weights: Matrix, biases: [Double], head: [Double]? = nil) {
+    package init(weights: Matrix, biases: [Double], head: [Double]? = nil) {
         precondition(
             biases.count == weights.rows && (head?.count ?? weights.rows) == weights.rows,
             "Parameters: \(biases.count) biases, \(head?.count ?? 0) head weights for \(weights.rows) filters")
@@ -79,12 +79,12 @@ public struct Parameters: Sendable, Equatable {
     }
 
     /// Whether every filter entry, bias and head weight is finite.
-    public var isFinite: Bool {
+    package var isFinite: Bool {
         weights.storage.allFinite && biases.allFinite && (head?.allFinite ?? true)
     }
 
     /// The largest absolute filter entry or bias (`‖(W, b)‖_max`; the head is not included).
-    public var maxMagnitude: Double {
+    package var maxMagnitude: Double {
         max(weights.storage.reduce(0) { max($0, abs($1)) }, biases.reduce(0) { max($0, abs($1)) })
     }
 }

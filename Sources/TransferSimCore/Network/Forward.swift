@@ -5,16 +5,16 @@
 /// for all samples) and the noise pre-activations are the `2m × N` product `W Ξᵀ + b` (one `dgemm`).
 package struct Forward: Sendable {
     /// `⟨w_{j,r}, μ⟩` for every filter row (length `2m`).
-    public internal(set) var signalProjections: [Double]
+    package internal(set) var signalProjections: [Double]
     /// `⟨w_{j,r}, ξ_i⟩ + b_{j,r}`, a `2m × N` matrix.
-    public internal(set) var noisePreActivations: Matrix
+    package internal(set) var noisePreActivations: Matrix
     /// Network outputs `f(W, x_i)` (length `N`).
-    public private(set) var outputs: [Double]
+    package private(set) var outputs: [Double]
 
     /// Runs the forward pass of `parameters` on `sample`: `Wμ` by `dgemv`, `WΞᵀ` by `dgemm`.
     ///
     /// - Complexity: O(m N d) (the `dgemm`).
-    public init(architecture: Architecture, parameters: Parameters, sample: TaskSample) {
+    package init(architecture: Architecture, parameters: Parameters, sample: TaskSample) {
         self.init(architecture: architecture, sample: sample)
         recompute(architecture: architecture, parameters: parameters, sample: sample)
     }
@@ -35,7 +35,7 @@ package struct Forward: Sendable {
     /// (`2m × N`, without bias), however they were computed (weight space or the span engine).
     ///
     /// - Complexity: O(m N).
-    public init(
+    package init(
         architecture: Architecture, biases: [Double], head: [Double]? = nil, signalProjections projections: [Double],
         noiseProducts: Matrix, sample: TaskSample
     ) {
@@ -89,7 +89,7 @@ package struct Forward: Sendable {
     /// either stops moving or moves by amounts that swamp every other term, and the next products overflow. A
     /// run with `η = 10³⁰⁰` or a huge init crosses it at its first steps and reports `diverged`, not `ok` with
     /// loss 0. No meaningful run comes near it (outputs of trained models are O(10)).
-    public static let divergenceBound = 1e100
+    package static let divergenceBound = 1e100
 
     /// Whether every output satisfies `|f_i| ≤` ``divergenceBound``: then every `ℓ(y_i f_i) ≤ 10¹⁰⁰ + 1` and the
     /// loss is finite (a NaN output fails the test).
@@ -102,7 +102,7 @@ package struct Forward: Sendable {
     }
 
     /// The empirical loss `L(W) = (1/N) Σ_i ℓ(y_i f(W, x_i))` (§4).
-    public func loss(labels: [Double]) -> Double {
+    package func loss(labels: [Double]) -> Double {
         precondition(labels.count == outputs.count, "loss: \(labels.count) labels for \(outputs.count) outputs")
         var total = 0.0
         for i in outputs.indices { total += LogisticLoss.value(labels[i] * outputs[i]) }
@@ -110,12 +110,12 @@ package struct Forward: Sendable {
     }
 
     /// Fraction of samples whose prediction (`+1` iff `f > 0`) differs from `labels`.
-    public func errorRate(labels: [Double]) -> Double {
+    package func errorRate(labels: [Double]) -> Double {
         Forward.errorRate(outputs: outputs, labels: labels)
     }
 
     /// Fraction of `i` with `sign(outputs[i]) ≠ labels[i]`, the prediction being `+1` iff `f > 0`.
-    public static func errorRate(outputs: [Double], labels: [Double]) -> Double {
+    package static func errorRate(outputs: [Double], labels: [Double]) -> Double {
         precondition(labels.count == outputs.count, "errorRate: \(labels.count) labels for \(outputs.count) outputs")
         // A count of every comparison (no branch on it: which points are misclassified is unpredictable).
         var wrong = 0

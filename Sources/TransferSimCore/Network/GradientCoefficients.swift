@@ -17,20 +17,20 @@ import Foundation
 ///     ∇_{a_{j,r}} L = (j / N) Σ_i g_i Σ_p σ(⟨w_{j,r}, x_i⁽ᵖ⁾⟩ + b_{j,r}).
 package struct GradientCoefficients: Sendable {
     /// `signal_{j,r}` (length `2m`).
-    public private(set) var signal: [Double]
+    package private(set) var signal: [Double]
     /// `noise_{j,r,i}`, a `2m × N` matrix.
-    public private(set) var noise: Matrix
+    package private(set) var noise: Matrix
     /// `∇_{b_{j,r}} L` (length `2m`; zero without bias).
-    public private(set) var bias: [Double]
+    package private(set) var bias: [Double]
     /// `∇_{a_{j,r}} L` (length `2m`; zero without a trainable head).
-    public private(set) var head: [Double]
+    package private(set) var head: [Double]
     /// `(κ / N) g_i`, the scratch of ``update(architecture:biases:forward:sample:)`` (length `N`).
     private var scaledLossWeights: [Double]
 
     /// The coefficients at the point where `forward` was computed, with biases `biases`.
     ///
     /// - Complexity: O(m N).
-    public init(
+    package init(
         architecture: Architecture, biases: [Double], head: [Double]? = nil, forward: Forward, sample: TaskSample
     ) {
         self.init(architecture: architecture, sampleCount: sample.count)
@@ -131,7 +131,7 @@ package struct GradientCoefficients: Sendable {
     /// `parameters` has one, moves by `headScale · ∇_a L`.
     ///
     /// - Complexity: O(m N d).
-    public func apply(rowScales: [Double], headScale: Double = 0, sample: TaskSample, to parameters: inout Parameters) {
+    package func apply(rowScales: [Double], headScale: Double = 0, sample: TaskSample, to parameters: inout Parameters) {
         let rows = noise.rows
         precondition(rowScales.count == rows, "apply: \(rowScales.count) scales for \(rows) filters")
         var scaledNoise = noise
@@ -158,7 +158,7 @@ package struct GradientCoefficients: Sendable {
 extension Parameters {
     /// The exact gradient `∇L` (filters, biases and, when there is one, the head) of these parameters on `sample`
     /// (docs/model.md §4, §11).
-    public func gradient(architecture: Architecture, sample: TaskSample) -> Parameters {
+    package func gradient(architecture: Architecture, sample: TaskSample) -> Parameters {
         let forward = Forward(architecture: architecture, parameters: self, sample: sample)
         let coefficients = GradientCoefficients(
             architecture: architecture, biases: biases, head: head, forward: forward, sample: sample)
@@ -171,7 +171,7 @@ extension Parameters {
     }
 
     /// The loss `L` of these parameters on `sample` (docs/model.md §4).
-    public func loss(architecture: Architecture, sample: TaskSample) -> Double {
+    package func loss(architecture: Architecture, sample: TaskSample) -> Double {
         Forward(architecture: architecture, parameters: self, sample: sample).loss(labels: sample.labels)
     }
 }

@@ -1,5 +1,5 @@
 /// How fresh filters (and biases) are drawn (docs/model.md §3, §10).
-public enum Initialization: Sendable, Equatable {
+package enum Initialization: Sendable, Equatable {
     /// `w ~ N(0, σ_0² I)` entrywise; biases start at 0 (**choice**: the theory has no bias).
     case gaussian(sigma0: Double)
     /// PyTorch's default `Conv1d` init: `w, b ~ U(−1/√d, 1/√d)` entrywise.
@@ -7,7 +7,7 @@ public enum Initialization: Sendable, Equatable {
 
     /// Draws parameters for `architecture` from `generator`: the `2m × d` filters in row-major order,
     /// then (with bias, `pytorchUniform` only) the `2m` biases.
-    public func draw(_ architecture: Architecture, generator: inout Xoshiro256StarStar) -> Parameters {
+    package func draw(_ architecture: Architecture, generator: inout Xoshiro256StarStar) -> Parameters {
         let rows = architecture.filterCount
         let d = architecture.dimension
         var weights = Matrix(rows: rows, cols: d)

@@ -4,7 +4,7 @@ import Foundation
 package enum LogisticLoss {
     /// `ℓ(z) = max(−z, 0) + log1p(e^{−|z|})`, exact for every finite `z` without overflow.
     @inlinable
-    public static func value(_ z: Double) -> Double {
+    package static func value(_ z: Double) -> Double {
         max(-z, 0) + log1p(exp(-abs(z)))
     }
 
@@ -12,7 +12,7 @@ package enum LogisticLoss {
     /// `e = e^{−|z|}` (`e^{z}` when `z ≤ 0`) it is `−e/(1 + e)` or `−1/(1 + e)`, one exponential and a choice of
     /// numerator (no branch on the sign of `z`).
     @inlinable
-    public static func derivative(_ z: Double) -> Double {
+    package static func derivative(_ z: Double) -> Double {
         let e = exp(-abs(z))
         return -(z > 0 ? e : 1) / (1 + e)
     }

@@ -3,18 +3,18 @@
 ///
 /// Stored stacked by class in the export order: `a` is `2r × d` (rows `0..<r` are `A_{+1}`), `b` is `2m × r`
 /// (rows `0..<m` are `B_{+1}`), i.e. the `(2, r, d)` and `(2, m, r)` arrays of `--export-state`.
-public struct LowRankAdapter: Sendable, Equatable {
+package struct LowRankAdapter: Sendable, Equatable {
     /// `A`, stacked `2r × d`.
-    public var a: Matrix
+    package var a: Matrix
     /// `B`, stacked `2m × r`.
-    public var b: Matrix
+    package var b: Matrix
     /// The rank `r ≥ 1`.
-    public let rank: Int
+    package let rank: Int
     /// The scale `s > 0` of the update `(s/r) B A`.
-    public let scale: Double
+    package let scale: Double
 
     /// An adapter from its parts (`a` is `2r × d`, `b` is `2m × r`).
-    public init(a: Matrix, b: Matrix, rank: Int, scale: Double) {
+    package init(a: Matrix, b: Matrix, rank: Int, scale: Double) {
         precondition(
             rank >= 1 && a.rows == 2 * rank && b.cols == rank && b.rows % 2 == 0,
             "LowRankAdapter: A is \(a.rows)×\(a.cols), B \(b.rows)×\(b.cols) for rank \(rank)")
@@ -26,7 +26,7 @@ public struct LowRankAdapter: Sendable, Equatable {
 
     /// LoRA's start: `A` entries `N(0, σ_A²)` drawn in `(2, r, d)` row-major order from `generator` (stream
     /// `lora-init`), `B = 0`, so `W = W⁰` at the start.
-    public static func draw(
+    package static func draw(
         _ architecture: Architecture, rank: Int, scale: Double, initScale: Double,
         generator: inout Xoshiro256StarStar
     ) -> LowRankAdapter {
@@ -36,7 +36,7 @@ public struct LowRankAdapter: Sendable, Equatable {
     }
 
     /// `s/r`.
-    public var factor: Double { scale / Double(rank) }
+    package var factor: Double { scale / Double(rank) }
 
     /// `A_j` (`j = 0` for class `+1`, `1` for `−1`).
     func a(_ j: Int) -> Matrix { block(a, j) }

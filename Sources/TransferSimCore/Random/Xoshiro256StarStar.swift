@@ -8,14 +8,14 @@ import Foundation
 /// code and its libraries, not across them: normal draws go through libm's `exp` and `log` (the ziggurat's
 /// tables and its rejection tests), and matrix products through OpenBLAS's CPU-specific kernels, whose last bits
 /// may differ between library versions and processors (README "Reproducibility").
-public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
+package struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
 
     /// A generator whose state is four SplitMix64 outputs from `seed`.
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var expander = SplitMix64(seed: seed)
         s0 = expander.next()
         s1 = expander.next()
@@ -24,7 +24,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     }
 
     /// A generator with the raw state `(s0, s1, s2, s3)` (not all zero), for reference test vectors.
-    public init(state s0: UInt64, _ s1: UInt64, _ s2: UInt64, _ s3: UInt64) {
+    package init(state s0: UInt64, _ s1: UInt64, _ s2: UInt64, _ s3: UInt64) {
         precondition(s0 | s1 | s2 | s3 != 0, "xoshiro256** state must not be all zero")
         self.s0 = s0
         self.s1 = s1
@@ -33,7 +33,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     }
 
     /// Next 64 random bits.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, by: 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -50,23 +50,23 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     // MARK: - Derived draws
 
     /// A uniform double in [0, 1): the top 53 bits of ``next()`` times 2⁻⁵³.
-    public mutating func uniform() -> Double {
+    package mutating func uniform() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// A uniform sign ±1 from the top bit of ``next()``.
-    public mutating func sign() -> Double {
+    package mutating func sign() -> Double {
         (next() >> 63) == 0 ? 1 : -1
     }
 
     /// A standard normal draw by the ziggurat method (``Ziggurat``; 256 layers, Marsaglia & Tsang 2000).
-    public mutating func normal() -> Double {
+    package mutating func normal() -> Double {
         Ziggurat.standard.draw(&self)
     }
 
     /// Fills `buffer` with i.i.d. N(0, scale²) draws, in order: the values of `scale * normal()` called
     /// `buffer.count` times.
-    public mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
+    package mutating func fillNormal(_ buffer: inout [Double], scale: Double = 1) {
         let ziggurat = Ziggurat.standard
         var state = self
         buffer.withUnsafeMutableBufferPointer { out in
@@ -80,7 +80,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 
     /// `count` i.i.d. N(0, scale²) draws, in order (the values ``fillNormal(_:scale:)`` writes), in storage that is not
     /// zeroed first: a large draw (a test set's `n_test × d` noise) is written once.
-    public mutating func normals(count: Int, scale: Double = 1) -> [Double] {
+    package mutating func normals(count: Int, scale: Double = 1) -> [Double] {
         let ziggurat = Ziggurat.standard
         var state = self
         let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in

@@ -5,14 +5,14 @@
 /// Accumulated exactly from the gradient coefficients of every step: with per-filter step `η_{j,r}`,
 /// `γ_{j,r} += −η_{j,r} j signal_{j,r} ‖μ‖²` and `ρ_{j,r,i} += −η_{j,r} noise_{j,r,i} ‖ξ_i‖²`
 /// (see ``GradientCoefficients``). A zero `μ` (or `ξ_i`) contributes nothing and its coefficient stays 0.
-public struct Decomposition: Sendable, Equatable {
+package struct Decomposition: Sendable, Equatable {
     /// `γ_{j,r}` (length `2m`, filter row order).
-    public var gamma: [Double]
+    package var gamma: [Double]
     /// `ρ_{j,r,i}`, a `2m × N` matrix.
-    public var rho: Matrix
+    package var rho: Matrix
 
     /// All coefficients zero: the decomposition at `t = 0`.
-    public init(filterCount: Int, sampleCount: Int) {
+    package init(filterCount: Int, sampleCount: Int) {
         gamma = [Double](repeating: 0, count: filterCount)
         rho = Matrix(rows: filterCount, cols: sampleCount)
     }
@@ -88,7 +88,7 @@ public struct Decomposition: Sendable, Equatable {
     }
 
     /// The filters the decomposition describes: `w⁽⁰⁾ + j γ μ/‖μ‖² + Σ_i ρ_i ξ_i/‖ξ_i‖²`.
-    public func reconstruct(initial: Matrix, architecture: Architecture, sample: TaskSample) -> Matrix {
+    package func reconstruct(initial: Matrix, architecture: Architecture, sample: TaskSample) -> Matrix {
         var weights = initial
         let muSquared = BLAS.dot(sample.mu, sample.mu)
         let xiSquared = sample.noiseSquaredNorms

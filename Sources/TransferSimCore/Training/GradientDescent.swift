@@ -1,45 +1,45 @@
 import Foundation
 
 /// How one stage trains: full-batch gradient descent with per-filter step sizes (docs/model.md §4, §6).
-public struct TrainingSchedule: Sendable, Equatable {
+package struct TrainingSchedule: Sendable, Equatable {
     /// Base step size `η > 0`.
-    public var stepSize: Double
+    package var stepSize: Double
     /// Number of steps `T ≥ 0`.
-    public var steps: Int
+    package var steps: Int
     /// Step multiplier of each filter row after unfreezing (`λ` for inherited filters, 1 otherwise).
-    public var rowStepScales: [Double]
+    package var rowStepScales: [Double]
     /// Rows held fixed during the first ``freezeSteps`` steps (the inherited filters).
-    public var frozenRows: [Bool]
+    package var frozenRows: [Bool]
     /// `T_freeze`: steps `t < T_freeze` leave the frozen rows (and their biases) unchanged.
-    public var freezeSteps: Int
+    package var freezeSteps: Int
     /// Record a ``HistoryRecord`` at every multiple of this many steps, and at the last step.
-    public var logEvery: Int
+    package var logEvery: Int
     /// Target training loss `ε` (docs/model.md §12): stop at the first step `t ≤ T` with `L(W⁽ᵗ⁾) ≤ ε`, checked every
     /// step; ``steps`` is then a cap. 0 (the default) is off.
-    public var targetLoss = 0.0
+    package var targetLoss = 0.0
     /// `β_sp` of L2-SP (docs/model.md §11, recipe `l2sp`): the rows of ``anchoredRows`` train on
     /// `L(W) + (β_sp/2) Σ (‖w_{j,r} − w⁰_{j,r}‖² + (b_{j,r} − b⁰_{j,r})²)`, `w⁰` the run's initial parameters. 0 is off.
-    public var anchorStrength = 0.0
+    package var anchorStrength = 0.0
     /// The rows pulled towards their initial values (the inherited filters); none by default.
-    public var anchoredRows: [Bool] = []
+    package var anchoredRows: [Bool] = []
     /// Knowledge distillation (recipe `distill`): train on soft labels besides the hard ones; nil is off.
-    public var distillation: Distillation?
+    package var distillation: Distillation?
     /// `h` of the head's step `h η` (docs/model.md §11, `linear-probe`, `lp-ft`): the head of the initial parameters trains
     /// when set; nil leaves it (or §3's fixed second layer) unchanged.
-    public var headStepScale: Double?
+    package var headStepScale: Double?
     /// LoRA (recipe `lora`): the filters are `W⁰ + (s/r) B A` per class with `W⁰` the initial filters, and only the
     /// adapter's `A`, `B` train; nil is off.
-    public var adapter: LowRankAdapter?
+    package var adapter: LowRankAdapter?
 
     /// A plain schedule: every filter trains with step `stepSize`, nothing frozen.
-    public init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {
+    package init(stepSize: Double, steps: Int, filterCount: Int, logEvery: Int) {
         self.init(
             stepSize: stepSize, steps: steps, rowStepScales: [Double](repeating: 1, count: filterCount),
             frozenRows: [Bool](repeating: false, count: filterCount), freezeSteps: 0, logEvery: logEvery)
     }
 
     /// A schedule with explicit per-row scales and freezing.
-    public init(
+    package init(
         stepSize: Double, steps: Int, rowStepScales: [Double], frozenRows: [Bool], freezeSteps: Int, logEvery: Int
     ) {
         precondition(
@@ -57,7 +57,7 @@ public struct TrainingSchedule: Sendable, Equatable {
     }
 
     /// `−η_{j,r}` at step `t`: 0 for a frozen row while `t < T_freeze`, else `−η · scale_{j,r}`.
-    public func rowScales(atStep t: Int) -> [Double] {
+    package func rowScales(atStep t: Int) -> [Double] {
         rowStepScales.indices.map { row in
             t < freezeSteps && frozenRows[row] ? 0 : -stepSize * rowStepScales[row]
         }
@@ -65,18 +65,18 @@ public struct TrainingSchedule: Sendable, Equatable {
 }
 
 /// The soft-label term of recipe `distill` (docs/model.md §11): `L_KD = (1/N) Σ_i [(1 − β) ℓ(y_i f_i) + β τ² H(q_i, s_i)]`.
-public struct Distillation: Sendable, Equatable {
+package struct Distillation: Sendable, Equatable {
     /// `f_t(x_i)`: the teacher's logits on the training inputs.
-    public let teacherLogits: [Double]
+    package let teacherLogits: [Double]
     /// `q_i = sigmoid(f_t(x_i)/τ)`: the teacher's soft labels on the training inputs, fixed during training.
-    public let targets: [Double]
+    package let targets: [Double]
     /// `β`, the weight of the soft-label term.
-    public let weight: Double
+    package let weight: Double
     /// `τ`, the softening temperature.
-    public let temperature: Double
+    package let temperature: Double
 
     /// Soft labels from the teacher's logits `f_t(x_i)`.
-    public init(teacherLogits: [Double], weight: Double, temperature: Double) {
+    package init(teacherLogits: [Double], weight: Double, temperature: Double) {
         self.teacherLogits = teacherLogits
         targets = teacherLogits.map { 1 / (1 + exp(-$0 / temperature)) }
         self.weight = weight
@@ -85,10 +85,10 @@ public struct Distillation: Sendable, Equatable {
 }
 
 /// The test error of filters at a logged step (nil when it cannot be estimated), for ``HistoryRecord/testError``.
-public typealias HistoryEvaluator = (Parameters) -> TestError?
+package typealias HistoryEvaluator = (Parameters) -> TestError?
 
 /// Whether a stage finished (docs/model.md §4).
-public enum RunStatus: String, Sendable, Equatable {
+package enum RunStatus: String, Sendable, Equatable {
     /// Ran all steps with a finite loss.
     case ok
     /// An output exceeded ``Forward/divergenceBound`` in magnitude (or became NaN), or a parameter became NaN or
@@ -99,37 +99,37 @@ public enum RunStatus: String, Sendable, Equatable {
 }
 
 /// The outcome of training one stage.
-public struct TrainingResult: Sendable {
+package struct TrainingResult: Sendable {
     /// Parameters at the start.
-    public let initial: Parameters
+    package let initial: Parameters
     /// Parameters after the last step (or at divergence).
-    public let final: Parameters
+    package let final: Parameters
     /// `(γ, ρ)` of §5 relative to ``initial``.
-    public let decomposition: Decomposition
+    package let decomposition: Decomposition
     /// Logged steps.
-    public let history: [HistoryRecord]
+    package let history: [HistoryRecord]
     /// `ok` or `diverged`.
-    public let status: RunStatus
+    package let status: RunStatus
     /// Training loss of ``final`` (NaN or ∞ when diverged).
-    public let trainLoss: Double
+    package let trainLoss: Double
     /// Steps taken: `T`, the step at which the target loss was reached, or the step at which it diverged.
-    public let steps: Int
+    package let steps: Int
     /// Whether the target loss was reached (docs/model.md §12); nil when no target was set.
-    public let converged: Bool?
+    package let converged: Bool?
     /// Training error of ``final`` against the observed labels.
-    public let trainError: Double
+    package let trainError: Double
     /// Signal learning against noise memorisation at the end (issue 15's lemma-level check): for the filter attaining
     /// `max_{j,r} γ_{j,r}`, `γ_{j,r} / Σ_{i: y_i = j} ρ̄_{j,r,i}` (§5, `ρ̄ = max(ρ, 0)`); NaN when that sum is 0 or the
     /// decomposition is undefined (LoRA).
-    public let signalNoiseRatio: Double
+    package let signalNoiseRatio: Double
     /// `max ρ̄` at the end (§5; the proofs bound it by a logarithm of `T`); NaN when the decomposition is undefined.
-    public let rhoBarMax: Double
+    package let rhoBarMax: Double
     /// The LoRA adapter at the start and after the last step (recipe `lora`; ``final`` holds the filters
     /// `W⁰ + (s/r) B A` the final one gives, ``initial`` the frozen `W⁰`).
-    public let adapters: (initial: LowRankAdapter, final: LowRankAdapter)?
+    package let adapters: (initial: LowRankAdapter, final: LowRankAdapter)?
     /// `final` as `W⁽⁰⁾ + c μᵀ + R Ξ` when the span engine trained it (test points are then evaluated through
     /// the same representation, ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``).
-    public let span: SpanRepresentation?
+    package let span: SpanRepresentation?
 
     /// A result from its parts.
     package init(
@@ -185,7 +185,7 @@ public enum Engine: String, Sendable, CaseIterable {
     case span
 
     /// The engine used to train `filterCount` filters for `steps` steps on `sampleCount` samples of dimension `dimension`.
-    public func resolved(sampleCount n: Int, dimension d: Int, filterCount rows: Int, steps: Int) -> Engine {
+    package func resolved(sampleCount n: Int, dimension d: Int, filterCount rows: Int, steps: Int) -> Engine {
         guard self == .auto else { return self }
         let (n, d, rows, t) = (Double(n), Double(d), Double(rows), Double(steps))
         let weight = t * 4 * rows * n * d
@@ -195,16 +195,16 @@ public enum Engine: String, Sendable, CaseIterable {
 }
 
 /// Full-batch gradient descent `W ← W − η ∇L(W)` on one training set (docs/model.md §4), tracking §5.
-public struct GradientDescent: Sendable {
+package struct GradientDescent: Sendable {
     /// The network trained.
-    public let architecture: Architecture
+    package let architecture: Architecture
     /// Directions `ŝ` whose alignments are logged (``Signals/alignmentDirections``).
-    public let alignmentDirections: [[(Int, Double)]]
+    package let alignmentDirections: [[(Int, Double)]]
     /// Weight space, span, or chosen by cost.
-    public let engine: Engine
+    package let engine: Engine
 
     /// A trainer for `architecture`, logging alignments with `alignmentDirections`.
-    public init(architecture: Architecture, alignmentDirections: [[(Int, Double)]], engine: Engine = .auto) {
+    package init(architecture: Architecture, alignmentDirections: [[(Int, Double)]], engine: Engine = .auto) {
         self.architecture = architecture
         self.alignmentDirections = alignmentDirections
         self.engine = engine
@@ -226,7 +226,7 @@ public struct GradientDescent: Sendable {
     /// `shared` names the values of the initial filters and of the noise patches (``SpanRepresentation/Keys``, only
     /// `initial` and `training` are used): the span engine's `ΞΞᵀ`, `W⁽⁰⁾Ξᵀ` and the `‖ξ_i‖²` are then taken from, or
     /// kept in, its cache, so the runs of a sweep row compute them once (the same bits either way).
-    public func train(
+    package func train(
         from initial: Parameters, on sample: TaskSample, schedule: TrainingSchedule,
         evaluator: HistoryEvaluator? = nil, shared: (cache: DrawCache, keys: SpanRepresentation.Keys)? = nil
     ) -> TrainingResult {
@@ -272,7 +272,7 @@ public struct GradientDescent: Sendable {
     /// trains, are trained one by one.
     ///
     /// - Complexity: O(N² d + K (T m N² + m N d)) for `K` span-engine jobs.
-    public func train(
+    package func train(
         batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)]
     ) -> [TrainingResult] {
         guard let first = jobs.first,

@@ -7,37 +7,37 @@
 /// - `rho_under_min`: `min ρ̲_{j,r,i}` over `j = −y_i` (`ρ̲ = min(ρ, 0)`);
 /// - `align_<s>_mean|max`: mean and max over all `2m` filters of the class-signed alignment
 ///   `j ⟨w_{j,r}, ŝ⟩` with `ŝ ∈ {e_u, v̂_1, v̂_2}`; it grows as filters learn the feature.
-public struct HistoryRecord: Sendable, Equatable {
+package struct HistoryRecord: Sendable, Equatable {
     /// Gradient-descent step `t` (0 = before the first update).
-    public var step: Int
+    package var step: Int
     /// Training loss `L(W⁽ᵗ⁾)`.
-    public var loss: Double
+    package var loss: Double
     /// Training error against the observed labels.
-    public var trainError: Double
+    package var trainError: Double
     /// Max of `γ` over class `+1`.
-    public var gammaPositiveMax: Double
+    package var gammaPositiveMax: Double
     /// Mean of `γ` over class `+1`.
-    public var gammaPositiveMean: Double
+    package var gammaPositiveMean: Double
     /// Max of `γ` over class `−1`.
-    public var gammaNegativeMax: Double
+    package var gammaNegativeMax: Double
     /// Mean of `γ` over class `−1`.
-    public var gammaNegativeMean: Double
+    package var gammaNegativeMean: Double
     /// `max ρ̄` over `j = y_i`.
-    public var rhoBarMax: Double
+    package var rhoBarMax: Double
     /// `min ρ̲` over `j = −y_i`.
-    public var rhoUnderMin: Double
+    package var rhoUnderMin: Double
     /// Mean class-signed alignment with `e_u`, `v̂_1`, `v̂_2` (in that order).
-    public var alignmentMean: [Double]
+    package var alignmentMean: [Double]
     /// Max class-signed alignment with `e_u`, `v̂_1`, `v̂_2` (in that order).
-    public var alignmentMax: [Double]
+    package var alignmentMax: [Double]
     /// Test error (noisy labels) of the filters at this step, on the stage's test draws with its estimator (§7);
     /// nil unless the trainer was given an evaluator (`transfersim run` gives one); an empty field in history.csv.
-    public var testError: Double?
+    package var testError: Double?
     /// Clean-label test error at this step (as ``testError``).
-    public var cleanTestError: Double?
+    package var cleanTestError: Double?
 
     /// The CSV column names after `stage`, in order.
-    public static let columns = [
+    package static let columns = [
         "step", "loss", "train_error",
         "gamma_pos_max", "gamma_pos_mean", "gamma_neg_max", "gamma_neg_mean",
         "rho_bar_max", "rho_under_min",
@@ -46,7 +46,7 @@ public struct HistoryRecord: Sendable, Equatable {
     ]
 
     /// The values in ``columns`` order.
-    public var values: [Double] {
+    package var values: [Double] {
         [
             Double(step), loss, trainError,
             gammaPositiveMax, gammaPositiveMean, gammaNegativeMax, gammaNegativeMean,
@@ -58,7 +58,7 @@ public struct HistoryRecord: Sendable, Equatable {
 
     /// Summarises the state at step `step`; `alignments[k][row]` is `⟨w_row, ŝ_k⟩`. An undefined decomposition (NaN)
     /// gives NaN `γ` and `ρ` summaries.
-    public init(
+    package init(
         step: Int, loss: Double, trainError: Double, alignments: [[Double]], decomposition: Decomposition,
         architecture: Architecture, labels: [Double]
     ) {

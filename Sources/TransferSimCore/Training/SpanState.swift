@@ -174,22 +174,22 @@ struct SpanState: DescentState {
 }
 
 /// Filters in the span of the training patches: `W = W⁽⁰⁾ + c μᵀ + R Ξ` (docs/model.md §5, ``SpanState``).
-public struct SpanRepresentation: Sendable {
+package struct SpanRepresentation: Sendable {
     /// `W⁽⁰⁾`, `2m × d`.
-    public let initial: Matrix
+    package let initial: Matrix
     /// `c`, length `2m`.
-    public let muCoefficients: [Double]
+    package let muCoefficients: [Double]
     /// `R`, `2m × N`.
-    public let noiseCoefficients: Matrix
+    package let noiseCoefficients: Matrix
 
     /// Keys naming the values of `W⁽⁰⁾`, the training noise `Ξ` and the test noise, for ``DrawCache/matrix(_:_:)``.
-    public struct Keys: Sendable {
+    package struct Keys: Sendable {
         /// Determines `W⁽⁰⁾`.
-        public let initial: String
+        package let initial: String
         /// Determines `Ξ`.
-        public let training: String
+        package let training: String
         /// Determines the test noise.
-        public let test: String
+        package let test: String
 
         /// Keys from their parts.
         package init(initial: String, training: String, test: String) {
@@ -205,7 +205,7 @@ public struct SpanRepresentation: Sendable {
     /// with `cache` and `keys` they are computed once; the result is the same bits either way.
     ///
     /// - Complexity: O(m N n_test) with both products cached, else O((m + N) d n_test).
-    public func noiseProducts(test: TaskSample, training: TaskSample, cache: DrawCache?, keys: Keys?) -> Matrix {
+    package func noiseProducts(test: TaskSample, training: TaskSample, cache: DrawCache?, keys: Keys?) -> Matrix {
         func product(_ key: DrawCache.Key?, _ left: Matrix) -> Matrix {
             let compute = {
                 var result = Matrix(rows: left.rows, cols: test.count)

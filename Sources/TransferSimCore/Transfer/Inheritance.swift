@@ -15,16 +15,16 @@ public enum InheritanceSelection: String, Sendable, CaseIterable {
 }
 
 /// Which parameters of the downstream model come from the upstream model.
-public struct InheritanceMask: Sendable, Equatable {
+package struct InheritanceMask: Sendable, Equatable {
     /// `true` where weight entry `(row, k)` of the `2m × d` filter matrix is inherited (row-major).
-    public let weights: [Bool]
+    package let weights: [Bool]
     /// `true` where bias `b_{j,r}` is inherited.
-    public let biases: [Bool]
+    package let biases: [Bool]
     /// `true` for filter rows that are inherited whole (unit `filter`); all `false` for unit `entry`.
-    public let rows: [Bool]
+    package let rows: [Bool]
 
     /// Downstream initial parameters: inherited entries from `upstream`, the rest from `fresh`.
-    public func combine(upstream: Parameters, fresh: Parameters) -> Parameters {
+    package func combine(upstream: Parameters, fresh: Parameters) -> Parameters {
         var result = fresh
         for k in weights.indices where weights[k] { result.weights.storage[k] = upstream.weights.storage[k] }
         for k in biases.indices where biases[k] { result.biases[k] = upstream.biases[k] }
@@ -33,16 +33,16 @@ public struct InheritanceMask: Sendable, Equatable {
 }
 
 /// The inheritance rule of docs/model.md §6: a fraction `α` of the upstream weights seeds the downstream model.
-public struct Inheritance: Sendable, Equatable {
+package struct Inheritance: Sendable, Equatable {
     /// Inherited fraction `α ∈ [0, 1]`.
-    public let alpha: Double
+    package let alpha: Double
     /// Filters or entries.
-    public let unit: InheritanceUnit
+    package let unit: InheritanceUnit
     /// Random or first filters (unit `filter` only).
-    public let selection: InheritanceSelection
+    package let selection: InheritanceSelection
 
     /// A rule; `alpha` must lie in [0, 1].
-    public init(alpha: Double, unit: InheritanceUnit, selection: InheritanceSelection) {
+    package init(alpha: Double, unit: InheritanceUnit, selection: InheritanceSelection) {
         precondition((0...1).contains(alpha), "Inheritance: alpha must lie in [0, 1], got \(alpha)")
         self.alpha = alpha
         self.unit = unit
@@ -50,7 +50,7 @@ public struct Inheritance: Sendable, Equatable {
     }
 
     /// `round(α m)` filters per class, rounding halves away from zero (**choice**).
-    public func inheritedFiltersPerClass(_ m: Int) -> Int {
+    package func inheritedFiltersPerClass(_ m: Int) -> Int {
         Int((alpha * Double(m)).rounded(.toNearestOrAwayFromZero))
     }
 
@@ -60,7 +60,7 @@ public struct Inheritance: Sendable, Equatable {
     /// `0..<m` picks `k = round(α m)` filters, index `i + ⌊U·(m − i)⌋` for `i < k` with `U` the top 64
     /// bits of `next()` (multiply-high); selection `first` draws nothing. Unit `entry`: one `uniform() < α`
     /// per weight entry (row-major), then per bias (only when the architecture has biases).
-    public func mask(_ architecture: Architecture, generator: inout Xoshiro256StarStar) -> InheritanceMask {
+    package func mask(_ architecture: Architecture, generator: inout Xoshiro256StarStar) -> InheritanceMask {
         let rows = architecture.filterCount
         let d = architecture.dimension
         switch unit {

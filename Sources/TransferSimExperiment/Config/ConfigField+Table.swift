@@ -2,7 +2,7 @@ import TransferSimCore
 
 extension ConfigField {
     /// Every config key of `docs/config.md`, in the order they are written out.
-    public static let all: [ConfigField] = [
+    package static let all: [ConfigField] = [
         ConfigField(
             key: "preset",
             meaning: "named preset the defaults come from (docs/model.md §10); explicit keys override it",
@@ -143,59 +143,59 @@ extension ConfigField {
         choice(
             "recipe",
             "transfer recipe of stage 3 (docs/model.md §11): finetune (§6), linear-probe (fixed filters, trained head), lp-ft (probe, then fine-tune filters and head), lora (low-rank update of the frozen start), l2sp (inherited filters pulled towards their inherited values) or distill (a fresh student on a teacher's soft labels)",
-            \.recipe
+            \.recipe.named
         )
         .affecting([.downstream]).neutral("finetune"),
         choice(
             "head_init",
             "how the trainable head starts (linear-probe, lp-ft): kappa (a = κ, the model starts as §3's) or zero",
-            \.headInit
+            \.recipe.head.start
         )
-        .affecting([.downstream]).neutral("kappa"),
+        .affecting([.downstream]).neutral("kappa").only([.linearProbe, .lpFt]),
         real(
             "head_lr_scale", "h, the head's step multiplier: it trains with step h η_2 (linear-probe, lp-ft)",
-            "a number in (0, 1e50]", \.headLrScale
+            "a number in (0, 1e50]", \.recipe.head.stepScale
         ) { $0 > 0 }
-        .affecting([.downstream]).neutral("1.0"),
+        .affecting([.downstream]).neutral("1.0").only([.linearProbe, .lpFt]),
         integer(
             "probe_steps", "T_p, linear-probing steps before fine-tuning (lp-ft; default 25)", "an integer in [0, 10⁹]",
-            \.probeSteps
+            \.recipe.probeSteps
         ) { (0...1_000_000_000).contains($0) }
-        .affecting([.downstream]).neutral("25"),
-        integer("lora_rank", "r, LoRA's rank (lora; default 1)", "an integer in [1, min(m, d)]", \.loraRank) {
+        .affecting([.downstream]).neutral("25").only([.lpFt]),
+        integer("lora_rank", "r, LoRA's rank (lora; default 1)", "an integer in [1, min(m, d)]", \.recipe.lowRank.rank) {
             (1...1_000_000).contains($0)
         }
-        .affecting([.downstream, .layout(.loraInit)]).neutral("1"),
+        .affecting([.downstream, .layout(.loraInit)]).neutral("1").only([.lora]),
         optionalReal(
-            "lora_scale", "s, LoRA's scale: the update is (s/r) B A (lora; default r)", \.loraScale,
+            "lora_scale", "s, LoRA's scale: the update is (s/r) B A (lora; default r)", \.recipe.lowRank.scale,
             resolved: \.resolvedLoraScale
         )
-        .affecting([.downstream]).neutral("default"),
+        .affecting([.downstream]).neutral("default").only([.lora]),
         optionalReal(
-            "lora_init", "σ_A, standard deviation of LoRA's A (lora; default 1/√d)", \.loraInit,
+            "lora_init", "σ_A, standard deviation of LoRA's A (lora; default 1/√d)", \.recipe.lowRank.initScale,
             resolved: \.resolvedLoraInit
         )
-        .affecting([.downstream]).neutral("default"),
+        .affecting([.downstream]).neutral("default").only([.lora]),
         real(
             "l2sp_strength", "β_sp, pull of inherited filters towards their inherited values (recipe l2sp; 0 = none)",
-            "a number in [0, 1e50]", \.l2spStrength
-        ) { $0 >= 0 }.affecting([.downstream]).neutral("0.0"),
+            "a number in [0, 1e50]", \.recipe.l2spStrength
+        ) { $0 >= 0 }.affecting([.downstream]).neutral("0.0").only([.l2sp]),
         real(
             "distill_weight", "β, weight of the soft-label term (recipe distill; default 0.5)", "a number in [0, 1]",
-            \.distillWeight
+            \.recipe.distillation.weight
         ) { (0...1).contains($0) }
-        .affecting([.downstream]).neutral("0.5"),
+        .affecting([.downstream]).neutral("0.5").only([.distill]),
         real(
             "distill_temperature", "τ, softening temperature (recipe distill; default 1)", "a number in (0, 1e50]",
-            \.distillTemperature
+            \.recipe.distillation.temperature
         ) { $0 > 0 }
-        .affecting([.downstream]).neutral("1.0"),
+        .affecting([.downstream]).neutral("1.0").only([.distill]),
         choice(
             "teacher",
             "teacher of distill: upstream (the upstream model) or transfer (the finetune transfer model, reported as teacher_* columns)",
-            \.teacher
+            \.recipe.distillation.teacher
         )
-        .affecting([.downstream]).neutral("upstream"),
+        .affecting([.downstream]).neutral("upstream").only([.distill]),
         choice(
             "engine",
             "gradient descent on the filters (weight), on their coefficients in the span of the patches (span, O(m N²) per step), or auto: the one with fewer FLOPs (span when N < 2d for long runs); equal up to rounding",
@@ -204,7 +204,7 @@ extension ConfigField {
     ]
 
     /// The field named `key`, if any.
-    public static func named(_ key: String) -> ConfigField? {
+    package static func named(_ key: String) -> ConfigField? {
         all.first { $0.key == key }
     }
 }
@@ -212,7 +212,7 @@ extension ConfigField {
 extension ConfigField {
     /// The Markdown table of every key with its `theory` and `kou2023-code` defaults, meaning and range
     /// (printed by `transfersim keys`, embedded in docs/config.md).
-    public static var markdownTable: String {
+    package static var markdownTable: String {
         let theory = ExperimentConfig(preset: .theory)
         let kou = ExperimentConfig(preset: .kou2023Code)
         var lines = ["| key | theory default | kou2023-code default | meaning | range |", "|---|---|---|---|---|"]

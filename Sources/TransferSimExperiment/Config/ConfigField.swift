@@ -5,28 +5,32 @@ import TransferSimCore
 ///
 /// The table ``all`` is the single list of keys (`docs/config.md`): parsing, validation
 /// messages, `config.resolved.yaml`, CSV columns and docs/config.md's table all come from it.
-public struct ConfigField: Sendable {
+package struct ConfigField: Sendable {
     /// Key name, e.g. `sigma_p1`.
-    public let key: String
+    package let key: String
     /// Meaning, with the docs/model.md symbol.
-    public let meaning: String
+    package let meaning: String
     /// Allowed values, as shown in error messages.
-    public let range: String
+    package let range: String
     /// Parses a scalar and stores it.
-    let assign: @Sendable (inout ExperimentConfig, String) throws -> Void
+    private(set) var assign: @Sendable (inout ExperimentConfig, String) throws -> Void
     /// The resolved value, as written to YAML and CSV.
-    public let render: @Sendable (ExperimentConfig) -> String
+    package let render: @Sendable (ExperimentConfig) -> String
     /// What the key determines (declared in the table by ``affecting(_:layoutName:)``).
-    public internal(set) var affects: Set<Influence> = []
+    package internal(set) var affects: Set<Influence> = []
     /// The key's name inside stream layouts (the key itself unless declared otherwise).
-    public internal(set) var layoutName = ""
+    package internal(set) var layoutName = ""
     /// For a key added after results were first written: its value that changes nothing (`0.0` for an unset target
     /// loss). At that value the key is left out of cell ids and sweep identities (``ExperimentConfig/identifyingEntries``), so cells
     /// and sweep directories written before the key existed keep their ids and resume.
-    public internal(set) var neutral: String?
+    package internal(set) var neutral: String?
     /// The values of a key that takes one of a fixed set (``choice(_:_:_:)``), else nil: such a column is text with
     /// these levels (a category in the Python reader).
-    public internal(set) var choices: [String]?
+    package internal(set) var choices: [String]?
+    /// The recipes a recipe's setting belongs to (``only(_:)``), nil for every other key. Given under any other recipe
+    /// the key is refused, whatever its value: the config loader sets `recipe` before every other key, so the message
+    /// names the recipe in force (docs/model.md §11).
+    package private(set) var recipes: [RecipeKind]?
 
     /// This field with a ``neutral`` value.
     func neutral(_ value: String) -> ConfigField {
@@ -35,10 +39,28 @@ public struct ConfigField: Sendable {
         return copy
     }
 
+    /// This field as a setting of `recipes` alone (``recipes``).
+    func only(_ recipes: [RecipeKind]) -> ConfigField {
+        var copy = self
+        copy.recipes = recipes
+        let (key, assign) = (key, assign)
+        let owners = recipes.map(\.rawValue).joined(separator: " or ")
+        copy.assign = { config, text in
+            guard recipes.contains(config.recipe.kind) else {
+                throw ConfigError(
+                    key: key,
+                    "applies to recipe: \(owners) only (recipe is \(config.recipe.kind.rawValue)); remove it, or set recipe: \(recipes[0].rawValue) (in a zip: axis, ~ leaves it out of a point)"
+                )
+            }
+            try assign(&config, text)
+        }
+        return copy
+    }
+
     /// Parses `text` as this key's value and stores it in `config`.
     ///
     /// - Throws: ``ConfigError`` naming the key and its range.
-    public func set(_ text: String, in config: inout ExperimentConfig) throws {
+    package func set(_ text: String, in config: inout ExperimentConfig) throws {
         try assign(&config, text)
     }
 
@@ -51,7 +73,7 @@ public struct ConfigField: Sendable {
     /// Largest magnitude a real-valued key may take. Squares and fourth powers of the inputs (the theory
     /// statistics, `‖μ‖⁴`, `σ_p⁴`) must stay finite in double precision, so no key may come near the
     /// overflow threshold; no meaningful setting reaches 10⁵⁰.
-    public static let magnitudeBound = 1e50
+    package static let magnitudeBound = 1e50
 
     /// Parses a finite real of magnitude at most ``magnitudeBound``; `-0` is read as `0` (``parseFinite(_:)``).
     static func parseReal(_ text: String) -> Double? {
@@ -64,7 +86,7 @@ public struct ConfigField: Sendable {
 
     /// Parses a finite real, with `-0` read as `0` (`x + 0` is `+0` for `x = −0` and `x` otherwise): a value is a
     /// number, so `-0` and `0` give one config, one cell id and one grid value.
-    public static func parseFinite(_ text: String) -> Double? {
+    package static func parseFinite(_ text: String) -> Double? {
         guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
         return value + 0.0
     }
@@ -79,7 +101,7 @@ public struct ConfigField: Sendable {
 
     /// `unknown key` with the nearest key of ``all`` when one is within two edits (Levenshtein distance, e.g.
     /// `sigma_p` → `sigma_p1`), then every key allowed among `allowed`: the one message for an unknown key.
-    public static func unknown(_ key: String, allowed: [String]) -> String {
+    package static func unknown(_ key: String, allowed: [String]) -> String {
         let near = allowed.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 && $0.1 < key.count }.min {
             $0.1 < $1.1
         }
@@ -102,7 +124,7 @@ public struct ConfigField: Sendable {
     }
 
     /// Formats a double the way every output file does (shortest round-trip form).
-    public static func format(_ value: Double) -> String { "\(value)" }
+    package static func format(_ value: Double) -> String { NumberText.shortest(value) }
 
     /// A real-valued key; `bounded` keys (the default) must lie within ``magnitudeBound``. Step sizes are only
     /// required to be finite: a huge step is a run that diverges (``Forward/divergenceBound``), not bad input.
@@ -145,7 +167,7 @@ public struct ConfigField: Sendable {
                 config[keyPath: path] = value
             },
             render: { config in
-                config.recipe == .lora ? format(config[keyPath: resolved]) : "default"
+                config.recipe.kind == .lora ? format(config[keyPath: resolved]) : "default"
             })
     }
 

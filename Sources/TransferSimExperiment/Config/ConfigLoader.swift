@@ -72,7 +72,7 @@ public enum ConfigLoader {
             guard seen.insert(key).inserted else { throw ConfigError(key: key, "given twice in \(path)") }
             entries.append((key, valueNode))
         }
-        return entries
+        return text.hasPrefix(LegacyRecipeSettings.header) ? LegacyRecipeSettings.normalized(entries) : entries
     }
 
     /// The scalar entries of a flat experiment config file.
@@ -135,32 +135,65 @@ public enum ConfigLoader {
     /// Resolves layers of entries (file first, then overrides) into a config, validated unless
     /// `validate` is false (a sweep's base, whose cells are validated one by one).
     ///
+    /// `preset` and then `recipe` are set first, each from the last layer that gives it, so every other key is read
+    /// under the recipe in force: a key of another recipe (``ConfigField/recipes``) is refused whatever its value.
+    /// With `recipeGiven` false (a sweep whose axes give `recipe`), the recipe is the first of those that every given
+    /// recipe setting belongs to instead, so that the base holds the fixed settings; its cells are resolved in full.
+    ///
     /// - Throws: ``ConfigError`` naming the first offending key.
-    public static func resolve(_ layers: [[Entry]], validate: Bool = true) throws -> ExperimentConfig {
+    public static func resolve(
+        _ layers: [[Entry]], validate: Bool = true, recipeGiven: Bool = true
+    ) throws -> ExperimentConfig {
         var config = ExperimentConfig()
-        if let presetText = layers.joined().last(where: { $0.key == "preset" })?.value {
-            try ConfigField.named("preset")!.set(presetText, in: &config)
+        let all = Array(layers.joined())
+        if let presetText = all.last(where: { $0.key == "preset" })?.value {
+            try field("preset").set(presetText, in: &config)
             config = ExperimentConfig(preset: config.preset)
         }
-        for layer in layers { try apply(layer, to: &config) }
+        if let recipeText = all.last(where: { $0.key == "recipe" })?.value {
+            try field("recipe").set(recipeText, in: &config)
+        }
+        if !recipeGiven {
+            let settings = Set(all.map(\.key)).compactMap { ConfigField.named($0)?.recipes }
+            if let kind = RecipeKind.allCases.first(where: { kind in settings.allSatisfy { $0.contains(kind) } }) {
+                config.recipe = Recipe(kind)
+            }
+        }
+        for layer in layers { try apply(layer, to: &config, skipping: ["preset", "recipe"]) }
         if validate { try config.validate() }
         return config
     }
 
-    /// Sets the keys of one layer but `preset` on `config`, in order (one step of ``resolve(_:validate:)``: resolving
-    /// `layers + [layer]` is resolving `layers` then applying `layer`, when `layer` gives no `preset`).
+    /// Sets the keys of one layer but `preset` on `config`: `recipe` first (the layer's last), then the others in
+    /// order (one step of ``resolve(_:validate:recipeGiven:)``: resolving `layers + [layer]` is resolving `layers`
+    /// then applying `layer`, when `layer` gives neither `preset` nor `recipe`).
     ///
-    /// - Throws: ``ConfigError`` for an unknown key, a bad value, or both `v{k}_norm` and `mu{k}_norm`.
+    /// - Throws: ``ConfigError`` for an unknown key, a bad value, a key of another recipe, or both `v{k}_norm` and
+    ///   `mu{k}_norm`.
     public static func apply(_ layer: [Entry], to config: inout ExperimentConfig) throws {
+        if let recipeText = layer.last(where: { $0.key == "recipe" })?.value {
+            try field("recipe").set(recipeText, in: &config)
+        }
+        try apply(layer, to: &config, skipping: ["preset", "recipe"])
+    }
+
+    /// Sets the keys of `layer` but `skipped` on `config`, in order.
+    private static func apply(_ layer: [Entry], to config: inout ExperimentConfig, skipping skipped: Set<String>) throws {
         for k in 1...2
         where layer.contains(where: { $0.key == "v\(k)_norm" }) && layer.contains(where: { $0.key == "mu\(k)_norm" }) {
             throw ConfigError(key: "mu\(k)_norm", "give v\(k)_norm or mu\(k)_norm, not both")
         }
-        for entry in layer where entry.key != "preset" {
+        for entry in layer where !skipped.contains(entry.key) {
             guard let field = ConfigField.named(entry.key) else {
                 throw ConfigError(key: entry.key, ConfigField.unknown(entry.key, allowed: ConfigField.all.map(\.key)))
             }
             try field.set(entry.value, in: &config)
         }
+    }
+
+    /// The field of a key the table is known to hold.
+    private static func field(_ key: String) -> ConfigField {
+        guard let field = ConfigField.named(key) else { preconditionFailure("no config key \(key)") }
+        return field
     }
 }

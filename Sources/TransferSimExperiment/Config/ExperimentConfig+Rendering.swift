@@ -25,10 +25,13 @@ extension ExperimentConfig {
     /// `config.resolved.yaml`: every value, preset expanded, loadable again to reproduce the run.
     ///
     /// Of `v{k}_norm` / `mu{k}_norm` only the one the config was given by is a key; the other is written
-    /// as a comment with its derived value (a file with both would be refused).
+    /// as a comment with its derived value (a file with both would be refused). The settings of other recipes
+    /// (``ConfigField/recipes``) are left out: they do not apply, and given they would be refused.
     public var resolvedYAML: String {
         var lines = ["# TransferSim resolved experiment config: every key with the value used."]
-        for (key, value) in resolvedEntries {
+        for (field, value) in zip(ConfigField.all, resolvedValues)
+        where field.recipes?.contains(recipe.kind) ?? true {
+            let key = field.key
             let derived: Bool
             switch key {
             case "v1_norm": if case .mu = v1 { derived = true } else { derived = false }

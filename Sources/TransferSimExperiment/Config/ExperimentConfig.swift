@@ -32,25 +32,6 @@ public enum Preset: String, Sendable, CaseIterable {
     case kou2023Code = "kou2023-code"
 }
 
-/// How stage 3 uses the upstream model (docs/model.md §11).
-public enum Recipe: String, Sendable, CaseIterable {
-    /// §6 as it stands: inherit, then train every filter (`T_freeze`, `λ`).
-    case finetune
-    /// Filters and biases fixed after inheritance; a trainable head `a_{j,r}` learns with step `h η_2`.
-    case linearProbe = "linear-probe"
-    /// `linear-probe` for `probe_steps` steps, then filters and head together for `T_2` steps.
-    case lpFt = "lp-ft"
-    /// Frozen downstream start plus a trained low-rank update `(s/r) B_j A_j` per class.
-    case lora
-    /// `finetune` with the inherited filters pulled towards their inherited values by `(β_sp/2)‖w − w⁰‖²`.
-    case l2sp
-    /// A fresh student (the baseline's init) trained on soft labels from a teacher (`teacher`).
-    case distill
-
-    /// Whether the transfer model has a trainable head (`linear-probe`, `lp-ft`).
-    public var trainsHead: Bool { self == .linearProbe || self == .lpFt }
-}
-
 /// How a trainable head starts (docs/model.md §11, `head_init`).
 public enum HeadInit: String, Sendable, CaseIterable {
     /// `a_{j,r} = κ`: the model starts as §3's.
@@ -152,37 +133,15 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var targetLoss1 = 0.0
     /// `ε` of the task-2 stages (transfer and baseline); 0 is off.
     public var targetLoss2 = 0.0
-    /// The transfer recipe (§11).
+    /// The transfer recipe with its settings (§11).
     public var recipe: Recipe = .finetune
-    /// `β_sp` of `l2sp`; 0 (the default) is plain fine-tuning.
-    public var l2spStrength = 0.0
-    /// `β` of `distill`, the weight of the soft labels.
-    public var distillWeight = 0.5
-    /// `τ` of `distill`.
-    public var distillTemperature = 1.0
-    /// The teacher of `distill`.
-    public var teacher: Teacher = .upstream
-    /// How the head of `linear-probe` and `lp-ft` starts.
-    public var headInit: HeadInit = .kappa
-    /// `h`, the head's step multiplier (`linear-probe`, `lp-ft`).
-    public var headLrScale = 1.0
-    /// `T_p`, linear-probing steps before fine-tuning (`lp-ft`; **choice**: default 25, half the theory preset's `T_2`).
-    public var probeSteps = 25
-    /// `r`, LoRA's rank.
-    public var loraRank = 1
-    /// `s`, LoRA's scale; nil is `r` (§11's default).
-    public var loraScale: Double? = nil
-    /// `σ_A`, the standard deviation of LoRA's `A`; nil is `1/√d` (§11's default).
-    public var loraInit: Double? = nil
-
-    /// `s` in force: the explicit value or `r`.
-    public var resolvedLoraScale: Double { loraScale ?? Double(loraRank) }
-    /// `σ_A` in force: the explicit value or `1/√d`.
-    public var resolvedLoraInit: Double { loraInit ?? 1 / Double(d).squareRoot() }
 
     /// Whether the upstream model is trained: something is inherited (`α > 0`) or it is the distillation teacher
     /// (teacher `upstream`; teacher `transfer` inherits from it, so it needs `α > 0` like finetune).
-    public var needsUpstream: Bool { alpha > 0 || (recipe == .distill && teacher == .upstream) }
+    public var needsUpstream: Bool {
+        if case .distill(let settings) = recipe, settings.teacher == .upstream { return true }
+        return alpha > 0
+    }
 
     /// The `theory` preset's defaults.
     public init() {}
@@ -216,22 +175,22 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var resolvedOutputScale: Double { outputScale ?? 1 / Double(m) }
 
     /// The signals of both tasks.
-    public var signals: Signals {
+    package var signals: Signals {
         Signals(uNorm: uNorm, v1Norm: v1.vNorm(uNorm: uNorm), v2Norm: v2.vNorm(uNorm: uNorm), cosine: cosV1V2)
     }
 
     /// The network of both tasks.
-    public var architecture: Architecture {
+    package var architecture: Architecture {
         Architecture(filtersPerClass: m, dimension: d, outputScale: resolvedOutputScale, hasBias: bias)
     }
 
     /// The initialisation scheme.
-    public var initialization: Initialization {
+    package var initialization: Initialization {
         initKind == .gaussian ? .gaussian(sigma0: sigma0) : .pytorchUniform
     }
 
     /// The data distribution of task `k`.
-    public func distribution(_ task: Signals.Task) -> TaskDistribution {
+    package func distribution(_ task: Signals.Task) -> TaskDistribution {
         TaskDistribution(
             task: task, signals: signals, dimension: d,
             noiseLevel: task == .one ? sigmaP1 : sigmaP2,
@@ -239,7 +198,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     }
 
     /// The inheritance rule.
-    public var inheritance: Inheritance {
+    package var inheritance: Inheritance {
         Inheritance(alpha: alpha, unit: inheritUnit, selection: inheritSelection)
     }
 
@@ -263,27 +222,14 @@ public struct ExperimentConfig: Sendable, Equatable {
         if freezeSteps > steps2 {
             throw ConfigError(key: "freeze_steps", "must lie in [0, steps2 = \(steps2)], got \(freezeSteps)")
         }
-        if recipe != .l2sp && l2spStrength != 0 {
-            throw ConfigError(
-                key: "l2sp_strength",
-                "applies to recipe: l2sp only (recipe is \(recipe.rawValue)); remove it or set recipe: l2sp")
-        }
-        let defaults = ExperimentConfig()
-        if recipe != .distill
-            && (distillWeight != defaults.distillWeight || distillTemperature != defaults.distillTemperature)
-        {
-            throw ConfigError(
-                key: distillWeight != defaults.distillWeight ? "distill_weight" : "distill_temperature",
-                "applies to recipe: distill only (recipe is \(recipe.rawValue)); remove it or set recipe: distill")
-        }
         try validateRecipeKeys()
-        if recipe == .l2sp && eta2 * inheritedLrScale * l2spStrength >= 2 {
+        if case .l2sp(let strength) = recipe, eta2 * inheritedLrScale * strength >= 2 {
             throw ConfigError(
                 key: "l2sp_strength",
-                "must keep η_2 · λ · l2sp_strength < 2 (gradient descent on the pull overshoots and grows beyond it), got \(l2spStrength) with eta2 = \(eta2), inherited_lr_scale = \(inheritedLrScale)"
+                "must keep η_2 · λ · l2sp_strength < 2 (gradient descent on the pull overshoots and grows beyond it), got \(strength) with eta2 = \(eta2), inherited_lr_scale = \(inheritedLrScale)"
             )
         }
-        if recipe == .l2sp && inheritUnit == .entry {
+        if recipe.kind == .l2sp && inheritUnit == .entry {
             throw ConfigError(
                 key: "recipe",
                 "l2sp pulls whole inherited filters towards their inherited values; use inherit_unit: filter")
@@ -298,36 +244,18 @@ public struct ExperimentConfig: Sendable, Equatable {
 }
 
 extension ExperimentConfig {
-    /// Refuses a recipe's keys under another recipe, naming them (docs/model.md §11), and the keys that act on inherited
-    /// filters' training (`freeze_steps`, `inherited_lr_scale`) with recipes whose filters do not train that way.
+    /// The rules of docs/model.md §11 that involve a recipe's settings and other keys: LoRA's rank is at most
+    /// `min(m, d)`, and `freeze_steps` / `inherited_lr_scale` act only under recipes that fine-tune inherited filters
+    /// (they are keys of §6, so they are checked by value: their defaults change nothing under any recipe). A key of
+    /// another recipe cannot reach here: the loader refuses it (``ConfigField/recipes``).
     func validateRecipeKeys() throws {
-        func refuse(_ key: String, _ owners: String) -> ConfigError {
-            ConfigError(
-                key: key,
-                "applies to recipe: \(owners) only (recipe is \(recipe.rawValue)); remove it or change the recipe")
+        if case .lora(let settings) = recipe, settings.rank > min(m, d) {
+            throw ConfigError(key: "lora_rank", "must lie in [1, min(m, d) = \(min(m, d))], got \(settings.rank)")
         }
-        // A key of another recipe is refused when it differs from its default (a default is "not given").
-        let defaults = ExperimentConfig()
-        if !recipe.trainsHead {
-            if headInit != defaults.headInit { throw refuse("head_init", "linear-probe or lp-ft") }
-            if headLrScale != defaults.headLrScale { throw refuse("head_lr_scale", "linear-probe or lp-ft") }
-        }
-        if recipe != .lpFt && probeSteps != defaults.probeSteps { throw refuse("probe_steps", "lp-ft") }
-        if recipe != .lora {
-            if loraRank != defaults.loraRank { throw refuse("lora_rank", "lora") }
-            if loraScale != nil { throw refuse("lora_scale", "lora") }
-            if loraInit != nil { throw refuse("lora_init", "lora") }
-        }
-        if recipe != .distill && teacher != defaults.teacher { throw refuse("teacher", "distill") }
-        if recipe == .lora && loraRank > min(m, d) {
-            throw ConfigError(key: "lora_rank", "must lie in [1, min(m, d) = \(min(m, d))], got \(loraRank)")
-        }
-        if (recipe == .linearProbe || recipe == .lora || recipe == .distill)
-            && (freezeSteps != 0 || inheritedLrScale != 1)
-        {
+        if !recipe.finetunesInheritedFilters && (freezeSteps != 0 || inheritedLrScale != 1) {
             throw ConfigError(
                 key: freezeSteps != 0 ? "freeze_steps" : "inherited_lr_scale",
-                "applies to recipes that fine-tune inherited filters (finetune, lp-ft, l2sp); recipe \(recipe.rawValue) does not"
+                "applies to recipes that fine-tune inherited filters (finetune, lp-ft, l2sp); recipe \(recipe.kind.rawValue) does not"
             )
         }
     }

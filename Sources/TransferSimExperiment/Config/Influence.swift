@@ -6,7 +6,7 @@ import TransferSimCore
 /// layout part of every random stream's seed (``ExperimentConfig/streamLayout(_:)``) are derived from these
 /// declarations; a test fails when a key is added without one, and checks each declaration by perturbing
 /// the key.
-public enum Influence: Hashable, Sendable {
+package enum Influence: Hashable, Sendable {
     /// Every random stream (the base seed and the replicate index).
     case streams
     /// The layout of this role's draws: the key enters the stream's seed, so a change redraws it (values that
@@ -20,7 +20,7 @@ public enum Influence: Hashable, Sendable {
     case evaluation
 
     /// The layouts of every role (for `d`, which lays out every draw).
-    public static let everyLayout: [Influence] = StreamSeed.Role.allCases.map { .layout($0) }
+    package static let everyLayout: [Influence] = StreamSeed.Role.allCases.map { .layout($0) }
 }
 
 extension ConfigField {
@@ -49,7 +49,7 @@ extension ExperimentConfig {
     /// The values the upstream stage depends on — every key declaring ``Influence/upstream`` or
     /// ``Influence/streams`` — as `key=value;…`: two configs with the same key train the identical upstream
     /// model, which a sweep then trains once.
-    public var upstreamKey: String {
+    package var upstreamKey: String {
         ConfigField.upstreamFields.map { "\($0.key)=\($0.render(self))" }.joined(separator: ";")
     }
 
@@ -57,7 +57,7 @@ extension ExperimentConfig {
     /// `role`, in table order — `d` for data (samples are nested in `N`, flips monotone in `p`); `d, m, init`
     /// for initialisations; `d, m, unit, selection` for inheritance (filter subsets are nested in `α`);
     /// `d, m, evaluation` for test draws.
-    public func streamLayout(_ role: StreamSeed.Role) -> String {
+    package func streamLayout(_ role: StreamSeed.Role) -> String {
         (ConfigField.layoutFields[role] ?? []).map { "\($0.layoutName)=\($0.render(self))" }.joined(separator: ",")
     }
 }

@@ -8,7 +8,7 @@ extension ExperimentConfig {
     /// or transform the draws (`σ_p`, `p`, `‖u‖`, `σ_0`, `α`, …) are not part of the key, so cells that
     /// differ only in them see the same underlying random numbers (common random numbers), and a cell's
     /// streams never depend on which other cells a sweep contains or on the thread that runs it.
-    public func streamSeed(_ role: StreamSeed.Role) -> UInt64 {
+    package func streamSeed(_ role: StreamSeed.Role) -> UInt64 {
         let replicateSeed = StreamSeed.derive(seed, "replicate-\(replicate)")
         return StreamSeed.derive(replicateSeed, role.rawValue + "|" + streamLayout(role))
     }

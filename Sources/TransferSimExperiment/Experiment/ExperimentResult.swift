@@ -5,24 +5,24 @@ public struct ExperimentResult: Sendable {
     /// The config that ran.
     public let config: ExperimentConfig
     /// Task-1 training set (`nil` when the upstream stage was skipped).
-    public let upstreamSample: TaskSample?
+    package let upstreamSample: TaskSample?
     /// Task-2 training set, shared by transfer and baseline.
-    public let downstreamSample: TaskSample
+    package let downstreamSample: TaskSample
     /// Which parameters were inherited (`nil` when the upstream stage was skipped).
-    public let mask: InheritanceMask?
+    package let mask: InheritanceMask?
     /// Upstream stage on task 1.
-    public let upstream: StageOutcome
+    package let upstream: StageOutcome
     /// Transfer stage on task 2.
-    public let transfer: StageOutcome
+    package let transfer: StageOutcome
     /// Baseline stage on task 2.
-    public let baseline: StageOutcome
+    package let baseline: StageOutcome
     /// The teacher of `distill` with `teacher: transfer` (docs/model.md §11); skipped otherwise.
-    public var teacher: StageOutcome = .skipped
+    package var teacher: StageOutcome = .skipped
     /// `f_t(x_i)` of the distillation teacher on the task-2 training inputs (recipe `distill`), else nil.
     public var teacherLogits: [Double]?
 
     /// The outcome of `stage`.
-    public func outcome(_ stage: Stage) -> StageOutcome {
+    package func outcome(_ stage: Stage) -> StageOutcome {
         switch stage {
         case .upstream: return upstream
         case .transfer: return transfer
@@ -34,7 +34,7 @@ public struct ExperimentResult: Sendable {
     /// The result columns, in output order (docs/outputs.md, `transfersim keys --columns`): each stage's status and
     /// `converged`, each stage's ``StageOutcome/metricColumns``, `transfer_gain` (transfer − baseline test accuracy;
     /// negative is negative transfer) and the §8 statistics of ``TheoryStatistic/all``. The one table of outputs.
-    public static let columns: [OutputColumn] = {
+    package static let columns: [OutputColumn] = {
         let (labels, metrics) = OutputColumn.stageColumns()
         let gain = OutputColumn(
             "transfer_gain", "`transfer_test_accuracy − baseline_test_accuracy` (negative: negative transfer)"
@@ -48,9 +48,9 @@ public struct ExperimentResult: Sendable {
     }()
 
     /// The metric columns of ``columns``.
-    public static let metricColumns = columns.filter { $0.kind == .metric }
+    package static let metricColumns = columns.filter { $0.kind == .metric }
     /// The status and label columns of ``columns``.
-    public static let labelColumns = columns.filter { $0.kind != .metric }
+    package static let labelColumns = columns.filter { $0.kind != .metric }
 
     /// Every metric column name, in ``metrics`` order.
     public static let metricNames = metricColumns.map(\.name)

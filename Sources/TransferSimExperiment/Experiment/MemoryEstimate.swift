@@ -13,14 +13,14 @@ import TransferSimCore
 /// - `--export-state`: a second copy of the inputs, `2 (N_1 + N_2) · 2d`, and of the filters.
 /// The sum is multiplied by 1.25 (a sweep worker's ``DrawCache`` and batch buffers) plus 32 MiB for the
 /// process. It errs high: its purpose is refusing jobs that cannot fit before they start, not accounting.
-public struct MemoryEstimate: Sendable, Equatable {
+package struct MemoryEstimate: Sendable, Equatable {
     /// Estimated peak bytes.
-    public let bytes: Double
+    package let bytes: Double
     /// The keys of the largest term, e.g. `["n1", "d"]`.
-    public let drivers: [String]
+    package let drivers: [String]
 
     /// The estimate for `config`; `exportState` adds the `.npy` copies.
-    public init(_ config: ExperimentConfig, exportState: Bool = false) {
+    package init(_ config: ExperimentConfig, exportState: Bool = false) {
         let d = Double(config.d), rows = 2 * Double(config.m)
         let n1 = Double(config.n1), n2 = Double(config.n2)
         let upstream = config.needsUpstream
@@ -59,12 +59,12 @@ public struct MemoryEstimate: Sendable, Equatable {
     ///
     /// - Throws: ``ConfigError`` naming the driving keys, the estimate and the limit, e.g.
     ///   `n1, d: this experiment needs about 38.1 GiB, more than the 11.2 GiB available; lower them, or raise the limit with --max-memory`.
-    public func check(limit: Double) throws {
+    package func check(limit: Double) throws {
         if let error = excess(limit: limit) { throw error }
     }
 
     /// The error of ``check(limit:)``, or nil when the estimate fits.
-    public func excess(limit: Double) -> ConfigError? {
+    package func excess(limit: Double) -> ConfigError? {
         guard bytes > limit else { return nil }
         return ConfigError(
             key: drivers.joined(separator: ", "),
@@ -73,7 +73,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     }
 
     /// Bytes as GiB or MiB with three significant digits.
-    public static func format(_ bytes: Double) -> String {
+    package static func format(_ bytes: Double) -> String {
         bytes >= 1_073_741_824
             ? String(format: "%.3g GiB", bytes / 1_073_741_824) : String(format: "%.3g MiB", bytes / 1_048_576)
     }
@@ -85,7 +85,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// its address-space limit (`ulimit -v`: `RLIMIT_AS` minus the current `VmSize`); the physical memory where none
     /// can be read. A `--max-memory` above a hard limit is held to it, so a cell that would not fit becomes an error
     /// row rather than a failed allocation.
-    public static func available(limit: Double? = nil) -> Double {
+    package static func available(limit: Double? = nil) -> Double {
         var candidates: [Double] = limit.map { [$0] } ?? []
         if limit == nil,
             let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
@@ -109,7 +109,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// Parses a size such as `8G`, `512M`, `2.5GiB` or a plain number of bytes.
     ///
     /// - Throws: ``ConfigError`` (key `--max-memory`) for anything else, or a size that is not positive.
-    public static func parseSize(_ text: String) throws -> Double {
+    package static func parseSize(_ text: String) throws -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
         let (k, m, g, t) = (1024.0, 1_048_576.0, 1_073_741_824.0, 1_099_511_627_776.0)
         let units: [(String, Double)] = [

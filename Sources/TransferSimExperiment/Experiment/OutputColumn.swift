@@ -4,9 +4,9 @@ import TransferSimCore
 /// and how it is read from an ``ExperimentResult``. ``ExperimentResult/columns`` is the one table of them: the names,
 /// the values, the CSV header and the documentation's table (`transfersim keys --columns`) all come from it, so a
 /// metric is added in one place.
-public struct OutputColumn: Sendable {
+package struct OutputColumn: Sendable {
     /// What the column holds.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// A stage's status (`ok`, `diverged`, `skipped`; `error` for a sweep row that threw).
         case status
         /// Another text column (`<stage>_converged`).
@@ -16,13 +16,13 @@ public struct OutputColumn: Sendable {
     }
 
     /// The column name.
-    public let name: String
+    package let name: String
     /// What it means, for docs/outputs.md.
-    public let meaning: String
+    package let meaning: String
     /// Status, label or metric.
-    public let kind: Kind
+    package let kind: Kind
     /// The stage a per-stage column (`<stage>_…`) reports on; nil for the others.
-    public private(set) var stage: Stage?
+    package private(set) var stage: Stage?
     /// The text of a status or label column.
     let text: @Sendable (ExperimentResult) -> String
     /// The value of a metric column (NaN where it has none).

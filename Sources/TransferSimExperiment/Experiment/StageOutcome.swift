@@ -1,7 +1,7 @@
 import TransferSimCore
 
 /// The stages of one transfer experiment (docs/model.md §6), and the teacher of `distill` with `teacher: transfer` (§11).
-public enum Stage: String, Sendable, CaseIterable {
+package enum Stage: String, Sendable, CaseIterable {
     /// Training on task 1 from a fresh init.
     case upstream
     /// Fine-tuning on task 2 from the inherited init.
@@ -13,11 +13,11 @@ public enum Stage: String, Sendable, CaseIterable {
 }
 
 /// What one stage produced: its training run (absent when skipped) and its test error.
-public struct StageOutcome: Sendable {
+package struct StageOutcome: Sendable {
     /// The training run; `nil` when the stage was skipped.
-    public let training: TrainingResult?
+    package let training: TrainingResult?
     /// Test error on the stage's task; `nil` when skipped or diverged.
-    public let test: TestError?
+    package let test: TestError?
 
     /// A stage from its parts.
     package init(training: TrainingResult?, test: TestError?) {
@@ -26,14 +26,14 @@ public struct StageOutcome: Sendable {
     }
 
     /// A skipped stage.
-    public static let skipped = StageOutcome(training: nil, test: nil)
+    package static let skipped = StageOutcome(training: nil, test: nil)
 
     /// `ok`, `diverged` or `skipped`.
-    public var status: RunStatus { training?.status ?? .skipped }
+    package var status: RunStatus { training?.status ?? .skipped }
 
     /// The metric columns of a stage, `<stage>_<suffix>`, in output order: the one table of what a stage reports
     /// (``OutputColumn/stageColumns()``); `value` is nil where the stage has none (skipped, diverged, `lora`'s `γ`/`ρ`).
-    public static let metricColumns: [(suffix: String, meaning: String, value: @Sendable (StageOutcome) -> Double?)] = [
+    package static let metricColumns: [(suffix: String, meaning: String, value: @Sendable (StageOutcome) -> Double?)] = [
         (
             "train_loss", "final training loss `L(W⁽ᵀ⁾)` on the stage's training set (observed labels)",
             { $0.training?.trainLoss }
@@ -61,13 +61,13 @@ public struct StageOutcome: Sendable {
     ]
 
     /// The stage's metrics (``metricColumns``) with their column names; NaN where the stage has no value.
-    public func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
+    package func metrics(_ stage: Stage) -> [(key: String, value: Double)] {
         Self.metricColumns.map { ("\(stage.rawValue)_\($0.suffix)", $0.value(self) ?? .nan) }
     }
 
     /// `<stage>_converged` (docs/model.md §12): `true` when the target loss was reached, `false` when not, empty when no
     /// target was set or the stage was skipped.
-    public var converged: String {
+    package var converged: String {
         training?.converged.map { $0 ? "true" : "false" } ?? ""
     }
 }

@@ -19,9 +19,9 @@ public struct TransferExperiment: Sendable {
     /// The trained upstream stage, reusable by every config with the same ``ExperimentConfig/upstreamKey``.
     public struct Upstream: Sendable {
         /// Task-1 training set.
-        public let sample: TaskSample
+        package let sample: TaskSample
         /// The trained and tested upstream model.
-        public let outcome: StageOutcome
+        package let outcome: StageOutcome
 
         /// An upstream stage from its parts (a model read back from an upstream cache).
         package init(sample: TaskSample, outcome: StageOutcome) {
@@ -58,7 +58,7 @@ public struct TransferExperiment: Sendable {
     /// noise patches — e.g. the cells of a sweep row over `‖u‖` with the same seed and `d` — are trained
     /// together by ``GradientDescent/train(batch:)``; standard draws (task-1 training and test) are shared
     /// through `cache`.
-    public static func trainUpstreams(
+    package static func trainUpstreams(
         _ experiments: [TransferExperiment], cache: DrawCache
     ) -> [Result<Upstream, Error>] {
         // Groups of experiments that can share a batch: same trainer, bit-identical noise. A group's training
@@ -129,7 +129,7 @@ public struct TransferExperiment: Sendable {
     /// Transfer and baseline are tested on the same draws (`test`).
     ///
     /// - Throws: `LAPACKError` from the population estimator.
-    public func run(upstream: Upstream?, cache: DrawCache? = nil) throws -> ExperimentResult {
+    package func run(upstream: Upstream?, cache: DrawCache? = nil) throws -> ExperimentResult {
         let architecture = config.architecture
         let keys = drawKeys
         let drawFresh = {
@@ -142,7 +142,7 @@ public struct TransferExperiment: Sendable {
         var inherited = fresh
         // Nothing is inherited by a distillation student; its teacher `transfer` is a finetune model, which inherits.
         if let upstreamFinal = upstream?.outcome.training?.final, config.alpha > 0,
-            config.recipe != .distill || config.teacher == .transfer
+            config.recipe.distillation.teacher == .transfer || config.recipe.kind != .distill
         {
             var inheritanceStream = Xoshiro256StarStar(seed: config.streamSeed(.inheritance))
             let drawn = config.inheritance.mask(architecture, generator: &inheritanceStream)
@@ -167,7 +167,7 @@ public struct TransferExperiment: Sendable {
             baselineSchedule: baselineSchedule, baseline: baselineOutcome)
         // finetune and l2sp inherit nothing without an upstream model: their transfer stage is the baseline run itself
         // (same init, data and schedule), not trained a second time. The other recipes differ by their own rule.
-        let reusesBaseline = mask == nil && (config.recipe == .finetune || config.recipe == .l2sp)
+        let reusesBaseline = mask == nil && (config.recipe.kind == .finetune || config.recipe.kind == .l2sp)
         var teacher = StageOutcome.skipped
         var teacherLogits: [Double]?
         let transfer =
@@ -214,21 +214,21 @@ public struct TransferExperiment: Sendable {
         }
 
         /// Linear probing for `steps` steps: every filter and bias fixed, the head trained with step `h η_2`.
-        func probeSchedule(steps: Int) -> TrainingSchedule {
+        func probeSchedule(steps: Int, head: Recipe.HeadTraining) -> TrainingSchedule {
             let rows = inheritedRows.count
             var schedule = TrainingSchedule(
                 stepSize: config.eta2, steps: steps, rowStepScales: [Double](repeating: 1, count: rows),
                 frozenRows: [Bool](repeating: true, count: rows), freezeSteps: steps, logEvery: config.logEvery)
             schedule.targetLoss = config.targetLoss2
-            schedule.headStepScale = config.headLrScale
+            schedule.headStepScale = head.stepScale
             return schedule
         }
 
         /// The downstream start with a head `a = κ` or `0` (`head_init`).
-        var withHead: Parameters {
+        func withHead(_ head: Recipe.HeadTraining) -> Parameters {
             var start = inherited
             start.head = [Double](
-                repeating: config.headInit == .kappa ? config.architecture.outputScale : 0, count: inheritedRows.count)
+                repeating: head.start == .kappa ? config.architecture.outputScale : 0, count: inheritedRows.count)
             return start
         }
 
@@ -251,25 +251,25 @@ public struct TransferExperiment: Sendable {
             switch config.recipe {
             case .finetune:
                 return try tested(train(inherited, finetuneSchedule))
-            case .l2sp:
+            case .l2sp(let strength):
                 var schedule = finetuneSchedule
-                schedule.anchorStrength = config.l2spStrength
+                schedule.anchorStrength = strength
                 schedule.anchoredRows = inheritedRows
                 return try tested(train(inherited, schedule))
-            case .linearProbe:
-                return try tested(train(withHead, probeSchedule(steps: config.steps2)))
-            case .lpFt:
-                return try tested(lpFt())
-            case .lora:
+            case .linearProbe(let head):
+                return try tested(train(withHead(head), probeSchedule(steps: config.steps2, head: head)))
+            case .lpFt(let head, let probeSteps):
+                return try tested(lpFt(head: head, probeSteps: probeSteps))
+            case .lora(let settings):
                 var stream = Xoshiro256StarStar(seed: config.streamSeed(.loraInit))
                 var schedule = baselineSchedule
                 schedule.adapter = LowRankAdapter.draw(
-                    config.architecture, rank: config.loraRank, scale: config.resolvedLoraScale,
-                    initScale: config.resolvedLoraInit, generator: &stream)
+                    config.architecture, rank: settings.rank, scale: settings.resolvedScale,
+                    initScale: settings.resolvedInitScale(dimension: config.d), generator: &stream)
                 return try tested(train(inherited, schedule))
-            case .distill:
+            case .distill(let settings):
                 let teacherModel: Parameters
-                switch config.teacher {
+                switch settings.teacher {
                 case .upstream:
                     guard let upstream else {
                         throw ConfigError(
@@ -287,7 +287,7 @@ public struct TransferExperiment: Sendable {
                     .outputs
                 teacherLogits = logits
                 schedule.distillation = Distillation(
-                    teacherLogits: logits, weight: config.distillWeight, temperature: config.distillTemperature)
+                    teacherLogits: logits, weight: settings.weight, temperature: settings.temperature)
                 return try tested(train(fresh, schedule))
             }
         }
@@ -296,11 +296,11 @@ public struct TransferExperiment: Sendable {
         /// for `T_2` steps. One result: the probe's start, the history of both phases (the second's steps counted after
         /// the first's), the fine-tuning phase's decomposition (the filters do not move while probing), steps of both;
         /// a target loss reached while probing ends the stage there.
-        func lpFt() -> TrainingResult {
-            let probe = train(withHead, probeSchedule(steps: config.probeSteps))
+        func lpFt(head: Recipe.HeadTraining, probeSteps: Int) -> TrainingResult {
+            let probe = train(withHead(head), probeSchedule(steps: probeSteps, head: head))
             guard probe.status == .ok, probe.converged != true else { return probe }
             var schedule = finetuneSchedule
-            schedule.headStepScale = config.headLrScale
+            schedule.headStepScale = head.stepScale
             let tune = train(probe.final, schedule)
             let history =
                 probe.history.dropLast()

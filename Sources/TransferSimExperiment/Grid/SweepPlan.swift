@@ -31,7 +31,7 @@ public struct SweepPlan: Sendable {
     /// Fixed keys (file, then `--set`), as layers.
     public let baseLayers: [[ConfigLoader.Entry]]
     /// Axes and replicates.
-    public let spec: SweepSpec
+    package let spec: SweepSpec
     /// The base config (not validated: the cells are).
     public let base: ExperimentConfig
     /// Every cell in canonical order.
@@ -43,13 +43,13 @@ public struct SweepPlan: Sendable {
     ///
     /// - Throws: ``ConfigError`` for a bad fixed key, a `--set` of a swept key, or a cell whose values are
     ///   invalid (the message names the cell's swept values).
-    public init(baseLayers: [[ConfigLoader.Entry]], spec: SweepSpec) throws {
+    package init(baseLayers: [[ConfigLoader.Entry]], spec: SweepSpec) throws {
         for entry in baseLayers.dropFirst().joined() where spec.sweptKeys.contains(entry.key) {
             throw ConfigError(key: entry.key, "is swept by the grid; --set cannot fix it (edit the grid instead)")
         }
         self.baseLayers = baseLayers
         self.spec = spec
-        base = try ConfigLoader.resolve(baseLayers, validate: false)
+        base = try ConfigLoader.resolve(baseLayers, validate: false, recipeGiven: !spec.sweptKeys.contains("recipe"))
         let baseValues = base.resolvedValues
         self.baseValues = baseValues
         var cells: [Cell] = []
@@ -63,12 +63,13 @@ public struct SweepPlan: Sendable {
             }
             var assignments: [ConfigLoader.Entry] = []
             for (axis, point) in zip(spec.axes, coordinates) {
-                for (key, value) in zip(axis.keys, axis.points[point]) { assignments.append((key, value)) }
+                assignments += axis.entries(at: point)
             }
             let config: ExperimentConfig
             do {
-                // The base layers resolved once, then the cell's values; a swept preset re-resolves every layer.
-                if assignments.contains(where: { $0.key == "preset" }) {
+                // The base layers resolved once, then the cell's values; a swept preset or recipe re-resolves every
+                // layer (both are set before the other keys).
+                if assignments.contains(where: { $0.key == "preset" || $0.key == "recipe" }) {
                     config = try ConfigLoader.resolve(baseLayers + [assignments])
                 } else {
                     var resolved = base

@@ -14,41 +14,47 @@ import Yams
 ///     replicates: 4                 # seeds per cell (replicate = 0..3)
 ///
 /// Any key of ``ConfigField/all`` but `preset`, `seed` and `replicate` may be swept.
-public struct SweepSpec: Sendable, Equatable {
+package struct SweepSpec: Sendable, Equatable {
     /// One axis of the grid: the keys it sets and, per point, their values (as text).
-    public struct Axis: Sendable, Equatable {
+    package struct Axis: Sendable, Equatable {
         /// Keys set together (one for a grid axis, all zip keys for the zip axis).
-        public let keys: [String]
+        package let keys: [String]
         /// `points[i][k]` is the value of `keys[k]` at point `i`.
-        public let points: [[String]]
+        package let points: [[String]]
         /// Whether this is the `zip:` axis.
-        public let zipped: Bool
+        package let zipped: Bool
 
         /// An axis from its parts (`points[i]` holds one value per key).
-        public init(keys: [String], points: [[String]], zipped: Bool) {
+        package init(keys: [String], points: [[String]], zipped: Bool) {
             self.keys = keys
             self.points = points
             self.zipped = zipped
         }
 
         /// The axis label (its first key).
-        public var name: String { keys[0] }
+        package var name: String { keys[0] }
+
+        /// The `key = value` entries point `point` gives a cell's config: every key but those ``SweepSpec/notGiven``
+        /// there.
+        package func entries(at point: Int) -> [ConfigLoader.Entry] {
+            zip(keys, points[point]).filter { $0.1 != SweepSpec.notGiven }.map { (key: $0, value: $1) }
+        }
 
         /// Whether `key` names this axis: any of its keys, or (a zip axis) its keys joined by `+` (`eta2+steps2`).
-        public func isNamed(_ key: String) -> Bool {
+        package func isNamed(_ key: String) -> Bool {
             keys.contains(key) || keys.joined(separator: "+") == key
         }
 
         /// The position in ``keys`` of the key that `name` (``isNamed(_:)``) gives values of: the key itself, or the
         /// first key for the joined name.
-        public func position(of name: String) -> Int { keys.firstIndex(of: name) ?? 0 }
+        package func position(of name: String) -> Int { keys.firstIndex(of: name) ?? 0 }
 
         /// The values of the key `name` stands for (``position(of:)``), point by point.
-        public func values(of name: String) -> [String] { points.map { $0[position(of: name)] } }
+        package func values(of name: String) -> [String] { points.map { $0[position(of: name)] } }
 
         /// The index of the point where the key `name` stands for (its first key by default) has `value`, numbers
         /// compared as numbers (`1`, `1.0`, `1e0`; `-0` and `0`).
-        public func pointIndex(of value: String, key name: String? = nil) -> Int? {
+        package func pointIndex(of value: String, key name: String? = nil) -> Int? {
             let target = ConfigField.parseFinite(value)
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             return values(of: name ?? keys[0]).firstIndex { text in
@@ -59,18 +65,18 @@ public struct SweepSpec: Sendable, Equatable {
 
     /// The index of the axis that `key` names (``Axis/isNamed(_:)``): every analysis finds its axes by this rule, so
     /// a zip axis is named by any of its keys.
-    public func axisIndex(named key: String) -> Int? { axes.firstIndex { $0.isNamed(key) } }
+    package func axisIndex(named key: String) -> Int? { axes.firstIndex { $0.isNamed(key) } }
 
     /// Grid axes in file order, then the zip axis (if any).
-    public let axes: [Axis]
+    package let axes: [Axis]
     /// Seeds per cell.
-    public let replicates: Int
+    package let replicates: Int
     /// `keep_history: true`: the sweep writes every row's training history (transfer and baseline, with test
     /// errors) to `histories/<cell_id>-r<replicate>.csv`. Not part of the sweep's identity: it changes no row.
-    public var keepHistory = false
+    package var keepHistory = false
 
     /// The top-level keys of a sweep file that are not experiment keys.
-    public static let sections: Set<String> = ["grid", "zip", "replicates", "keep_history"]
+    package static let sections: Set<String> = ["grid", "zip", "replicates", "keep_history"]
 
     /// Parses `keep_history` (`true` or `false`).
     ///
@@ -87,23 +93,28 @@ public struct SweepSpec: Sendable, Equatable {
     }
 
     /// Keys the sweep varies.
-    public var sweptKeys: [String] { axes.flatMap(\.keys) }
+    package var sweptKeys: [String] { axes.flatMap(\.keys) }
 
     /// Number of cells (product of the axis lengths; ``parse(grid:zip:replicates:)`` caps it at ``maxCells``).
-    public var cellCount: Int { axes.reduce(1) { $0 * $1.points.count } }
+    package var cellCount: Int { axes.reduce(1) { $0 * $1.points.count } }
 
     /// Most cells a sweep may have (each cell's config is held in memory while it runs).
-    public static let maxCells = 1_000_000
+    package static let maxCells = 1_000_000
     /// Most rows (cells × replicates) a sweep may have.
-    public static let maxRows = 10_000_000
+    package static let maxRows = 10_000_000
     /// Most values one axis may have.
-    public static let maxAxisValues = 1_000_000
+    package static let maxAxisValues = 1_000_000
 
     /// A spec from its parts.
-    public init(axes: [Axis], replicates: Int) {
+    package init(axes: [Axis], replicates: Int) {
         self.axes = axes
         self.replicates = replicates
     }
+
+    /// A `zip:` value that leaves its key out of that point (YAML `~` or `null`): the point's cells are resolved as if
+    /// the key were not given. It lets one zip axis set each recipe's own settings (docs/model.md §11): a key of another
+    /// recipe is refused whatever its value, so the other points leave it out.
+    package static let notGiven = "~"
 
     /// Keys that cannot be swept.
     static let fixedOnly: Set<String> = ["preset", "seed", "replicate"]
@@ -143,6 +154,10 @@ public struct SweepSpec: Sendable, Equatable {
                 try checkKey("grid", key)
                 try allow(try count(of: valueNode, name: "grid.\(key)"), "grid.\(key)")
                 let points = try values(of: valueNode, name: "grid.\(key)")
+                guard !points.contains(notGiven) else {
+                    throw ConfigError(
+                        key: "grid.\(key)", "has an empty value (~); leaving a key out of a point belongs in a zip: axis")
+                }
                 room /= points.count
                 axes.append(Axis(keys: [key], points: points.map { [$0] }, zipped: false))
             }
@@ -271,7 +286,8 @@ public struct SweepSpec: Sendable, Equatable {
         if let sequence = node.sequence {
             let values = try sequence.map { item -> String in
                 guard let scalar = item.scalar else { throw ConfigError(key: name, "list items must be single values") }
-                return scalar.string
+                let isNull = scalar.style != .singleQuoted && scalar.style != .doubleQuoted && ["~", "null", "Null", "NULL", ""].contains(scalar.string)
+                return isNull ? notGiven : scalar.string
             }
             guard !values.isEmpty else { throw ConfigError(key: name, "empty list: give at least one value") }
             return values
@@ -339,7 +355,7 @@ public struct SweepSpec: Sendable, Equatable {
     }
 
     /// A range value rounded to 12 significant digits (so 0.1 · 3 prints as 0.3), integral ones without a point.
-    public static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         let rounded = Double(String(format: "%.12g", value)) ?? value
         if rounded.rounded() == rounded && abs(rounded) < 1e15 { return String(Int(rounded)) }
         return "\(rounded)"

@@ -9,7 +9,7 @@ import TransferSimCore
 /// and `sqrt(…)`, and parentheses. Booleans are
 /// numbers (true = 1, false = 0; any nonzero number is true). Parsing checks the syntax; ``check(_:)`` checks every
 /// name against the ones a claim may use, so a mistake is reported, with its position, before any sweep runs.
-public indirect enum ClaimExpression: Sendable, Equatable {
+package indirect enum ClaimExpression: Sendable, Equatable {
     /// A number.
     case number(Double)
     /// A named quantity.
@@ -22,14 +22,14 @@ public indirect enum ClaimExpression: Sendable, Equatable {
     /// Parses `text`.
     ///
     /// - Throws: ``ConfigError`` (key `key`) naming the position (1-based) and what was expected.
-    public init(parsing text: String, key: String) throws {
+    package init(parsing text: String, key: String) throws {
         var parser = Parser(text: text, key: key)
         self = try parser.parseOr()
         guard parser.atEnd else { throw parser.error("unexpected '\(parser.rest)'") }
     }
 
     /// Every name the expression uses, with its position.
-    public var names: [(name: String, position: Int)] {
+    package var names: [(name: String, position: Int)] {
         switch self {
         case .number: return []
         case .name(let name, let position): return [(name, position)]
@@ -41,7 +41,7 @@ public indirect enum ClaimExpression: Sendable, Equatable {
     /// Throws unless every name is in `known`.
     ///
     /// - Throws: ``ConfigError`` (key `key`) naming the first unknown name and its position.
-    public func check(_ known: Set<String>, key: String, text: String) throws {
+    package func check(_ known: Set<String>, key: String, text: String) throws {
         if let unknown = names.first(where: { !known.contains($0.name) }) {
             throw ConfigError(
                 key: key,
@@ -51,7 +51,7 @@ public indirect enum ClaimExpression: Sendable, Equatable {
     }
 
     /// The value with `value(name)` for the names (NaN when a name has none; comparisons with NaN are false).
-    public func evaluate(_ value: (String) -> Double?) -> Double {
+    package func evaluate(_ value: (String) -> Double?) -> Double {
         switch self {
         case .number(let number): return number
         case .name(let name, _): return value(name) ?? .nan

@@ -10,28 +10,28 @@ import TransferSimCore
 /// the estimate finite when the classes are perfectly separated (then the boundary lies in the gap, and
 /// the interval is wide). The 95% interval of `C` is `exp(log C ± 1.96 se)`, `se` by the delta method from
 /// the inverse Fisher information.
-public struct LogisticBoundary: Sendable, Equatable {
+package struct LogisticBoundary: Sendable, Equatable {
     /// Intercept `a`.
-    public let intercept: Double
+    package let intercept: Double
     /// Slope `b` on `log S` (positive when larger statistics mean the positive regime).
-    public let slope: Double
+    package let slope: Double
     /// The fitted constant `C`.
-    public let threshold: Double
+    package let threshold: Double
     /// 95% confidence interval of `C`.
-    public let interval: (low: Double, high: Double)
+    package let interval: (low: Double, high: Double)
     /// Fraction of the cells that the boundary classifies correctly (positive iff `S ≥ C` when `b > 0`).
-    public let accuracy: Double
+    package let accuracy: Double
     /// Cells used (both labels present, finite positive statistic).
-    public let count: Int
+    package let count: Int
     /// Whether Newton's method met its tolerance within ``maxIterations`` steps; when false the estimate is the
     /// last iterate and its interval is not to be trusted (the CLI and the figures say so).
-    public let converged: Bool
+    package let converged: Bool
 
     /// Newton steps before the fit gives up.
-    public static let maxIterations = LogisticRegression.maxIterations
+    package static let maxIterations = LogisticRegression.maxIterations
 
     /// Equal when every reported quantity is equal (the interval compared by its ends).
-    public static func == (l: LogisticBoundary, r: LogisticBoundary) -> Bool {
+    package static func == (l: LogisticBoundary, r: LogisticBoundary) -> Bool {
         l.intercept == r.intercept && l.slope == r.slope && l.threshold == r.threshold
             && l.interval.low == r.interval.low
             && l.interval.high == r.interval.high && l.accuracy == r.accuracy && l.count == r.count
@@ -41,7 +41,7 @@ public struct LogisticBoundary: Sendable, Equatable {
     /// Fits the boundary to `statistics` (> 0) and their labels (`true` = positive regime).
     ///
     /// - Throws: ``FitError`` when fewer than 2 usable cells or only one class; `LAPACKError` from `dposv`.
-    public static func fit(statistics: [Double], labels: [Bool], ridge: Double = 1e-4) throws -> LogisticBoundary {
+    package static func fit(statistics: [Double], labels: [Bool], ridge: Double = 1e-4) throws -> LogisticBoundary {
         precondition(statistics.count == labels.count, "fit: \(statistics.count) statistics, \(labels.count) labels")
         let usable = zip(statistics, labels).filter { $0.0.isFinite && $0.0 > 0 }
         let x = usable.map { log($0.0) }

@@ -6,21 +6,21 @@ import TransferSimCore
 /// `Σ|Δ| < 10⁻¹⁰ (1 + Σ|β|)` or after ``maxIterations`` steps (``converged`` says which). The inverse of the last
 /// information matrix is the covariance of `β` (the delta method's input). ``LogisticBoundary`` is its one-feature
 /// case; ``BoundarySpec`` fits several features to test the theory's exponents.
-public struct LogisticRegression: Sendable {
+package struct LogisticRegression: Sendable {
     /// `β`: intercept first, then one coefficient per feature.
-    public let coefficients: [Double]
+    package let coefficients: [Double]
     /// The final information matrix `XᵀWX + λI` (`(k+1) × (k+1)`); its inverse is the covariance of ``coefficients``.
-    public let information: Matrix
+    package let information: Matrix
     /// Whether Newton's method met its tolerance.
-    public let converged: Bool
+    package let converged: Bool
 
     /// Newton steps before the fit gives up.
-    public static let maxIterations = 100
+    package static let maxIterations = 100
 
     /// Fits `labels` (`true` = 1) on `features` (one row per observation, `k` features each).
     ///
     /// - Throws: `LAPACKError` from `dposv` (the ridge keeps the system positive definite).
-    public init(features: [[Double]], labels: [Bool], ridge: Double) throws {
+    package init(features: [[Double]], labels: [Bool], ridge: Double) throws {
         let count = (features.first?.count ?? 0) + 1
         let y = labels.map { $0 ? 1.0 : 0.0 }
         var beta = [Double](repeating: 0, count: count)
@@ -57,7 +57,7 @@ public struct LogisticRegression: Sendable {
     /// The covariance of ``coefficients``: the inverse of ``information``, column by column (`dposv`).
     ///
     /// - Throws: `LAPACKError` if the information matrix is not positive definite.
-    public func covariance() throws -> Matrix {
+    package func covariance() throws -> Matrix {
         let count = coefficients.count
         var inverse = Matrix(rows: count, cols: count)
         for column in 0..<count {

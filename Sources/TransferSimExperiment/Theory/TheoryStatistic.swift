@@ -4,19 +4,19 @@ import TransferSimCore
 ///
 /// ``all`` is the registry: every entry becomes a column of `summary.json`, `results.csv` and
 /// `summary.csv`. To try another formula, add one entry there (a name and a closure); nothing else changes.
-public struct TheoryStatistic: Sendable {
+package struct TheoryStatistic: Sendable {
     /// Column name.
-    public let name: String
+    package let name: String
     /// What it is, with its formula.
-    public let meaning: String
+    package let meaning: String
     /// Its value for a config.
-    public let value: @Sendable (ExperimentConfig) -> Double
+    package let value: @Sendable (ExperimentConfig) -> Double
     /// The power of each config key in the statistic where it is a monomial in them (`S_2 = N_2 ‖μ_2‖⁴ σ_{p,2}⁻⁴ d⁻¹`:
     /// `n2: 1, mu2_norm: 4, sigma_p2: −4, d: −1`), so a fit with free exponents can be set against the theory's.
-    public let exponents: [String: Double]
+    package let exponents: [String: Double]
 
     /// A statistic; see the properties.
-    public init(
+    package init(
         name: String, meaning: String, exponents: [String: Double] = [:],
         value: @escaping @Sendable (ExperimentConfig) -> Double
     ) {
@@ -27,7 +27,7 @@ public struct TheoryStatistic: Sendable {
     }
 
     /// The registered statistics, in column order.
-    public static let all: [TheoryStatistic] = [
+    package static let all: [TheoryStatistic] = [
         TheoryStatistic(
             name: "kou_stat_1", meaning: "S_1 = N_1 ‖μ_1‖⁴ / (σ_{p,1}⁴ d), Kou et al.'s statistic of task 1",
             exponents: ["n1": 1, "mu1_norm": 4, "sigma_p1": -4, "d": -1]

@@ -1,6 +1,8 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// The curve `statistic(x, y) = C` across a heatmap, for drawing a fitted boundary.
@@ -12,7 +14,7 @@ import TransferSimSweeps
 package enum BoundaryCurve {
     /// SVG path data of the curve in plot coordinates, where `position(axis, t)` maps a fractional cell-centre
     /// index `t` of axis 0 (x) or 1 (y) to pixels.
-    public static func path(
+    package static func path(
         plan: SweepPlan, statistic: TheoryStatistic, threshold: Double,
         position: (Int, Double) -> Double
     ) -> String {

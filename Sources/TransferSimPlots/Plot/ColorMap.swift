@@ -1,11 +1,13 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// Colour maps for heatmaps: a perceptually uniform sequential map, a diverging map centred on zero,
 /// and a two-colour map for binarised panels.
-public enum ColorMap: Sendable, Equatable {
+package enum ColorMap: Sendable, Equatable {
     /// Viridis (matplotlib's), linear between 9 anchors; `low` → dark blue, `high` → yellow.
     case sequential(low: Double, high: Double)
     /// Red (negative) – white (0) – blue (positive), symmetric: ±`limit` are the saturated ends.
@@ -22,7 +24,7 @@ public enum ColorMap: Sendable, Equatable {
     /// Whether `value` lies beyond the map's range by more than 5% of its span, so that its colour (the end's)
     /// would misstate it (a binary map has none). The slack keeps estimates at a natural end — a test error a
     /// hair below the Bayes error `p` on a map starting at `p` — from being flagged.
-    public func clips(_ value: Double) -> Bool {
+    package func clips(_ value: Double) -> Bool {
         guard value.isFinite else { return false }
         switch self {
         case .sequential(let low, let high):
@@ -34,7 +36,7 @@ public enum ColorMap: Sendable, Equatable {
     }
 
     /// The `#rrggbb` colour of `value`; NaN is grey.
-    public func color(_ value: Double) -> String {
+    package func color(_ value: Double) -> String {
         guard value.isFinite else { return "#bbbbbb" }
         switch self {
         case .sequential(let low, let high):

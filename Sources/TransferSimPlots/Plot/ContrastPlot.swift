@@ -1,6 +1,8 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// `transfersim plot DIR --x KEY --contrast KEY=A,B [--series KEY] [--facet KEY] [--where KEY=VALUE]…`: the paired

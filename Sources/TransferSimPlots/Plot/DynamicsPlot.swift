@@ -1,6 +1,8 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// Feature learning against noise memorisation over fine-tuning (docs/model.md §5): for each cell, max γ and
@@ -8,12 +10,12 @@ import TransferSimSweeps
 ///
 /// A dynamics figure's directory holds one run directory per cell (`cell-0`, `cell-1`, …, each as
 /// `transfersim run` writes it for replicate 0 of that cell of the figure's sweep config).
-public struct DynamicsPlot: Sendable {
+package struct DynamicsPlot: Sendable {
     /// Title above the panels.
-    public var title: String
+    package var title: String
 
     /// A plot; see the properties.
-    public init(title: String) {
+    package init(title: String) {
         self.title = title
     }
 
@@ -61,7 +63,7 @@ public struct DynamicsPlot: Sendable {
 
     /// The figure as SVG: one panel per cell, `<polyline class="series">` per curve (γ solid, ρ̄ dashed;
     /// transfer orange, baseline green).
-    public func render(from directory: URL) throws -> String {
+    package func render(from directory: URL) throws -> String {
         let panels = try Self.panels(directory)
         let panelWidth = 360.0, height = 300.0, left = 70.0, top = 56.0, gap = 80.0
         var svg = SVGDocument(width: left + Double(panels.count) * (panelWidth + gap), height: top + height + 110)

@@ -1,21 +1,23 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 extension Figure {
     /// The sweep config of this figure: `<experiments>/<name>.yaml` or `<name>-quick.yaml`.
-    public func configPath(experiments: String, quick: Bool) -> String {
+    package func configPath(experiments: String, quick: Bool) -> String {
         URL(fileURLWithPath: experiments).appendingPathComponent("\(name)\(quick ? "-quick" : "").yaml").path
     }
 
     /// Whether a panel draws training dynamics, read from the single runs of ``CellRuns``.
-    public var drawsDynamics: Bool {
+    package var drawsDynamics: Bool {
         panels.contains { if case .dynamics = $0.panel { true } else { false } }
     }
 
     /// Records this figure's name in `directory/figure`, read by ``recorded(in:)`` (`transfersim plot`).
-    public func record(in directory: URL) throws {
+    package func record(in directory: URL) throws {
         try AtomicFile.write(name + "\n", to: directory.appendingPathComponent("figure"))
     }
 
@@ -35,7 +37,7 @@ extension Figure {
     }
 
     /// The figure a sweep directory was made for (its `figure` file), or the generic panels for its shape.
-    public static func recorded(in directory: URL) throws -> Figure {
+    package static func recorded(in directory: URL) throws -> Figure {
         if let name = try? String(contentsOf: directory.appendingPathComponent("figure"), encoding: .utf8) {
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed == "difference" {

@@ -1,6 +1,8 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// The paper's figures (docs/model.md §9, §10) and how each is drawn from its sweep.
@@ -9,7 +11,7 @@ import TransferSimSweeps
 /// the panels drawn from its `summary.csv`. Accuracies are against noisy labels, as the paper's figures.
 public struct Figure: Sendable {
     /// One picture of a figure.
-    public enum Panel: Sendable {
+    package enum Panel: Sendable {
         /// A heatmap of a 2-D sweep.
         case heatmap(HeatmapPlot)
         /// Curves against a 1-D sweep's axis.
@@ -25,7 +27,7 @@ public struct Figure: Sendable {
     /// What the figure asks.
     public let question: String
     /// Panels by file suffix: `<name>_<suffix>.svg`.
-    public let panels: [(suffix: String, panel: Panel)]
+    package let panels: [(suffix: String, panel: Panel)]
 
     /// Figures in the order of `experiments/README.md`.
     public static let all: [Figure] = [

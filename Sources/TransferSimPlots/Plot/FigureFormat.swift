@@ -1,12 +1,14 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// The file formats of a picture (`--format svg,pdf,png`): the SVG the library writes, and PDF (vector, text kept
 /// as vector glyphs) or PNG (200 dpi) converted from it by librsvg's `rsvg-convert`, so every format shows the
 /// same figure — ranges, ticks, labels and contours come from the one SVG.
-public enum FigureFormat: String, Sendable, CaseIterable {
+package enum FigureFormat: String, Sendable, CaseIterable {
     /// SVG, and pgfplots code for LaTeX (``PGFPicture``, written by ``Figure/render(from:into:pgf:)``), PDF and PNG
     /// converted from the SVG.
     case svg, pdf, png, pgf
@@ -14,7 +16,7 @@ public enum FigureFormat: String, Sendable, CaseIterable {
     /// Parses `svg,pdf,png,pgf` (any subset; `svg` is always written, `pdf`/`png` are converted from it).
     ///
     /// - Throws: ``PlotError`` (key `--format`) naming the allowed formats.
-    public static func parse(_ text: String) throws -> [FigureFormat] {
+    package static func parse(_ text: String) throws -> [FigureFormat] {
         try text.split(separator: ",").map { name in
             guard let format = FigureFormat(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
                 throw PlotError(
@@ -30,7 +32,7 @@ public enum FigureFormat: String, Sendable, CaseIterable {
     /// written (`files` included).
     ///
     /// - Throws: ``PlotError`` when `rsvg-convert` is missing (Debian: `apt-get install librsvg2-bin`) or fails.
-    public static func convert(_ files: [String], to formats: [FigureFormat]) throws -> [String] {
+    package static func convert(_ files: [String], to formats: [FigureFormat]) throws -> [String] {
         let extra = formats.filter { $0 != .svg && $0 != .pgf }
         guard !extra.isEmpty else { return files }
         guard

@@ -1,28 +1,30 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// One heatmap panel of a 2-D sweep: the first axis on x, the second on y (increasing upwards).
-public struct HeatmapPlot: Sendable {
+package struct HeatmapPlot: Sendable {
     /// Title above the plot.
-    public var title: String
+    package var title: String
     /// `summary.csv` column drawn (e.g. `transfer_test_accuracy_mean`).
-    public var column: String
+    package var column: String
     /// Colours.
-    public var colorMap: ColorMap
+    package var colorMap: ColorMap
     /// Draw the boundary between cells on either side of this value (the empirical threshold contour).
-    public var contour: Double?
+    package var contour: Double?
     /// Colour-bar caption.
-    public var legend: String
+    package var legend: String
     /// Phase boundaries fitted on the sweep and drawn as curves `statistic = C` (``BoundarySpec``).
-    public var boundaries: [BoundarySpec]
+    package var boundaries: [BoundarySpec]
     /// Mark with a dot (`<circle class="uncertain">`) the cells whose 95% interval of the mean (`mean ± t·se`,
     /// from the column's `_se` and `_n`) contains 0.
-    public var markUncertain = false
+    package var markUncertain = false
 
     /// A panel; see the properties.
-    public init(
+    package init(
         title: String, column: String, colorMap: ColorMap, contour: Double? = nil, legend: String,
         boundaries: [BoundarySpec] = []
     ) {
@@ -38,7 +40,7 @@ public struct HeatmapPlot: Sendable {
 
     /// The panel as an SVG document. Cells are `<rect class="cell">` (one per grid cell, NaN grey) with
     /// a `<title>` tooltip; the contour is a `<path class="contour">` along cell edges.
-    public func render(_ table: SweepTable) -> String {
+    package func render(_ table: SweepTable) -> String {
         document(table).text
     }
 

@@ -1,5 +1,8 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimExperiment
+import TransferSimFiles
+import TransferSimSweeps
 
 /// One line-plot panel: curves of means with their 95% bands over the points of a sweep axis (``SlicePlot`` from
 /// `summary.csv`, ``ContrastPlot`` from paired differences). A numeric axis spanning a factor of 20 or more is drawn

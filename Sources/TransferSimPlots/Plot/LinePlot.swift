@@ -1,21 +1,23 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// Mean ± 1 standard error against the sweep's single axis, several series side by side (Fig. 1).
-public struct LinePlot: Sendable {
+package struct LinePlot: Sendable {
     /// One curve: a metric prefix of `summary.csv` (`<metric>_mean`, `<metric>_se`).
-    public struct Series: Sendable {
+    package struct Series: Sendable {
         /// Legend text.
-        public var label: String
+        package var label: String
         /// Metric name, e.g. `transfer_test_accuracy`.
-        public var metric: String
+        package var metric: String
         /// Stroke colour.
-        public var color: String
+        package var color: String
 
         /// A series; see the properties.
-        public init(label: String, metric: String, color: String) {
+        package init(label: String, metric: String, color: String) {
             self.label = label
             self.metric = metric
             self.color = color
@@ -23,14 +25,14 @@ public struct LinePlot: Sendable {
     }
 
     /// Title above the plot.
-    public var title: String
+    package var title: String
     /// Y-axis caption.
-    public var yLabel: String
+    package var yLabel: String
     /// The curves.
-    public var series: [Series]
+    package var series: [Series]
 
     /// A plot; see the properties.
-    public init(title: String, yLabel: String, series: [Series]) {
+    package init(title: String, yLabel: String, series: [Series]) {
         self.title = title
         self.yLabel = yLabel
         self.series = series
@@ -39,7 +41,7 @@ public struct LinePlot: Sendable {
     /// The plot as SVG: each series a `<polyline class="series">` through its means with `<line
     /// class="errorbar">` ±1 SE bars; series are offset sideways by a few pixels so bars do not overlap.
     /// The x axis is logarithmic when all values are positive and span a factor ≥ 20.
-    public func render(_ table: SweepTable) -> String {
+    package func render(_ table: SweepTable) -> String {
         let plan = table.plan
         precondition(plan.spec.axes.count == 1, "LinePlot needs a 1-D sweep")
         let axis = plan.spec.axes[0]

@@ -1,6 +1,8 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// A picture as pgfplots code for a LaTeX paper (`--format pgf`): `<name>.tex` holds one `tikzpicture` to `\input`

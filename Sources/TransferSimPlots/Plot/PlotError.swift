@@ -1,7 +1,10 @@
+import TransferSimAnalysis
 import TransferSimCore
+import TransferSimFiles
+import TransferSimSweeps
 
 /// The kind of ``PlotError``.
-public enum Plotting: ErrorKind {}
+package enum Plotting: ErrorKind {}
 
 /// A figure that cannot be drawn from the results at hand (wrong dimensions, missing or malformed files).
-public typealias PlotError = LayerError<Plotting>
+package typealias PlotError = LayerError<Plotting>

@@ -1,18 +1,20 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// The regime map of a condition/conclusion claim on a 2-D sweep (`claims/<id>.svg` of `verify --claims`): each
 /// cell coloured by where the claim speaks and what it found — outside the condition (grey), inside and the
 /// conclusion holds (blue), inside and it fails (red) — read from the claim's `claims/<id>.csv`.
-public enum RegimeMap {
+package enum RegimeMap {
     /// The SVG, or nil when the claim has no 2-D map: a condition claim's on a 2-D sweep, or a trend claim's over
     /// two regime axes (each regime coloured by its verdict — supported blue, contradicted red, inconclusive grey —
     /// and outlined where the theorem's condition holds).
     ///
     /// - Throws: ``PlotError`` for a claim file whose rows do not match the sweep's cells.
-    public static func render(claim file: URL, sweep directory: URL, title: String) throws -> String? {
+    package static func render(claim file: URL, sweep directory: URL, title: String) throws -> String? {
         let plan = try SweepPlan.load(path: directory.appendingPathComponent("config.resolved.yaml").path)
         let parsed = CSV.parse(try String(contentsOf: file, encoding: .utf8))
         guard let header = parsed.first else { throw PlotError(key: file.path, "is empty") }

@@ -1,24 +1,26 @@
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// A minimal SVG 1.1 writer: elements appended in drawing order, text and attributes XML-escaped.
 package struct SVGDocument: Sendable {
     /// Canvas width in px.
-    public let width: Double
+    package let width: Double
     /// Canvas height in px.
-    public let height: Double
+    package let height: Double
     private var body: [String] = []
 
     /// An empty white canvas.
-    public init(width: Double, height: Double) {
+    package init(width: Double, height: Double) {
         self.width = width
         self.height = height
         body.append(##"<rect x="0" y="0" width="\##(Self.n(width))" height="\##(Self.n(height))" fill="#ffffff"/>"##)
     }
 
     /// A rectangle; `cssClass` tags it (e.g. `cell`) so tests and stylesheets can find it.
-    public mutating func rect(
+    package mutating func rect(
         x: Double, y: Double, width: Double, height: Double, fill: String,
         stroke: String? = nil, cssClass: String? = nil, title: String? = nil
     ) {
@@ -34,7 +36,7 @@ package struct SVGDocument: Sendable {
     }
 
     /// A straight line.
-    public mutating func line(
+    package mutating func line(
         _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#000000",
         width: Double = 1, dash: String? = nil, cssClass: String? = nil
     ) {
@@ -46,7 +48,7 @@ package struct SVGDocument: Sendable {
     }
 
     /// An open polyline through `points`.
-    public mutating func polyline(
+    package mutating func polyline(
         _ points: [(Double, Double)], stroke: String, width: Double = 1.5, cssClass: String? = nil
     ) {
         guard !points.isEmpty else { return }
@@ -58,7 +60,7 @@ package struct SVGDocument: Sendable {
     }
 
     /// A filled polygon (a confidence band), drawn with `opacity`.
-    public mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, cssClass: String? = nil) {
+    package mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, cssClass: String? = nil) {
         guard !points.isEmpty else { return }
         let coordinates = points.map { "\(Self.n($0.0)),\(Self.n($0.1))" }.joined(separator: " ")
         let classAttribute = cssClass.map { ##" class="\##($0)""## } ?? ""
@@ -68,7 +70,7 @@ package struct SVGDocument: Sendable {
     }
 
     /// A path from SVG path data.
-    public mutating func path(
+    package mutating func path(
         _ data: String, stroke: String, width: Double = 1, dash: String? = nil, cssClass: String? = nil
     ) {
         guard !data.isEmpty else { return }
@@ -80,7 +82,7 @@ package struct SVGDocument: Sendable {
     }
 
     /// A filled circle.
-    public mutating func circle(x: Double, y: Double, radius: Double, fill: String, cssClass: String? = nil) {
+    package mutating func circle(x: Double, y: Double, radius: Double, fill: String, cssClass: String? = nil) {
         let classAttribute = cssClass.map { ##" class="\##($0)""## } ?? ""
         body.append(
             ##"<circle cx="\##(Self.n(x))" cy="\##(Self.n(y))" r="\##(Self.n(radius))" fill="\##(fill)"\##(classAttribute)/>"##
@@ -88,7 +90,7 @@ package struct SVGDocument: Sendable {
     }
 
     /// Text; `anchor` is `start`, `middle` or `end`; `rotate` turns it about its anchor point.
-    public mutating func text(
+    package mutating func text(
         _ content: String, x: Double, y: Double, size: Double = 12, anchor: String = "start",
         rotate: Double = 0, weight: String = "normal"
     ) {
@@ -116,7 +118,7 @@ package struct SVGDocument: Sendable {
         return combined
     }
 
-    public var text: String {
+    package var text: String {
         """
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Self.n(width))" height="\(Self.n(height))" viewBox="0 0 \(Self.n(width)) \(Self.n(height))">

@@ -1,6 +1,8 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// `transfersim plot DIR --x KEY [--y KEY] [--series KEY] [--where KEY=VALUE]… [--metric COLUMN]`: any slice of a
@@ -12,22 +14,22 @@ import TransferSimSweeps
 /// paired interval). With `--x` alone, one line per `--series` value with its 95% interval band (mean ± t·se,
 /// t of `n − 1` degrees of freedom). Facets share one colour range or one y-range. Titles state the fixed settings;
 /// ticks are round numbers.
-public struct SlicePlot: Sendable {
+package struct SlicePlot: Sendable {
     /// `summary.csv` metric (without `_mean`), e.g. `transfer_gain`.
-    public var metric: String
+    package var metric: String
     /// The x axis (its first key).
-    public var x: String
+    package var x: String
     /// The y axis for a heatmap.
-    public var y: String?
+    package var y: String?
     /// One line per value of this axis (line plots).
-    public var series: String?
+    package var series: String?
     /// Values fixing the other axes.
-    public var fixed: [String: String]
+    package var fixed: [String: String]
     /// One panel per value of this axis, side by side (heatmaps share one colour range).
-    public var facet: String?
+    package var facet: String?
 
     /// A slice plot; see the properties.
-    public init(
+    package init(
         metric: String, x: String, y: String? = nil, series: String? = nil, facet: String? = nil,
         fixed: [String: String] = [:]
     ) {
@@ -43,7 +45,7 @@ public struct SlicePlot: Sendable {
     var signed: Bool { metric.contains("gain") }
 
     /// The file name for the sweep directory `name`: `<name>_<metric>_<x>[_<y>|_by_<series>][_<key>-<value>…].svg`.
-    public func fileName(sweep name: String) -> String {
+    package func fileName(sweep name: String) -> String {
         var parts = [name, metric, x]
         if let y { parts.append(y) }
         if let series { parts += ["by", series] }
@@ -55,7 +57,7 @@ public struct SlicePlot: Sendable {
     /// The SVG of the slice of `table`.
     ///
     /// - Throws: ``PlotError`` for a metric `summary.csv` lacks, ``SweepError`` for axes (see the slice).
-    public func render(_ table: SweepTable) throws -> String {
+    package func render(_ table: SweepTable) throws -> String {
         guard table.has("\(metric)_mean") else {
             throw PlotError(
                 key: "--metric",

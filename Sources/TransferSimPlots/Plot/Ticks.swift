@@ -1,4 +1,7 @@
 import Foundation
+import TransferSimAnalysis
+import TransferSimFiles
+import TransferSimSweeps
 
 /// Round tick values for an axis: multiples of 1, 2 or 5 × 10ᵏ (the Heckbert "nice numbers" rule), so a
 /// reader sees 0.45, 0.50, 0.55 rather than 0.471, 0.553.

@@ -1,14 +1,16 @@
 import Foundation
+import TransferSimAnalysis
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 import TransferSimSweeps
 
 /// `transfersim plot RUN_DIR`: the training curves of one run (a `transfersim run` directory or a kept cell run),
 /// transfer against baseline over fine-tuning — the training loss (log scale), the training and test errors
 /// (noisy labels), and feature learning `max γ` against noise memorisation `max ρ̄` (docs/model.md §5).
-public enum TrainingCurves {
+package enum TrainingCurves {
     /// Whether `directory` holds a run's output (`summary.json` and `history.csv`).
-    public static func isRun(_ directory: URL) -> Bool {
+    package static func isRun(_ directory: URL) -> Bool {
         ["summary.json", "history.csv"].allSatisfy {
             FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
         }
@@ -18,7 +20,7 @@ public enum TrainingCurves {
     /// of the test draws dashed; `γ` solid and `ρ̄` dashed.
     ///
     /// - Throws: ``PlotError`` for a missing or malformed `history.csv`.
-    public static func render(_ directory: URL) throws -> String {
+    package static func render(_ directory: URL) throws -> String {
         let history = try HistoryTable(
             directory: directory,
             columns: [

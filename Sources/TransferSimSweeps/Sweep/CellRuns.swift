@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// The single runs behind a dynamics figure: `cell-<k>/` (as `transfersim run` writes them, histories
 /// included) for replicate 0 of each cell of a sweep.
@@ -9,11 +10,11 @@ package enum CellRuns {
     /// all-or-nothing).
     ///
     /// - Throws: ``FileError`` for an I/O failure or a directory in use; `LAPACKError` from the evaluator.
-    public static func write(_ plan: SweepPlan, into directory: URL) throws {
+    package static func write(_ plan: SweepPlan, into directory: URL) throws {
         for cell in plan.cells {
             let path = directory.appendingPathComponent("cell-\(cell.index)").path
             guard !FileManager.default.fileExists(atPath: path) else { continue }
-            let staged = try StagedDirectory(path: path, replace: false)
+            let staged = try StagedDirectory(path: path)
             defer { staged.discard() }
             var experiment = TransferExperiment(config: cell.config)
             experiment.historyTestErrors = true

@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// Progress of a long sweep on stderr: cells done / total, cells per second, ETA.
 ///
@@ -27,7 +28,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// The mode suited to stderr: `terminal` if it is a TTY, else `lines`; `quiet` when asked.
-    public static func mode(quiet: Bool) -> Mode {
+    package static func mode(quiet: Bool) -> Mode {
         quiet ? .quiet : (isatty(STDERR_FILENO) != 0 ? .terminal : .lines)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// The columns of a sweep's `results.csv` (documented in `docs/outputs.md`).
 ///
@@ -10,22 +11,22 @@ import TransferSimExperiment
 /// upstream model includes that training) and `row_crc32` (the row's ``RowChecksum``, added by ``ResultsFile/encode(_:)``).
 package enum ResultColumns {
     /// Header of `results.csv`.
-    public static let header =
+    package static let header =
         ["cell_id"] + ConfigField.all.map(\.key) + ExperimentResult.labelNames
         + ExperimentResult.metricNames + ["message", "seconds", "row_crc32"]
 
     /// Status written for every stage of a cell whose computation threw.
-    public static let errorStatus = "error"
+    package static let errorStatus = "error"
 
     /// The row of a finished experiment whose config's ``ExperimentConfig/resolvedValues`` are `values`
     /// (``SweepPlan/resolvedValues(of:replicate:)``): every column but `row_crc32`.
-    public static func row(cellID: String, values: [String], result: ExperimentResult, seconds: Double) -> [String] {
+    package static func row(cellID: String, values: [String], result: ExperimentResult, seconds: Double) -> [String] {
         [cellID] + values + result.labels.map(\.value)
             + result.metricValues.map(CSV.number) + ["", String(format: "%.6f", seconds)]
     }
 
     /// The row of a cell whose computation threw `error`: every column but `row_crc32`.
-    public static func errorRow(cellID: String, config: ExperimentConfig, error: Error, seconds: Double) -> [String] {
+    package static func errorRow(cellID: String, config: ExperimentConfig, error: Error, seconds: Double) -> [String] {
         let message = "\(error)".replacingOccurrences(of: "\n", with: " ")  // one row per line, always
         let labels = ExperimentResult.labelColumns.map { $0.kind == .status ? errorStatus : "" }
         let metrics = ExperimentResult.metricColumns.map { _ in "" }
@@ -36,7 +37,7 @@ package enum ResultColumns {
 
     /// The Markdown table of the columns of `results.csv` (docs/outputs.md, `transfersim keys --columns`): the
     /// sweep's own columns and ``ExperimentResult/columns``, whose per-stage columns are listed once as `<stage>_…`.
-    public static var markdownTable: String {
+    package static var markdownTable: String {
         var rows = [
             (
                 "`cell_id`",
@@ -73,7 +74,7 @@ package enum ResultColumns {
     /// to type its tables; a test keeps the two equal): `{"columns": [[name, kind], …]}` in header order, kind one of
     /// `id`, `choice` (a config key with fixed levels), `config` (another config key), `status`, `label`, `metric`,
     /// `text`, `seconds`, `checksum`.
-    public static var kindsJSON: String {
+    package static var kindsJSON: String {
         let resultKinds = Dictionary(
             uniqueKeysWithValues: ExperimentResult.columns.map { column -> (String, String) in
                 switch column.kind {
@@ -94,7 +95,7 @@ package enum ResultColumns {
     }
 
     /// Index of `column` in ``header``.
-    public static func index(_ column: String) -> Int {
+    package static func index(_ column: String) -> Int {
         guard let index = header.firstIndex(of: column) else { preconditionFailure("no results column \(column)") }
         return index
     }

@@ -1,15 +1,16 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// `results.csv` of a sweep: header once, then one row per (cell, replicate), appended and flushed as
 /// each finishes, so an interrupted sweep loses at most the row being written.
 ///
 /// Opening an existing file checks its header and cuts a torn last line (one without its `\n`, left by a
 /// kill mid-write); which pairs are finished is read with ``ResultsIndex`` (without loading the rows).
-public final class ResultsFile: @unchecked Sendable {
+package final class ResultsFile: @unchecked Sendable {
     /// The file.
-    public let url: URL
+    package let url: URL
     private let handle: FileHandle
     private let lock = NSLock()
     /// The file's size: where the next row starts.
@@ -18,7 +19,7 @@ public final class ResultsFile: @unchecked Sendable {
     /// Opens (or creates) the file with `header`.
     ///
     /// - Throws: ``FileError`` if the file has another header or cannot be written.
-    public init(url: URL, header: [String]) throws {
+    package init(url: URL, header: [String]) throws {
         self.url = url
         let manager = FileManager.default
         do {
@@ -59,14 +60,14 @@ public final class ResultsFile: @unchecked Sendable {
 
     /// One row as the bytes ``append(_:)`` writes: the CSV line of `fields` (every column but the last) closed by its
     /// ``RowChecksum`` in `row_crc32`; made by the caller outside any lock.
-    public static func encode(_ fields: [String]) -> Data {
+    package static func encode(_ fields: [String]) -> Data {
         Data((RowChecksum.sealed(String(CSV.line(fields).dropLast())) + "\n").utf8)
     }
 
     /// Appends one row (``encode(_:)``) and flushes it to the operating system; returns the byte offset it starts at.
     ///
     /// - Throws: ``FileError`` on an I/O failure.
-    public func append(_ line: Data) throws -> UInt64 {
+    package func append(_ line: Data) throws -> UInt64 {
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -82,7 +83,7 @@ public final class ResultsFile: @unchecked Sendable {
     }
 
     /// Closes the file.
-    public func close() {
+    package func close() {
         try? handle.close()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// Where every (cell, replicate) row of one or more `results.csv` files lies, without holding the rows.
 ///
@@ -34,7 +35,7 @@ package final class ResultsIndex {
     private let files: Files
     let entries: [String: [Entry]]
     /// Number of distinct (cell, replicate) rows indexed.
-    public let count: Int
+    package let count: Int
     /// The rows left out for failing their checksum or not parsing, as `PATH byte OFFSET`, in file order.
     package let corrupt: [String]
 
@@ -42,7 +43,7 @@ package final class ResultsIndex {
     /// listed in ``corrupt``).
     ///
     /// - Throws: ``FileError`` for a missing or foreign file; ``SweepError`` for two different rows of one pair.
-    public init(files: [URL]) throws {
+    package init(files: [URL]) throws {
         /// What the scan accumulates (passed `inout`, so the per-line closure captures nothing mutable).
         struct Scan {
             var entries: [String: [Entry]] = [:]
@@ -145,14 +146,14 @@ package final class ResultsIndex {
     }
 
     /// Whether the pair is present.
-    public func contains(cell id: String, replicate: Int) -> Bool {
+    package func contains(cell id: String, replicate: Int) -> Bool {
         entries[id]?.contains { $0.replicate == replicate } ?? false
     }
 
     /// The rows of cell `id` with a replicate in `0..<replicates`, ascending, as lines (without newline).
     ///
     /// - Throws: ``FileError`` when a row cannot be read back whole.
-    func lines(of id: String, replicates: Int) throws -> [String] {
+    package func lines(of id: String, replicates: Int) throws -> [String] {
         try (entries[id] ?? []).filter { (0..<replicates).contains($0.replicate) }.sorted {
             $0.replicate < $1.replicate
         }
@@ -180,7 +181,7 @@ package final class ResultsIndex {
     }
 
     /// Calls `body` with `state`, each complete line (ended by `\n`) of `handle` and its byte offset, reading 1 MiB at a time.
-    static func lines<State>(
+    package static func lines<State>(
         _ handle: FileHandle, _ state: inout State, _ body: (inout State, String, UInt64) throws -> Void
     ) throws {
         var buffer: [UInt8] = []

@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// Which computation wrote the rows of a sweep directory: an integer kept in its file `results_version`, and the
 /// BLAS library, version, build and kernel (``BLASIdentity``) kept in its file `blas`.
@@ -10,7 +11,7 @@ import TransferSimExperiment
 /// merge, only when every directory holds the current version and this process's BLAS identity, so one
 /// `results.csv` never mixes versions or kernels. A directory without `results_version` was written before
 /// versions were kept: version 1.
-public enum ResultsVersion {
+package enum ResultsVersion {
     /// Version 2: the allocation-free step loop (signal coefficients summed by clean class), `engine: auto` by
     /// FLOP count, axis-aligned products over their support.
     /// Version 3: normal draws by the ziggurat method instead of Box–Muller (every random stream of Gaussians moves).
@@ -18,15 +19,15 @@ public enum ResultsVersion {
     /// make their own products (under the kernel it was computed with, a version-3 row is unchanged).
     /// Version 5: every row of `results.csv` ends in its checksum, `row_crc32` (``RowChecksum``); the numbers are
     /// version 4's.
-    public static let current = 5
+    package static let current = 5
 
     /// The file name inside a sweep directory.
-    public static let fileName = "results_version"
+    package static let fileName = "results_version"
 
     /// The version of the rows in `directory` (1 when the file is absent).
     ///
     /// - Throws: ``SweepError`` if the file is not an integer.
-    public static func read(_ directory: URL) throws -> Int {
+    package static func read(_ directory: URL) throws -> Int {
         let url = directory.appendingPathComponent(fileName)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return 1 }
         guard let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
@@ -36,7 +37,7 @@ public enum ResultsVersion {
     }
 
     /// Throws unless `directory` holds rows of the ``current`` version; `key` names the offending input.
-    public static func check(_ directory: URL, key: String) throws {
+    package static func check(_ directory: URL, key: String) throws {
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) else {
             throw SweepError(
                 key: key,
@@ -55,7 +56,7 @@ public enum ResultsVersion {
     /// The BLAS identity recorded in `directory` (nil when the file is absent).
     ///
     /// - Throws: ``SweepError`` if the file is not a BLAS identity.
-    public static func blas(_ directory: URL) throws -> BLASIdentity? {
+    package static func blas(_ directory: URL) throws -> BLASIdentity? {
         let url = directory.appendingPathComponent(BLASIdentity.fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         guard let text = try? String(contentsOf: url, encoding: .utf8), let identity = BLASIdentity(text: text) else {
@@ -68,7 +69,7 @@ public enum ResultsVersion {
 
     /// ``check(_:key:)``, and throws unless `directory`'s rows were computed under this process's BLAS identity
     /// (``BLASIdentity/current``), naming both and the setting that reproduces them.
-    public static func checkComputation(_ directory: URL, key: String) throws {
+    package static func checkComputation(_ directory: URL, key: String) throws {
         try check(directory, key: key)
         let recorded = try blas(directory)
         guard recorded == BLASIdentity.current else {
@@ -85,14 +86,14 @@ public enum ResultsVersion {
     }
 
     /// The files that identify the computation of a directory's rows: `results_version` and `blas`.
-    public static var files: [(name: String, text: String)] {
+    package static var files: [(name: String, text: String)] {
         [(fileName, "\(current)\n"), (BLASIdentity.fileName, BLASIdentity.current.text)]
     }
 
     /// Writes ``files`` into `directory`, each atomically.
     ///
     /// - Throws: ``FileError`` on I/O failure.
-    public static func write(into directory: URL) throws {
+    package static func write(into directory: URL) throws {
         for file in files { try AtomicFile.write(file.text, to: directory.appendingPathComponent(file.name)) }
     }
 }

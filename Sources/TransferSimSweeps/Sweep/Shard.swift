@@ -1,4 +1,5 @@
 import Foundation
+import TransferSimFiles
 
 /// Which cells a process runs: those with canonical index ≡ `index` (mod `count`).
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
@@ -28,7 +29,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the cell with canonical index `cell` belongs to this shard.
-    public func contains(_ cell: Int) -> Bool { cell % count == index }
+    package func contains(_ cell: Int) -> Bool { cell % count == index }
 
     public var description: String { "\(index)/\(count)" }
 
@@ -36,7 +37,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     /// the directory has none.
     ///
     /// - Throws: ``SweepError`` naming the file when it exists but cannot be read or is not `i/N`.
-    public static func recorded(in directory: URL) throws -> Shard {
+    package static func recorded(in directory: URL) throws -> Shard {
         let url = directory.appendingPathComponent("shard")
         guard FileManager.default.fileExists(atPath: url.path) else { return .all }
         let text: String

@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// A sweep as a Slurm job array (`transfersim slurm`): task `i` of `N` runs `sweep --shard i/N` into
 /// `DIR/shards/i`; a dependent job (`afterok`) merges the shards into `DIR`.
@@ -11,36 +12,36 @@ import TransferSimExperiment
 /// when the array is submitted again, and only unfinished cells run.
 package struct SlurmJob: Sendable {
     /// The sweep.
-    public let plan: SweepPlan
+    package let plan: SweepPlan
     /// Job directory.
-    public let directory: URL
+    package let directory: URL
     /// Array tasks `N`.
-    public let shards: Int
+    package let shards: Int
     /// At most this many tasks at once (`%K`); `nil` for no limit.
-    public var maxRunning: Int?
+    package var maxRunning: Int?
     /// `--partition`.
-    public var partition: String?
+    package var partition: String?
     /// `--time` (HH:MM:SS or any Slurm time).
-    public var time: String?
+    package var time: String?
     /// `--cpus-per-task`, also the worker threads of each task.
-    public var cpusPerTask: Int
+    package var cpusPerTask: Int
     /// `--mem` (e.g. `2G`).
-    public var memory: String?
+    package var memory: String?
     /// Absolute path of the `transfersim` executable the tasks run.
-    public var executable: String
+    package var executable: String
     /// The BLAS kernel family every task and the merge run (`--blas-kernel`): by default the one this process runs,
     /// so that the shards of nodes of different CPUs compute the same bits and merge (nil, where the family is not one
     /// ``BLASKernel/families`` names, as off x86-64: each task runs OpenBLAS's own pick).
-    public var blasKernel: String? =
+    package var blasKernel: String? =
         BLASKernel.families.contains { $0.name == BLASIdentity.current.kernel } ? BLASIdentity.current.kernel : nil
 
     /// The most array tasks a job may have: the merge job's command line lists every shard directory, which must stay
     /// well within the kernel's argument limit (a few hundred KiB at 1000 typical paths).
-    public static let maxShards = 1000
+    package static let maxShards = 1000
 
     /// A job; `1 ≤ shards ≤ min(cells, maxShards)` (a task without cells would run nothing), `cpusPerTask` in
     /// `1...SweepRunner.maxThreads`.
-    public init(plan: SweepPlan, directory: String, shards: Int, cpusPerTask: Int, executable: String) throws {
+    package init(plan: SweepPlan, directory: String, shards: Int, cpusPerTask: Int, executable: String) throws {
         let most = min(plan.cells.count, Self.maxShards)
         guard (1...max(most, 1)).contains(shards) else {
             throw SweepError(
@@ -60,10 +61,10 @@ package struct SlurmJob: Sendable {
     }
 
     /// Shard directory of task `i`.
-    public func shardDirectory(_ i: Int) -> URL { directory.appendingPathComponent("shards/\(i)") }
+    package func shardDirectory(_ i: Int) -> URL { directory.appendingPathComponent("shards/\(i)") }
 
     /// `sweep.sbatch`: the job array.
-    public var sweepScript: String {
+    package var sweepScript: String {
         var lines = [
             "#!/bin/bash", "#SBATCH --job-name=transfersim-sweep",
             "#SBATCH --array=0-\(shards - 1)" + (maxRunning.map { "%\($0)" } ?? ""),
@@ -80,7 +81,7 @@ package struct SlurmJob: Sendable {
     }
 
     /// `merge.sbatch`: merges every shard into the job directory (submitted with `--dependency=afterok`).
-    public var mergeScript: String {
+    package var mergeScript: String {
         var lines = [
             "#!/bin/bash", "#SBATCH --job-name=transfersim-merge", "#SBATCH --cpus-per-task=1",
             "#SBATCH --output=\(directory.path)/logs/merge-%j.out",
@@ -112,7 +113,7 @@ package struct SlurmJob: Sendable {
     /// tasks, the job directory without characters an `#SBATCH --output=` line cannot carry.
     ///
     /// - Throws: ``SweepError`` naming the option and its allowed form.
-    public func validate() throws {
+    package func validate() throws {
         func matches(_ text: String, _ pattern: String) -> Bool {
             text.range(of: pattern, options: .regularExpression) != nil
         }
@@ -160,7 +161,7 @@ package struct SlurmJob: Sendable {
     ///
     /// - Throws: ``SweepError`` for an invalid option (``validate()``), a directory in use, one holding a job
     ///   for another sweep, or one that cannot be written.
-    public func write() throws {
+    package func write() throws {
         try validate()
         let manager = FileManager.default
         do {
@@ -188,7 +189,7 @@ package struct SlurmJob: Sendable {
     /// Submits the array, then the merge with `--dependency=afterok:<array>`; returns both job ids.
     ///
     /// - Throws: ``SweepError`` with `sbatch`'s message when a submission fails.
-    public func submit() throws -> (array: String, merge: String) {
+    package func submit() throws -> (array: String, merge: String) {
         let array = try Self.sbatch(["--parsable", directory.appendingPathComponent("sweep.sbatch").path])
         let merge = try Self.sbatch([
             "--parsable", "--dependency=afterok:\(array)", directory.appendingPathComponent("merge.sbatch").path,

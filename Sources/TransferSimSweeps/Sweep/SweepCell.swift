@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// One row of a finished (or running) sweep, named by its directory, cell id and replicate: what
 /// `transfersim run --from DIR --cell ID --replicate R` reproduces bit for bit (all but `seconds`), with its full

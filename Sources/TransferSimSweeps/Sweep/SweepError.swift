@@ -1,8 +1,9 @@
 import TransferSimCore
+import TransferSimFiles
 
 /// The kind of ``SweepError``.
-public enum Sweeps: ErrorKind {}
+package enum Sweeps: ErrorKind {}
 
 /// A sweep, merge or Slurm job that cannot go on: a directory holding another sweep or results version,
 /// missing rows, an invalid scheduler option, a failed submission.
-public typealias SweepError = LayerError<Sweeps>
+package typealias SweepError = LayerError<Sweeps>

@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// `transfersim merge`: combines shard directories into exactly the files an unsharded sweep writes.
 public enum SweepMerge {
@@ -88,7 +89,7 @@ public enum SweepMerge {
         OutputDirectory.removeTemporaries(in: destination)
         let contents = OutputDirectory.contents(destination)
         if contents.isEmpty {
-            let staged = try StagedDirectory(path: output, replace: true, lock: lock)
+            let staged = try StagedDirectory(path: output, lock: lock)
             defer { staged.discard() }
             for file in ResultsVersion.files { try staged.write(file.text, to: file.name) }
             try staged.write(plan.resolvedYAML, to: "config.resolved.yaml")

@@ -1,10 +1,11 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 extension SweepPlan {
     /// Keys whose values differ between two identities (present in one only, or with other values).
-    public static func differingKeys(
+    package static func differingKeys(
         _ a: [(key: String, value: String)], _ b: [(key: String, value: String)]
     ) -> [String] {
         let left = Dictionary(a.map { ($0.key, $0.value) }, uniquingKeysWith: { x, _ in x })

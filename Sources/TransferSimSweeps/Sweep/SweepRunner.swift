@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// What a sweep run did.
 public struct SweepReport: Sendable {

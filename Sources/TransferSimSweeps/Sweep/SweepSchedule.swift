@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// A (cell index, replicate) pair of work: indices, so that the queue of a large grid stays small.
 package struct Pair: Hashable, Sendable {

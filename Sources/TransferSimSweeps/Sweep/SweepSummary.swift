@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// `summary.csv` and `heatmap_<metric>.csv` of a sweep, computed from the rows of `results.csv`.
 ///
@@ -8,7 +9,7 @@ import TransferSimExperiment
 /// sweep write byte-identical files.
 package enum SweepSummary {
     /// Metrics drawn as heatmaps for 2-D sweeps.
-    public static let heatmapMetrics = [
+    package static let heatmapMetrics = [
         "transfer_test_accuracy", "baseline_test_accuracy", "transfer_gain",
         "transfer_test_error", "baseline_test_error",
         "transfer_clean_test_error", "baseline_clean_test_error",
@@ -16,12 +17,12 @@ package enum SweepSummary {
 
     /// Header of `summary.csv`: `cell_id`, every config key but `replicate`, `rows_n` (replicates present),
     /// `failed_n` (replicates with a stage `diverged` or `error`), then `x_mean`, `x_se`, `x_n` for each metric.
-    public static let header =
+    package static let header =
         ["cell_id"] + ConfigField.all.map(\.key).filter { $0 != "replicate" } + ["rows_n", "failed_n"]
         + ExperimentResult.metricNames.flatMap { ["\($0)_mean", "\($0)_se", "\($0)_n"] }
 
     /// Mean, standard error (sample sd / √n; NaN for n < 2) and count of the finite values.
-    public static func statistics(_ values: [Double]) -> (mean: Double, se: Double, n: Int) {
+    package static func statistics(_ values: [Double]) -> (mean: Double, se: Double, n: Int) {
         let finite = values.filter(\.isFinite)
         let n = finite.count
         guard n > 0 else { return (.nan, .nan, 0) }
@@ -59,7 +60,7 @@ package enum SweepSummary {
     /// `heatmap_<metric>.csv` for a 2-D sweep from the cells' means: first axis = x (columns), second = y
     /// (rows). The corner field is `<y key>\<x key>`, the first row holds the x values, each next row a y
     /// value and the means.
-    static func heatmap(plan: SweepPlan, means: [Int: [String: String]], metric: String) -> String? {
+    package static func heatmap(plan: SweepPlan, means: [Int: [String: String]], metric: String) -> String? {
         guard plan.spec.axes.count == 2 else { return nil }
         let x = plan.spec.axes[0], y = plan.spec.axes[1]
         var text = CSV.line(["\(y.name)\\\(x.name)"] + x.points.map { $0[0] })
@@ -109,7 +110,7 @@ package enum SweepSummary {
     ///
     /// - Throws: ``FileError`` on an I/O failure.
     @discardableResult
-    public static func finalize(
+    package static func finalize(
         plan: SweepPlan, index: ResultsIndex, directory: URL, summaries: Bool = true
     ) throws -> [String] {
         let results = try StreamingFile(directory.appendingPathComponent("results.csv"))

@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// A finished sweep as plots read it: the plan (axes) from `config.resolved.yaml` and the per-cell
 /// means and standard errors from `summary.csv`. Plots never rerun the simulation.
@@ -79,7 +80,7 @@ public struct SweepTable: Sendable {
                 unfixed.append(axis.name)
                 continue
             }
-            assignments += zip(axis.keys, axis.points[point]).map { ($0, $1) }
+            assignments += axis.entries(at: point)
             settings.append("\(axis.name) = \(axis.points[point][0])")
         }
         guard unfixed.isEmpty else {

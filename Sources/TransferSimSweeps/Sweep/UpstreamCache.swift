@@ -1,6 +1,7 @@
 import Foundation
 import TransferSimCore
 import TransferSimExperiment
+import TransferSimFiles
 
 /// Trained upstream models kept across sweeps (`--upstream-cache DIR`, default `$XDG_CACHE_HOME/transfersim`,
 /// else `~/.cache/transfersim`), so a sweep reuses, bit for bit, the upstream models an earlier sweep trained.

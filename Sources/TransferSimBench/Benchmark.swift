@@ -1,0 +1,301 @@
+import Foundation
+import TransferSimCore
+import TransferSimExperiment
+import TransferSimFiles
+import TransferSimSweeps
+
+/// `transfersim bench`: measured rates of this machine and of the simulator, in one process and run.
+///
+/// Rows: the BLAS library and kernel in use (``BLASIdentity``); the `dgemm` rate (the floor's unit); the time of one normal draw; the weight-space and span step times
+/// at several (N, d, m) with their FLOP counts and fraction of the floor (`floor = FLOPs / dgemm rate`); end-to-end throughput
+/// of a Kou et al. grid slice (and, without `quick`, the whole grid's wall time), of `fig2-quick` and (without `quick`)
+/// of one full `fig2` row with its FLOP ceiling
+/// (the row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate); the same workloads
+/// in `bench/reference.py` (numpy) and the ratio; the peak resident size. Timing lives here, never in tests.
+package struct Benchmark: Sendable {
+    /// One measurement.
+    package struct Row: Sendable {
+        /// What was measured.
+        package let name: String
+        /// The value.
+        package let value: Double
+        /// Its unit.
+        package let unit: String
+        /// Context (sizes, ratios).
+        package let note: String
+    }
+
+    /// Smaller sizes (seconds).
+    package let quick: Bool
+    /// Worker threads of the sweep workloads.
+    package let threads: Int
+    /// Folder of the figure configs.
+    package let experiments: String
+    /// `bench/reference.py`.
+    package let reference: String
+
+    /// A benchmark; see the properties.
+    package init(
+        quick: Bool, threads: Int, experiments: String = "experiments", reference: String = "bench/reference.py"
+    ) {
+        self.quick = quick
+        self.threads = threads
+        self.experiments = experiments
+        self.reference = reference
+    }
+
+    /// Seconds of wall time of `body`.
+    static func time(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Runs every measurement; `progress` receives each row as it is measured.
+    ///
+    /// - Throws: ``ConfigError`` if a workload's config cannot be loaded or its sweep fails.
+    package func run(progress: (Row) -> Void = { _ in }) throws -> [Row] {
+        var rows: [Row] = []
+        func add(_ row: Row) { rows.append(row); progress(row) }
+        let blas = BLASIdentity.current
+        add(
+            Row(
+                name: "BLAS kernel \(blas.kernel)", value: 0, unit: "",
+                note: "\(blas.library) \(blas.version) (\(blas.build)); --blas-kernel chooses"))
+        let rate = dgemmRate(size: quick ? 400 : 1000)
+        add(
+            Row(
+                name: "dgemm", value: rate / 1e9, unit: "GFLOP/s",
+                note: "one OpenBLAS thread, square n = \(quick ? 400 : 1000)"))
+        let draws = quick ? 1_000_000 : 10_000_000
+        add(
+            Row(
+                name: "normal draws", value: normalSeconds(count: draws) * 1e9, unit: "ns",
+                note: "per N(0, 1) draw (ziggurat, the best of 3 fills of \(draws))"))
+        let shapes = quick ? [(20, 200, 10), (100, 500, 20)] : [(20, 500, 10), (100, 1000, 20), (300, 800, 10)]
+        for (n, d, m) in shapes {
+            let steps = quick ? 20 : 100
+            let weight = stepSeconds(.weight, n: n, d: d, m: m, steps: steps)
+            let span = stepSeconds(.span, n: n, d: d, m: m, steps: steps)
+            let flops = 8.0 * Double(m) * Double(n) * Double(d)  // forward and update dgemm: 2 · 2 · (2m) N d
+            let floor = flops / rate
+            add(
+                Row(
+                    name: "weight step N=\(n) d=\(d) m=\(m)", value: weight * 1e6, unit: "µs",
+                    note: String(format: "%.2f GFLOP/s, %.2f× the dgemm floor", flops / weight / 1e9, weight / floor)))
+            add(
+                Row(
+                    name: "span step N=\(n) d=\(d) m=\(m)", value: span * 1e6, unit: "µs",
+                    note: String(
+                        format: "%.1f× faster than weight space, %.2f× the weight step's floor", weight / span,
+                        span / floor)))
+        }
+        let kouStep = stepSeconds(.span, n: 20, d: 600, m: 10, steps: 100, kou: true)
+        add(
+            Row(
+                name: "span step N=20 d=600 m=10 kou", value: kouStep * 1e6, unit: "µs",
+                note: "kou2023-code's network (biases, κ = 1/2), T = 100, the best of 5 runs"))
+        // Whole rows of the grid (every ‖μ‖ at a few d), so the slice shares draws as the full grid does.
+        let kouSlice = quick ? (100, 1, 1) : (100, 10, 1)
+        let kou = try sweepThroughput(name: "kou2023 slice", config: "\(experiments)/kou2023.yaml", kouSlice: kouSlice)
+        add(kou.row)
+        let numpyKou = referenceRun(["kou", String(kouSlice.0), String(kouSlice.1), String(kouSlice.2)])
+        if let numpy = numpyKou {
+            add(
+                Row(
+                    name: "numpy kou2023 slice", value: numpy, unit: "trainings/s",
+                    note: String(format: "TransferSim is %.1f× faster", kou.rate / numpy)))
+        }
+        if quick {
+            add(
+                Row(
+                    name: "kou2023 full grid (projected)", value: 100_000 / kou.rate, unit: "s",
+                    note: "10⁵ trainings at the slice's rate"))
+        } else {
+            // The whole sweep as `sweep --config experiments/kou2023.yaml` runs it, fixed costs included; its rate per
+            // training against numpy's on the slice (the same d values on average, fixed costs amortised over 100×).
+            let full = try sweepThroughput(
+                name: "kou2023 full grid", config: "\(experiments)/kou2023.yaml", kouSlice: nil)
+            let ratio = numpyKou.map { String(format: ", %.0f× numpy's rate on the slice", full.rate / $0) } ?? ""
+            add(
+                Row(
+                    name: "kou2023 full grid", value: full.seconds, unit: "s",
+                    note: String(format: "10⁵ trainings, %.0f trainings/s, %d threads", full.rate, threads) + ratio))
+            // The span engine's floor for the grid: per training T₂ steps of 2 · 2m N₂² FLOP (P = R G, §5) and the test
+            // product 2 · 2m N₂ n_test (the noise coefficients onto the test points), at `threads` dgemm rates.
+            let cell = full.plan.cells[0].config
+            let perTraining =
+                Double(cell.steps2) * 4 * Double(cell.m * cell.n2 * cell.n2) + 4 * Double(cell.m * cell.n2 * cell.nTest)
+            let floor =
+                perTraining * Double(full.plan.cells.count * full.plan.spec.replicates) / (rate * Double(threads))
+            add(
+                Row(
+                    name: "kou2023 full grid FLOP floor", value: floor, unit: "s",
+                    note: String(
+                        format:
+                            "%.3f TFLOP of span steps and test products at %d × the dgemm rate: the grid runs at %.1f× its floor",
+                        perTraining * Double(full.plan.cells.count * full.plan.spec.replicates) / 1e12, threads,
+                        full.seconds / floor)))
+        }
+        let fig2 = try sweepThroughput(name: "fig2-quick", config: "\(experiments)/fig2-quick.yaml", kouSlice: nil)
+        add(fig2.row)
+        if let numpy = referenceRun(["fig2", "1"]) {
+            add(
+                Row(
+                    name: "numpy fig2-quick", value: numpy, unit: "trainings/s",
+                    note: String(format: "TransferSim is %.1f× faster", fig2.rate / numpy)))
+        }
+        if !quick {
+            // One row of the full Fig. 2 (N₁ = 300, T₁ = 1000): its upstream models train as one batch.
+            let d = 500
+            let row = try sweepThroughput(
+                name: "fig2 row d=\(d)", config: "\(experiments)/fig2.yaml", kouSlice: nil, fixedD: d)
+            add(row.row)
+            // The span engine's upstream steps alone cost 2 · 2m N₁² FLOP each (P = R G, §5); at `threads` dgemm rates
+            // they bound the row's throughput, whatever else is made faster.
+            let config = row.plan.cells[0].config
+            let flops = Double(row.upstreamTrainings * config.steps1) * 4 * Double(config.m * config.n1 * config.n1)
+            let ceiling = row.rate * row.seconds / (flops / (rate * Double(threads)))
+            add(
+                Row(
+                    name: "fig2 row d=\(d) FLOP ceiling", value: ceiling, unit: "trainings/s",
+                    note: String(
+                        format:
+                            "%.1f GFLOP of upstream span steps at %d × the dgemm rate: the row runs at %.0f%% of it",
+                        flops / 1e9, threads, 100 * row.rate / ceiling)))
+            if let numpy = referenceRun(["fig2row", String(d)]) {
+                add(
+                    Row(
+                        name: "numpy fig2 row d=\(d)", value: numpy, unit: "trainings/s",
+                        note: String(
+                            format: "TransferSim is %.1f× faster (at most %.1f× at the FLOP ceiling)", row.rate / numpy,
+                            ceiling / numpy)))
+            }
+        }
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        add(
+            Row(
+                name: "peak resident size", value: Double(usage.ru_maxrss) / 1024, unit: "MiB",
+                note: "whole bench process"))
+        return rows
+    }
+
+    /// `dgemm` FLOP rate on `size × size` matrices: the best of 5 products after a warm-up.
+    func dgemmRate(size: Int) -> Double {
+        var generator = Xoshiro256StarStar(seed: 1)
+        var a = Matrix(rows: size, cols: size), b = Matrix(rows: size, cols: size)
+        generator.fillNormal(&a.storage)
+        generator.fillNormal(&b.storage)
+        var c = Matrix(rows: size, cols: size)
+        BLAS.gemm(a, b, into: &c)
+        let best = (0..<5).map { _ in Self.time { BLAS.gemm(a, b, into: &c) } }.min() ?? .infinity
+        return 2 * pow(Double(size), 3) / best
+    }
+
+    /// Seconds per standard normal draw of ``Xoshiro256StarStar/fillNormal(_:scale:)`` filling `count` values.
+    func normalSeconds(count: Int) -> Double {
+        var generator = Xoshiro256StarStar(seed: 2)
+        var values = [Double](repeating: 0, count: count)
+        return (0..<3).map { _ in Self.time { generator.fillNormal(&values) } }.min().map { $0 / Double(count) } ?? .nan
+    }
+
+    /// Seconds per gradient-descent step of `engine` (span: its one-off Gram precomputation included), the best of 5
+    /// runs: the theory preset's network (no bias, `κ = 1/m`, Gaussian init), or with `kou` that of `kou2023-code`
+    /// (biases, `κ = 1/2`, PyTorch's uniform init, isotropic noise).
+    func stepSeconds(_ engine: Engine, n: Int, d: Int, m: Int, steps: Int, kou: Bool = false) -> Double {
+        let architecture = Architecture(
+            filtersPerClass: m, dimension: d, outputScale: kou ? 0.5 : 1 / Double(m), hasBias: kou)
+        let distribution = TaskDistribution(
+            task: .two, signals: Signals(uNorm: 1, v1Norm: 1, v2Norm: 1, cosine: 0),
+            dimension: d, noiseLevel: 1, flipRate: 0.1, noise: kou ? .isotropic : .projected)
+        let sample = distribution.sample(count: n, seed: 3)
+        var generator = Xoshiro256StarStar(seed: 4)
+        let initial = (kou ? Initialization.pytorchUniform : .gaussian(sigma0: 0.01)).draw(
+            architecture, generator: &generator)
+        let trainer = GradientDescent(architecture: architecture, alignmentDirections: [], engine: engine)
+        let schedule = TrainingSchedule(
+            stepSize: 0.1, steps: steps, filterCount: architecture.filterCount, logEvery: steps)
+        _ = trainer.train(from: initial, on: sample, schedule: schedule)
+        let best =
+            (0..<5).map { _ in Self.time { _ = trainer.train(from: initial, on: sample, schedule: schedule) } }.min()
+            ?? .nan
+        return best / Double(steps)
+    }
+
+    /// Runs a sweep into a temporary directory and returns its throughput row (trainings per second).
+    /// With `kouSlice = (μ steps, d steps, replicates)` the grid is replaced by that slice of Kou et al.'s ranges;
+    /// with `fixedD` the `d` axis by that one value, with one replicate.
+    func sweepThroughput(
+        name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil
+    ) throws -> Throughput {
+        var plan = try SweepPlan.load(path: config)
+        if let fixedD {
+            let axes = plan.spec.axes.map {
+                $0.keys == ["d"] ? SweepSpec.Axis(keys: ["d"], points: [[String(fixedD)]], zipped: false) : $0
+            }
+            plan = try SweepPlan(baseLayers: plan.baseLayers, spec: SweepSpec(axes: axes, replicates: 1))
+        }
+        if let (muSteps, dSteps, replicates) = kouSlice {
+            // Evenly spread indices of Kou et al.'s grid: ‖μ‖ = 0.1 s, d = 100 + 10 t, s, t ∈ 0..99.
+            let picks = { (count: Int) in
+                (0..<count).map { Int((Double($0) * 99 / Double(max(count - 1, 1))).rounded()) }
+            }
+            let spec = SweepSpec(
+                axes: [
+                    SweepSpec.Axis(
+                        keys: ["mu2_norm"], points: picks(muSteps).map { [SweepSpec.format(0.1 * Double($0))] },
+                        zipped: false),
+                    SweepSpec.Axis(keys: ["d"], points: picks(dSteps).map { [String(100 + 10 * $0)] }, zipped: false),
+                ], replicates: replicates)
+            plan = try SweepPlan(baseLayers: plan.baseLayers, spec: spec)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "transfersim-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var upstreamTrainings = 0
+        let seconds = try Self.time {
+            upstreamTrainings = try SweepRunner(plan: plan, directory: directory.path, threads: threads).run()
+                .upstreamTrainings
+        }
+        let trainings =
+            plan.cells.reduce(0) { $0 + ($1.config.needsUpstream ? 2 : 1) } * plan.spec.replicates + upstreamTrainings
+        let rate = Double(trainings) / seconds
+        return Throughput(
+            row: Row(
+                name: name, value: rate, unit: "trainings/s",
+                note: String(
+                    format: "%d trainings (%d cells × %d replicates) in %.2f s, %d threads", trainings,
+                    plan.cells.count, plan.spec.replicates, seconds, threads)),
+            rate: rate, seconds: seconds, plan: plan, upstreamTrainings: upstreamTrainings)
+    }
+
+    /// A sweep workload's measurement: its table row, trainings per second, wall seconds, the plan it ran and how
+    /// many upstream models it trained.
+    struct Throughput {
+        let row: Row
+        let rate: Double
+        let seconds: Double
+        let plan: SweepPlan
+        let upstreamTrainings: Int
+    }
+
+    /// Trainings per second of `bench/reference.py` with `arguments`, or nil when python3/numpy is unavailable.
+    func referenceRun(_ arguments: [String]) -> Double? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", reference] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let trainings = object["trainings"] as? Double ?? (object["trainings"] as? Int).map(Double.init),
+            let seconds = object["seconds"] as? Double, seconds > 0
+        else { return nil }
+        return trainings / seconds
+    }
+}

@@ -1,8 +1,0 @@
-import TransferSimCore
-
-/// The kind of ``FileError``.
-public enum Files: ErrorKind {}
-
-/// A file or directory that cannot be read, written, locked or replaced (`docs/reliability.md`); the key is
-/// the option (`--out`) or the file's path.
-public typealias FileError = LayerError<Files>
