@@ -11,16 +11,18 @@ struct Contrast: Command {
     @Argument(help: "Sweep directory (config.resolved.yaml + results.csv).")
     var directory: String
 
-    @Option(name: .long, help: ArgumentHelp("The key and its two values, e.g. alpha=1,0.5.", valueName: "KEY=A,B"))
-    var vary: String
+    @Option(
+        name: .long, help: ArgumentHelp("The key and its two values, e.g. alpha=1,0.5.", valueName: "KEY=A,B"),
+        transform: optionValue(Variation.parse))
+    var vary: Variation
 
     @OptionGroup var analysis: AnalysisOptions
 
     func execute() throws {
-        let (key, a, b) = try parseVary(vary)
         let url = URL(fileURLWithPath: directory)
         let rows = try analysis.rows(url)
-        let contrast = try TransferSimAnalysis.Contrast(rows, key: key, a: a, b: b, metric: analysis.metric)
+        let contrast = try TransferSimAnalysis.Contrast(
+            rows, key: vary.key, a: vary.a, b: vary.b, metric: analysis.metric)
         try report(contrast.csv, as: contrast.fileName, in: url, coverage: rows.coverage)
         let identical = contrast.rows.filter {
             $0.comparison.count > 1 && $0.comparison.mean == 0 && $0.comparison.standardError == 0
@@ -28,7 +30,7 @@ struct Contrast: Command {
         if let first = identical.first {
             let setting = first.setting.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             print(
-                "note: \(identical.count) pair(s) of cells are identical in every replicate (e.g. \(setting)): \(key) does not change them there, so their se is 0 and p = 1"
+                "note: \(identical.count) pair(s) of cells are identical in every replicate (e.g. \(setting)): \(vary.key) does not change them there, so their se is 0 and p = 1"
             )
         }
     }
@@ -108,25 +110,12 @@ struct AnalysisOptions: ParsableArguments {
     func rows(_ directory: URL) throws -> SweepRows { try SweepRows(directory: directory, partial: partial) }
 }
 
-/// `--vary KEY=A,B` (or `option`'s `KEY=A,B`) as its key and two values.
-func parseVary(_ text: String, option: String = "--vary") throws -> (key: String, a: String, b: String) {
-    guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
-        case let values = text[text.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false),
-        values.count == 2,
-        !values[0].isEmpty, !values[1].isEmpty
-    else {
-        throw ConfigError(key: option, "must be KEY=A,B, got '\(text)'")
-    }
-    return (String(text[..<equals]), String(values[0]), String(values[1]))
-}
-
 /// Repeated `--where KEY=VALUE` as a mapping (a key fixed twice is refused).
-func whereSettings(_ assignments: [String]) throws -> [String: String] {
+func whereSettings(_ assignments: [Assignment]) throws -> [String: String] {
     var settings: [String: String] = [:]
     for assignment in assignments {
-        let (key, value) = try ConfigLoader.parseAssignment(assignment)
-        guard settings.updateValue(value, forKey: key) == nil else {
-            throw ConfigError(key: "--where", "fixes \(key) twice")
+        guard settings.updateValue(assignment.value, forKey: assignment.key) == nil else {
+            throw ConfigError(key: "--where", "fixes \(assignment.key) twice")
         }
     }
     return settings
@@ -153,17 +142,19 @@ struct Table: Command {
         name: .customLong("where"),
         help: ArgumentHelp(
             "Fix an axis, e.g. --where d=800 (repeatable; every other axis with several values must be fixed).",
-            valueName: "KEY=VALUE"))
-    var fixed: [String] = []
+            valueName: "KEY=VALUE"),
+        transform: optionValue(Assignment.parse))
+    var fixed: [Assignment] = []
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Paired differences A − B of the cells that differ only in KEY instead of means.", valueName: "KEY=A,B"))
-    var vary: String?
+            "Paired differences A − B of the cells that differ only in KEY instead of means.", valueName: "KEY=A,B"),
+        transform: optionValue(Variation.parse))
+    var vary: Variation?
 
     @Option(name: .long, help: "md (Markdown), csv (long, full precision) or tex (LaTeX tabular).")
-    var format = "md"
+    var format = MeanTable.Format.md
 
     @Option(name: .long, help: "Also write the table to this file (atomically).")
     var out: String?
@@ -171,15 +162,10 @@ struct Table: Command {
     @OptionGroup var analysis: AnalysisOptions
 
     func execute() throws {
-        guard let format = MeanTable.Format(rawValue: format) else {
-            throw ConfigError(
-                key: "--format",
-                "must be one of \(MeanTable.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
-        }
         let sweep = try analysis.rows(URL(fileURLWithPath: directory))
         let table = try MeanTable(
             sweep, rows: rows.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, column: cols,
-            metric: analysis.metric, where: try whereSettings(fixed), vary: try vary.map { try parseVary($0) })
+            metric: analysis.metric, where: try whereSettings(fixed), vary: vary.map { ($0.key, $0.a, $0.b) })
         var text = table.render(format)
         if let coverage = sweep.coverage {
             text = (format == .md ? "" : format == .tex ? "% " : "# ") + "\(coverage) (--partial)\n" + text

@@ -12,7 +12,9 @@ struct Bench: Command {
     @Flag(name: .long, help: "Smaller sizes (seconds).")
     var quick = false
 
-    @Option(name: .long, help: "Worker threads of the sweep workloads (default: all cores).")
+    @Option(
+        name: .long, help: "Worker threads of the sweep workloads (default: all cores).",
+        transform: optionValue(ThreadCount.parse))
     var threads: Int?
 
     @Option(name: .long, help: "Also write the rows as CSV to this file.")
@@ -26,7 +28,6 @@ struct Bench: Command {
     var experiments: String?
 
     func execute() throws {
-        try checkThreads(threads)
         // Refused before the measurements (minutes without --quick), not after them.
         if let csv { try AtomicFile.checkDestination(csv, option: "--csv") }
         let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")

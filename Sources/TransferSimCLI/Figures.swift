@@ -30,7 +30,7 @@ struct FigureCommand: Command {
     @Option(name: .long, help: "Folder of the figure configs (default: experiments/ here or above the executable).")
     var experiments: String?
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    @Option(name: .long, help: "Worker threads (default: all cores).", transform: optionValue(ThreadCount.parse))
     var threads: Int?
 
     @Flag(name: .long, help: "No progress on stderr.")
@@ -38,7 +38,6 @@ struct FigureCommand: Command {
 
     func execute() throws {
         Interruption.install()
-        try checkThreads(threads)
         let figure = try Figure.named(name)
         let directory = out ?? "results/\(name)\(quick ? "-quick" : "")"
         let folder = try experiments ?? ProjectFiles.locate("experiments", option: "--experiments")
@@ -103,8 +102,9 @@ struct Plot: Command {
         name: .customLong("where"),
         help: ArgumentHelp(
             "Slice: fix an axis, e.g. --where d=800 (repeatable; every axis not plotted must be fixed).",
-            valueName: "KEY=VALUE"))
-    var fixed: [String] = []
+            valueName: "KEY=VALUE"),
+        transform: optionValue(Assignment.parse))
+    var fixed: [Assignment] = []
 
     @Option(name: .long, help: "Slice: the summary.csv metric drawn (without _mean).")
     var metric = "transfer_gain"
@@ -116,8 +116,9 @@ struct Plot: Command {
         name: .long,
         help: ArgumentHelp(
             "Slice: the paired difference A − B of the cells that differ only in KEY along --x, with its paired 95% band and zero line (results.csv metric).",
-            valueName: "KEY=A,B"))
-    var contrast: String?
+            valueName: "KEY=A,B"),
+        transform: optionValue(Variation.parse))
+    var contrast: Variation?
 
     @OptionGroup var pictures: FormatOptions
 
@@ -129,18 +130,24 @@ struct Plot: Command {
         for path in try FigureFormat.convert([file.path], to: formats) { print("wrote \(path)") }
     }
 
+    func validate() throws {
+        if contrast != nil {
+            guard x != nil else {
+                throw ValidationError("--contrast: needs --x: the axis the difference is drawn along")
+            }
+            guard y == nil else { throw ValidationError("--contrast: draws lines along --x; it takes no --y") }
+        }
+    }
+
     func execute() throws {
         let url = URL(fileURLWithPath: directory)
         let formats = try pictures.formats()
-        if let contrast {
-            guard let x else { throw PlotError(key: "--contrast", "needs --x: the axis the difference is drawn along") }
-            guard y == nil else { throw PlotError(key: "--contrast", "draws lines along --x; it takes no --y") }
+        if let contrast, let x {
             guard !formats.contains(.pgf) else {
                 throw PlotError(key: "--format", "pgf is written for figure panels, not for contrast plots")
             }
-            let (key, a, b) = try parseVary(contrast, option: "--contrast")
             let plot = ContrastPlot(
-                metric: metric, key: key, a: a, b: b, x: x, series: series, facet: facet,
+                metric: metric, key: contrast.key, a: contrast.a, b: contrast.b, x: x, series: series, facet: facet,
                 fixed: try whereSettings(fixed))
             return try write(
                 plot.render(SweepRows(directory: url)),

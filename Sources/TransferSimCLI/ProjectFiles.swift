@@ -24,15 +24,3 @@ enum ProjectFiles {
             "cannot find '\(relative)' in the working directory or above the executable; pass \(option) PATH")
     }
 }
-
-/// Refuses a worker count outside `1...SweepRunner.maxThreads` (`--threads`).
-func checkThreads(_ threads: Int?) throws {
-    if let threads, !(1...SweepRunner.maxThreads).contains(threads) {
-        throw ConfigError(key: "--threads", "must be an integer in [1, \(SweepRunner.maxThreads)], got \(threads)")
-    }
-}
-
-/// Parses `--max-memory` (nil when not given).
-func memoryLimit(_ text: String?) throws -> Double? {
-    try text.map(MemoryEstimate.parseSize)
-}

@@ -27,19 +27,23 @@ struct Run: Command {
     @Flag(name: .long, help: "Replace --out if it holds the output of an earlier run (and nothing else).")
     var force = false
 
-    @Option(name: .long, help: "Memory the run may use, e.g. 8G (default: the memory available).")
-    var maxMemory: String?
+    @Option(
+        name: .long, help: "Memory the run may use, e.g. 8G (default: the memory available).",
+        transform: optionValue(MemoryEstimate.parseSize))
+    var maxMemory: Double?
+
+    func validate() throws {
+        guard (from == nil) == (cell == nil) else {
+            throw ValidationError("\(from == nil ? "--cell" : "--from"): --from DIR and --cell ID go together")
+        }
+    }
 
     func execute() throws {
         Interruption.install()
         var job = RunJob(
-            configPath: options.config, overrides: options.overrides, seed: options.seed, output: out,
-            exportState: exportState, force: force, memoryLimit: try memoryLimit(maxMemory))
-        switch (from, cell) {
-        case (let from?, let cell?): job.sweepCell = SweepCell(directory: from, cellID: cell, replicate: replicate)
-        case (nil, nil): break
-        default: throw ConfigError(key: from == nil ? "--cell" : "--from", "--from DIR and --cell ID go together")
-        }
+            configPath: options.config, overrides: options.overrides.map(\.text), seed: options.seed, output: out,
+            exportState: exportState, force: force, memoryLimit: maxMemory)
+        if let from, let cell { job.sweepCell = SweepCell(directory: from, cellID: cell, replicate: replicate) }
         let (result, directory) = try job.execute()
         print(Report.lines(result, directory: directory).joined(separator: "\n"))
     }

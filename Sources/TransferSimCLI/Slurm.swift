@@ -23,16 +23,16 @@ struct Slurm: Command {
     @Option(name: .long, help: "At most K array tasks at once.")
     var maxRunning: Int?
 
-    @Option(name: .long, help: "Slurm partition.")
+    @Option(name: .long, help: "Slurm partition.", transform: optionValue(SlurmJob.checkedPartition))
     var partition: String?
 
-    @Option(name: .long, help: "Time limit per task (HH:MM:SS).")
+    @Option(name: .long, help: "Time limit per task (HH:MM:SS).", transform: optionValue(SlurmJob.checkedTime))
     var time: String?
 
     @Option(name: .long, help: "CPUs per task (also each task's worker threads).")
     var cpusPerTask: Int = 1
 
-    @Option(name: .long, help: "Memory per task, e.g. 2G.")
+    @Option(name: .long, help: "Memory per task, e.g. 2G.", transform: optionValue(SlurmJob.checkedMemory))
     var mem: String?
 
     @Option(name: .long, help: "transfersim executable the tasks run (default: this one).")
@@ -41,13 +41,15 @@ struct Slurm: Command {
     @Flag(name: .long, help: "Submit with sbatch and print the job ids.")
     var submit = false
 
+    func validate() throws {
+        guard options.config != nil else { throw ValidationError("--config: a Slurm job needs a sweep config file") }
+    }
+
     func execute() throws {
         Interruption.install()
-        guard let config = options.config else {
-            throw ConfigError(key: "--config", "a Slurm job needs a sweep config file")
-        }
+        let config = options.config ?? ""
         let plan = try SweepPlan.load(
-            path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes,
+            path: config, overrides: options.overrides.map(\.text), seed: options.seed, grids: grid.axes,
             replicates: grid.replicates)
         let binary =
             executable

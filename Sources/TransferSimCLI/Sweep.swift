@@ -10,7 +10,9 @@ struct Sweep: Command {
 
     @OptionGroup var grid: GridOptions
 
-    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(
+        name: .long, help: "Worker threads (default: all cores). Results do not depend on it.",
+        transform: optionValue(ThreadCount.parse))
     var threads: Int?
 
     @Option(
@@ -29,25 +31,29 @@ struct Sweep: Command {
 
     @Option(
         name: .long,
-        help: "Memory the sweep may use, e.g. 8G (default: the memory available); larger cells become error rows.")
-    var maxMemory: String?
+        help: "Memory the sweep may use, e.g. 8G (default: the memory available); larger cells become error rows.",
+        transform: optionValue(MemoryEstimate.parseSize))
+    var maxMemory: Double?
 
     @OptionGroup var cache: UpstreamCacheOptions
 
+    func validate() throws {
+        guard options.config != nil else {
+            throw ValidationError("--config: a sweep needs a config file with grid: or zip:")
+        }
+    }
+
     func execute() throws {
         Interruption.install()
-        try checkThreads(threads)
-        guard let config = options.config else {
-            throw ConfigError(key: "--config", "a sweep needs a config file with grid: or zip:")
-        }
+        let config = options.config ?? ""
         let plan = try SweepPlan.load(
-            path: config, overrides: options.overrides, seed: options.seed, grids: grid.axes,
+            path: config, overrides: options.overrides.map(\.text), seed: options.seed, grids: grid.axes,
             replicates: grid.replicates)
         var runner = SweepRunner(
             plan: plan, directory: out, failFast: failFast, progress: ProgressReporter.mode(quiet: quiet))
         if let threads { runner.threads = threads }
         if let shard { runner.shard = shard }
-        runner.memoryLimit = try memoryLimit(maxMemory)
+        runner.memoryLimit = maxMemory
         runner.upstreamCacheDirectory = try cache.directory()
         let report = try runner.run()
         noteGrowth(report, in: runner.directory)

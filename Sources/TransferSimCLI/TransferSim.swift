@@ -46,8 +46,9 @@ struct ConfigOptions: ParsableArguments {
 
     @Option(
         name: .customLong("set"),
-        help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
+        help: ArgumentHelp("Override one key, e.g. --set alpha=0.5 (repeatable).", valueName: "key=value"),
+        transform: optionValue(Assignment.parse))
+    var overrides: [Assignment] = []
 
     @Option(name: .long, help: "Base seed; overrides the config's seed.")
     var seed: UInt64?
@@ -65,14 +66,15 @@ struct UpstreamCacheOptions: ParsableArguments {
     @Flag(name: .long, help: "Train every upstream model afresh and keep none.")
     var noUpstreamCache = false
 
+    func validate() throws {
+        guard !(noUpstreamCache && upstreamCache != nil) else {
+            throw ValidationError("--no-upstream-cache: cannot be combined with --upstream-cache")
+        }
+    }
+
     /// The cache directory, or nil when turned off.
     func directory() throws -> URL? {
-        if noUpstreamCache {
-            guard upstreamCache == nil else {
-                throw ConfigError(key: "--no-upstream-cache", "cannot be combined with --upstream-cache")
-            }
-            return nil
-        }
+        if noUpstreamCache { return nil }
         return try upstreamCache.map { try OutputDirectory.resolve($0, key: "--upstream-cache") }
             ?? UpstreamCache.defaultDirectory
     }

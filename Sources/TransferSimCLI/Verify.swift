@@ -12,7 +12,7 @@ struct Verify: Command {
     @Option(name: .long, help: "Output directory (sweeps are kept under sweeps/ and reused on rerun).")
     var out: String
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    @Option(name: .long, help: "Worker threads (default: all cores).", transform: optionValue(ThreadCount.parse))
     var threads: Int?
 
     @Option(
@@ -33,7 +33,6 @@ struct Verify: Command {
 
     func execute() throws {
         Interruption.install()
-        try checkThreads(threads)
         if let replicates, !(1...10_000).contains(replicates) {
             throw ConfigError(key: "--replicates", "must be an integer in [1, 10000], got \(replicates)")
         }

@@ -2,11 +2,11 @@ import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
 @testable import TransferSimCore
 @testable import TransferSimExperiment
-@testable import TransferSimPlots
-@testable import TransferSimAnalysis
 @testable import TransferSimFiles
+@testable import TransferSimPlots
 @testable import TransferSimSweeps
 
 /// `docs/reliability.md`: kills at any instant, concurrent commands, destructive paths, signals and
@@ -315,28 +315,63 @@ import Testing
     func options_checked() throws {
         let root = try Self.setUp("options")
         defer { try? FileManager.default.removeItem(at: root) }
-        let cases: [([String], String)] = [
+        // A malformed or out-of-range value is a usage error (exit 64): what is allowed, then the usage line.
+        let usage: [([String], String)] = [
             (
                 ["verify", "--quick", "--threads", "0", "--out", "v"],
-                "error: --threads: must be an integer in [1, 1024], got 0\n"
+                "'--threads <threads>': must be an integer in [1, 1024]"
             ),
             (
                 ["sweep", "--config", "sweep.yaml", "--threads", "0", "--out", "v"],
-                "error: --threads: must be an integer in [1, 1024], got 0\n"
+                "must be an integer in [1, 1024], got '0'"
             ),
             (
                 ["sweep", "--config", "sweep.yaml", "--threads", "4611686018427387904", "--out", "v"],
-                "error: --threads: must be an integer in [1, 1024]"
+                "must be an integer in [1, 1024]"
             ),
             (
                 ["figure", "alpha", "--quick", "--threads", "\(Int.max)", "--out", "v"],
-                "error: --threads: must be an integer in [1, 1024]"
+                "must be an integer in [1, 1024]"
+            ),
+            (["verify", "--quick", "--threads", "1025", "--out", "v"], "must be an integer in [1, 1024]"),
+            (["bench", "--quick", "--threads", "\(Int.max)"], "must be an integer in [1, 1024]"),
+            (["bench", "--quick", "--threads", "99999999999999999999"], "must be an integer in [1, 1024]"),
+            (
+                ["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", "banana", "--out", "v"],
+                "'--time <time>': must be a Slurm time"
             ),
             (
-                ["verify", "--quick", "--threads", "1025", "--out", "v"],
-                "error: --threads: must be an integer in [1, 1024]"
+                [
+                    "slurm", "--config", "sweep.yaml", "--shards", "2", "--partition", "gpu\n#SBATCH --exclusive",
+                    "--out", "v",
+                ], "'--partition <partition>': must be a partition name"
             ),
-            (["bench", "--quick", "--threads", "\(Int.max)"], "error: --threads: must be an integer in [1, 1024]"),
+            (
+                ["slurm", "--config", "sweep.yaml", "--shards", "2", "--mem", "lots", "--out", "v"],
+                "'--mem <mem>': must be an integer"
+            ),
+            (["slurm", "--shards", "2", "--out", "v"], "--config: a Slurm job needs a sweep config file"),
+            (
+                ["sweep", "--config", "sweep.yaml", "--out", "v", "--max-memory", "0G"],
+                "'--max-memory <max-memory>': must be a size"
+            ),
+            (
+                ["sweep", "--config", "sweep.yaml", "--out", "v", "--set", "alpha"],
+                "'--set <key=value>': must be a key, '=' and a value"
+            ),
+            (["run", "--out", "v", "--cell", "c"], "--cell: --from DIR and --cell ID go together"),
+        ]
+        for (arguments, fragment) in usage {
+            let outcome = try CLIHarness.run(arguments, in: root)
+            #expect(
+                outcome.status == 64 && outcome.stderr.contains(fragment)
+                    && outcome.stderr.contains("Usage: transfersim \(arguments[0])"),
+                "\(arguments): \(outcome.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("v").path), "\(arguments)")
+            #expect(CLIHarness.leftovers(root).isEmpty, "\(arguments)")
+        }
+        // A value that is well formed but wrong for this sweep or machine is one line naming the option (exit 1).
+        let cases: [([String], String)] = [
             (
                 ["slurm", "--config", "sweep.yaml", "--shards", "100000", "--out", "v"],
                 "error: --shards: must be an integer in [1, "
@@ -359,19 +394,7 @@ import Testing
                 ["slurm", "--config", "sweep.yaml", "--shards", "2", "--out", "v w"],
                 "error: --out: a Slurm job directory must not contain whitespace"
             ),
-            (
-                ["slurm", "--config", "sweep.yaml", "--shards", "2", "--time", "banana", "--out", "v"],
-                "error: --time: "
-            ),
-            (
-                [
-                    "slurm", "--config", "sweep.yaml", "--shards", "2", "--partition", "gpu\n#SBATCH --exclusive",
-                    "--out", "v",
-                ], "error: --partition: "
-            ),
-            (["slurm", "--config", "sweep.yaml", "--shards", "2", "--mem", "lots", "--out", "v"], "error: --mem: "),
             (["slurm", "--config", "sweep.yaml", "--shards", "2", "--out", ""], "error: --out: must name a directory"),
-            (["sweep", "--config", "sweep.yaml", "--out", "v", "--max-memory", "0G"], "error: --max-memory: "),
             (["sweep", "--config", "sweep.yaml", "--out", ""], "error: --out: must name a directory"),
             (["bench", "--quick", "--csv", "v/bench.csv"], "error: --csv: cannot write in "),
             (["bench", "--quick", "--csv", ""], "error: --csv: must name a file"),

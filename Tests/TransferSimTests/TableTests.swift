@@ -129,7 +129,9 @@ import Testing
         let svg = try plot.render(sweep)
         #expect(svg.contains("alpha = 1 − 0.5") && svg.contains("class=\"band\""))
         let refused = try CLIHarness.run(["plot", out.path, "--x", "u_norm", "--y", "n2", "--contrast", "alpha=1,0.5"])
-        #expect(refused.status == 1 && refused.stderr.hasPrefix("error: --contrast:"), "\(refused.stderr)")
+        #expect(
+            refused.status == 64 && refused.stderr.hasPrefix("Error: --contrast: draws lines along --x"),
+            "\(refused.stderr)")
         let drawn = try CLIHarness.run([
             "plot", out.path, "--x", "u_norm", "--facet", "n2", "--contrast", "alpha=1,0.5",
         ])

@@ -106,6 +106,49 @@ package struct SlurmJob: Sendable {
 
     private func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+    /// `--partition`: a partition name or a comma-separated list of them.
+    ///
+    /// - Throws: ``SweepError`` (key `--partition`) naming the allowed form.
+    @Sendable package static func checkedPartition(_ partition: String) throws -> String {
+        guard matches(partition, #"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"#) else {
+            throw SweepError(
+                key: "--partition",
+                "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)"
+            )
+        }
+        return partition
+    }
+
+    /// `--time`: one of Slurm's time formats.
+    ///
+    /// - Throws: ``SweepError`` (key `--time`) naming the formats.
+    @Sendable package static func checkedTime(_ time: String) throws -> String {
+        guard matches(time, #"^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$"#)
+        else {
+            throw SweepError(
+                key: "--time",
+                "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)"
+            )
+        }
+        return time
+    }
+
+    /// `--mem`: an integer with an optional unit `K`, `M`, `G` or `T`.
+    ///
+    /// - Throws: ``SweepError`` (key `--mem`) naming the form.
+    @Sendable package static func checkedMemory(_ memory: String) throws -> String {
+        guard matches(memory, #"^[0-9]+[KMGT]?$"#) else {
+            throw SweepError(
+                key: "--mem",
+                "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
+        }
+        return memory
+    }
+
+    private static func matches(_ text: String, _ pattern: String) -> Bool {
+        text.range(of: pattern, options: .regularExpression) != nil
+    }
+
     /// Checks the options written into the scripts, before anything is written: `--partition` a name or a
     /// comma-separated list of names, `--time` one of Slurm's formats (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`,
     /// `D-HH:MM`, `D-HH:MM:SS`, `UNLIMITED`), `--mem` an integer with an optional `K`/`M`/`G`/`T`, the
@@ -114,28 +157,9 @@ package struct SlurmJob: Sendable {
     ///
     /// - Throws: ``SweepError`` naming the option and its allowed form.
     package func validate() throws {
-        func matches(_ text: String, _ pattern: String) -> Bool {
-            text.range(of: pattern, options: .regularExpression) != nil
-        }
-        if let partition, !matches(partition, #"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"#) {
-            throw SweepError(
-                key: "--partition",
-                "must be a partition name or a comma-separated list of them (letters, digits, _ . -), got \(partition.debugDescription)"
-            )
-        }
-        if let time,
-            !matches(time, #"^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$"#)
-        {
-            throw SweepError(
-                key: "--time",
-                "must be a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED), got \(time.debugDescription)"
-            )
-        }
-        if let memory, !matches(memory, #"^[0-9]+[KMGT]?$"#) {
-            throw SweepError(
-                key: "--mem",
-                "must be an integer with an optional unit K, M, G or T (e.g. 2G), got \(memory.debugDescription)")
-        }
+        _ = try partition.map(Self.checkedPartition)
+        _ = try time.map(Self.checkedTime)
+        _ = try memory.map(Self.checkedMemory)
         if let maxRunning, !(1...shards).contains(maxRunning) {
             throw SweepError(
                 key: "--max-running", "must be an integer in [1, \(shards)] (the number of tasks), got \(maxRunning)")
