@@ -95,6 +95,16 @@ package struct Benchmark: Sendable {
             Row(
                 name: "span step N=20 d=600 m=10 kou", value: kouStep * 1e6, unit: "µs",
                 note: "kou2023-code's network (biases, κ = 1/2), T = 100, the best of 5 runs"))
+        // Issue 28: the 100 ‖μ‖ cells of a Kou row in one SpanBatch (cell index innermost, no BLAS call per step).
+        let batchStep = batchStepSeconds(cells: 100, n: 20, d: 600, m: 10, steps: quick ? 20 : 100)
+        let cellStepFlops = 2.0 * 20 * 20 * 20  // P = R G: 2 · 2m · N² per cell
+        add(
+            Row(
+                name: "span batch step per cell (100 cells)", value: batchStep * 1e6, unit: "µs",
+                note: String(
+                    format:
+                        "the same network, ‖μ‖ = 0…9.9 (SpanBatch, not yet used by sweeps): %.1f× the span step, %.1f× its dgemm floor",
+                    kouStep / batchStep, batchStep / (cellStepFlops / rate))))
         // Whole rows of the grid (every ‖μ‖ at a few d), so the slice shares draws as the full grid does.
         let kouSlice = quick ? (100, 1, 1) : (100, 10, 1)
         let kou = try sweepThroughput(name: "kou2023 slice", config: "\(experiments)/kou2023.yaml", kouSlice: kouSlice)
@@ -221,6 +231,32 @@ package struct Benchmark: Sendable {
             (0..<5).map { _ in Self.time { _ = trainer.train(from: initial, on: sample, schedule: schedule) } }.min()
             ?? .nan
         return best / Double(steps)
+    }
+
+    /// Seconds per cell per step of a ``SpanBatch`` of `cells` cells of `kou2023-code`'s network (as ``stepSeconds``
+    /// with `kou`) that share `Ξ`, labels and initial filters, with ‖μ‖ = 0, 0.1, …; the best of 5 runs, the one-off
+    /// shared products included.
+    func batchStepSeconds(cells: Int, n: Int, d: Int, m: Int, steps: Int) -> Double {
+        let architecture = Architecture(filtersPerClass: m, dimension: d, outputScale: 0.5, hasBias: true)
+        let distribution = TaskDistribution(
+            task: .two, signals: Signals(uNorm: 1, v1Norm: 1, v2Norm: 1, cosine: 0),
+            dimension: d, noiseLevel: 1, flipRate: 0.1, noise: .isotropic)
+        let sample = distribution.sample(count: n, seed: 3)
+        var generator = Xoshiro256StarStar(seed: 4)
+        let initial = Initialization.pytorchUniform.draw(architecture, generator: &generator)
+        let norm = BLAS.dot(sample.mu, sample.mu).squareRoot()
+        let samples = (0..<cells).map { cell in
+            TaskSample(
+                mu: sample.mu.map { $0 * 0.1 * Double(cell) / norm }, cleanLabels: sample.cleanLabels,
+                labels: sample.labels, noise: sample.noise)
+        }
+        func run() {
+            var batch = SpanBatch(architecture: architecture, initial: initial, samples: samples)
+            _ = batch.train(steps: steps, stepSize: 0.1)
+        }
+        run()
+        let best = (0..<5).map { _ in Self.time { run() } }.min() ?? .nan
+        return best / Double(steps * cells)
     }
 
     /// Runs a sweep into a temporary directory and returns its throughput row (trainings per second).
