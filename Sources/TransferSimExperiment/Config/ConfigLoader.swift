@@ -41,7 +41,12 @@ public enum ConfigLoader {
             throw ConfigError(key: path, "cannot read config file (\(String(cString: strerror(errno))))")
         }
         defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
+        } catch {
+            throw ConfigError(key: path, "cannot read config file (\(error.localizedDescription))")
+        }
         guard data.count <= maxFileBytes else {
             throw ConfigError(key: path, "grew past \(maxFileBytes) bytes while being read")
         }
@@ -178,7 +183,8 @@ public enum ConfigLoader {
     }
 
     /// Sets the keys of `layer` but `skipped` on `config`, in order.
-    private static func apply(_ layer: [Entry], to config: inout ExperimentConfig, skipping skipped: Set<String>) throws {
+    private static func apply(_ layer: [Entry], to config: inout ExperimentConfig, skipping skipped: Set<String>) throws
+    {
         for k in 1...2
         where layer.contains(where: { $0.key == "v\(k)_norm" }) && layer.contains(where: { $0.key == "mu\(k)_norm" }) {
             throw ConfigError(key: "mu\(k)_norm", "give v\(k)_norm or mu\(k)_norm, not both")

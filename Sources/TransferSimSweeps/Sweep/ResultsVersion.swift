@@ -26,10 +26,16 @@ package enum ResultsVersion {
 
     /// The version of the rows in `directory` (1 when the file is absent).
     ///
-    /// - Throws: ``SweepError`` if the file is not an integer.
+    /// - Throws: ``SweepError`` if the file exists but cannot be read, or is not an integer.
     package static func read(_ directory: URL) throws -> Int {
         let url = directory.appendingPathComponent(fileName)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return 1 }
+        guard FileManager.default.fileExists(atPath: url.path) else { return 1 }
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw SweepError(key: url.path, "cannot be read as a text file: it names the rows' results version")
+        }
         guard let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw SweepError(key: url.path, "must hold an integer results version, got '\(text.prefix(20))'")
         }
