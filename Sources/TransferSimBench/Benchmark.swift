@@ -214,15 +214,7 @@ package struct Benchmark: Sendable {
     /// runs: the theory preset's network (no bias, `κ = 1/m`, Gaussian init), or with `kou` that of `kou2023-code`
     /// (biases, `κ = 1/2`, PyTorch's uniform init, isotropic noise).
     func stepSeconds(_ engine: Engine, n: Int, d: Int, m: Int, steps: Int, kou: Bool = false) -> Double {
-        let architecture = Architecture(
-            filtersPerClass: m, dimension: d, outputScale: kou ? 0.5 : 1 / Double(m), hasBias: kou)
-        let distribution = TaskDistribution(
-            task: .two, signals: Signals(uNorm: 1, v1Norm: 1, v2Norm: 1, cosine: 0),
-            dimension: d, noiseLevel: 1, flipRate: 0.1, noise: kou ? .isotropic : .projected)
-        let sample = distribution.sample(count: n, seed: 3)
-        var generator = Xoshiro256StarStar(seed: 4)
-        let initial = (kou ? Initialization.pytorchUniform : .gaussian(sigma0: 0.01)).draw(
-            architecture, generator: &generator)
+        let (architecture, sample, initial) = Self.stepProblem(n: n, d: d, m: m, kou: kou)
         let trainer = GradientDescent(architecture: architecture, alignmentDirections: [], engine: engine)
         let schedule = TrainingSchedule(
             stepSize: 0.1, steps: steps, filterCount: architecture.filterCount, logEvery: steps)
@@ -233,17 +225,26 @@ package struct Benchmark: Sendable {
         return best / Double(steps)
     }
 
+    /// The network, training set (seed 3) and initial parameters (seed 4) the step measurements train: the theory
+    /// preset's (no bias, `κ = 1/m`, Gaussian init, projected noise), or with `kou` that of `kou2023-code` (biases,
+    /// `κ = 1/2`, PyTorch's uniform init, isotropic noise).
+    static func stepProblem(n: Int, d: Int, m: Int, kou: Bool) -> (Architecture, TaskSample, Parameters) {
+        let architecture = Architecture(
+            filtersPerClass: m, dimension: d, outputScale: kou ? 0.5 : 1 / Double(m), hasBias: kou)
+        let distribution = TaskDistribution(
+            task: .two, signals: Signals(uNorm: 1, v1Norm: 1, v2Norm: 1, cosine: 0),
+            dimension: d, noiseLevel: 1, flipRate: 0.1, noise: kou ? .isotropic : .projected)
+        var generator = Xoshiro256StarStar(seed: 4)
+        let initial = (kou ? Initialization.pytorchUniform : .gaussian(sigma0: 0.01)).draw(
+            architecture, generator: &generator)
+        return (architecture, distribution.sample(count: n, seed: 3), initial)
+    }
+
     /// Seconds per cell per step of a ``SpanBatch`` of `cells` cells of `kou2023-code`'s network (as ``stepSeconds``
     /// with `kou`) that share `Ξ`, labels and initial filters, with ‖μ‖ = 0, 0.1, …; the best of 5 runs, the one-off
     /// shared products included.
     func batchStepSeconds(cells: Int, n: Int, d: Int, m: Int, steps: Int) -> Double {
-        let architecture = Architecture(filtersPerClass: m, dimension: d, outputScale: 0.5, hasBias: true)
-        let distribution = TaskDistribution(
-            task: .two, signals: Signals(uNorm: 1, v1Norm: 1, v2Norm: 1, cosine: 0),
-            dimension: d, noiseLevel: 1, flipRate: 0.1, noise: .isotropic)
-        let sample = distribution.sample(count: n, seed: 3)
-        var generator = Xoshiro256StarStar(seed: 4)
-        let initial = Initialization.pytorchUniform.draw(architecture, generator: &generator)
+        let (architecture, sample, initial) = Self.stepProblem(n: n, d: d, m: m, kou: true)
         let norm = BLAS.dot(sample.mu, sample.mu).squareRoot()
         let samples = (0..<cells).map { cell in
             TaskSample(
