@@ -9,8 +9,7 @@ import Testing
         let architecture: Architecture
         let initial: Parameters
         let samples: [TaskSample]
-        let gram: Matrix
-        let products: Matrix
+        let directions: [[(Int, Double)]]
 
         init(seed: UInt64, norms: [Double], d: Int = 30, n: Int = 12, m: Int = 4) {
             var generator = Xoshiro256StarStar(seed: seed)
@@ -27,71 +26,111 @@ import Testing
             samples = norms.map { norm in
                 TaskSample(mu: direction.map { $0 * norm }, cleanLabels: clean, labels: labels, noise: noise)
             }
-            gram = SpanState.gram(noise)
-            products = SpanState.initialProducts(initial.weights, noise)
+            directions = [[(0, 1)], [(1, 0.6), (2, 0.8)], [(d - 1, 1), (d + 3, 1)]]
         }
 
-        func batch(_ cells: [Int]) -> SpanBatch {
+        func batch(_ cells: [Int], _ schedule: TrainingSchedule) -> [TrainingResult] {
             SpanBatch(
-                architecture: architecture, initial: initial, samples: cells.map { samples[$0] }, gram: gram,
-                initialProducts: products)
+                architecture: architecture, initial: initial, samples: cells.map { samples[$0] }, schedule: schedule,
+                alignmentDirections: directions
+            ).train()
+        }
+
+        /// `cell` trained by ``TrainingRun`` over ``SpanState`` (the BLAS products), as before ``SpanBatch`` existed.
+        func blas(_ cell: Int, _ schedule: TrainingSchedule) -> TrainingResult {
+            var run = TrainingRun(
+                state: SpanState(architecture: architecture, sample: samples[cell], initial: initial),
+                architecture: architecture, alignmentDirections: directions, initial: initial, sample: samples[cell],
+                schedule: schedule)
+            while true {
+                run.state.forward(into: &run.forward)
+                if let result = run.advance() { return result }
+            }
         }
     }
 
     static let norms = [0, 0.3, 1, 2.5, 4, 7.5, 1e60]
 
+    /// Plain; frozen rows with `λ`; a target loss; distillation (12 samples); each logging every 7 steps.
+    static func schedules(rows: Int) -> [TrainingSchedule] {
+        let plain = TrainingSchedule(stepSize: 0.3, steps: 60, filterCount: rows, logEvery: 7)
+        let frozen = TrainingSchedule(
+            stepSize: 0.3, steps: 60, rowStepScales: (0..<rows).map { $0 % 3 == 0 ? 0.5 : 1 },
+            frozenRows: (0..<rows).map { $0 % 2 == 0 }, freezeSteps: 25, logEvery: 7)
+        var target = plain
+        target.targetLoss = 0.45
+        var distilled = plain
+        distilled.distillation = Distillation(
+            teacherLogits: (0..<12).map { sin(Double($0)) * 3 }, weight: 0.4, temperature: 2)
+        return [plain, frozen, target, distilled]
+    }
+
+    /// Every number of a result (NaN, e.g. an unlogged test error, as −12345 so that two NaNs compare equal).
+    static func values(_ result: TrainingResult) -> [Double] {
+        let all =
+            result.final.weights.storage + result.final.biases + result.decomposition.gamma
+            + result.decomposition.rho.storage + result.history.flatMap(\.values)
+            + [result.trainLoss, result.trainError, Double(result.steps), result.signalNoiseRatio, result.rhoBarMax]
+            + (result.span.map { $0.muCoefficients + $0.noiseCoefficients.storage } ?? [])
+        return all.map { $0.isNaN ? -12345 : $0 }
+    }
+
     @Test(
-        "each cell of a batch equals the BLAS span engine's run of that cell to rounding; a diverging cell stops at the same step"
+        "each cell of a batch equals TrainingRun over SpanState (BLAS products) to rounding: filters, decomposition, log, loss, steps; a diverging cell stops at the same step"
     )
     func batch_matchesSpanEngine() throws {
-        for seed in 1...4 as ClosedRange<UInt64> {
+        for seed in 1...3 as ClosedRange<UInt64> {
             let row = Row(seed: seed, norms: Self.norms)
-            var batch = row.batch(Array(Self.norms.indices))
-            let losses = batch.train(steps: 60, stepSize: 0.3)
-            let trainer = GradientDescent(architecture: row.architecture, alignmentDirections: [], engine: .span)
-            for (cell, sample) in row.samples.enumerated() {
-                let run = trainer.train(
-                    from: row.initial, on: sample,
-                    schedule: TrainingSchedule(
-                        stepSize: 0.3, steps: 60, filterCount: row.architecture.filterCount, logEvery: 60))
-                #expect((run.status == .ok) == batch.running[cell], "seed \(seed) cell \(cell)")
-                #expect(run.steps == batch.stepsTaken[cell], "seed \(seed) cell \(cell)")
-                guard run.status == .ok, let span = run.span else { continue }
-                let (mu, noise, biases) = batch.coefficients(cell: cell)
-                #expect(EngineTests.relative(mu, span.muCoefficients) < 1e-10, "seed \(seed) cell \(cell) c")
-                #expect(
-                    EngineTests.relative(noise.storage, span.noiseCoefficients.storage) < 1e-10,
-                    "seed \(seed) cell \(cell) R")
-                #expect(EngineTests.relative(biases, run.final.biases) < 1e-10, "seed \(seed) cell \(cell) b")
-                #expect(abs(losses[cell] - run.trainLoss) <= 1e-10 * max(run.trainLoss, 1e-12))
-                // The run moved: a test of agreement between two runs that did nothing could not fail.
-                #expect(span.noiseCoefficients.storage.contains { $0 != 0 })
+            for (index, schedule) in Self.schedules(rows: row.architecture.filterCount).enumerated() {
+                let batch = row.batch(Array(Self.norms.indices), schedule)
+                for cell in Self.norms.indices {
+                    let reference = row.blas(cell, schedule), result = batch[cell]
+                    let label = "seed \(seed) schedule \(index) cell \(cell)"
+                    #expect(result.status == reference.status, "\(label)")
+                    #expect(result.steps == reference.steps, "\(label)")
+                    #expect(result.converged == reference.converged, "\(label)")
+                    #expect(result.history.map(\.step) == reference.history.map(\.step), "\(label)")
+                    guard reference.status == .ok else { continue }
+                    let (a, b) = (Self.values(result), Self.values(reference))
+                    #expect(a.count == b.count && EngineTests.relative(a, b) < 1e-10, "\(label)")
+                    #expect(
+                        result.decomposition.rho.storage.contains { $0 != 0 } && result.history.count >= 2,
+                        "\(label): the run moved and logged (agreement of two idle runs could not fail)")
+                }
+                #expect(batch[Self.norms.count - 1].status == .diverged, "‖μ‖ = 1e60 diverges")
             }
-            #expect(!batch.running[Self.norms.count - 1], "‖μ‖ = 1e60 diverges")
+            let target = Self.schedules(rows: row.architecture.filterCount)[2]
+            #expect(row.batch([2], target)[0].converged == true, "the target loss is reached by some cell")
         }
     }
 
-    @Test("a cell's bits depend on nothing but the cell: alone, in the whole batch, reversed, or beside other cells")
+    @Test(
+        "a cell's bits depend on nothing but the cell: alone, in the whole batch, reversed, beside other cells, or through GradientDescent"
+    )
     func cellBits_independentOfBatch() throws {
-        let row = Row(seed: 9, norms: Self.norms + [0.7, 3.3, 5, 9.9])
+        let row = Row(seed: 9, norms: Self.norms + [0.7, 3.3, 5, 9.9] + (0..<30).map { 0.3 * Double($0) })
         let all = Array(row.samples.indices)
-        func trained(_ cells: [Int]) -> [Int: ([Double], [Double], [Double], Double)] {
-            var batch = row.batch(cells)
-            let losses = batch.train(steps: 40, stepSize: 0.2)
-            var result: [Int: ([Double], [Double], [Double], Double)] = [:]
-            for (position, cell) in cells.enumerated() {
-                let (mu, noise, biases) = batch.coefficients(cell: position)
-                result[cell] = (mu, noise.storage, biases, losses[position])
+        for schedule in Self.schedules(rows: row.architecture.filterCount) {
+            func trained(_ cells: [Int]) -> [Int: [Double]] {
+                Dictionary(zip(cells, row.batch(cells, schedule).map(Self.values))) { first, _ in first }
             }
-            return result
-        }
-        let reference = trained(all)
-        for layout in [all.reversed(), [3], [5, 1], Array(all.dropFirst(2)) + [0, 1], [2, 2, 4, 8, 9, 10, 6, 0]] {
-            for (cell, value) in trained(Array(layout)) {
-                let expected = try #require(reference[cell])
-                #expect(
-                    value.0 == expected.0 && value.1 == expected.1 && value.2 == expected.2
-                        && value.3.bitPattern == expected.3.bitPattern, "cell \(cell) in \(layout)")
+            let reference = trained(all)
+            let layouts = [
+                all.reversed(), [3], [5, 1], Array(all.dropFirst(2)) + [0, 1], [2, 2, 4, 8, 9, 10, 6, 0],
+                Array(all.prefix(33)), Array(all.suffix(9)),
+            ]
+            for layout in layouts {
+                for (cell, value) in trained(Array(layout)) {
+                    let expected = try #require(reference[cell])
+                    #expect(
+                        value.map(\.bitPattern) == expected.map(\.bitPattern), "cell \(cell) in \(layout.count) cells")
+                }
+            }
+            let trainer = GradientDescent(
+                architecture: row.architecture, alignmentDirections: row.directions, engine: .span)
+            for cell in [0, 4, 17] {
+                let alone = trainer.train(from: row.initial, on: row.samples[cell], schedule: schedule)
+                #expect(Self.values(alone).map(\.bitPattern) == reference[cell]?.map(\.bitPattern), "cell \(cell)")
             }
         }
     }

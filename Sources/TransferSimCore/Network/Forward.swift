@@ -103,6 +103,11 @@ package struct Forward: Sendable {
 
     /// The empirical loss `L(W) = (1/N) Σ_i ℓ(y_i f(W, x_i))` (§4).
     package func loss(labels: [Double]) -> Double {
+        Forward.loss(outputs: outputs, labels: labels)
+    }
+
+    /// `(1/N) Σ_i ℓ(labels[i] · outputs[i])`, summed in index order.
+    package static func loss(outputs: [Double], labels: [Double]) -> Double {
         precondition(labels.count == outputs.count, "loss: \(labels.count) labels for \(outputs.count) outputs")
         var total = 0.0
         for i in outputs.indices { total += LogisticLoss.value(labels[i] * outputs[i]) }

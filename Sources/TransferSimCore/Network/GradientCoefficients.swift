@@ -72,12 +72,7 @@ package struct GradientCoefficients: Sendable {
         scaledLossWeights.withUnsafeMutableBufferPointer { h in
             for i in 0..<n {
                 var g = LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.labels[i]
-                if let distillation {
-                    let student = 1 / (1 + exp(-forward.outputs[i] / distillation.temperature))
-                    g =
-                        (1 - distillation.weight) * g + distillation.weight * distillation.temperature
-                        * (student - distillation.targets[i])
-                }
+                if let distillation { g = distillation.derivative(g, output: forward.outputs[i], sample: i) }
                 if sample.cleanLabels[i] > 0 { positiveSum += g } else { negativeSum += g }
                 h[i] = scale * g
             }
@@ -131,7 +126,8 @@ package struct GradientCoefficients: Sendable {
     /// `parameters` has one, moves by `headScale · ∇_a L`.
     ///
     /// - Complexity: O(m N d).
-    package func apply(rowScales: [Double], headScale: Double = 0, sample: TaskSample, to parameters: inout Parameters) {
+    package func apply(rowScales: [Double], headScale: Double = 0, sample: TaskSample, to parameters: inout Parameters)
+    {
         let rows = noise.rows
         precondition(rowScales.count == rows, "apply: \(rowScales.count) scales for \(rows) filters")
         var scaledNoise = noise

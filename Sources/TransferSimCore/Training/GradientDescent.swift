@@ -82,6 +82,14 @@ package struct Distillation: Sendable, Equatable {
         self.weight = weight
         self.temperature = temperature
     }
+
+    /// `N ∂L_KD/∂f_i = (1 − β) g + β τ (s_i − q_i)` from the hard-label `g = y_i ℓ'(y_i f_i)`, with `s_i = sigmoid(f_i/τ)`
+    /// of the student's `output` `f_i` on training sample `sample` (docs/model.md §11).
+    @inline(__always)
+    package func derivative(_ g: Double, output: Double, sample i: Int) -> Double {
+        let student = 1 / (1 + exp(-output / temperature))
+        return (1 - weight) * g + weight * temperature * (student - targets[i])
+    }
 }
 
 /// The test error of filters at a logged step (nil when it cannot be estimated), for ``HistoryRecord/testError``.
@@ -237,6 +245,9 @@ package struct GradientDescent: Sendable {
                     sample, schedule, evaluator))
         }
         switch resolvedEngine(sample: sample, schedule: schedule) {
+        case .span where batches(sample, from: initial, schedule: schedule):
+            return train(
+                batch: [sample], from: initial, schedule: schedule, evaluators: [evaluator], shared: shared)[0]
         case .span:
             guard let (cache, keys) = shared else {
                 return drive(
@@ -260,6 +271,76 @@ package struct GradientDescent: Sendable {
         }
     }
 
+    /// Trains one model per training set in `samples` from the same `initial` parameters with the same `schedule`: the
+    /// cells of a sweep row that share their noise patches `Ξ`, labels and init and differ only in `μ` (a Kou-type row).
+    /// Each result equals ``train(from:on:schedule:evaluator:shared:)`` of that cell alone, bit for bit: a span-engine
+    /// run of at most ``SpanBatch/maxSampleCount`` samples trains in a ``SpanBatch`` (its bits do not depend on the
+    /// batch), one per set of cells with equal `Ξ` and labels; other runs train one by one. `evaluators` holds each
+    /// cell's history evaluator (empty: none); `shared` a cache and each cell's keys, as for one run.
+    package func train(
+        cells samples: [TaskSample], from initial: Parameters, schedule: TrainingSchedule,
+        evaluators: [HistoryEvaluator?] = [], shared: (cache: DrawCache, keys: [SpanRepresentation.Keys])? = nil
+    ) -> [TrainingResult] {
+        let evaluators = evaluators.isEmpty ? [HistoryEvaluator?](repeating: nil, count: samples.count) : evaluators
+        guard let first = samples.first, resolvedEngine(sample: first, schedule: schedule) == .span,
+            batches(first, from: initial, schedule: schedule)
+        else {
+            return samples.indices.map { cell in
+                train(
+                    from: initial, on: samples[cell], schedule: schedule, evaluator: evaluators[cell],
+                    shared: shared.map { ($0.cache, $0.keys[cell]) })
+            }
+        }
+        var groups: [[Int]] = []
+        for (index, sample) in samples.enumerated() {
+            if let group = groups.firstIndex(where: {
+                let lead = samples[$0[0]]
+                return sample.noise == lead.noise && sample.labels == lead.labels
+                    && sample.cleanLabels == lead.cleanLabels
+            }) {
+                groups[group].append(index)
+            } else {
+                groups.append([index])
+            }
+        }
+        var results = [TrainingResult?](repeating: nil, count: samples.count)
+        for group in groups {
+            let trained = train(
+                batch: group.map { samples[$0] }, from: initial, schedule: schedule,
+                evaluators: group.map { evaluators[$0] }, shared: shared.map { ($0.cache, $0.keys[group[0]]) })
+            for (index, result) in zip(group, trained) { results[index] = result }
+        }
+        return results.map { $0! }
+    }
+
+    /// One ``SpanBatch`` of `samples` (equal `Ξ` and labels), with the shared products from `shared`'s cache (`keys` name
+    /// the first sample's noise, and so every sample's).
+    private func train(
+        batch samples: [TaskSample], from initial: Parameters, schedule: TrainingSchedule,
+        evaluators: [HistoryEvaluator?], shared: (cache: DrawCache, keys: SpanRepresentation.Keys)?
+    ) -> [TrainingResult] {
+        let first = samples[0]
+        let gram = shared.map { $0.cache.matrix(.gram(training: $0.keys.training)) { SpanState.gram(first.noise) } }
+        let products = shared.map {
+            $0.cache.matrix(.initialProducts(initial: $0.keys.initial, training: $0.keys.training)) {
+                SpanState.initialProducts(initial.weights, first.noise)
+            }
+        }
+        let norms: [Double]? = shared.map {
+            $0.cache.value(.noiseNorms(training: $0.keys.training)) { first.noiseSquaredNorms }
+        }
+        return SpanBatch(
+            architecture: architecture, initial: initial, samples: samples, schedule: schedule,
+            alignmentDirections: alignmentDirections, evaluators: evaluators, gram: gram, initialProducts: products,
+            noiseSquaredNorms: norms
+        ).train()
+    }
+
+    /// Whether a span-engine run from `initial` with `schedule` on `sample` trains in a ``SpanBatch``.
+    private func batches(_ sample: TaskSample, from initial: Parameters, schedule: TrainingSchedule) -> Bool {
+        sample.count <= SpanBatch.maxSampleCount && SpanBatch.accepts(schedule, initial: initial)
+    }
+
     /// Trains several models on training sets with the same noise patches `Ξ` (bit for bit), each from its own
     /// initial parameters, signal, labels and schedule; the results equal those of ``train(from:on:schedule:evaluator:shared:)``
     /// one by one, bit for bit, under every BLAS kernel.
@@ -279,6 +360,7 @@ package struct GradientDescent: Sendable {
             jobs.allSatisfy({
                 resolvedEngine(sample: $0.sample, schedule: $0.schedule) == .span
                     && $0.schedule.adapter == nil && $0.sample.noise == first.sample.noise
+                    && !batches($0.sample, from: $0.initial, schedule: $0.schedule)
             })
         else { return jobs.map { train(from: $0.initial, on: $0.sample, schedule: $0.schedule) } }
         let gram = SpanState.gram(first.sample.noise)

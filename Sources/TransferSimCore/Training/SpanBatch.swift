@@ -1,323 +1,522 @@
+import Foundation
+
 /// The span engine (docs/model.md §4–§5, ``SpanState``) for a batch of cells that share their noise patches `Ξ`,
-/// labels, initial filters `W⁽⁰⁾` and biases and differ only in their signal `μ` — the cells of a Kou-type sweep row,
-/// whose ‖μ‖ axis changes nothing else — trained together with the cell index innermost.
+/// labels, initial parameters and schedule and differ only in their signal `μ` — the cells of a Kou-type sweep row,
+/// whose ‖μ‖ axis changes nothing else — trained together with the cell index innermost. One cell is a batch too:
+/// ``GradientDescent`` trains every small span-engine run (``maxSampleCount``) here, alone or in a row, so a run's
+/// bits are the same whichever way it ran.
 ///
-/// Per cell it runs the iteration of ``SpanState`` with a plain schedule (every filter at step `η`, nothing frozen, no
-/// head, no target loss):
+/// Per cell it runs the iteration of ``TrainingRun`` over ``SpanState``:
 ///
 ///     ⟨w_{j,r}, ξ_i⟩ = P₀ + (R G)_{j,r,i} + c_{j,r} m_i,      ⟨w_{j,r}, μ⟩ = s₀ + (R m)_{j,r} + c_{j,r} ‖μ‖²
 ///
-/// then the outputs, the coefficients of ``GradientCoefficients`` and `R ← R − η noise`, `c ← c − η signal`,
-/// `b ← b − η ∇_b L`. The products are this type's own loops, not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k} G_{k,i}` is
-/// summed over `k` in increasing order from 0, then added to `P₀`, and every other sum runs in index order, so each
-/// cell computes the same operations in the same order whatever the batch — its size, its other cells, their order —
-/// and its bits depend on nothing else (no BLAS kernel either). Against ``SpanState``'s BLAS products the iterates
-/// agree to rounding. The loops over cells are element-wise (no sum across cells), which the compiler vectorises.
+/// then the outputs, the coefficients of ``GradientCoefficients``, `R ← R − η_{j,r} noise`, `c ← c − η_{j,r} signal`,
+/// `b ← b − η_{j,r} ∇_b L` and the decomposition `γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²` (§5), with
+/// per-filter steps ``TrainingSchedule/rowScales(atStep:)`` (`T_freeze`, `λ`), the target loss (§12), the divergence
+/// test and the log of ``TrainingRun``. The products are this type's own loops, not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k}
+/// G_{k,i}` is summed over `k` in increasing order from 0 with a multiplication and an addition per term (never a fused
+/// multiply-add), then added to `P₀`, and every other sum runs in index order. The loops are vectorised across cells
+/// (or, for the cells left over, across `i`), which changes no element's operations: each cell computes the same
+/// operations in the same order whatever the batch — its size, its other cells, their order — and its bits depend on
+/// nothing else, not even the BLAS kernel. Against ``SpanState``'s BLAS products the iterates agree to rounding.
 ///
-/// A cell whose outputs leave ``Forward/divergenceBound`` (or become NaN) stops there with status `diverged`; the
-/// others go on.
+/// Distillation (recipe `distill`) is covered: its soft labels are the schedule's, so shared by the cells. L2-SP, a
+/// trainable head and LoRA are not (``accepts(_:initial:)``): ``SpanState`` trains them.
 ///
 /// - Complexity: O(N² d + K m N d) once (the shared products and each cell's `s₀`, `m`), then O(K m N²) per step
 ///   for `K` cells, with no BLAS call and no allocation.
-package struct SpanBatch: Sendable {
+package final class SpanBatch {
     /// The network trained (`2m` rows, `κ`, biases).
     package let architecture: Architecture
     /// Cells in the batch, `K`.
     package let cells: Int
     /// Training samples `N`.
     package let sampleCount: Int
-    /// `G = ΞΞᵀ`, `N × N`.
-    private let gram: [Double]
-    /// `P₀ = W⁽⁰⁾Ξᵀ`, `2m × N`.
-    private let initialProducts: [Double]
-    /// Observed labels `y_i`.
-    private let labels: [Double]
-    /// Clean labels `ŷ_i`.
-    private let cleanLabels: [Double]
-    /// `s₀ = W⁽⁰⁾μ`, `2m × K` (cell innermost).
-    private let initialProjections: [Double]
-    /// `m_i = ⟨ξ_i, μ⟩`, `N × K`.
-    private let noiseDotMu: [Double]
-    /// `‖μ‖²`, one per cell.
-    private let muSquared: [Double]
-    /// `c_{j,r}`, `2m × K`.
-    package private(set) var muCoefficients: [Double]
-    /// `R_{j,r,i}`, `2m × N × K`.
-    package private(set) var noiseCoefficients: [Double]
-    /// `b_{j,r}`, `2m × K`.
-    package private(set) var biases: [Double]
-    /// Whether each cell still trains (not diverged).
-    package private(set) var running: [Bool]
-    /// Steps each cell took (its divergence step, or `T`).
-    package private(set) var stepsTaken: [Int]
-    // Scratch, refilled every step.
-    private var preActivations: [Double]  // 2m × N × K
-    private var projections: [Double]  // 2m × K
-    private var outputs: [Double]  // N × K
-    private var lossWeights: [Double]  // N × K: (κ/N) g_i
-    private var classSums: [Double]  // 2 × K: S₊, S₋
-    private var noiseSums: [Double]  // K: one row's Σ_i noise_{j,r,i}
+    /// The largest `N` that ``GradientDescent`` trains here rather than by ``SpanState``'s `dgemm`: this type's own
+    /// product runs at a fraction of `dgemm`'s rate on large matrices (a fig2 upstream stage's `N₁ = 300`).
+    package static let maxSampleCount = 64
 
-    /// A batch at `initial` (shared) for `samples` (one per cell: the same `Ξ`, labels and clean labels, each its own
-    /// `μ`); `gram` is `ΞΞᵀ` and `initialProducts` `W⁽⁰⁾Ξᵀ` (``SpanState/gram(_:)``, ``SpanState/initialProducts(_:_:)``)
-    /// when already computed (a sweep row's cache).
+    private let schedule: TrainingSchedule
+    private let initial: Parameters
+    private let samples: [TaskSample]
+    private let evaluators: [HistoryEvaluator?]
+    private let directions: [[(Int, Double)]]
+    /// Per direction `ŝ`: `⟨w⁽⁰⁾_{j,r}, ŝ⟩` by row, `⟨ξ_i, ŝ⟩` by sample and `⟨μ, ŝ⟩` by cell (``SpanState/component``).
+    private let initialParts: [[Double]], noiseParts: [[Double]], muParts: [[Double]]
+    private let noiseSquaredNorms: [Double]
+
+    /// One allocation holding every array below (doubles), freed with the batch.
+    private let memory: UnsafeMutablePointer<Double>
+    // Shared: G (N × N), P₀ (2m × N), y, ŷ, ‖ξ_i‖² (N each).
+    private let gram, initialProducts, labels, cleanLabels, xiSquared: UnsafeMutablePointer<Double>
+    // Per cell (cell innermost): s₀ (2m × K), m = Ξμ (N × K), ‖μ‖² (K).
+    private let initialProjections, noiseDotMu, muSquared: UnsafeMutablePointer<Double>
+    // State: c, b, γ (2m × K); R, ρ (2m × N × K).
+    private let muCoefficients, biases, gamma, noiseCoefficients, rho: UnsafeMutablePointer<Double>
+    // Scratch: pre-activations (2m × N × K), projections (2m × K), outputs and (κ/N) g (N × K), S₊ and S₋ (2 × K),
+    // a row's Σ_i noise (K), the finiteness test (K), the rates `−η_{j,r}` (2m).
+    private let preActivations, projections, outputs, lossWeights, classSums, noiseSums, finiteness,
+        rates: UnsafeMutablePointer<Double>
+
+    /// Whether each cell still trains.
+    private var running: [Bool]
+    private var histories: [[HistoryRecord]]
+    private var results: [TrainingResult?]
+
+    /// Whether a run from `initial` with `schedule` is one this type trains: no L2-SP, head or adapter.
+    package static func accepts(_ schedule: TrainingSchedule, initial: Parameters) -> Bool {
+        schedule.anchorStrength == 0 && schedule.headStepScale == nil
+            && schedule.adapter == nil && initial.head == nil
+    }
+
+    /// A batch at `initial` with `schedule` (both shared; ``accepts(_:initial:)``) for `samples` (one per cell: the same
+    /// `Ξ`, labels and clean labels, each its own `μ`), logging alignments with `alignmentDirections` and, at each
+    /// logged step, the test error by the cell's `evaluators` entry (nil: none; empty: none for any cell). `gram` is
+    /// `ΞΞᵀ`, `initialProducts` `W⁽⁰⁾Ξᵀ` and `noiseSquaredNorms` the `‖ξ_i‖²` when already computed (a sweep row's cache).
     package init(
-        architecture: Architecture, initial: Parameters, samples: [TaskSample], gram: Matrix? = nil,
-        initialProducts: Matrix? = nil
+        architecture: Architecture, initial: Parameters, samples: [TaskSample], schedule: TrainingSchedule,
+        alignmentDirections: [[(Int, Double)]] = [], evaluators: [HistoryEvaluator?] = [], gram: Matrix? = nil,
+        initialProducts: Matrix? = nil, noiseSquaredNorms: [Double]? = nil
     ) {
         let first = samples[0]
         precondition(
-            initial.head == nil
+            Self.accepts(schedule, initial: initial)
                 && samples.allSatisfy {
                     $0.noise == first.noise && $0.labels == first.labels && $0.cleanLabels == first.cleanLabels
                 },
-            "SpanBatch: cells must share Ξ, labels and initial filters (and train no head)")
-        let rows = architecture.filterCount, n = first.count, k = samples.count
+            "SpanBatch: cells must share Ξ, labels and initial filters, with a schedule it accepts")
+        let rows = architecture.filterCount, n = first.count, k = samples.count, d = architecture.dimension
         self.architecture = architecture
         cells = k
         sampleCount = n
-        self.gram = (gram ?? SpanState.gram(first.noise)).storage
-        self.initialProducts = (initialProducts ?? SpanState.initialProducts(initial.weights, first.noise)).storage
-        labels = first.labels
-        cleanLabels = first.cleanLabels
-        var s0 = [Double](repeating: 0, count: rows * k), m = [Double](repeating: 0, count: n * k)
+        self.schedule = schedule
+        self.initial = initial
+        self.samples = samples
+        self.evaluators = evaluators.isEmpty ? [HistoryEvaluator?](repeating: nil, count: k) : evaluators
+        directions = alignmentDirections
+        let norms = noiseSquaredNorms ?? first.noiseSquaredNorms
+        self.noiseSquaredNorms = norms
+        initialParts = alignmentDirections.map { direction in
+            (0..<rows).map { row in SpanState.component(direction, dimension: d) { initial.weights[row, $0] } }
+        }
+        noiseParts = alignmentDirections.map { direction in
+            (0..<n).map { i in SpanState.component(direction, dimension: d) { first.noise[i, $0] } }
+        }
+        muParts = alignmentDirections.map { direction in
+            samples.map { sample in SpanState.component(direction, dimension: d) { sample.mu[$0] } }
+        }
+        let sizes = [
+            n * n, rows * n, n, n, n,  // shared
+            rows * k, n * k, k,  // per cell
+            rows * k, rows * k, rows * k, rows * n * k, rows * n * k,  // state
+            rows * n * k, rows * k, n * k, n * k, 2 * k, k, k, rows,  // scratch
+        ]
+        let memory = UnsafeMutablePointer<Double>.allocate(capacity: sizes.reduce(0, +))
+        memory.initialize(repeating: 0, count: sizes.reduce(0, +))
+        self.memory = memory
+        var offset = 0
+        let blocks = sizes.map { size in
+            defer { offset += size }
+            return memory + offset
+        }
+        (self.gram, self.initialProducts, labels, cleanLabels, xiSquared) = (
+            blocks[0], blocks[1], blocks[2], blocks[3], blocks[4]
+        )
+        (initialProjections, noiseDotMu, muSquared) = (blocks[5], blocks[6], blocks[7])
+        (muCoefficients, biases, gamma, noiseCoefficients, rho) = (
+            blocks[8], blocks[9], blocks[10], blocks[11], blocks[12]
+        )
+        (preActivations, projections, outputs, lossWeights) = (blocks[13], blocks[14], blocks[15], blocks[16])
+        (classSums, noiseSums, finiteness, rates) = (blocks[17], blocks[18], blocks[19], blocks[20])
+        Self.copy((gram ?? SpanState.gram(first.noise)).storage, to: self.gram)
+        Self.copy(
+            (initialProducts ?? SpanState.initialProducts(initial.weights, first.noise)).storage,
+            to: self.initialProducts)
+        Self.copy(first.labels, to: labels)
+        Self.copy(first.cleanLabels, to: cleanLabels)
+        Self.copy(norms, to: xiSquared)
         var projection = [Double](repeating: 0, count: rows)
         for (cell, sample) in samples.enumerated() {
             // As SpanState computes them, bit for bit.
             BLAS.gemv(initial.weights, sample.mu, into: &projection)
             let dots = sample.noise.times(sample.mu)
-            for row in 0..<rows { s0[row * k + cell] = projection[row] }
-            for i in 0..<n { m[i * k + cell] = dots[i] }
+            for row in 0..<rows {
+                initialProjections[row * k + cell] = projection[row]
+                biases[row * k + cell] = initial.biases[row]
+            }
+            for i in 0..<n { noiseDotMu[i * k + cell] = dots[i] }
+            muSquared[cell] = BLAS.dot(sample.mu, sample.mu)
         }
-        initialProjections = s0
-        noiseDotMu = m
-        muSquared = samples.map { BLAS.dot($0.mu, $0.mu) }
-        muCoefficients = [Double](repeating: 0, count: rows * k)
-        noiseCoefficients = [Double](repeating: 0, count: rows * n * k)
-        biases = initial.biases.flatMap { [Double](repeating: $0, count: k) }
         running = [Bool](repeating: true, count: k)
-        stepsTaken = [Int](repeating: 0, count: k)
-        preActivations = [Double](repeating: 0, count: rows * n * k)
-        projections = [Double](repeating: 0, count: rows * k)
-        outputs = [Double](repeating: 0, count: n * k)
-        lossWeights = [Double](repeating: 0, count: n * k)
-        classSums = [Double](repeating: 0, count: 2 * k)
-        noiseSums = [Double](repeating: 0, count: k)
+        histories = [[HistoryRecord]](repeating: [], count: k)
+        results = [TrainingResult?](repeating: nil, count: k)
     }
 
-    /// Runs `steps` steps of size `stepSize` (each cell stops at its divergence) and returns each cell's training
-    /// loss `L(W⁽ᵀ⁾)` (§4; ∞ or NaN for a diverged cell, as ``TrainingResult/trainLoss``).
-    package mutating func train(steps: Int, stepSize: Double) -> [Double] {
-        for t in 0..<steps {
+    deinit { memory.deallocate() }
+
+    private static func copy(_ values: [Double], to target: UnsafeMutablePointer<Double>) {
+        values.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    /// Trains every cell to its end (`T` steps, the target loss, or divergence) and returns each cell's result, as
+    /// ``GradientDescent/train(from:on:schedule:evaluator:shared:)`` reports it.
+    package func train() -> [TrainingResult] {
+        var step = 0
+        while true {
             forward()
-            markDivergence(atStep: t)
-            guard running.contains(true) else { break }
-            step(stepSize: stepSize)
+            let reachedEnd = step == schedule.steps
+            for cell in 0..<cells where running[cell] { observe(cell: cell, step: step, last: reachedEnd) }
+            guard !reachedEnd, running.contains(true) else { break }
+            let scales = schedule.rowScales(atStep: step)
+            for row in scales.indices { rates[row] = scales[row] }
+            update()
+            step += 1
         }
-        forward()
-        markDivergence(atStep: steps)
-        for cell in 0..<cells where running[cell] { stepsTaken[cell] = steps }
-        return (0..<cells).map { loss(cell: $0) }
+        return results.map { $0! }
     }
 
-    /// The loss `(1/N) Σ_i ℓ(y_i f_i)` of `cell` at the last forward pass.
-    package func loss(cell: Int) -> Double {
-        var total = 0.0
-        for i in 0..<sampleCount { total += LogisticLoss.value(labels[i] * outputs[i * cells + cell]) }
-        return total / Double(max(sampleCount, 1))
+    /// Cell `cell` at step `step` after the forward pass: stops it when it diverged (an output beyond
+    /// ``Forward/divergenceBound``, or NaN, or a parameter not finite), reached the target loss or `last`; logs the step
+    /// when due or when it ends (``TrainingRun/advance()``).
+    private func observe(cell: Int, step: Int, last: Bool) {
+        let n = sampleCount, k = cells
+        var moderate = finiteness[cell] == 0
+        for i in 0..<n { moderate = moderate && abs(outputs[i * k + cell]) <= Forward.divergenceBound }
+        let diverged = !moderate
+        guard diverged || last || step % schedule.logEvery == 0 || schedule.targetLoss > 0 else { return }
+        let cellOutputs = (0..<n).map { outputs[$0 * k + cell] }
+        let cellLabels = samples[cell].labels
+        let reached =
+            schedule.targetLoss > 0 && !diverged
+            && Forward.loss(outputs: cellOutputs, labels: cellLabels) <= schedule.targetLoss
+        let ended = diverged || reached || last
+        guard ended || step % schedule.logEvery == 0 else { return }
+        let loss = Forward.loss(outputs: cellOutputs, labels: cellLabels)
+        let error = Forward.errorRate(outputs: cellOutputs, labels: cellLabels)
+        let decomposition = self.decomposition(cell: cell)
+        let representation = span(cell: cell)
+        let sample = samples[cell]
+        var record = HistoryRecord(
+            step: step, loss: loss, trainError: error, alignments: alignments(cell: cell),
+            decomposition: decomposition, architecture: architecture, labels: cellLabels)
+        let evaluator = evaluators[cell]
+        let parameters =
+            ended || evaluator != nil
+            ? Parameters(weights: representation.filters(sample), biases: cellBiases(cell)) : nil
+        if let evaluator, !diverged, let parameters, let test = evaluator(parameters) {
+            record.testError = test.error
+            record.cleanTestError = test.cleanError
+        }
+        histories[cell].append(record)
+        guard ended, let parameters else { return }
+        running[cell] = false
+        results[cell] = TrainingResult(
+            initial: initial, final: parameters, decomposition: decomposition, history: histories[cell],
+            status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
+            converged: schedule.targetLoss > 0 ? reached : nil, span: representation,
+            signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: cellLabels),
+            rhoBarMax: decomposition.rhoExtremes(architecture: architecture, labels: cellLabels).barMax)
+        histories[cell] = []
     }
 
-    /// `cell`'s span representation `W = W⁽⁰⁾ + c μᵀ + R Ξ` and biases.
-    package func coefficients(cell: Int) -> (mu: [Double], noise: Matrix, biases: [Double]) {
+    /// `cell`'s `W = W⁽⁰⁾ + c μᵀ + R Ξ` as coefficients.
+    private func span(cell: Int) -> SpanRepresentation {
         let rows = architecture.filterCount, n = sampleCount, k = cells
         var noise = Matrix(rows: rows, cols: n)
         for row in 0..<rows { for i in 0..<n { noise[row, i] = noiseCoefficients[(row * n + i) * k + cell] } }
-        return (
-            (0..<rows).map { muCoefficients[$0 * k + cell] }, noise, (0..<rows).map { biases[$0 * k + cell] }
-        )
+        return SpanRepresentation(
+            initial: initial.weights, muCoefficients: (0..<rows).map { muCoefficients[$0 * k + cell] },
+            noiseCoefficients: noise)
+    }
+
+    private func cellBiases(_ cell: Int) -> [Double] {
+        (0..<architecture.filterCount).map { biases[$0 * cells + cell] }
+    }
+
+    /// `cell`'s `(γ, ρ)`.
+    private func decomposition(cell: Int) -> Decomposition {
+        let rows = architecture.filterCount, n = sampleCount, k = cells
+        var decomposition = Decomposition(filterCount: rows, sampleCount: n)
+        for row in 0..<rows {
+            decomposition.gamma[row] = gamma[row * k + cell]
+            for i in 0..<n { decomposition.rho[row, i] = rho[(row * n + i) * k + cell] }
+        }
+        return decomposition
+    }
+
+    /// `⟨w_{j,r}, ŝ⟩ = ⟨w⁽⁰⁾_{j,r}, ŝ⟩ + c_{j,r} ⟨μ, ŝ⟩ + Σ_i R_{j,r,i} ⟨ξ_i, ŝ⟩` for every direction (``SpanState/alignments(_:)``).
+    private func alignments(cell: Int) -> [[Double]] {
+        let rows = architecture.filterCount, n = sampleCount, k = cells
+        return directions.indices.map { direction in
+            (0..<rows).map { row in
+                var value = initialParts[direction][row] + muCoefficients[row * k + cell] * muParts[direction][cell]
+                for i in 0..<n { value += noiseCoefficients[(row * n + i) * k + cell] * noiseParts[direction][i] }
+                return value
+            }
+        }
     }
 
     // MARK: - One step
 
-    /// Stops every running cell whose outputs are not all within ``Forward/divergenceBound`` (a NaN fails).
-    private mutating func markDivergence(atStep t: Int) {
-        for cell in 0..<cells where running[cell] {
-            var moderate = true
-            for i in 0..<sampleCount {
-                moderate = moderate && abs(outputs[i * cells + cell]) <= Forward.divergenceBound
+    /// The pre-activations `P₀ + R G + c mᵀ + b`, projections `s₀ + R m + c ‖μ‖²` and outputs of every cell, and the
+    /// finiteness test (`Σ 0·x` over `c`, `R` and `b`: 0 unless one is infinite or NaN).
+    private func forward() {
+        let rows = architecture.filterCount, n = sampleCount, k = cells
+        let (g, p0, r, m, c, b, a) = (
+            gram, initialProducts, noiseCoefficients, noiseDotMu, muCoefficients, biases, preActivations
+        )
+        let (s, f, yHat, ok) = (projections, outputs, cleanLabels, finiteness)
+        Self.product(r, g, rows: rows, n: n, cells: k, into: a)
+        for cell in 0..<k { ok[cell] = 0 }
+        for row in 0..<rows {
+            let cs = c + row * k, bs = b + row * k
+            if k == 1 {
+                // One cell: the same operations with the loop over i innermost.
+                let (pre, p, coefficient, bias) = (a + row * n, p0 + row * n, cs[0], bs[0])
+                for i in 0..<n { pre[i] = (p[i] + pre[i] + coefficient * m[i]) + bias }
+            } else {
+                for i in 0..<n {
+                    let pre = a + (row * n + i) * k, dots = m + i * k, p = p0[row * n + i]
+                    for cell in 0..<k { pre[cell] = (p + pre[cell] + cs[cell] * dots[cell]) + bs[cell] }
+                }
             }
-            if !moderate {
-                running[cell] = false
-                stepsTaken[cell] = t
+            // The projections and the finiteness test: sums over i, in registers, 8 cells at a time, then one.
+            var cell = 0
+            while cell + 8 <= k {
+                project(SIMD8<Double>.self, row: row, cell: cell)
+                cell += 8
+            }
+            while cell < k {
+                project(Double.self, row: row, cell: cell)
+                cell += 1
             }
         }
-    }
-
-    /// The pre-activations `P₀ + R G + c mᵀ + b`, projections `s₀ + R m + c ‖μ‖²` and outputs of every cell.
-    private mutating func forward() {
-        let rows = architecture.filterCount, n = sampleCount, k = cells
-        let kappa = architecture.outputScale
-        gram.withUnsafeBufferPointer { g in
-            initialProducts.withUnsafeBufferPointer { p0 in
-                noiseCoefficients.withUnsafeBufferPointer { r in
-                    noiseDotMu.withUnsafeBufferPointer { m in
-                        muCoefficients.withUnsafeBufferPointer { c in
-                            biases.withUnsafeBufferPointer { b in
-                                preActivations.withUnsafeMutableBufferPointer { a in
-                                    for row in 0..<rows {
-                                        for i in 0..<n {
-                                            Self.product(
-                                                row: r.baseAddress! + row * n * k, column: g.baseAddress! + i,
-                                                stride: n, count: n, cells: k,
-                                                into: a.baseAddress! + (row * n + i) * k)
-                                        }
-                                        for i in 0..<n {
-                                            let target = a.baseAddress! + (row * n + i) * k, p = p0[row * n + i]
-                                            let dots = m.baseAddress! + i * k, cs = c.baseAddress! + row * k
-                                            let bs = b.baseAddress! + row * k
-                                            for cell in 0..<k {
-                                                target[cell] = (p + target[cell] + cs[cell] * dots[cell]) + bs[cell]
-                                            }
-                                        }
-                                    }
-                                }
-                                projections.withUnsafeMutableBufferPointer { s in
-                                    initialProjections.withUnsafeBufferPointer { s0 in
-                                        for row in 0..<rows {
-                                            let target = s.baseAddress! + row * k, cs = c.baseAddress! + row * k
-                                            for cell in 0..<k { target[cell] = 0 }
-                                            for i in 0..<n {
-                                                let source = r.baseAddress! + (row * n + i) * k
-                                                let dots = m.baseAddress! + i * k
-                                                for cell in 0..<k { target[cell] += source[cell] * dots[cell] }
-                                            }
-                                            for cell in 0..<k {
-                                                target[cell] =
-                                                    s0[row * k + cell] + target[cell] + cs[cell] * muSquared[cell]
-                                            }
-                                        }
-                                    }
-                                }
-                                outputs.withUnsafeMutableBufferPointer { f in
-                                    f.update(repeating: 0)
-                                    preActivations.withUnsafeBufferPointer { a in
-                                        projections.withUnsafeBufferPointer { s in
-                                            for row in 0..<rows {
-                                                let sign = row < architecture.filtersPerClass ? kappa : -kappa
-                                                let ss = s.baseAddress! + row * k, bs = b.baseAddress! + row * k
-                                                for i in 0..<n {
-                                                    let source = a.baseAddress! + (row * n + i) * k
-                                                    let target = f.baseAddress! + i * k
-                                                    let positive = cleanLabels[i] > 0
-                                                    for cell in 0..<k {
-                                                        let signal = max(
-                                                            (positive ? ss[cell] : -ss[cell]) + bs[cell], 0)
-                                                        target[cell] += sign * (signal + max(source[cell], 0))
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+        for index in 0..<(n * k) { f[index] = 0 }
+        for row in 0..<rows {
+            let weight = architecture.outputWeight(ofRow: row)
+            let ss = s + row * k, bs = b + row * k
+            if k == 1 {
+                // One cell: the same operations with the loop over i innermost.
+                let pre = a + row * n
+                let (positive, negative) = (max(ss[0] + bs[0], 0), max(-ss[0] + bs[0], 0))
+                for i in 0..<n { f[i] += weight * ((yHat[i] > 0 ? positive : negative) + max(pre[i], 0)) }
+                continue
+            }
+            for i in 0..<n {
+                let pre = a + (row * n + i) * k, target = f + i * k
+                if yHat[i] > 0 {
+                    for cell in 0..<k { target[cell] += weight * (max(ss[cell] + bs[cell], 0) + max(pre[cell], 0)) }
+                } else {
+                    for cell in 0..<k { target[cell] += weight * (max(-ss[cell] + bs[cell], 0) + max(pre[cell], 0)) }
                 }
             }
         }
     }
 
-    /// `target[cell] = Σ_j row[j·cells + cell] · column[j·stride]` for every cell, summed over `j` in increasing order
-    /// from 0 with a multiplication and an addition per term (no fused multiply-add), whatever the lane: four
-    /// 8-lane accumulators at a time, then one, then scalars — the same operations per cell in every case.
-    @inline(__always)
+    /// `a[(row·n + i)·cells + cell] = Σ_j r[(row·n + j)·cells + cell] · g[j·n + i]` for every row, `i` and cell, summed
+    /// over `j` in increasing order from 0 with a multiplication and an addition per term (no fused multiply-add). Cells
+    /// in blocks of 8 are vectorised across cells, four `i` at a time (each `R` load serves four columns of `G`); the
+    /// cells left over across `i`, 8 at a time, then one: the same operations per element in every case.
     private static func product(
-        row: UnsafePointer<Double>, column: UnsafePointer<Double>, stride: Int, count: Int, cells: Int,
-        into target: UnsafeMutablePointer<Double>
+        _ r: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>, rows: Int, n: Int, cells: Int,
+        into a: UnsafeMutablePointer<Double>
     ) {
         typealias Lanes = SIMD8<Double>
-        func load(_ pointer: UnsafePointer<Double>) -> Lanes { UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self) }
+        func load(_ pointer: UnsafeMutablePointer<Double>) -> Lanes {
+            UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
+        }
         func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Double>) {
             UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
         }
-        var cell = 0
-        while cell + 32 <= cells {
-            var (a0, a1, a2, a3) = (Lanes(), Lanes(), Lanes(), Lanes())
-            for j in 0..<count {
-                let weight = Lanes(repeating: column[j * stride]), source = row + j * cells + cell
-                a0 = a0 + load(source) * weight
-                a1 = a1 + load(source + 8) * weight
-                a2 = a2 + load(source + 16) * weight
-                a3 = a3 + load(source + 24) * weight
+        let vectorCells = cells / 8 * 8
+        for row in 0..<rows {
+            let rowR = r + row * n * cells, rowA = a + row * n * cells
+            var cell = 0
+            while cell < vectorCells {
+                var i = 0
+                while i + 4 <= n {
+                    var (a0, a1, a2, a3) = (Lanes(), Lanes(), Lanes(), Lanes())
+                    var source = rowR + cell, column = g + i
+                    for _ in 0..<n {
+                        let value = load(source)
+                        a0 = a0 + value * Lanes(repeating: column[0])
+                        a1 = a1 + value * Lanes(repeating: column[1])
+                        a2 = a2 + value * Lanes(repeating: column[2])
+                        a3 = a3 + value * Lanes(repeating: column[3])
+                        source += cells
+                        column += n
+                    }
+                    let target = rowA + i * cells + cell
+                    store(a0, target)
+                    store(a1, target + cells)
+                    store(a2, target + 2 * cells)
+                    store(a3, target + 3 * cells)
+                    i += 4
+                }
+                while i < n {
+                    var total = Lanes()
+                    var source = rowR + cell, column = g + i
+                    for _ in 0..<n {
+                        total = total + load(source) * Lanes(repeating: column[0])
+                        source += cells
+                        column += n
+                    }
+                    store(total, rowA + i * cells + cell)
+                    i += 1
+                }
+                cell += 8
             }
-            store(a0, target + cell)
-            store(a1, target + cell + 8)
-            store(a2, target + cell + 16)
-            store(a3, target + cell + 24)
-            cell += 32
-        }
-        while cell + 8 <= cells {
-            var total = Lanes()
-            for j in 0..<count { total = total + load(row + j * cells + cell) * Lanes(repeating: column[j * stride]) }
-            store(total, target + cell)
-            cell += 8
-        }
-        while cell < cells {
-            var total = 0.0
-            for j in 0..<count { total = total + row[j * cells + cell] * column[j * stride] }
-            target[cell] = total
-            cell += 1
+            // Cells left over: across i.
+            while cell < cells {
+                var i = 0
+                while i + 8 <= n {
+                    var total = Lanes()
+                    var source = rowR + cell, column = g + i
+                    for _ in 0..<n {
+                        total = total + Lanes(repeating: source[0]) * load(column)
+                        source += cells
+                        column += n
+                    }
+                    for lane in 0..<8 { rowA[(i + lane) * cells + cell] = total[lane] }
+                    i += 8
+                }
+                while i < n {
+                    var total = 0.0
+                    var source = rowR + cell, column = g + i
+                    for _ in 0..<n {
+                        total = total + source[0] * column[0]
+                        source += cells
+                        column += n
+                    }
+                    rowA[i * cells + cell] = total
+                    i += 1
+                }
+                cell += 1
+            }
         }
     }
 
-    /// One gradient step of size `stepSize` for every running cell (``GradientCoefficients``'s coefficients); a
-    /// stopped cell keeps its parameters.
-    private mutating func step(stepSize: Double) {
+    /// One gradient step of every cell with the rates `−η_{j,r}` in ``rates`` (``GradientCoefficients``, then
+    /// ``SpanState/step(_:rowScales:headScale:)`` and ``Decomposition/accumulate(_:rowScales:architecture:muSquaredNorm:noiseSquaredNorms:)``);
+    /// a row at rate 0 (frozen) is left as it is. A cell that has stopped steps on too (its lanes are independent of
+    /// the others': whatever it computes, even NaN, reaches no other cell), its result already taken.
+    private func update() {
         let rows = architecture.filterCount, n = sampleCount, k = cells
         let scale = architecture.outputScale / Double(n), hasBias = architecture.hasBias
+        let (y, yHat, f, h, sums, rowSums) = (labels, cleanLabels, outputs, lossWeights, classSums, noiseSums)
+        let (c, b, s) = (muCoefficients, biases, projections)
+        let (muSq, gammas) = (muSquared, gamma)
         // (κ/N) g_i and the class sums S₊, S₋ of g_i (i increasing).
-        for cell in 0..<(2 * k) { classSums[cell] = 0 }
+        for cell in 0..<(2 * k) { sums[cell] = 0 }
         for i in 0..<n {
+            let label = y[i], classSum = sums + (yHat[i] > 0 ? 0 : k), outputsRow = f + i * k, weights = h + i * k
             for cell in 0..<k {
-                let g = LogisticLoss.derivative(labels[i] * outputs[i * k + cell]) * labels[i]
-                classSums[(cleanLabels[i] > 0 ? 0 : k) + cell] += g
-                lossWeights[i * k + cell] = scale * g
-            }
-        }
-        let rate = -stepSize
-        preActivations.withUnsafeBufferPointer { a in
-            lossWeights.withUnsafeBufferPointer { h in
-                noiseCoefficients.withUnsafeMutableBufferPointer { r in
-                    noiseSums.withUnsafeMutableBufferPointer { sums in
-                        running.withUnsafeBufferPointer { live in
-                            for row in 0..<rows {
-                                let sign = architecture.classSign(ofRow: row), factor = sign * scale
-                                sums.update(repeating: 0)
-                                for i in 0..<n {
-                                    let source = a.baseAddress! + (row * n + i) * k, weights = h.baseAddress! + i * k
-                                    let target = r.baseAddress! + (row * n + i) * k
-                                    for cell in 0..<k {
-                                        // σ'(a) sign h_i, +0 where the filter is off (as GradientCoefficients).
-                                        let coefficient = source[cell] > 0 ? sign * weights[cell] : 0
-                                        sums[cell] += coefficient
-                                        let moved = target[cell] + rate * coefficient
-                                        target[cell] = live[cell] ? moved : target[cell]
-                                    }
-                                }
-                                for cell in 0..<k where live[cell] {
-                                    let projection = projections[row * k + cell], b = biases[row * k + cell]
-                                    let positive = projection + b > 0 ? classSums[cell] : 0
-                                    let negative = -projection + b > 0 ? classSums[k + cell] : 0
-                                    muCoefficients[row * k + cell] += rate * (factor * (positive - negative))
-                                    if hasBias {
-                                        biases[row * k + cell] += rate * (sums[cell] + factor * (positive + negative))
-                                    }
-                                }
-                            }
-                        }
-                    }
+                var g = LogisticLoss.derivative(label * outputsRow[cell]) * label
+                if let distillation = schedule.distillation {
+                    g = distillation.derivative(g, output: outputsRow[cell], sample: i)
                 }
+                classSum[cell] += g
+                weights[cell] = scale * g
             }
         }
+        for row in 0..<rows {
+            let rate = rates[row]
+            guard rate != 0 else { continue }
+            let sign = architecture.classSign(ofRow: row), factor = sign * scale
+            // σ'(a) sign h_i (+0 where the filter is off, as GradientCoefficients) moves R and ρ; its sum over i (the
+            // bias's noise part) is kept in registers, 8 cells at a time, then one.
+            var cell = 0
+            while cell + 8 <= k {
+                step(SIMD8<Double>.self, row: row, cell: cell, sign: sign, rate: rate)
+                cell += 8
+            }
+            while cell < k {
+                step(Double.self, row: row, cell: cell, sign: sign, rate: rate)
+                cell += 1
+            }
+            let cs = c + row * k, bs = b + row * k, ss = s + row * k, gs = gammas + row * k
+            for cell in 0..<k {
+                let positive = ss[cell] + bs[cell] > 0 ? sums[cell] : 0
+                let negative = -ss[cell] + bs[cell] > 0 ? sums[k + cell] : 0
+                let signal = factor * (positive - negative)
+                gs[cell] += rate * sign * signal * muSq[cell]
+                cs[cell] += rate * signal
+                if hasBias { bs[cell] += rate * (rowSums[cell] + factor * (positive + negative)) }
+            }
+        }
+    }
+
+    /// Row `row`'s projections `s₀ + Σ_i R_{row,i} m_i + c ‖μ‖²` (i increasing) for the cells `cell..<cell + L.width`,
+    /// and their finiteness test `+ 0·c + 0·b + Σ_i 0·R_{row,i}`.
+    @inline(__always)
+    private func project<L: Lane>(_: L.Type, row: Int, cell: Int) {
+        let (n, k, ok) = (sampleCount, cells, finiteness)
+        let cs = muCoefficients + row * k + cell, bs = biases + row * k + cell
+        var finite = L.load(ok + cell) + L.zero * L.load(cs) + L.zero * L.load(bs)
+        var total = L.zero
+        var source = noiseCoefficients + row * n * k + cell, dots = noiseDotMu + cell
+        for _ in 0..<n {
+            let value = L.load(source)
+            total = total + value * L.load(dots)
+            finite = finite + L.zero * value
+            source += k
+            dots += k
+        }
+        let target = projections + row * k + cell
+        (L.load(initialProjections + row * k + cell) + total + L.load(cs) * L.load(muSquared + cell)).store(target)
+        finite.store(ok + cell)
+    }
+
+    /// Row `row`'s step of `R` and `ρ` for the cells `cell..<cell + L.width` at rate `rate` (`−η_{j,r}`), and the
+    /// sums over i (increasing) of its coefficients into ``noiseSums``.
+    @inline(__always)
+    private func step<L: Lane>(_: L.Type, row: Int, cell: Int, sign: Double, rate: Double) {
+        let (n, k) = (sampleCount, cells)
+        let (signs, rates) = (L(sign), L(rate))
+        var sum = L.zero
+        var offset = row * n * k + cell, weights = lossWeights + cell
+        for i in 0..<n {
+            let coefficient = L.load(preActivations + offset).positive(signs * L.load(weights))
+            sum = sum + coefficient
+            let step = rates * coefficient
+            (L.load(noiseCoefficients + offset) + step).store(noiseCoefficients + offset)
+            (L.load(rho + offset) + step * L(xiSquared[i])).store(rho + offset)
+            offset += k
+            weights += k
+        }
+        sum.store(noiseSums + cell)
+    }
+}
+
+/// The arithmetic of ``SpanBatch``'s loops on one cell (`Double`) or 8 (`SIMD8<Double>`): the same operations per
+/// cell either way.
+private protocol Lane {
+    static var zero: Self { get }
+    init(_ value: Double)
+    static func load(_ pointer: UnsafeMutablePointer<Double>) -> Self
+    func store(_ pointer: UnsafeMutablePointer<Double>)
+    static func + (left: Self, right: Self) -> Self
+    static func * (left: Self, right: Self) -> Self
+    /// `value` where `self > 0`, else `+0` (NaN is not `> 0`).
+    func positive(_ value: Self) -> Self
+}
+
+extension Double: Lane {
+    @inline(__always) static var zero: Double { 0 }
+    @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Double>) -> Double { pointer.pointee }
+    @inline(__always) func store(_ pointer: UnsafeMutablePointer<Double>) { pointer.pointee = self }
+    @inline(__always) func positive(_ value: Double) -> Double { self > 0 ? value : 0 }
+}
+
+extension SIMD8<Double>: Lane {
+    @inline(__always) init(_ value: Double) { self.init(repeating: value) }
+    @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Double>) -> SIMD8<Double> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
+    }
+    @inline(__always) func store(_ pointer: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD8<Double>.self)
+    }
+    @inline(__always) func positive(_ value: SIMD8<Double>) -> SIMD8<Double> {
+        value.replacing(with: 0, where: .!(self .> 0))
     }
 }

@@ -129,27 +129,31 @@ struct SpanState: DescentState {
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {
         let d = architecture.dimension
         return directions.map { direction in
-            let component = { (vector: (Int) -> Double) in
-                direction.reduce(0) { $0 + ($1.0 < d ? vector($1.0) * $1.1 : 0) }
+            let muPart = Self.component(direction, dimension: d) { sample.mu[$0] }
+            let noiseParts = (0..<sample.count).map { i in
+                Self.component(direction, dimension: d) { sample.noise[i, $0] }
             }
-            let muPart = component { sample.mu[$0] }
-            let noiseParts = (0..<sample.count).map { i in component { sample.noise[i, $0] } }
             return (0..<architecture.filterCount).map { row in
-                var value = component { initial.weights[row, $0] } + muCoefficients[row] * muPart
+                var value =
+                    Self.component(direction, dimension: d) { initial.weights[row, $0] } + muCoefficients[row] * muPart
                 for i in noiseParts.indices { value += noiseCoefficients[row, i] * noiseParts[i] }
                 return value
             }
         }
     }
 
-    func parameters() -> Parameters {
-        var weights = initial.weights
-        BLAS.gemm(noiseCoefficients, sample.noise, into: &weights, beta: 1)
-        BLAS.ger(muCoefficients, sample.mu, into: &weights)
-        return Parameters(weights: weights, biases: biases, head: head)
+    /// `⟨v, ŝ⟩` for a sparse direction `ŝ` (index, value pairs; indices `≥ d` count 0), summed in the direction's order.
+    static func component(_ direction: [(Int, Double)], dimension d: Int, _ vector: (Int) -> Double) -> Double {
+        direction.reduce(0) { $0 + ($1.0 < d ? vector($1.0) * $1.1 : 0) }
     }
 
-    var spanRepresentation: SpanRepresentation? {
+    func parameters() -> Parameters {
+        Parameters(weights: representation.filters(sample), biases: biases, head: head)
+    }
+
+    var spanRepresentation: SpanRepresentation? { representation }
+
+    private var representation: SpanRepresentation {
         SpanRepresentation(
             initial: initial.weights, muCoefficients: muCoefficients, noiseCoefficients: noiseCoefficients)
     }
@@ -181,6 +185,16 @@ package struct SpanRepresentation: Sendable {
     package let muCoefficients: [Double]
     /// `R`, `2m × N`.
     package let noiseCoefficients: Matrix
+
+    /// The filters `W⁽⁰⁾ + R Ξ + c μᵀ` on the training set `sample` (`R Ξ` by `dgemm`, then `c μᵀ` by `dger`).
+    ///
+    /// - Complexity: O(m N d).
+    package func filters(_ sample: TaskSample) -> Matrix {
+        var weights = initial
+        BLAS.gemm(noiseCoefficients, sample.noise, into: &weights, beta: 1)
+        BLAS.ger(muCoefficients, sample.mu, into: &weights)
+        return weights
+    }
 
     /// Keys naming the values of `W⁽⁰⁾`, the training noise `Ξ` and the test noise, for ``DrawCache/matrix(_:_:)``.
     package struct Keys: Sendable {

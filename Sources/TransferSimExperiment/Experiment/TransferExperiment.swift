@@ -129,15 +129,14 @@ public struct TransferExperiment: Sendable {
     /// Transfer and baseline are tested on the same draws (`test`).
     ///
     /// - Throws: `LAPACKError` from the population estimator.
-    package func run(upstream: Upstream?, cache: DrawCache? = nil) throws -> ExperimentResult {
+    ///
+    /// `trainedBaseline` is stage 4's training when already done (``run(cells:upstream:cache:)``).
+    package func run(
+        upstream: Upstream?, cache: DrawCache? = nil, trainedBaseline: TrainingResult? = nil
+    ) throws -> ExperimentResult {
         let architecture = config.architecture
         let keys = drawKeys
-        let drawFresh = {
-            var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
-            return config.initialization.draw(architecture, generator: &initStream)
-        }
-        // The cells of a sweep row share the fresh init (the same stream, init and sizes: `keys.initial`).
-        let fresh: Parameters = cache.map { $0.value(.freshInit(initial: keys.initial), drawFresh) } ?? drawFresh()
+        let fresh = freshInit(cache: cache)
         var mask: InheritanceMask?
         var inherited = fresh
         // Nothing is inherited by a distillation student; its teacher `transfer` is a finetune model, which inherits.
@@ -149,16 +148,14 @@ public struct TransferExperiment: Sendable {
             inherited = drawn.combine(upstream: upstreamFinal, fresh: fresh)
             mask = drawn
         }
-        let task2 = config.distribution(.two)
-        let sample = task2.sample(count: config.n2, seed: config.streamSeed(.downstreamData), cache: cache)
-        let draws = testDraws(task2, role: .test, cache: cache)
-        var baselineSchedule = TrainingSchedule(
-            stepSize: config.eta2, steps: config.steps2, filterCount: architecture.filterCount,
-            logEvery: config.logEvery)
-        baselineSchedule.targetLoss = config.targetLoss2
-        let baseline = trainer.train(
-            from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
-            shared: cache.map { ($0, keys) })
+        let sample = downstreamSample(cache: cache)
+        let draws = testDraws(config.distribution(.two), role: .test, cache: cache)
+        let baselineSchedule = self.baselineSchedule
+        let baseline =
+            trainedBaseline
+            ?? trainer.train(
+                from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
+                shared: cache.map { ($0, keys) })
         let baselineOutcome = StageOutcome(
             training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: keys, cache: cache))
         let stage = TransferStage(
@@ -186,6 +183,77 @@ public struct TransferExperiment: Sendable {
         result.teacher = teacher
         result.teacherLogits = teacherLogits
         return result
+    }
+
+    /// Stages 2–4 of several experiments that share `upstream` (nil: none needs one), as ``run(upstream:cache:trainedBaseline:)``
+    /// for each, the same results bit for bit. The baselines of experiments with the same network, schedule, fresh init
+    /// and task-2 noise and labels — the cells of a sweep row over `‖μ‖` — train together
+    /// (``GradientDescent/train(cells:from:schedule:evaluators:shared:)``); `cache` shares their draws and products.
+    package static func run(
+        cells experiments: [TransferExperiment], upstream: Upstream?, cache: DrawCache
+    ) -> [Result<ExperimentResult, Error>] {
+        var groups: [[Int]] = []
+        for (index, experiment) in experiments.enumerated() {
+            if let group = groups.firstIndex(where: { experiments[$0[0]].startsBaselineLike(experiment) }) {
+                groups[group].append(index)
+            } else {
+                groups.append([index])
+            }
+        }
+        var baselines = [TrainingResult?](repeating: nil, count: experiments.count)
+        for group in groups {
+            let lead = experiments[group[0]]
+            let evaluators = group.map { index -> HistoryEvaluator? in
+                let experiment = experiments[index]
+                guard experiment.historyTestErrors else { return nil }
+                return experiment.historyEvaluator(
+                    experiment.testDraws(experiment.config.distribution(.two), role: .test, cache: cache))
+            }
+            let trainings = lead.trainer.train(
+                cells: group.map { experiments[$0].downstreamSample(cache: cache) }, from: lead.freshInit(cache: cache),
+                schedule: lead.baselineSchedule, evaluators: evaluators,
+                shared: (cache, group.map { experiments[$0].drawKeys }))
+            for (index, training) in zip(group, trainings) { baselines[index] = training }
+        }
+        return experiments.indices.map { index in
+            Result { try experiments[index].run(upstream: upstream, cache: cache, trainedBaseline: baselines[index]) }
+        }
+    }
+
+    /// Whether `other`'s baseline trains with the same trainer and schedule from the same fresh init (its training set
+    /// may differ: ``GradientDescent/train(cells:from:schedule:evaluators:shared:)`` batches those that share `Ξ`).
+    private func startsBaselineLike(_ other: TransferExperiment) -> Bool {
+        let (a, b) = (config, other.config)
+        let (left, right) = (a.signals.alignmentDirections, b.signals.alignmentDirections)
+        return a.architecture == b.architecture && a.engine == b.engine
+            && left.count == right.count
+            && zip(left, right).allSatisfy { $0.elementsEqual($1) { $0.0 == $1.0 && $0.1 == $1.1 } }
+            && a.initialization == b.initialization && a.streamSeed(.downstreamInit) == b.streamSeed(.downstreamInit)
+            && baselineSchedule == other.baselineSchedule
+    }
+
+    /// The downstream fresh init (`downstream-init`), shared by the cells of a sweep row through `cache` (the same
+    /// stream, init and sizes: ``drawKeys``' `initial`).
+    private func freshInit(cache: DrawCache?) -> Parameters {
+        let draw = {
+            var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
+            return config.initialization.draw(config.architecture, generator: &initStream)
+        }
+        return cache.map { $0.value(.freshInit(initial: drawKeys.initial), draw) } ?? draw()
+    }
+
+    /// The task-2 training set (`downstream-data`).
+    private func downstreamSample(cache: DrawCache?) -> TaskSample {
+        config.distribution(.two).sample(count: config.n2, seed: config.streamSeed(.downstreamData), cache: cache)
+    }
+
+    /// Stage 4's schedule: every filter stepped by `η_2` for `T_2` steps (or to the target loss).
+    private var baselineSchedule: TrainingSchedule {
+        var schedule = TrainingSchedule(
+            stepSize: config.eta2, steps: config.steps2, filterCount: config.architecture.filterCount,
+            logEvery: config.logEvery)
+        schedule.targetLoss = config.targetLoss2
+        return schedule
     }
 
     /// The transfer stage of one run by recipe (docs/model.md §11), from what the run has drawn.

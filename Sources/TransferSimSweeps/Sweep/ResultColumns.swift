@@ -7,8 +7,7 @@ import TransferSimFiles
 ///
 /// `cell_id`, every config key of ``ConfigField/all`` (resolved values, so `seed` and `replicate` too),
 /// the three `<stage>_status` and `<stage>_converged`, the metrics of ``ExperimentResult/metricNames``, `message` (the error of a
-/// cell that threw, else empty), `seconds` (wall time of the row; the row that trained a shared
-/// upstream model includes that training) and `row_crc32` (the row's ``RowChecksum``, added by ``ResultsFile/encode(_:)``).
+/// cell that threw, else empty), `seconds` (its run's wall time over the run's cells, ``SweepRunner``) and `row_crc32` (the row's ``RowChecksum``, added by ``ResultsFile/encode(_:)``).
 package enum ResultColumns {
     /// Header of `results.csv`.
     package static let header =
@@ -61,7 +60,10 @@ package enum ResultColumns {
                 "`message`",
                 "the error of a cell that threw or did not fit in memory (naming the keys that drive its size), else empty"
             ),
-            ("`seconds`", "wall time of the row (the row that trained a shared upstream model includes that training)"),
+            (
+                "`seconds`",
+                "wall time of the row: the cells of a unit run together, up to 64 at a time (a Kou-type row's baselines train as one `SpanBatch`), and each row gets its run's wall time divided by its cells (upstream models are trained before and not counted)"
+            ),
             (
                 "`row_crc32`",
                 "the row's checksum (results version 5 on): CRC-32 (zlib's `crc32`, IEEE polynomial) of the row's bytes before its last comma, 8 lowercase hex digits. A row that fails it (any changed byte, a hand edit) is computed again on resume, counted missing by `merge` and refused by every analysis and by the Python reader; in Python, `zlib.crc32(line.rpartition(b\",\")[0])` checks a line"

@@ -19,7 +19,10 @@ package enum ResultsVersion {
     /// make their own products (under the kernel it was computed with, a version-3 row is unchanged).
     /// Version 5: every row of `results.csv` ends in its checksum, `row_crc32` (``RowChecksum``); the numbers are
     /// version 4's.
-    package static let current = 5
+    /// Version 6: span-engine runs of at most ``SpanBatch/maxSampleCount`` samples (every `kou2023-code` run, every
+    /// small-N baseline) train in ``SpanBatch``: its own fixed-order products instead of BLAS, so their rows move by
+    /// rounding (and no longer depend on the BLAS kernel for their training).
+    package static let current = 6
 
     /// The file name inside a sweep directory.
     package static let fileName = "results_version"

@@ -209,40 +209,59 @@ public struct SweepRunner: Sendable {
         }
     }
 
-    /// Runs one unit's cells, which share `upstream` (nil when `α = 0`).
+    /// Cells of a unit run together at most (``TransferExperiment/run(cells:upstream:cache:)`` holds their results until
+    /// their rows are written).
+    static let cellsPerRun = 64
+
+    /// Runs one unit's cells, which share `upstream` (nil when `α = 0`), in near-equal runs of at most ``cellsPerRun``
+    /// cells (``TransferExperiment/run(cells:upstream:cache:)``: the baselines of a row over `‖μ‖` train together; a
+    /// row's bits do not depend on the run it was in). A row's `seconds` is its run's wall time over its cells.
     private static func process(
         _ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, cache: DrawCache,
         plan: SweepPlan, state: RunState
     ) {
-        for pair in unit {
+        for pairs in SweepSchedule.split(unit, cap: cellsPerRun) {
             guard !state.stopped else { return }
-            let cell = plan.cells[pair.cell], replicate = pair.replicate
-            let config = cell.config(replicate: replicate)
             let start = Date()
-            var experiment = TransferExperiment(config: config)
-            experiment.historyTestErrors = plan.spec.keepHistory
-            let row: [String]
-            var failed = false
-            do {
-                let result = try experiment.run(upstream: config.needsUpstream ? upstream?.get() : nil, cache: cache)
-                if plan.spec.keepHistory {
-                    // Written before the row, atomically: a kept history never lacks its row's history.
-                    try AtomicFile.write(
-                        RunWriter.history(
-                            result, stages: [.transfer, .baseline],
-                            leading: [("cell_id", cell.id), ("replicate", String(replicate))]),
-                        to: state.histories.appendingPathComponent("\(cell.id)-r\(replicate).csv"))
-                }
-                failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
-                row = ResultColumns.row(
-                    cellID: cell.id, values: plan.resolvedValues(of: cell, replicate: replicate), result: result,
-                    seconds: Date().timeIntervalSince(start))
-            } catch {
-                failed = true
-                row = ResultColumns.errorRow(
-                    cellID: cell.id, config: config, error: error, seconds: Date().timeIntervalSince(start))
+            let configs = pairs.map { plan.cells[$0.cell].config(replicate: $0.replicate) }
+            let experiments = configs.map { config in
+                var experiment = TransferExperiment(config: config)
+                experiment.historyTestErrors = plan.spec.keepHistory
+                return experiment
             }
-            state.record(row, failed: failed)
+            let results: [Result<ExperimentResult, Error>]
+            switch Result(catching: { try configs[0].needsUpstream ? upstream?.get() : nil }) {
+            case .success(let model):
+                results = TransferExperiment.run(cells: experiments, upstream: model, cache: cache)
+            case .failure(let error):
+                results = pairs.map { _ in .failure(error) }
+            }
+            let seconds = Date().timeIntervalSince(start) / Double(pairs.count)
+            for (index, pair) in pairs.enumerated() {
+                let cell = plan.cells[pair.cell], replicate = pair.replicate
+                let row: [String]
+                var failed = false
+                do {
+                    let result = try results[index].get()
+                    if plan.spec.keepHistory {
+                        // Written before the row, atomically: a kept history never lacks its row's history.
+                        try AtomicFile.write(
+                            RunWriter.history(
+                                result, stages: [.transfer, .baseline],
+                                leading: [("cell_id", cell.id), ("replicate", String(replicate))]),
+                            to: state.histories.appendingPathComponent("\(cell.id)-r\(replicate).csv"))
+                    }
+                    failed = result.statuses.contains { $0.value == RunStatus.diverged.rawValue }
+                    row = ResultColumns.row(
+                        cellID: cell.id, values: plan.resolvedValues(of: cell, replicate: replicate), result: result,
+                        seconds: seconds)
+                } catch {
+                    failed = true
+                    row = ResultColumns.errorRow(
+                        cellID: cell.id, config: configs[index], error: error, seconds: seconds)
+                }
+                state.record(row, failed: failed)
+            }
         }
     }
 
