@@ -11,9 +11,20 @@ public struct TransferExperiment: Sendable {
     /// leave it off.
     public var historyTestErrors = false
 
+    /// Strings that determine the baseline's `W⁽⁰⁾`, the task-2 training noise and the task-2 test noise (computed once:
+    /// a sweep row compares and looks them up for every cell).
+    private let drawKeys: SpanRepresentation.Keys
+
     /// An experiment for `config` (already validated by ``ConfigLoader``).
     public init(config: ExperimentConfig) {
         self.config = config
+        let c = config
+        let noise =
+            "\(c.sigmaP2)|\(c.noise.rawValue)|\(c.distribution(.two).removedDirections.map { $0.map { "\($0.0):\($0.1)" } })"
+        drawKeys = SpanRepresentation.Keys(
+            initial: "\(c.streamSeed(.downstreamInit))|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
+            training: "\(c.streamSeed(.downstreamData))|\(c.n2)|\(c.d)|\(noise)",
+            test: "\(c.streamSeed(.test))|\(c.nTest)|\(c.d)|\(noise)")
     }
 
     /// The trained upstream stage, reusable by every config with the same ``ExperimentConfig/upstreamKey``.
@@ -228,8 +239,7 @@ public struct TransferExperiment: Sendable {
         return a.architecture == b.architecture && a.engine == b.engine
             && left.count == right.count
             && zip(left, right).allSatisfy { $0.elementsEqual($1) { $0.0 == $1.0 && $0.1 == $1.1 } }
-            && a.initialization == b.initialization && a.streamSeed(.downstreamInit) == b.streamSeed(.downstreamInit)
-            && baselineSchedule == other.baselineSchedule
+            && drawKeys.initial == other.drawKeys.initial && baselineSchedule == other.baselineSchedule
     }
 
     /// The downstream fresh init (`downstream-init`), shared by the cells of a sweep row through `cache` (the same
@@ -427,16 +437,5 @@ public struct TransferExperiment: Sendable {
         guard training.status == .ok else { return nil }
         return try draws.evaluate(
             config.architecture, training.final, span: training.span.map { ($0, sample, keys) }, cache: cache)
-    }
-
-    /// Strings that determine the baseline's `W⁽⁰⁾`, the task-2 training noise and the task-2 test noise.
-    private var drawKeys: SpanRepresentation.Keys {
-        let c = config
-        let noise =
-            "\(c.sigmaP2)|\(c.noise.rawValue)|\(c.distribution(.two).removedDirections.map { $0.map { "\($0.0):\($0.1)" } })"
-        return SpanRepresentation.Keys(
-            initial: "\(c.streamSeed(.downstreamInit))|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
-            training: "\(c.streamSeed(.downstreamData))|\(c.n2)|\(c.d)|\(noise)",
-            test: "\(c.streamSeed(.test))|\(c.nTest)|\(c.d)|\(noise)")
     }
 }
