@@ -258,29 +258,15 @@ package final class SpanBatch {
 
     // MARK: - One step
 
-    /// The pre-activations `P₀ + R G + c mᵀ + b`, projections `s₀ + R m + c ‖μ‖²` and outputs of every cell, and the
-    /// finiteness test (`Σ 0·x` over `c`, `R` and `b`: 0 unless one is infinite or NaN).
+    /// The projections `s₀ + R m + c ‖μ‖²` and the finiteness test (`Σ 0·x` over `c`, `R` and `b`: 0 unless one is
+    /// infinite or NaN) of every cell, then the pre-activations `P₀ + R G + c mᵀ + b` and the outputs (rows in
+    /// increasing order), in one pass over `R G` (``products()``).
     private func forward() {
         let rows = architecture.filterCount, n = sampleCount, k = cells
-        let (g, p0, r, m, c, b, a) = (
-            gram, initialProducts, noiseCoefficients, noiseDotMu, muCoefficients, biases, preActivations
-        )
-        let (s, f, yHat, ok) = (projections, outputs, cleanLabels, finiteness)
-        Self.product(r, g, rows: rows, n: n, cells: k, into: a)
-        for cell in 0..<k { ok[cell] = 0 }
+        for cell in 0..<k { finiteness[cell] = 0 }
+        for index in 0..<(n * k) { outputs[index] = 0 }
         for row in 0..<rows {
-            let cs = c + row * k, bs = b + row * k
-            if k == 1 {
-                // One cell: the same operations with the loop over i innermost.
-                let (pre, p, coefficient, bias) = (a + row * n, p0 + row * n, cs[0], bs[0])
-                for i in 0..<n { pre[i] = (p[i] + pre[i] + coefficient * m[i]) + bias }
-            } else {
-                for i in 0..<n {
-                    let pre = a + (row * n + i) * k, dots = m + i * k, p = p0[row * n + i]
-                    for cell in 0..<k { pre[cell] = (p + pre[cell] + cs[cell] * dots[cell]) + bs[cell] }
-                }
-            }
-            // The projections and the finiteness test: sums over i, in registers, 8 cells at a time, then one.
+            // Sums over i, in registers, 8 cells at a time, then one.
             var cell = 0
             while cell + 8 <= k {
                 project(SIMD8<Double>.self, row: row, cell: cell)
@@ -291,93 +277,81 @@ package final class SpanBatch {
                 cell += 1
             }
         }
-        for index in 0..<(n * k) { f[index] = 0 }
-        for row in 0..<rows {
-            let weight = architecture.outputWeight(ofRow: row)
-            let ss = s + row * k, bs = b + row * k
-            if k == 1 {
-                // One cell: the same operations with the loop over i innermost.
-                let pre = a + row * n
-                let (positive, negative) = (max(ss[0] + bs[0], 0), max(-ss[0] + bs[0], 0))
-                for i in 0..<n { f[i] += weight * ((yHat[i] > 0 ? positive : negative) + max(pre[i], 0)) }
-                continue
-            }
-            for i in 0..<n {
-                let pre = a + (row * n + i) * k, target = f + i * k
-                if yHat[i] > 0 {
-                    for cell in 0..<k { target[cell] += weight * (max(ss[cell] + bs[cell], 0) + max(pre[cell], 0)) }
-                } else {
-                    for cell in 0..<k { target[cell] += weight * (max(-ss[cell] + bs[cell], 0) + max(pre[cell], 0)) }
-                }
-            }
-        }
+        products()
     }
 
-    /// `a[(row·n + i)·cells + cell] = Σ_j r[(row·n + j)·cells + cell] · g[j·n + i]` for every row, `i` and cell, summed
-    /// over `j` in increasing order from 0 with a multiplication and an addition per term (no fused multiply-add). Cells
-    /// in blocks of 8 are vectorised across cells, four `i` at a time (each `R` load serves four columns of `G`); the
-    /// cells left over across `i`, 8 at a time, then one: the same operations per element in every case.
-    private static func product(
-        _ r: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>, rows: Int, n: Int, cells: Int,
-        into a: UnsafeMutablePointer<Double>
-    ) {
+    /// For every row, `i` and cell: `(R G)_{row,i} = Σ_j R_{row,j} G_{j,i}`, summed over `j` in increasing order from 0
+    /// with a multiplication and an addition per term (no fused multiply-add); then the pre-activation
+    /// `((P₀ + R G) + c m_i) + b` and its row's term of the output, `f_i += ±κ (σ(ŷ_i s + b) + σ(pre))`. Cells in blocks
+    /// of 8 are vectorised across cells, four `i` at a time (each `R` load serves four columns of `G`); the cells left
+    /// over across `i`, 8 at a time, then one: the same operations per element in every case.
+    private func products() {
         typealias Lanes = SIMD8<Double>
-        func load(_ pointer: UnsafeMutablePointer<Double>) -> Lanes {
-            UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
-        }
-        func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Double>) {
-            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
-        }
-        let vectorCells = cells / 8 * 8
+        let rows = architecture.filterCount, n = sampleCount, k = cells
+        let (g, r, a, f, m, yHat) = (gram, noiseCoefficients, preActivations, outputs, noiseDotMu, cleanLabels)
+        let vectorCells = k / 8 * 8
         for row in 0..<rows {
-            let rowR = r + row * n * cells, rowA = a + row * n * cells
+            let rowR = r + row * n * k, rowA = a + row * n * k, p0 = initialProducts + row * n
+            let (cs, bs, ss) = (muCoefficients + row * k, biases + row * k, projections + row * k)
+            let weight = architecture.outputWeight(ofRow: row)
+            /// Pre-activation and output term of (i, the cells at `cell`), from `total = (R G)_{row,i}`.
+            @inline(__always) func finish<L: Lane>(_ total: L, i: Int, cell: Int, positive: L, negative: L) {
+                let pre = ((L(p0[i]) + total) + L.load(cs + cell) * L.load(m + i * k + cell)) + L.load(bs + cell)
+                pre.store(rowA + i * k + cell)
+                let output = f + i * k + cell
+                (L.load(output) + L(weight) * ((yHat[i] > 0 ? positive : negative) + pre.relu)).store(output)
+            }
             var cell = 0
             while cell < vectorCells {
+                let (s, b) = (Lanes.load(ss + cell), Lanes.load(bs + cell))
+                let (positive, negative) = ((s + b).relu, (-s + b).relu)
                 var i = 0
                 while i + 4 <= n {
                     var (a0, a1, a2, a3) = (Lanes(), Lanes(), Lanes(), Lanes())
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
-                        let value = load(source)
+                        let value = Lanes.load(source)
                         a0 = a0 + value * Lanes(repeating: column[0])
                         a1 = a1 + value * Lanes(repeating: column[1])
                         a2 = a2 + value * Lanes(repeating: column[2])
                         a3 = a3 + value * Lanes(repeating: column[3])
-                        source += cells
+                        source += k
                         column += n
                     }
-                    let target = rowA + i * cells + cell
-                    store(a0, target)
-                    store(a1, target + cells)
-                    store(a2, target + 2 * cells)
-                    store(a3, target + 3 * cells)
+                    finish(a0, i: i, cell: cell, positive: positive, negative: negative)
+                    finish(a1, i: i + 1, cell: cell, positive: positive, negative: negative)
+                    finish(a2, i: i + 2, cell: cell, positive: positive, negative: negative)
+                    finish(a3, i: i + 3, cell: cell, positive: positive, negative: negative)
                     i += 4
                 }
                 while i < n {
                     var total = Lanes()
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
-                        total = total + load(source) * Lanes(repeating: column[0])
-                        source += cells
+                        total = total + Lanes.load(source) * Lanes(repeating: column[0])
+                        source += k
                         column += n
                     }
-                    store(total, rowA + i * cells + cell)
+                    finish(total, i: i, cell: cell, positive: positive, negative: negative)
                     i += 1
                 }
                 cell += 8
             }
             // Cells left over: across i.
-            while cell < cells {
+            while cell < k {
+                let (positive, negative) = ((ss[cell] + bs[cell]).relu, (-ss[cell] + bs[cell]).relu)
                 var i = 0
                 while i + 8 <= n {
                     var total = Lanes()
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
-                        total = total + Lanes(repeating: source[0]) * load(column)
-                        source += cells
+                        total = total + Lanes(repeating: source[0]) * Lanes.load(column)
+                        source += k
                         column += n
                     }
-                    for lane in 0..<8 { rowA[(i + lane) * cells + cell] = total[lane] }
+                    for lane in 0..<8 {
+                        finish(total[lane], i: i + lane, cell: cell, positive: positive, negative: negative)
+                    }
                     i += 8
                 }
                 while i < n {
@@ -385,10 +359,10 @@ package final class SpanBatch {
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
                         total = total + source[0] * column[0]
-                        source += cells
+                        source += k
                         column += n
                     }
-                    rowA[i * cells + cell] = total
+                    finish(total, i: i, cell: cell, positive: positive, negative: negative)
                     i += 1
                 }
                 cell += 1
@@ -499,6 +473,8 @@ private protocol Lane {
     static func * (left: Self, right: Self) -> Self
     /// `value` where `self > 0`, else `+0` (NaN is not `> 0`).
     func positive(_ value: Self) -> Self
+    /// `max(self, 0)` as Swift's `max` computes it: `+0` where `0 ≥ self`, else `self` (NaN stays NaN).
+    var relu: Self { get }
 }
 
 extension Double: Lane {
@@ -506,6 +482,7 @@ extension Double: Lane {
     @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Double>) -> Double { pointer.pointee }
     @inline(__always) func store(_ pointer: UnsafeMutablePointer<Double>) { pointer.pointee = self }
     @inline(__always) func positive(_ value: Double) -> Double { self > 0 ? value : 0 }
+    @inline(__always) var relu: Double { max(self, 0) }
 }
 
 extension SIMD8<Double>: Lane {
@@ -519,4 +496,5 @@ extension SIMD8<Double>: Lane {
     @inline(__always) func positive(_ value: SIMD8<Double>) -> SIMD8<Double> {
         value.replacing(with: 0, where: .!(self .> 0))
     }
+    @inline(__always) var relu: SIMD8<Double> { replacing(with: 0, where: self .<= 0) }
 }
