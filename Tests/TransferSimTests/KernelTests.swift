@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 @testable import TransferSim
-@testable import TransferSimCore
 @testable import TransferSimAnalysis
+@testable import TransferSimCore
 @testable import TransferSimFiles
 @testable import TransferSimSweeps
 
@@ -141,6 +141,58 @@ import Testing
                 compared += 1
             }
             #expect(compared > 20)
+        }
+    }
+
+    /// A Kou-type sweep: α = 0, the ‖μ‖ cells of a (d, replicate) row share their draws and train as one `SpanBatch`
+    /// (11 values: a block of 8 lanes and 3 cells left over).
+    static let kouSweep = """
+        preset: kou2023-code
+        m: 3
+        n2: 12
+        steps2: 25
+        n_test: 200
+        log_every: 5
+        alpha: 0
+        u_norm: 0
+        v1_norm: 0
+        grid:
+          mu2_norm: [0, 0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.4, 2.7, 3]
+          d: [20, 35]
+        replicates: 2
+
+        """
+
+    @Test(
+        "a Kou-type row trained as one SpanBatch: threads 1 and 2, shards of 3 merged (other batches) and run --from (alone) give the same rows, and the rows differ by ‖μ‖"
+    )
+    func kouRows_independentOfBatch() throws {
+        let root = try CLIHarness.temporaryDirectory("kou-batch")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Self.kouSweep.write(to: root.appendingPathComponent("sweep.yaml"), atomically: true, encoding: .utf8)
+        let common = ["--config", "sweep.yaml", "--quiet", "--no-upstream-cache"]
+        let kernel = "Haswell"
+        try Self.run(["sweep"] + common + ["--out", "one", "--threads", "1"], kernel: kernel, in: root)
+        try Self.run(["sweep"] + common + ["--out", "two", "--threads", "2"], kernel: kernel, in: root)
+        let reference = try Self.rows(root.appendingPathComponent("one"))
+        #expect(reference.count == 44)
+        #expect(try Self.rows(root.appendingPathComponent("two")) == reference, "threads")
+        for i in 0..<3 {
+            try Self.run(["sweep"] + common + ["--out", "shard\(i)", "--shard", "\(i)/3"], kernel: kernel, in: root)
+        }
+        try Self.run(["merge", "shard0", "shard1", "shard2", "--out", "merged"], kernel: kernel, in: root)
+        #expect(try Self.rows(root.appendingPathComponent("merged")) == reference, "shards")
+        let table = CSV.parse(try SweepTests.read(root.appendingPathComponent("one"), "results.csv"))
+        let rho = ResultColumns.index("baseline_rho_bar_max")
+        #expect(Set(table.dropFirst().map { $0[rho] }).count > 20, "the cells trained differently")
+        let replicate = ResultColumns.index("replicate")
+        for line in [table[1], table[10], table[44]] {
+            let out = "from-\(line[0])-\(line[replicate])"
+            try Self.run(
+                ["run", "--from", "one", "--cell", line[0], "--replicate", line[replicate], "--out", out],
+                kernel: kernel, in: root)
+            let summary = try SweepTests.read(root.appendingPathComponent(out), "summary.json")
+            #expect(summary.contains("\"baseline_rho_bar_max\": \(line[rho])"), "\(out): \(line[rho])")
         }
     }
 
