@@ -2,9 +2,9 @@ import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
 @testable import TransferSimCore
 @testable import TransferSimExperiment
-@testable import TransferSimAnalysis
 @testable import TransferSimFiles
 @testable import TransferSimSweeps
 
@@ -52,6 +52,11 @@ import Testing
             // Batches of one group differ in size by at most one and hold at most 16 units.
             #expect(schedule.batches.allSatisfy { (1...16).contains($0.count) })
             #expect((1...threads).contains(schedule.workers(limit: 1e12, threads: threads)))
+            // Runs of cells: 64 with room, fewer as the memory shrinks, never 0.
+            #expect(schedule.cellsPerRun(limit: 1e12, workers: threads) == SweepSchedule.maxCellsPerRun)
+            #expect(schedule.cellsPerRun(limit: 5 * schedule.largest, workers: 1) == 5)
+            #expect(schedule.cellsPerRun(limit: 5 * schedule.largest, workers: 2) == 2)
+            #expect(schedule.cellsPerRun(limit: schedule.largest / 2, workers: 2) == 1)
         }
     }
 

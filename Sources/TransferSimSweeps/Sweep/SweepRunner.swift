@@ -126,8 +126,10 @@ public struct SweepRunner: Sendable {
             }
             OutputDirectory.removeTemporaries(in: histories)
         }
+        let workers = schedule.workers(limit: limit, threads: threads)
         let state = RunState(
-            batches: schedule.batches, results: results, histories: histories,
+            batches: schedule.batches, cellsPerRun: schedule.cellsPerRun(limit: limit, workers: workers),
+            results: results, histories: histories,
             progress: ProgressReporter(total: schedule.work, mode: progress),
             failFast: failFast, saved: report.resumed)
         let (directory, pairs) = (directory, report.pairs)
@@ -151,7 +153,7 @@ public struct SweepRunner: Sendable {
                     cellID: cell.id, config: cell.config(replicate: pair.replicate), error: error, seconds: 0),
                 failed: true)
         }
-        DispatchQueue.concurrentPerform(iterations: schedule.workers(limit: limit, threads: threads)) { _ in
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let batch = state.nextBatch() {
                 Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state)
             }
@@ -209,18 +211,14 @@ public struct SweepRunner: Sendable {
         }
     }
 
-    /// Cells of a unit run together at most (``TransferExperiment/run(cells:upstream:cache:)`` holds their results until
-    /// their rows are written).
-    static let cellsPerRun = 64
-
-    /// Runs one unit's cells, which share `upstream` (nil when `α = 0`), in near-equal runs of at most ``cellsPerRun``
-    /// cells (``TransferExperiment/run(cells:upstream:cache:)``: the baselines of a row over `‖μ‖` train together; a
+    /// Runs one unit's cells, which share `upstream` (nil when `α = 0`), in near-equal runs of at most
+    /// ``SweepSchedule/cellsPerRun(limit:workers:)`` cells (``TransferExperiment/run(cells:upstream:cache:)``: the baselines of a row over `‖μ‖` train together; a
     /// row's bits do not depend on the run it was in). A row's `seconds` is its run's wall time over its cells.
     private static func process(
         _ unit: [Pair], upstream: Result<TransferExperiment.Upstream, Error>?, cache: DrawCache,
         plan: SweepPlan, state: RunState
     ) {
-        for pairs in SweepSchedule.split(unit, cap: cellsPerRun) {
+        for pairs in SweepSchedule.split(unit, cap: state.cellsPerRun) {
             guard !state.stopped else { return }
             let start = Date()
             let configs = pairs.map { plan.cells[$0.cell].config(replicate: $0.replicate) }
@@ -338,6 +336,8 @@ private final class RunState: Sendable {
     let histories: URL
     let progress: ProgressReporter
     let failFast: Bool
+    /// Cells of a unit run together (``SweepSchedule/cellsPerRun(limit:workers:)``).
+    let cellsPerRun: Int
     private static let replicateColumn = ResultColumns.index("replicate")
 
     /// What the workers count and append.
@@ -362,10 +362,12 @@ private final class RunState: Sendable {
     private let tally: Mutex<Tally>
 
     init(
-        batches: [[[Pair]]], results: ResultsFile, histories: URL, progress: ProgressReporter, failFast: Bool,
+        batches: [[[Pair]]], cellsPerRun: Int, results: ResultsFile, histories: URL, progress: ProgressReporter,
+        failFast: Bool,
         saved: Int
     ) {
         self.batches = batches
+        self.cellsPerRun = cellsPerRun
         self.results = results
         self.histories = histories
         self.progress = progress

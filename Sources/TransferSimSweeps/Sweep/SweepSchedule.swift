@@ -109,6 +109,19 @@ package struct SweepSchedule {
         return min(fitting, max(batches.count, 1))
     }
 
+    /// The most cells of a unit that run together (``TransferExperiment/run(cells:upstream:cache:)``: a Kou-type row's
+    /// baselines train as one ``SpanBatch``).
+    package static let maxCellsPerRun = 64
+
+    /// Cells of a unit run together by each of `workers` workers: ``maxCellsPerRun``, fewer when that many of the largest
+    /// cells per worker would not fit in `limit` bytes (a run holds its cells' results until their rows are written);
+    /// at least 1. Rows do not depend on it.
+    package func cellsPerRun(limit: Double, workers: Int) -> Int {
+        guard largest > 0 else { return Self.maxCellsPerRun }
+        let fitting = limit / (Double(max(workers, 1)) * largest)
+        return max(1, Int(min(fitting, Double(Self.maxCellsPerRun))))
+    }
+
     /// `items` cut, in order, into the fewest consecutive chunks of at most `cap` elements whose sizes differ by at
     /// most one.
     static func split<Item>(_ items: [Item], cap: Int) -> [[Item]] {
