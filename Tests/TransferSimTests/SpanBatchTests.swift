@@ -132,6 +132,21 @@ import Testing
                 let alone = trainer.train(from: row.initial, on: row.samples[cell], schedule: schedule)
                 #expect(Self.values(alone).map(\.bitPattern) == reference[cell]?.map(\.bitPattern), "cell \(cell)")
             }
+            // Through train(cells:), with repeated cells (trained once) and a cell whose noise differs (its own batch).
+            var other = row.samples[5]
+            other = TaskSample(
+                mu: other.mu, cleanLabels: other.cleanLabels, labels: other.labels,
+                noise: Matrix(
+                    rows: other.noise.rows, cols: other.noise.cols, storage: other.noise.storage.map { $0 * 1.5 }))
+            let cells = [3, 9, 3, 12, 9, 3]
+            let results = trainer.train(
+                cells: cells.map { row.samples[$0] } + [other], from: row.initial, schedule: schedule)
+            for (position, cell) in cells.enumerated() {
+                #expect(Self.values(results[position]).map(\.bitPattern) == reference[cell]?.map(\.bitPattern))
+            }
+            let otherAlone = trainer.train(from: row.initial, on: other, schedule: schedule)
+            #expect(Self.values(results[6]).map(\.bitPattern) == Self.values(otherAlone).map(\.bitPattern))
+            #expect(Self.values(results[6]) != reference[5], "other noise, other run")
         }
     }
 }

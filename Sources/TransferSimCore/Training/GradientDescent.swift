@@ -275,7 +275,8 @@ package struct GradientDescent: Sendable {
     /// cells of a sweep row that share their noise patches `Ξ`, labels and init and differ only in `μ` (a Kou-type row).
     /// Each result equals ``train(from:on:schedule:evaluator:shared:)`` of that cell alone, bit for bit: a span-engine
     /// run of at most ``SpanBatch/maxSampleCount`` samples trains in a ``SpanBatch`` (its bits do not depend on the
-    /// batch), one per set of cells with equal `Ξ` and labels; other runs train one by one. `evaluators` holds each
+    /// batch), one per set of cells with equal `Ξ` and labels (a cell equal to another, `μ` too, is trained once); other
+    /// runs train one by one. `evaluators` holds each
     /// cell's history evaluator (empty: none); `shared` a cache and each cell's keys, as for one run.
     package func train(
         cells samples: [TaskSample], from initial: Parameters, schedule: TrainingSchedule,
@@ -305,10 +306,23 @@ package struct GradientDescent: Sendable {
         }
         var results = [TrainingResult?](repeating: nil, count: samples.count)
         for group in groups {
+            // A cell equal to an earlier one (the same μ too, and no history evaluator: the identical baselines of an
+            // α row) takes that cell's result: the same computation, so the same bits.
+            var unique: [Int] = [], copies: [(cell: Int, of: Int)] = []
+            for index in group {
+                if evaluators[index] == nil,
+                    let earlier = unique.first(where: { evaluators[$0] == nil && samples[$0].mu == samples[index].mu })
+                {
+                    copies.append((index, earlier))
+                } else {
+                    unique.append(index)
+                }
+            }
             let trained = train(
-                batch: group.map { samples[$0] }, from: initial, schedule: schedule,
-                evaluators: group.map { evaluators[$0] }, shared: shared.map { ($0.cache, $0.keys[group[0]]) })
-            for (index, result) in zip(group, trained) { results[index] = result }
+                batch: unique.map { samples[$0] }, from: initial, schedule: schedule,
+                evaluators: unique.map { evaluators[$0] }, shared: shared.map { ($0.cache, $0.keys[group[0]]) })
+            for (index, result) in zip(unique, trained) { results[index] = result }
+            for copy in copies { results[copy.cell] = results[copy.of] }
         }
         return results.map { $0! }
     }
