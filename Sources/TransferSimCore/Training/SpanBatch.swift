@@ -24,7 +24,7 @@ import Foundation
 /// trainable head and LoRA are not (``accepts(_:initial:)``): ``SpanState`` trains them.
 ///
 /// - Complexity: O(N² d + K m N d) once (the shared products and each cell's `s₀`, `m`), then O(K m N²) per step
-///   for `K` cells, with no BLAS call and no allocation.
+///   for `K` cells, with no BLAS call and no allocation (but at logged steps).
 package final class SpanBatch {
     /// The network trained (`2m` rows, `κ`, biases).
     package let architecture: Architecture
@@ -43,7 +43,6 @@ package final class SpanBatch {
     private let directions: [[(Int, Double)]]
     /// Per direction `ŝ`: `⟨w⁽⁰⁾_{j,r}, ŝ⟩` by row, `⟨ξ_i, ŝ⟩` by sample and `⟨μ, ŝ⟩` by cell (``SpanState/component``).
     private let initialParts: [[Double]], noiseParts: [[Double]], muParts: [[Double]]
-    private let noiseSquaredNorms: [Double]
 
     /// One allocation holding every array below (doubles), freed with the batch.
     private let memory: UnsafeMutablePointer<Double>
@@ -95,7 +94,6 @@ package final class SpanBatch {
         self.evaluators = evaluators.isEmpty ? [HistoryEvaluator?](repeating: nil, count: k) : evaluators
         directions = alignmentDirections
         let norms = noiseSquaredNorms ?? first.noiseSquaredNorms
-        self.noiseSquaredNorms = norms
         initialParts = alignmentDirections.map { direction in
             (0..<rows).map { row in SpanState.component(direction, dimension: d) { initial.weights[row, $0] } }
         }
@@ -161,14 +159,18 @@ package final class SpanBatch {
     /// Trains every cell to its end (`T` steps, the target loss, or divergence) and returns each cell's result, as
     /// ``GradientDescent/train(from:on:schedule:evaluator:shared:)`` reports it.
     package func train() -> [TrainingResult] {
+        // ``TrainingSchedule/rowScales(atStep:)`` depends on `t` only through `t < T_freeze`: its two values.
+        let (frozen, free) = (schedule.rowScales(atStep: 0), schedule.rowScales(atStep: schedule.freezeSteps))
         var step = 0
         while true {
             forward()
             let reachedEnd = step == schedule.steps
             for cell in 0..<cells where running[cell] { observe(cell: cell, step: step, last: reachedEnd) }
             guard !reachedEnd, running.contains(true) else { break }
-            let scales = schedule.rowScales(atStep: step)
-            for row in scales.indices { rates[row] = scales[row] }
+            if step == 0 || step == schedule.freezeSteps {
+                let scales = step < schedule.freezeSteps ? frozen : free
+                for row in scales.indices { rates[row] = scales[row] }
+            }
             update()
             step += 1
         }
