@@ -276,8 +276,8 @@ package struct GradientDescent: Sendable {
     /// Each result equals ``train(from:on:schedule:evaluator:shared:)`` of that cell alone, bit for bit: a span-engine
     /// run of at most ``SpanBatch/maxSampleCount`` samples trains in a ``SpanBatch`` (its bits do not depend on the
     /// batch), one per set of cells with equal `Ξ` and labels (a cell equal to another, `μ` too, is trained once); other
-    /// runs train one by one. `evaluators` holds each
-    /// cell's history evaluator (empty: none); `shared` a cache and each cell's keys, as for one run.
+    /// runs train one by one. `evaluators` holds each cell's history evaluator (empty: none); `shared` a cache and each
+    /// cell's keys, as for one run.
     package func train(
         cells samples: [TaskSample], from initial: Parameters, schedule: TrainingSchedule,
         evaluators: [HistoryEvaluator?] = [], shared: (cache: DrawCache, keys: [SpanRepresentation.Keys])? = nil
@@ -292,37 +292,23 @@ package struct GradientDescent: Sendable {
                     shared: shared.map { ($0.cache, $0.keys[cell]) })
             }
         }
-        var groups: [[Int]] = []
-        for (index, sample) in samples.enumerated() {
-            if let group = groups.firstIndex(where: {
-                let lead = samples[$0[0]]
-                return sample.noise == lead.noise && sample.labels == lead.labels
-                    && sample.cleanLabels == lead.cleanLabels
-            }) {
-                groups[group].append(index)
-            } else {
-                groups.append([index])
-            }
+        let groups = indexGroups(samples) {
+            $0.noise == $1.noise && $0.labels == $1.labels && $0.cleanLabels == $1.cleanLabels
         }
         var results = [TrainingResult?](repeating: nil, count: samples.count)
         for group in groups {
-            // A cell equal to an earlier one (the same μ too, and no history evaluator: the identical baselines of an
-            // α row) takes that cell's result: the same computation, so the same bits.
-            var unique: [Int] = [], copies: [(cell: Int, of: Int)] = []
-            for index in group {
-                if evaluators[index] == nil,
-                    let earlier = unique.first(where: { evaluators[$0] == nil && samples[$0].mu == samples[index].mu })
-                {
-                    copies.append((index, earlier))
-                } else {
-                    unique.append(index)
-                }
+            // Cells equal to each other (the same μ too, and no history evaluator: the identical baselines of an α row)
+            // train once and share the result: the same computation, so the same bits.
+            let twins = indexGroups(group) {
+                evaluators[$0] == nil && evaluators[$1] == nil && samples[$0].mu == samples[$1].mu
             }
+            let leads = twins.map { group[$0[0]] }
             let trained = train(
-                batch: unique.map { samples[$0] }, from: initial, schedule: schedule,
-                evaluators: unique.map { evaluators[$0] }, shared: shared.map { ($0.cache, $0.keys[group[0]]) })
-            for (index, result) in zip(unique, trained) { results[index] = result }
-            for copy in copies { results[copy.cell] = results[copy.of] }
+                batch: leads.map { samples[$0] }, from: initial, schedule: schedule,
+                evaluators: leads.map { evaluators[$0] }, shared: shared.map { ($0.cache, $0.keys[group[0]]) })
+            for (cells, result) in zip(twins, trained) {
+                for cell in cells { results[group[cell]] = result }
+            }
         }
         return results.map { $0! }
     }

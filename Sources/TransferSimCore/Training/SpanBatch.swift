@@ -27,11 +27,11 @@ import Foundation
 ///   for `K` cells, with no BLAS call and no allocation (but at logged steps).
 package final class SpanBatch {
     /// The network trained (`2m` rows, `κ`, biases).
-    package let architecture: Architecture
+    private let architecture: Architecture
     /// Cells in the batch, `K`.
-    package let cells: Int
+    private let cells: Int
     /// Training samples `N`.
-    package let sampleCount: Int
+    private let sampleCount: Int
     /// The largest `N` that ``GradientDescent`` trains here rather than by ``SpanState``'s `dgemm`: this type's own
     /// product runs at a fraction of `dgemm`'s rate on large matrices (a fig2 upstream stage's `N₁ = 300`).
     package static let maxSampleCount = 64
@@ -57,8 +57,6 @@ package final class SpanBatch {
     private let preActivations, projections, outputs, lossWeights, classSums, noiseSums, finiteness,
         rates: UnsafeMutablePointer<Double>
 
-    /// Whether each cell still trains.
-    private var running: [Bool]
     private var histories: [[HistoryRecord]]
     private var results: [TrainingResult?]
 
@@ -145,7 +143,6 @@ package final class SpanBatch {
             for i in 0..<n { noiseDotMu[i * k + cell] = dots[i] }
             muSquared[cell] = BLAS.dot(sample.mu, sample.mu)
         }
-        running = [Bool](repeating: true, count: k)
         histories = [[HistoryRecord]](repeating: [], count: k)
         results = [TrainingResult?](repeating: nil, count: k)
     }
@@ -165,8 +162,9 @@ package final class SpanBatch {
         while true {
             forward()
             let reachedEnd = step == schedule.steps
-            for cell in 0..<cells where running[cell] { observe(cell: cell, step: step, last: reachedEnd) }
-            guard !reachedEnd, running.contains(true) else { break }
+            // A cell still trains until its result is taken.
+            for cell in 0..<cells where results[cell] == nil { observe(cell: cell, step: step, last: reachedEnd) }
+            guard !reachedEnd, results.contains(where: { $0 == nil }) else { break }
             if step == 0 || step == schedule.freezeSteps {
                 let scales = step < schedule.freezeSteps ? frozen : free
                 for row in scales.indices { rates[row] = scales[row] }
@@ -188,12 +186,10 @@ package final class SpanBatch {
         guard diverged || last || step % schedule.logEvery == 0 || schedule.targetLoss > 0 else { return }
         let cellOutputs = (0..<n).map { outputs[$0 * k + cell] }
         let cellLabels = samples[cell].labels
-        let reached =
-            schedule.targetLoss > 0 && !diverged
-            && Forward.loss(outputs: cellOutputs, labels: cellLabels) <= schedule.targetLoss
+        let loss = Forward.loss(outputs: cellOutputs, labels: cellLabels)
+        let reached = schedule.targetLoss > 0 && !diverged && loss <= schedule.targetLoss
         let ended = diverged || reached || last
         guard ended || step % schedule.logEvery == 0 else { return }
-        let loss = Forward.loss(outputs: cellOutputs, labels: cellLabels)
         let error = Forward.errorRate(outputs: cellOutputs, labels: cellLabels)
         let decomposition = self.decomposition(cell: cell)
         let representation = span(cell: cell)
@@ -211,7 +207,6 @@ package final class SpanBatch {
         }
         histories[cell].append(record)
         guard ended, let parameters else { return }
-        running[cell] = false
         results[cell] = TrainingResult(
             initial: initial, final: parameters, decomposition: decomposition, history: histories[cell],
             status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,

@@ -14,6 +14,8 @@ public struct TransferExperiment: Sendable {
     /// Strings that determine the baseline's `W⁽⁰⁾`, the task-2 training noise and the task-2 test noise (computed once:
     /// a sweep row compares and looks them up for every cell).
     private let drawKeys: SpanRepresentation.Keys
+    /// Equal for experiments whose ``trainer``s are equal (computed once, as ``drawKeys``).
+    private let trainerIdentity: String
 
     /// An experiment for `config` (already validated by ``ConfigLoader``).
     public init(config: ExperimentConfig) {
@@ -25,6 +27,7 @@ public struct TransferExperiment: Sendable {
             initial: "\(c.streamSeed(.downstreamInit))|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
             training: "\(c.streamSeed(.downstreamData))|\(c.n2)|\(c.d)|\(noise)",
             test: "\(c.streamSeed(.test))|\(c.nTest)|\(c.d)|\(noise)")
+        trainerIdentity = "\(c.architecture)|\(c.signals.alignmentDirections)|\(c.engine)"
     }
 
     /// The trained upstream stage, reusable by every config with the same ``ExperimentConfig/upstreamKey``.
@@ -74,23 +77,17 @@ public struct TransferExperiment: Sendable {
     ) -> [Result<Upstream, Error>] {
         // Groups of experiments that can share a batch: same trainer, bit-identical noise. A group's training
         // sets share one copy of the noise matrix (equal values, so nothing changes but the memory held).
-        var jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)] = []
-        var groups: [[Int]] = []
-        for (index, experiment) in experiments.enumerated() {
-            var job = experiment.upstreamJob(cache: cache)
-            if let group = groups.firstIndex(where: {
-                experiments[$0[0]].trainerIdentity == experiment.trainerIdentity
-                    && jobs[$0[0]].sample.noise == job.sample.noise
-            }) {
-                let sample = job.sample
-                job.sample = TaskSample(
+        var jobs = experiments.map { $0.upstreamJob(cache: cache) }
+        let groups = indexGroups(Array(zip(experiments, jobs))) {
+            $0.0.trainerIdentity == $1.0.trainerIdentity && $0.1.sample.noise == $1.1.sample.noise
+        }
+        for group in groups {
+            for index in group.dropFirst() {
+                let sample = jobs[index].sample
+                jobs[index].sample = TaskSample(
                     mu: sample.mu, cleanLabels: sample.cleanLabels, labels: sample.labels,
-                    noise: jobs[groups[group][0]].sample.noise)
-                groups[group].append(index)
-            } else {
-                groups.append([index])
+                    noise: jobs[group[0]].sample.noise)
             }
-            jobs.append(job)
         }
         var results = [Result<Upstream, Error>?](repeating: nil, count: experiments.count)
         for group in groups {
@@ -141,9 +138,10 @@ public struct TransferExperiment: Sendable {
     ///
     /// - Throws: `LAPACKError` from the population estimator.
     ///
-    /// `trainedBaseline` is stage 4's training when already done (``run(cells:upstream:cache:)``).
+    /// `trainedBaseline` is stage 4's task-2 training set and training when already done (``run(cells:upstream:cache:)``).
     package func run(
-        upstream: Upstream?, cache: DrawCache? = nil, trainedBaseline: TrainingResult? = nil
+        upstream: Upstream?, cache: DrawCache? = nil,
+        trainedBaseline: (sample: TaskSample, training: TrainingResult)? = nil
     ) throws -> ExperimentResult {
         let architecture = config.architecture
         let keys = drawKeys
@@ -159,11 +157,11 @@ public struct TransferExperiment: Sendable {
             inherited = drawn.combine(upstream: upstreamFinal, fresh: fresh)
             mask = drawn
         }
-        let sample = downstreamSample(cache: cache)
+        let sample = trainedBaseline?.sample ?? downstreamSample(cache: cache)
         let draws = testDraws(config.distribution(.two), role: .test, cache: cache)
         let baselineSchedule = self.baselineSchedule
         let baseline =
-            trainedBaseline
+            trainedBaseline?.training
             ?? trainer.train(
                 from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
                 shared: cache.map { ($0, keys) })
@@ -203,16 +201,8 @@ public struct TransferExperiment: Sendable {
     package static func run(
         cells experiments: [TransferExperiment], upstream: Upstream?, cache: DrawCache
     ) -> [Result<ExperimentResult, Error>] {
-        var groups: [[Int]] = []
-        for (index, experiment) in experiments.enumerated() {
-            if let group = groups.firstIndex(where: { experiments[$0[0]].startsBaselineLike(experiment) }) {
-                groups[group].append(index)
-            } else {
-                groups.append([index])
-            }
-        }
-        var baselines = [TrainingResult?](repeating: nil, count: experiments.count)
-        for group in groups {
+        var baselines = [(sample: TaskSample, training: TrainingResult)?](repeating: nil, count: experiments.count)
+        for group in indexGroups(experiments, { $0.startsBaselineLike($1) }) {
             let lead = experiments[group[0]]
             let evaluators = group.map { index -> HistoryEvaluator? in
                 let experiment = experiments[index]
@@ -220,11 +210,11 @@ public struct TransferExperiment: Sendable {
                 return experiment.historyEvaluator(
                     experiment.testDraws(experiment.config.distribution(.two), role: .test, cache: cache))
             }
+            let samples = group.map { experiments[$0].downstreamSample(cache: cache) }
             let trainings = lead.trainer.train(
-                cells: group.map { experiments[$0].downstreamSample(cache: cache) }, from: lead.freshInit(cache: cache),
-                schedule: lead.baselineSchedule, evaluators: evaluators,
-                shared: (cache, group.map { experiments[$0].drawKeys }))
-            for (index, training) in zip(group, trainings) { baselines[index] = training }
+                cells: samples, from: lead.freshInit(cache: cache), schedule: lead.baselineSchedule,
+                evaluators: evaluators, shared: (cache, group.map { experiments[$0].drawKeys }))
+            for (position, index) in group.enumerated() { baselines[index] = (samples[position], trainings[position]) }
         }
         return experiments.indices.map { index in
             Result { try experiments[index].run(upstream: upstream, cache: cache, trainedBaseline: baselines[index]) }
@@ -234,12 +224,8 @@ public struct TransferExperiment: Sendable {
     /// Whether `other`'s baseline trains with the same trainer and schedule from the same fresh init (its training set
     /// may differ: ``GradientDescent/train(cells:from:schedule:evaluators:shared:)`` batches those that share `Ξ`).
     private func startsBaselineLike(_ other: TransferExperiment) -> Bool {
-        let (a, b) = (config, other.config)
-        let (left, right) = (a.signals.alignmentDirections, b.signals.alignmentDirections)
-        return a.architecture == b.architecture && a.engine == b.engine
-            && left.count == right.count
-            && zip(left, right).allSatisfy { $0.elementsEqual($1) { $0.0 == $1.0 && $0.1 == $1.1 } }
-            && drawKeys.initial == other.drawKeys.initial && baselineSchedule == other.baselineSchedule
+        trainerIdentity == other.trainerIdentity && drawKeys.initial == other.drawKeys.initial
+            && baselineSchedule == other.baselineSchedule
     }
 
     /// The downstream fresh init (`downstream-init`), shared by the cells of a sweep row through `cache` (the same
@@ -402,11 +388,6 @@ public struct TransferExperiment: Sendable {
         GradientDescent(
             architecture: config.architecture, alignmentDirections: config.signals.alignmentDirections,
             engine: config.engine)
-    }
-
-    /// Equal for experiments whose ``trainer``s are equal.
-    private var trainerIdentity: String {
-        "\(config.architecture)|\(config.signals.alignmentDirections)|\(config.engine)"
     }
 
     /// The evaluator of ``historyTestErrors`` on `draws`, or nil when it is off. A `LAPACKError` (`dsyevd` of the
