@@ -2,11 +2,11 @@ import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
 @testable import TransferSimCore
 @testable import TransferSimExperiment
-@testable import TransferSimPlots
-@testable import TransferSimAnalysis
 @testable import TransferSimFiles
+@testable import TransferSimPlots
 @testable import TransferSimSweeps
 
 @Suite struct EvaluationTests {
@@ -41,7 +41,7 @@ import Testing
         let (config, parameters, expected) = try Self.closedFormModel(sigma: 1.3, b: b, noise: "projected")
         let draws = TestDraws(
             distribution: config.distribution(.two), method: method, count: 40_000, filterCount: 2, seed: 21)
-        let result = try draws.evaluate(config.architecture, parameters)
+        let result = try draws.evaluate(config.architecture, FinalModel(parameters))
         #expect(abs(result.cleanError - expected) < 4 * result.cleanStandardError)
         #expect(result.cleanStandardError > 0)
         if method == .population {
@@ -62,17 +62,49 @@ import Testing
             let population = try TestDraws(
                 distribution: config.distribution(.two), method: .population, count: 30_000,
                 filterCount: 6, seed: 1
-            ).evaluate(config.architecture, training.final)
+            ).evaluate(config.architecture, training.finalModel)
             let sample = try TestDraws(
                 distribution: config.distribution(.two), method: .sample, count: 30_000,
                 filterCount: 6, seed: 2
-            ).evaluate(config.architecture, training.final)
+            ).evaluate(config.architecture, training.finalModel)
             let combined =
                 (population.cleanStandardError * population.cleanStandardError
                 + sample.cleanStandardError * sample.cleanStandardError).squareRoot()
             #expect(abs(population.cleanError - sample.cleanError) < 4 * combined)
             #expect(population.cleanError > 0.01 && population.cleanError < 0.49)
         }
+    }
+
+    @Test(
+        "a span-engine model is tested through its span as through its materialised filters (W μ and W Ξ_tᵀ to 1e-12)",
+        arguments: [Preset.theory, .kou2023Code])
+    func spanEvaluation_matchesMaterialised(preset: Preset) throws {
+        let config = try Fixtures.config(preset, ["d": "80", "n2": "16", "steps2": "40", "engine": "span"])
+        let training = try #require(try TransferExperiment(config: config).run().baseline.training)
+        let model = training.finalModel
+        let span = try #require(model.span)
+        let weights = model.parameters.weights
+        // ⟨w, μ⟩ and ⟨w, v⟩ for a dense v: through the span against W itself.
+        var dense = [Double](repeating: 0, count: config.d)
+        for k in dense.indices { dense[k] = sin(Double(k) + 1) }
+        for v in [span.training.mu, dense] {
+            let projections = span.representation.signalProjections(v, training: span.training)
+            let scale = Fixtures.norm(weights.storage) * Fixtures.norm(v)
+            for row in 0..<weights.rows {
+                let direct = (0..<config.d).reduce(0.0) { $0 + weights[row, $1] * v[$1] }
+                #expect(abs(projections[row] - direct) <= 1e-12 * scale)
+            }
+        }
+        let draws = TestDraws(
+            distribution: config.distribution(.two), method: .sample, count: 4000, filterCount: weights.rows, seed: 7)
+        let throughSpan = try draws.evaluate(config.architecture, model)
+        let materialised = try draws.evaluate(config.architecture, FinalModel(model.parameters))
+        #expect(throughSpan == materialised)
+        #expect(throughSpan.cleanError > 0 && throughSpan.cleanError < 0.5)
+        // Holding the filters keeps the span (and so the evaluation) and changes no bit of them.
+        let held = model.holding()
+        #expect(held.span != nil && held.parameters == model.parameters)
+        #expect(try draws.evaluate(config.architecture, held) == throughSpan)
     }
 
     @Test("evaluation is invariant to scaling (W, b) by a positive constant, even near overflow")
@@ -85,8 +117,8 @@ import Testing
         let draws = TestDraws(
             distribution: config.distribution(.two), method: .population, count: 5000, filterCount: 6, seed: 4)
         #expect(
-            try draws.evaluate(config.architecture, parameters).cleanError
-                == draws.evaluate(config.architecture, huge).cleanError)
+            try draws.evaluate(config.architecture, FinalModel(parameters)).cleanError
+                == draws.evaluate(config.architecture, FinalModel(huge)).cleanError)
     }
 
     @Test("the PSD square root reproduces a rank-deficient covariance: L Lᵀ = S")

@@ -61,7 +61,7 @@ package struct TestDraws: Sendable {
         }
     }
 
-    /// The test error of `parameters`.
+    /// The test error of `model`.
     ///
     /// `sample`: the fraction of test points misclassified, against clean and against noisy labels.
     /// `population`: the noise pre-activations `a = Wξ + b ~ N(b, σ_p² W Q Wᵀ)` with `Q = I − P_k`
@@ -71,28 +71,27 @@ package struct TestDraws: Sendable {
     /// error `p + (1 − 2p) e`. `(W, b)` are first divided by their largest entry (f is positively
     /// homogeneous, so predictions do not change) to keep the covariance finite.
     ///
-    /// A model the span engine trained (`span`, with its training set and the keys naming its draws) is
-    /// evaluated on test points through ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``.
+    /// A model the span engine trained (``FinalModel/span``) is evaluated on test points
+    /// through its representation, without materialising `W`: `⟨w_{j,r}, μ⟩` by
+    /// ``SpanRepresentation/signalProjections(_:training:)`` and `⟨w_{j,r}, ξ_t⟩` by
+    /// ``SpanRepresentation/noiseProducts(test:training:cache:keys:)`` (`keys` name its draws for `cache`).
     ///
     /// - Throws: `LAPACKError` if the covariance cannot be factorised.
     package func evaluate(
-        _ architecture: Architecture, _ parameters: Parameters,
-        span: (representation: SpanRepresentation, training: TaskSample, keys: SpanRepresentation.Keys?)? = nil,
+        _ architecture: Architecture, _ model: FinalModel, keys: SpanRepresentation.Keys? = nil,
         cache: DrawCache? = nil
     ) throws -> TestError {
         if let points {
             let forward: Forward
-            if let span {
-                var projections = [Double](repeating: 0, count: architecture.filterCount)
-                BLAS.gemv(parameters.weights, points.mu, into: &projections)
-                let products = span.representation.noiseProducts(
-                    test: points, training: span.training, cache: cache, keys: span.keys)
+            if let span = model.span {
                 forward = Forward(
-                    architecture: architecture, biases: parameters.biases, head: parameters.head,
-                    signalProjections: projections,
-                    noiseProducts: products, sample: points)
+                    architecture: architecture, biases: model.biases, head: model.head,
+                    signalProjections: span.representation.signalProjections(points.mu, training: span.training),
+                    noiseProducts: span.representation.noiseProducts(
+                        test: points, training: span.training, cache: cache, keys: keys),
+                    sample: points)
             } else {
-                forward = Forward(architecture: architecture, parameters: parameters, sample: points)
+                forward = Forward(architecture: architecture, parameters: model.parameters, sample: points)
             }
             let outputs = forward.outputs
             let clean = Forward.errorRate(outputs: outputs, labels: points.cleanLabels)
@@ -101,7 +100,7 @@ package struct TestDraws: Sendable {
             return TestError(error: noisy, cleanError: clean, cleanStandardError: se)
         }
         guard let z = gaussians else { preconditionFailure("TestDraws holds neither points nor Gaussian draws") }
-        return try populationError(architecture, parameters, z)
+        return try populationError(architecture, model.parameters, z)
     }
 
     private func populationError(_ architecture: Architecture, _ unscaled: Parameters, _ z: Matrix) throws -> TestError

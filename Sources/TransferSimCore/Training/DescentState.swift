@@ -22,8 +22,9 @@ protocol DescentState {
     var keepsSpan: Bool { get }
     /// The LoRA adapter at the start and now (recipe `lora`), if any.
     var adapters: (initial: LowRankAdapter, current: LowRankAdapter)? { get }
-    /// The filters as coefficients on the training patches, when the state keeps them.
-    var spanRepresentation: SpanRepresentation? { get }
+    /// The model at the current point, as a result holds it: the filters as coefficients on the training patches when
+    /// the state keeps them (``FinalModel/init(span:training:biases:head:)``), else ``parameters()``.
+    var finalModel: FinalModel { get }
     /// Debug builds: checks the state's invariants against `forward`, its forward pass at the current point
     /// (``TrainingRun`` calls it every ``TrainingRun/invariantInterval`` steps).
     func checkInvariants(_ forward: Forward)
@@ -36,6 +37,8 @@ extension DescentState {
     var keepsSpan: Bool { true }
     /// No LoRA adapter.
     var adapters: (initial: LowRankAdapter, current: LowRankAdapter)? { nil }
+    /// The parameters themselves.
+    var finalModel: FinalModel { FinalModel(parameters()) }
 }
 
 /// Gradient descent on the `2m × d` filter matrix: a forward `dgemm` and an update `dgemm` per step.
@@ -84,8 +87,6 @@ struct WeightSpaceState: DescentState {
             current.biases[row] = initial.biases[row] + factors[row] * (current.biases[row] - initial.biases[row])
         }
     }
-
-    var spanRepresentation: SpanRepresentation? { nil }
 }
 
 extension Matrix {

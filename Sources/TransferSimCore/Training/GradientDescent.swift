@@ -110,8 +110,10 @@ package enum RunStatus: String, Sendable, Equatable {
 package struct TrainingResult: Sendable {
     /// Parameters at the start.
     package let initial: Parameters
-    /// Parameters after the last step (or at divergence).
-    package let final: Parameters
+    /// Parameters after the last step (or at divergence), held or kept as a span (``FinalModel``).
+    package private(set) var finalModel: FinalModel
+    /// Parameters after the last step (or at divergence), materialised (O(m N d) for a span at each read).
+    package var final: Parameters { finalModel.parameters }
     /// `(γ, ρ)` of §5 relative to ``initial``.
     package let decomposition: Decomposition
     /// Logged steps.
@@ -137,13 +139,20 @@ package struct TrainingResult: Sendable {
     package let adapters: (initial: LowRankAdapter, final: LowRankAdapter)?
     /// `final` as `W⁽⁰⁾ + c μᵀ + R Ξ` when the span engine trained it (test points are then evaluated through
     /// the same representation, ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``).
-    package let span: SpanRepresentation?
+    package var span: SpanRepresentation? { finalModel.span?.representation }
+
+    /// The same result with its final parameters held (``FinalModel/holding()``): for a model read many times.
+    package func holdingFinal() -> TrainingResult {
+        var result = self
+        result.finalModel = finalModel.holding()
+        return result
+    }
 
     /// A result from its parts.
     package init(
-        initial: Parameters, final: Parameters, decomposition: Decomposition, history: [HistoryRecord],
+        initial: Parameters, final: FinalModel, decomposition: Decomposition, history: [HistoryRecord],
         status: RunStatus,
-        trainLoss: Double, trainError: Double, steps: Int, converged: Bool?, span: SpanRepresentation?,
+        trainLoss: Double, trainError: Double, steps: Int, converged: Bool?,
         adapters: (initial: LowRankAdapter, final: LowRankAdapter)? = nil, signalNoiseRatio: Double = .nan,
         rhoBarMax: Double = .nan
     ) {
@@ -151,7 +160,7 @@ package struct TrainingResult: Sendable {
         self.rhoBarMax = rhoBarMax
         self.adapters = adapters
         self.initial = initial
-        self.final = final
+        finalModel = final
         self.decomposition = decomposition
         self.history = history
         self.status = status
@@ -159,7 +168,6 @@ package struct TrainingResult: Sendable {
         self.trainError = trainError
         self.steps = steps
         self.converged = converged
-        self.span = span
     }
 
     /// What a cached upstream model keeps (``TransferExperiment/Upstream``): the final parameters, status, loss and
@@ -171,10 +179,10 @@ package struct TrainingResult: Sendable {
         signalNoiseRatio: Double, rhoBarMax: Double, sampleCount: Int
     ) {
         self.init(
-            initial: final, final: final,
+            initial: final, final: FinalModel(final),
             decomposition: Decomposition(filterCount: final.weights.rows, sampleCount: sampleCount),
             history: [], status: status, trainLoss: trainLoss, trainError: trainError, steps: steps,
-            converged: converged, span: nil,
+            converged: converged,
             signalNoiseRatio: signalNoiseRatio, rhoBarMax: rhoBarMax)
     }
 }

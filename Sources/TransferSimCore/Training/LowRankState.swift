@@ -62,6 +62,4 @@ struct LowRankState: DescentState {
     }
 
     func parameters() -> Parameters { current }
-
-    var spanRepresentation: SpanRepresentation? { nil }
 }

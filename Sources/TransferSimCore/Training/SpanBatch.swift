@@ -10,10 +10,11 @@ import Foundation
 ///
 ///     ⟨w_{j,r}, ξ_i⟩ = P₀ + (R G)_{j,r,i} + c_{j,r} m_i,      ⟨w_{j,r}, μ⟩ = s₀ + (R m)_{j,r} + c_{j,r} ‖μ‖²
 ///
-/// then the outputs, the coefficients of ``GradientCoefficients``, `R ← R − η_{j,r} noise`, `c ← c − η_{j,r} signal`,
-/// `b ← b − η_{j,r} ∇_b L` and the decomposition `γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²` (§5), with
-/// per-filter steps ``TrainingSchedule/rowScales(atStep:)`` (`T_freeze`, `λ`), the target loss (§12), the divergence
-/// test and the log of ``TrainingRun``. The products are this type's own loops, not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k}
+/// then the outputs, the coefficients of ``GradientCoefficients``, `R ← R − η_{j,r} noise`, `c ← c − η_{j,r} signal` and
+/// `b ← b − η_{j,r} ∇_b L`, with per-filter steps ``TrainingSchedule/rowScales(atStep:)`` (`T_freeze`, `λ`), the target loss (§12), the divergence
+/// test and the log of ``TrainingRun``. The decomposition (§5) is read off the coefficients where it is logged:
+/// `γ_{j,r} = j c_{j,r} ‖μ‖²` and `ρ_{j,r,i} = R_{j,r,i} ‖ξ_i‖²` — what ``SpanState`` accumulates step by step
+/// (`γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²`), the same sums up to rounding. The products are this type's own loops, not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k}
 /// G_{k,i}` is summed over `k` in increasing order from 0 with a multiplication and an addition per term (never a fused
 /// multiply-add), then added to `P₀`, and every other sum runs in index order. The loops are vectorised across cells
 /// (or, for the cells left over, across `i`), which changes no element's operations: each cell computes the same
@@ -50,8 +51,8 @@ package final class SpanBatch {
     private let gram, initialProducts, labels, cleanLabels, xiSquared: UnsafeMutablePointer<Double>
     // Per cell (cell innermost): s₀ (2m × K), m = Ξμ (N × K), ‖μ‖² (K).
     private let initialProjections, noiseDotMu, muSquared: UnsafeMutablePointer<Double>
-    // State: c, b, γ (2m × K); R, ρ (2m × N × K).
-    private let muCoefficients, biases, gamma, noiseCoefficients, rho: UnsafeMutablePointer<Double>
+    // State: c, b (2m × K); R (2m × N × K).
+    private let muCoefficients, biases, noiseCoefficients: UnsafeMutablePointer<Double>
     // Scratch: pre-activations (2m × N × K), projections (2m × K), outputs and (κ/N) g (N × K), S₊ and S₋ (2 × K),
     // a row's Σ_i noise (K), the finiteness test (K), the rates `−η_{j,r}` (2m).
     private let preActivations, projections, outputs, lossWeights, classSums, noiseSums, finiteness,
@@ -104,7 +105,7 @@ package final class SpanBatch {
         let sizes = [
             n * n, rows * n, n, n, n,  // shared
             rows * k, n * k, k,  // per cell
-            rows * k, rows * k, rows * k, rows * n * k, rows * n * k,  // state
+            rows * k, rows * k, rows * n * k,  // state
             rows * n * k, rows * k, n * k, n * k, 2 * k, k, k, rows,  // scratch
         ]
         let memory = UnsafeMutablePointer<Double>.allocate(capacity: sizes.reduce(0, +))
@@ -119,11 +120,9 @@ package final class SpanBatch {
             blocks[0], blocks[1], blocks[2], blocks[3], blocks[4]
         )
         (initialProjections, noiseDotMu, muSquared) = (blocks[5], blocks[6], blocks[7])
-        (muCoefficients, biases, gamma, noiseCoefficients, rho) = (
-            blocks[8], blocks[9], blocks[10], blocks[11], blocks[12]
-        )
-        (preActivations, projections, outputs, lossWeights) = (blocks[13], blocks[14], blocks[15], blocks[16])
-        (classSums, noiseSums, finiteness, rates) = (blocks[17], blocks[18], blocks[19], blocks[20])
+        (muCoefficients, biases, noiseCoefficients) = (blocks[8], blocks[9], blocks[10])
+        (preActivations, projections, outputs, lossWeights) = (blocks[11], blocks[12], blocks[13], blocks[14])
+        (classSums, noiseSums, finiteness, rates) = (blocks[15], blocks[16], blocks[17], blocks[18])
         Self.copy((gram ?? SpanState.gram(first.noise)).storage, to: self.gram)
         Self.copy(
             (initialProducts ?? SpanState.initialProducts(initial.weights, first.noise)).storage,
@@ -197,20 +196,17 @@ package final class SpanBatch {
         var record = HistoryRecord(
             step: step, loss: loss, trainError: error, alignments: alignments(cell: cell),
             decomposition: decomposition, architecture: architecture, labels: cellLabels)
-        let evaluator = evaluators[cell]
-        let parameters =
-            ended || evaluator != nil
-            ? Parameters(weights: representation.filters(sample), biases: cellBiases(cell)) : nil
-        if let evaluator, !diverged, let parameters, let test = evaluator(parameters) {
+        let model = FinalModel(span: representation, training: sample, biases: cellBiases(cell), head: nil)
+        if let evaluator = evaluators[cell], !diverged, let test = evaluator(model.parameters) {
             record.testError = test.error
             record.cleanTestError = test.cleanError
         }
         histories[cell].append(record)
-        guard ended, let parameters else { return }
+        guard ended else { return }
         results[cell] = TrainingResult(
-            initial: initial, final: parameters, decomposition: decomposition, history: histories[cell],
+            initial: initial, final: model, decomposition: decomposition, history: histories[cell],
             status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
-            converged: schedule.targetLoss > 0 ? reached : nil, span: representation,
+            converged: schedule.targetLoss > 0 ? reached : nil,
             signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: cellLabels),
             rhoBarMax: decomposition.rhoExtremes(architecture: architecture, labels: cellLabels).barMax)
         histories[cell] = []
@@ -230,13 +226,14 @@ package final class SpanBatch {
         (0..<architecture.filterCount).map { biases[$0 * cells + cell] }
     }
 
-    /// `cell`'s `(γ, ρ)`.
+    /// `cell`'s `(γ, ρ)`: `γ_{j,r} = j c_{j,r} ‖μ‖²`, `ρ_{j,r,i} = R_{j,r,i} ‖ξ_i‖²`.
     private func decomposition(cell: Int) -> Decomposition {
         let rows = architecture.filterCount, n = sampleCount, k = cells
         var decomposition = Decomposition(filterCount: rows, sampleCount: n)
         for row in 0..<rows {
-            decomposition.gamma[row] = gamma[row * k + cell]
-            for i in 0..<n { decomposition.rho[row, i] = rho[(row * n + i) * k + cell] }
+            decomposition.gamma[row] =
+                architecture.classSign(ofRow: row) * muCoefficients[row * k + cell] * muSquared[cell]
+            for i in 0..<n { decomposition.rho[row, i] = noiseCoefficients[(row * n + i) * k + cell] * xiSquared[i] }
         }
         return decomposition
     }
@@ -368,7 +365,7 @@ package final class SpanBatch {
     }
 
     /// One gradient step of every cell with the rates `−η_{j,r}` in ``rates`` (``GradientCoefficients``, then
-    /// ``SpanState/step(_:rowScales:headScale:)`` and ``Decomposition/accumulate(_:rowScales:architecture:muSquaredNorm:noiseSquaredNorms:)``);
+    /// ``SpanState/step(_:rowScales:headScale:)``);
     /// a row at rate 0 (frozen) is left as it is. A cell that has stopped steps on too (its lanes are independent of
     /// the others': whatever it computes, even NaN, reaches no other cell), its result already taken.
     private func update() {
@@ -376,7 +373,6 @@ package final class SpanBatch {
         let scale = architecture.outputScale / Double(n), hasBias = architecture.hasBias
         let (y, yHat, f, h, sums, rowSums) = (labels, cleanLabels, outputs, lossWeights, classSums, noiseSums)
         let (c, b, s) = (muCoefficients, biases, projections)
-        let (muSq, gammas) = (muSquared, gamma)
         // (κ/N) g_i and the class sums S₊, S₋ of g_i (i increasing).
         for cell in 0..<(2 * k) { sums[cell] = 0 }
         for i in 0..<n {
@@ -405,12 +401,11 @@ package final class SpanBatch {
                 step(Double.self, row: row, cell: cell, sign: sign, rate: rate)
                 cell += 1
             }
-            let cs = c + row * k, bs = b + row * k, ss = s + row * k, gs = gammas + row * k
+            let cs = c + row * k, bs = b + row * k, ss = s + row * k
             for cell in 0..<k {
                 let positive = ss[cell] + bs[cell] > 0 ? sums[cell] : 0
                 let negative = -ss[cell] + bs[cell] > 0 ? sums[k + cell] : 0
                 let signal = factor * (positive - negative)
-                gs[cell] += rate * sign * signal * muSq[cell]
                 cs[cell] += rate * signal
                 if hasBias { bs[cell] += rate * (rowSums[cell] + factor * (positive + negative)) }
             }
@@ -438,7 +433,7 @@ package final class SpanBatch {
         finite.store(ok + cell)
     }
 
-    /// Row `row`'s step of `R` and `ρ` for the cells `cell..<cell + L.width` at rate `rate` (`−η_{j,r}`), and the
+    /// Row `row`'s step of `R` for the cells `cell..<cell + L.width` at rate `rate` (`−η_{j,r}`), and the
     /// sums over i (increasing) of its coefficients into ``noiseSums``.
     @inline(__always)
     private func step<L: Lane>(_: L.Type, row: Int, cell: Int, sign: Double, rate: Double) {
@@ -449,9 +444,7 @@ package final class SpanBatch {
         for i in 0..<n {
             let coefficient = L.load(preActivations + offset).positive(signs * L.load(weights))
             sum = sum + coefficient
-            let step = rates * coefficient
-            (L.load(noiseCoefficients + offset) + step).store(noiseCoefficients + offset)
-            (L.load(rho + offset) + step * L(xiSquared[i])).store(rho + offset)
+            (L.load(noiseCoefficients + offset) + rates * coefficient).store(noiseCoefficients + offset)
             offset += k
             weights += k
         }

@@ -151,7 +151,7 @@ struct SpanState: DescentState {
         Parameters(weights: representation.filters(sample), biases: biases, head: head)
     }
 
-    var spanRepresentation: SpanRepresentation? { representation }
+    var finalModel: FinalModel { FinalModel(span: representation, training: sample, biases: biases, head: head) }
 
     private var representation: SpanRepresentation {
         SpanRepresentation(
@@ -211,6 +211,24 @@ package struct SpanRepresentation: Sendable {
             self.training = training
             self.test = test
         }
+    }
+
+    /// `⟨w_{j,r}, v⟩ = ⟨w⁽⁰⁾_{j,r}, v⟩ + Σ_i R_{j,r,i} ⟨ξ_i, v⟩ + c_{j,r} ⟨μ, v⟩` for every filter, with `μ` and `ξ_i`
+    /// those of `training`: summed as ``SpanBatch`` sums `⟨w_{j,r}, μ⟩` in training — `(s₀ + Σ_i R_{j,r,i} m_i) + c_{j,r}
+    /// ⟨μ, v⟩` with `s₀` by `dgemv`, `m = Ξ v` (``Matrix/times(_:)``), `⟨μ, v⟩` by `ddot` and the sum over `i`
+    /// increasing from 0 — so for `v = μ` it is the last step's signal projection, bit for bit.
+    ///
+    /// - Complexity: O(m d + N nnz(v) + m N).
+    package func signalProjections(_ v: [Double], training: TaskSample) -> [Double] {
+        var projections = [Double](repeating: 0, count: initial.rows)
+        BLAS.gemv(initial, v, into: &projections)
+        let dots = training.noise.times(v), muDot = BLAS.dot(training.mu, v)
+        for row in projections.indices {
+            var total = 0.0
+            for i in dots.indices { total = total + noiseCoefficients[row, i] * dots[i] }
+            projections[row] = (projections[row] + total) + muCoefficients[row] * muDot
+        }
+        return projections
     }
 
     /// `⟨w_{j,r}, ξ_t⟩` for every test point: `W⁽⁰⁾Ξ_tᵀ + c (Ξ_t μ)ᵀ + R (Ξ Ξ_tᵀ)`.

@@ -81,9 +81,9 @@ struct TrainingRun<State: DescentState> {
             history.append(record)
             if ended {
                 return TrainingResult(
-                    initial: initial, final: state.parameters(), decomposition: decomposition, history: history,
+                    initial: initial, final: state.finalModel, decomposition: decomposition, history: history,
                     status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
-                    converged: schedule.targetLoss > 0 ? reached : nil, span: state.spanRepresentation,
+                    converged: schedule.targetLoss > 0 ? reached : nil,
                     adapters: state.adapters.map { ($0.initial, $0.current) },
                     signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: labels),
                     rhoBarMax: decomposition.rhoExtremes(architecture: architecture, labels: labels).barMax)

@@ -14,20 +14,27 @@ public struct TransferExperiment: Sendable {
     /// Strings that determine the baseline's `W⁽⁰⁾`, the task-2 training noise and the task-2 test noise (computed once:
     /// a sweep row compares and looks them up for every cell).
     private let drawKeys: SpanRepresentation.Keys
-    /// Equal for experiments whose ``trainer``s are equal (computed once, as ``drawKeys``).
-    private let trainerIdentity: String
+    /// Equal for experiments whose ``trainer``s are equal: network, logged directions (``directionsText(_:)``) and
+    /// engine (computed once, as ``drawKeys``).
+    private let trainerIdentity: (Architecture, String, Engine)
 
     /// An experiment for `config` (already validated by ``ConfigLoader``).
     public init(config: ExperimentConfig) {
         self.config = config
         let c = config
-        let noise =
-            "\(c.sigmaP2)|\(c.noise.rawValue)|\(c.distribution(.two).removedDirections.map { $0.map { "\($0.0):\($0.1)" } })"
+        let noise = "\(c.sigmaP2)|\(c.noise.rawValue)|\(Self.directionsText(c.distribution(.two).removedDirections))"
         drawKeys = SpanRepresentation.Keys(
             initial: "\(c.streamSeed(.downstreamInit))|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
             training: "\(c.streamSeed(.downstreamData))|\(c.n2)|\(c.d)|\(noise)",
             test: "\(c.streamSeed(.test))|\(c.nTest)|\(c.d)|\(noise)")
-        trainerIdentity = "\(c.architecture)|\(c.signals.alignmentDirections)|\(c.engine)"
+        trainerIdentity = (c.architecture, Self.directionsText(c.signals.alignmentDirections), c.engine)
+    }
+
+    /// Sparse directions (`(axis, value)` pairs) as text that is equal exactly when they are: `axis:value` joined by
+    /// `,` within a direction, directions joined by `;` (cheaper than an array's `description`, which a sweep row would
+    /// pay for every cell).
+    private static func directionsText(_ directions: [[(Int, Double)]]) -> String {
+        directions.map { $0.map { "\($0.0):\($0.1)" }.joined(separator: ",") }.joined(separator: ";")
     }
 
     /// The trained upstream stage, reusable by every config with the same ``ExperimentConfig/upstreamKey``.
@@ -121,10 +128,9 @@ public struct TransferExperiment: Sendable {
 
     /// Stage 1's outcome: `training` on `sample`, tested on task-1 draws (`upstream-test`).
     private func upstream(_ sample: TaskSample, _ training: TrainingResult, draws: TestDraws) throws -> Upstream {
-        return Upstream(
-            sample: sample,
-            outcome: StageOutcome(
-                training: training, test: try evaluate(training, on: draws, sample: sample, keys: nil, cache: nil)))
+        // Every cell inheriting from it reads its filters: they are materialised once, after the test.
+        let test = try evaluate(training, on: draws, keys: nil, cache: nil)
+        return Upstream(sample: sample, outcome: StageOutcome(training: training.holdingFinal(), test: test))
     }
 
     /// Stages 2–4 given the upstream stage (`nil` skips it: nothing is inherited, as when `α = 0`); `cache`
@@ -166,7 +172,7 @@ public struct TransferExperiment: Sendable {
                 from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
                 shared: cache.map { ($0, keys) })
         let baselineOutcome = StageOutcome(
-            training: baseline, test: try evaluate(baseline, on: draws, sample: sample, keys: keys, cache: cache))
+            training: baseline, test: try evaluate(baseline, on: draws, keys: keys, cache: cache))
         let stage = TransferStage(
             experiment: self, sample: sample, draws: draws, fresh: fresh, inherited: inherited,
             inheritedRows: mask?.rows ?? [Bool](repeating: false, count: architecture.filterCount),
@@ -304,7 +310,7 @@ public struct TransferExperiment: Sendable {
         func tested(_ training: TrainingResult) throws -> StageOutcome {
             StageOutcome(
                 training: training,
-                test: try experiment.evaluate(training, on: draws, sample: sample, keys: nil, cache: nil))
+                test: try experiment.evaluate(training, on: draws, keys: nil, cache: nil))
         }
 
         /// The transfer stage; `teacher` receives the teacher stage of `distill` with `teacher: transfer`, `teacherLogits`
@@ -374,10 +380,10 @@ public struct TransferExperiment: Sendable {
                     return shifted
                 }
             return TrainingResult(
-                initial: probe.initial, final: tune.final, decomposition: tune.decomposition, history: Array(history),
-                status: tune.status, trainLoss: tune.trainLoss, trainError: tune.trainError,
+                initial: probe.initial, final: FinalModel(tune.final), decomposition: tune.decomposition,
+                history: Array(history), status: tune.status, trainLoss: tune.trainLoss, trainError: tune.trainError,
                 steps: probe.steps + tune.steps,
-                converged: tune.converged, span: nil, signalNoiseRatio: tune.signalNoiseRatio,
+                converged: tune.converged, signalNoiseRatio: tune.signalNoiseRatio,
                 rhoBarMax: tune.rhoBarMax)
         }
     }
@@ -397,7 +403,7 @@ public struct TransferExperiment: Sendable {
     fileprivate func historyEvaluator(_ draws: TestDraws) -> HistoryEvaluator? {
         guard historyTestErrors else { return nil }
         let architecture = config.architecture
-        return { try? draws.evaluate(architecture, $0) }
+        return { try? draws.evaluate(architecture, FinalModel($0)) }
     }
 
     private func testDraws(
@@ -412,11 +418,9 @@ public struct TransferExperiment: Sendable {
     /// The test error of a finished run; `nil` for a diverged one (its filters are not finite). A span-engine
     /// run is evaluated through its span representation (`keys` let a sweep row share the products).
     fileprivate func evaluate(
-        _ training: TrainingResult, on draws: TestDraws, sample: TaskSample,
-        keys: SpanRepresentation.Keys?, cache: DrawCache?
+        _ training: TrainingResult, on draws: TestDraws, keys: SpanRepresentation.Keys?, cache: DrawCache?
     ) throws -> TestError? {
         guard training.status == .ok else { return nil }
-        return try draws.evaluate(
-            config.architecture, training.final, span: training.span.map { ($0, sample, keys) }, cache: cache)
+        return try draws.evaluate(config.architecture, training.finalModel, keys: keys, cache: cache)
     }
 }

@@ -22,7 +22,11 @@ package enum ResultsVersion {
     /// Version 6: span-engine runs of at most ``SpanBatch/maxSampleCount`` samples (every `kou2023-code` run, every
     /// small-N baseline) train in ``SpanBatch``: its own fixed-order products instead of BLAS, so their rows move by
     /// rounding (and no longer depend on the BLAS kernel for their training).
-    package static let current = 6
+    /// Version 7: a span-engine model is tested through its span without materialising `W` (``FinalModel``): `⟨w, μ⟩`
+    /// of the test points is ``SpanRepresentation/signalProjections(_:training:)``, no longer `W μ`; ``SpanBatch``
+    /// reads `γ = j c ‖μ‖²` and `ρ = R ‖ξ‖²` off its coefficients instead of accumulating them. Test errors move
+    /// only where a test point's output changes sign by rounding; `γ`, `ρ` and the ratios built on them by rounding.
+    package static let current = 7
 
     /// The file name inside a sweep directory.
     package static let fileName = "results_version"
