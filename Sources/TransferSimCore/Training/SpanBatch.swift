@@ -15,8 +15,10 @@ import Foundation
 /// test and the log of ``TrainingRun``. The decomposition (§5) is read off the coefficients where it is logged:
 /// `γ_{j,r} = j c_{j,r} ‖μ‖²` and `ρ_{j,r,i} = R_{j,r,i} ‖ξ_i‖²` — what ``SpanState`` accumulates step by step
 /// (`γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²`), the same sums up to rounding. The products are this type's own loops, not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k}
-/// G_{k,i}` is summed over `k` in increasing order from 0 with a multiplication and an addition per term (never a fused
-/// multiply-add), then added to `P₀`, and every other sum runs in index order. The loops are vectorised across cells
+/// G_{k,i}` is summed over `k` in increasing order from 0 with one fused multiply-add per term (`addingProduct`:
+/// `fma(R, G, total)`, rounded once, an instruction on CPUs with FMA and libm's correctly rounded `fma` elsewhere, so
+/// the same bits from every build), then added to `P₀`, and every other sum runs in index order with a multiplication
+/// and an addition per term. The loops are vectorised across cells
 /// (or, for the cells left over, across `i`), which changes no element's operations: each cell computes the same
 /// operations in the same order whatever the batch — its size, its other cells, their order — and its bits depend on
 /// nothing else, not even the BLAS kernel. Against ``SpanState``'s BLAS products the iterates agree to rounding.
@@ -275,7 +277,7 @@ package final class SpanBatch {
     }
 
     /// For every row, `i` and cell: `(R G)_{row,i} = Σ_j R_{row,j} G_{j,i}`, summed over `j` in increasing order from 0
-    /// with a multiplication and an addition per term (no fused multiply-add); then the pre-activation
+    /// with one fused multiply-add per term (`addingProduct`); then the pre-activation
     /// `((P₀ + R G) + c m_i) + b` and its row's term of the output, `f_i += ±κ (σ(ŷ_i s + b) + σ(pre))`. Cells in blocks
     /// of 8 are vectorised across cells, four `i` at a time (each `R` load serves four columns of `G`); the cells left
     /// over across `i`, 8 at a time, then one: the same operations per element in every case.
@@ -305,10 +307,10 @@ package final class SpanBatch {
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
                         let value = Lanes.load(source)
-                        a0 = a0 + value * Lanes(repeating: column[0])
-                        a1 = a1 + value * Lanes(repeating: column[1])
-                        a2 = a2 + value * Lanes(repeating: column[2])
-                        a3 = a3 + value * Lanes(repeating: column[3])
+                        a0 = a0.addingProduct(value, Lanes(repeating: column[0]))
+                        a1 = a1.addingProduct(value, Lanes(repeating: column[1]))
+                        a2 = a2.addingProduct(value, Lanes(repeating: column[2]))
+                        a3 = a3.addingProduct(value, Lanes(repeating: column[3]))
                         source += k
                         column += n
                     }
@@ -322,7 +324,7 @@ package final class SpanBatch {
                     var total = Lanes()
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
-                        total = total + Lanes.load(source) * Lanes(repeating: column[0])
+                        total = total.addingProduct(Lanes.load(source), Lanes(repeating: column[0]))
                         source += k
                         column += n
                     }
@@ -339,7 +341,7 @@ package final class SpanBatch {
                     var total = Lanes()
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
-                        total = total + Lanes(repeating: source[0]) * Lanes.load(column)
+                        total = total.addingProduct(Lanes(repeating: source[0]), Lanes.load(column))
                         source += k
                         column += n
                     }
@@ -352,7 +354,7 @@ package final class SpanBatch {
                     var total = 0.0
                     var source = rowR + cell, column = g + i
                     for _ in 0..<n {
-                        total = total + source[0] * column[0]
+                        total = total.addingProduct(source[0], column[0])
                         source += k
                         column += n
                     }

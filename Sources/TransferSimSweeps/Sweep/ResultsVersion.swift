@@ -26,7 +26,9 @@ package enum ResultsVersion {
     /// of the test points is ``SpanRepresentation/signalProjections(_:training:)``, no longer `W μ`; ``SpanBatch``
     /// reads `γ = j c ‖μ‖²` and `ρ = R ‖ξ‖²` off its coefficients instead of accumulating them. Test errors move
     /// only where a test point's output changes sign by rounding; `γ`, `ρ` and the ratios built on them by rounding.
-    package static let current = 7
+    /// Version 8: ``SpanBatch`` sums `R G` with a fused multiply-add per term (`addingProduct`, correctly rounded in
+    /// every build) instead of a multiplication and an addition: small span-engine runs move by rounding.
+    package static let current = 8
 
     /// The file name inside a sweep directory.
     package static let fileName = "results_version"
