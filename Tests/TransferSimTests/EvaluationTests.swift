@@ -107,6 +107,48 @@ import Testing
         #expect(try draws.evaluate(config.architecture, held) == throughSpan)
     }
 
+    @Test(
+        "a row's small span-engine baselines are tested in one pass: each error equals its lone run's bit for bit in any batch, and the materialised filters' within one test point"
+    )
+    func rowTests_independentOfBatch() throws {
+        let norms = (0..<11).map { 0.5 * Double($0) }
+        let experiments = try norms.map {
+            TransferExperiment(
+                config: try Fixtures.config(
+                    .kou2023Code,
+                    [
+                        "d": "40", "n2": "12", "n_test": "600", "alpha": "0", "u_norm": "0", "v1_norm": "0",
+                        "mu2_norm": "\($0)",
+                    ]))
+        }
+        func errors(_ cells: [Int]) throws -> [Int: TestError] {
+            let results = TransferExperiment.run(
+                cells: cells.map { experiments[$0] }, upstream: nil, cache: DrawCache())
+            return Dictionary(
+                uniqueKeysWithValues: try zip(cells, results).map { ($0, try #require(try $1.get().baseline.test)) })
+        }
+        let all = try errors(Array(0..<11))
+        for (cells, label) in [(Array((0..<11).reversed()), "reversed"), ([3], "alone"), ([10, 1, 7, 4, 2], "five")] {
+            for (cell, error) in try errors(cells) { #expect(error == all[cell], "\(label): cell \(cell)") }
+        }
+        for (cell, experiment) in experiments.enumerated() {
+            let lone = try experiment.run(upstream: nil)
+            #expect(lone.baseline.test == all[cell], "cell \(cell) alone")
+            let training = try #require(lone.baseline.training)
+            #expect(TestDraws.testsInBatches(training.finalModel))
+            let config = experiment.config
+            let draws = TestDraws(
+                distribution: config.distribution(.two), method: .sample, count: config.nTest,
+                filterCount: config.architecture.filterCount, seed: config.streamSeed(.test))
+            let materialised = try draws.evaluate(config.architecture, FinalModel(training.final))
+            let batched = try #require(all[cell])
+            #expect(abs(materialised.error - batched.error) <= 1.0 / 600 + 1e-15, "cell \(cell)")
+            #expect(abs(materialised.cleanError - batched.cleanError) <= 1.0 / 600 + 1e-15, "cell \(cell)")
+        }
+        // The errors are not all equal: the cells differ.
+        #expect(Set(all.values.map(\.error)).count > 3)
+    }
+
     @Test("evaluation is invariant to scaling (W, b) by a positive constant, even near overflow")
     func population_scaleInvariant() throws {
         let config = try Fixtures.config(.kou2023Code)

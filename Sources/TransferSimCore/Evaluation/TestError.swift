@@ -26,6 +26,15 @@ package struct TestError: Sendable, Equatable {
         self.cleanError = cleanError
         self.cleanStandardError = cleanStandardError
     }
+
+    /// The sample estimate from a model's outputs `f_t` on `points`: the fractions misclassified against the noisy and
+    /// the clean labels, and the binomial standard error `√(e(1 − e)/n_test)` of the clean one.
+    package init(outputs: [Double], points: TaskSample) {
+        let clean = Forward.errorRate(outputs: outputs, labels: points.cleanLabels)
+        self.init(
+            error: Forward.errorRate(outputs: outputs, labels: points.labels), cleanError: clean,
+            cleanStandardError: (clean * (1 - clean) / Double(max(points.count, 1))).squareRoot())
+    }
 }
 
 /// Fixed test draws for one task, so that every model evaluated on them sees the same points (§7).
@@ -34,7 +43,8 @@ package struct TestDraws: Sendable {
     package let distribution: TaskDistribution
     /// The estimator.
     package let method: EvaluationMethod
-    private let points: TaskSample?
+    /// The test points (`sample`), nil for `population`.
+    package let points: TaskSample?
     private let gaussians: Matrix?
 
     /// Draws `count` test points (`sample`) or `count` standard-normal vectors of length `2m`
@@ -71,10 +81,11 @@ package struct TestDraws: Sendable {
     /// error `p + (1 − 2p) e`. `(W, b)` are first divided by their largest entry (f is positively
     /// homogeneous, so predictions do not change) to keep the covariance finite.
     ///
-    /// A model the span engine trained (``FinalModel/span``) is evaluated on test points
-    /// through its representation, without materialising `W`: `⟨w_{j,r}, μ⟩` by
-    /// ``SpanRepresentation/signalProjections(_:training:)`` and `⟨w_{j,r}, ξ_t⟩` by
-    /// ``SpanRepresentation/noiseProducts(test:training:cache:keys:)`` (`keys` name its draws for `cache`).
+    /// A model the span engine trained (``FinalModel/span``) is evaluated on test points through its representation,
+    /// without materialising `W`: `⟨w_{j,r}, μ⟩` by ``SpanRepresentation/signalProjections(_:training:)``, and
+    /// `⟨w_{j,r}, ξ_t⟩` — for a small model (``testsInBatches(_:)``) by ``SpanPass`` as a batch of one
+    /// (``evaluate(_:_:on:keys:cache:)``: the same bits as in a sweep row's batch), for a larger one by
+    /// ``SpanRepresentation/noiseProducts(test:training:cache:keys:)``'s `dgemm` (`keys` name the draws for `cache`).
     ///
     /// - Throws: `LAPACKError` if the covariance cannot be factorised.
     package func evaluate(
@@ -82,6 +93,9 @@ package struct TestDraws: Sendable {
         cache: DrawCache? = nil
     ) throws -> TestError {
         if let points {
+            if Self.testsInBatches(model) {
+                return Self.evaluate(architecture, [model], on: [self], keys: keys, cache: cache)[0]
+            }
             let forward: Forward
             if let span = model.span {
                 forward = Forward(
@@ -93,11 +107,7 @@ package struct TestDraws: Sendable {
             } else {
                 forward = Forward(architecture: architecture, parameters: model.parameters, sample: points)
             }
-            let outputs = forward.outputs
-            let clean = Forward.errorRate(outputs: outputs, labels: points.cleanLabels)
-            let noisy = Forward.errorRate(outputs: outputs, labels: points.labels)
-            let se = (clean * (1 - clean) / Double(max(points.count, 1))).squareRoot()
-            return TestError(error: noisy, cleanError: clean, cleanStandardError: se)
+            return TestError(outputs: forward.outputs, points: points)
         }
         guard let z = gaussians else { preconditionFailure("TestDraws holds neither points nor Gaussian draws") }
         return try populationError(architecture, model.parameters, z)

@@ -14,7 +14,8 @@ import Foundation
 /// `b ← b − η_{j,r} ∇_b L`, with per-filter steps ``TrainingSchedule/rowScales(atStep:)`` (`T_freeze`, `λ`), the target loss (§12), the divergence
 /// test and the log of ``TrainingRun``. The decomposition (§5) is read off the coefficients where it is logged:
 /// `γ_{j,r} = j c_{j,r} ‖μ‖²` and `ρ_{j,r,i} = R_{j,r,i} ‖ξ_i‖²` — what ``SpanState`` accumulates step by step
-/// (`γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²`), the same sums up to rounding. The products are this type's own loops, not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k}
+/// (`γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²`), the same sums up to rounding. The products are the
+/// project's own loops (``SpanPass``), not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k}
 /// G_{k,i}` is summed over `k` in increasing order from 0 with one fused multiply-add per term (`addingProduct`:
 /// `fma(R, G, total)`, rounded once, an instruction on CPUs with FMA and libm's correctly rounded `fma` elsewhere, so
 /// the same bits from every build), then added to `P₀`, and every other sum runs in index order with a multiplication
@@ -276,94 +277,15 @@ package final class SpanBatch {
         products()
     }
 
-    /// For every row, `i` and cell: `(R G)_{row,i} = Σ_j R_{row,j} G_{j,i}`, summed over `j` in increasing order from 0
-    /// with one fused multiply-add per term (`addingProduct`); then the pre-activation
-    /// `((P₀ + R G) + c m_i) + b` and its row's term of the output, `f_i += ±κ (σ(ŷ_i s + b) + σ(pre))`. Cells in blocks
-    /// of 8 are vectorised across cells, four `i` at a time (each `R` load serves four columns of `G`); the cells left
-    /// over across `i`, 8 at a time, then one: the same operations per element in every case.
+    /// The pass of ``SpanPass`` over the training samples: `(R G)`, the pre-activations `((P₀ + R G) + c m_i) + b` (kept
+    /// for the step) and the outputs.
     private func products() {
-        typealias Lanes = SIMD8<Double>
-        let rows = architecture.filterCount, n = sampleCount, k = cells
-        let (g, r, a, f, m, yHat) = (gram, noiseCoefficients, preActivations, outputs, noiseDotMu, cleanLabels)
-        let vectorCells = k / 8 * 8
-        for row in 0..<rows {
-            let rowR = r + row * n * k, rowA = a + row * n * k, p0 = initialProducts + row * n
-            let (cs, bs, ss) = (muCoefficients + row * k, biases + row * k, projections + row * k)
-            let weight = architecture.outputWeight(ofRow: row)
-            /// Pre-activation and output term of (i, the cells at `cell`), from `total = (R G)_{row,i}`.
-            @inline(__always) func finish<L: Lane>(_ total: L, i: Int, cell: Int, positive: L, negative: L) {
-                let pre = ((L(p0[i]) + total) + L.load(cs + cell) * L.load(m + i * k + cell)) + L.load(bs + cell)
-                pre.store(rowA + i * k + cell)
-                let output = f + i * k + cell
-                (L.load(output) + L(weight) * ((yHat[i] > 0 ? positive : negative) + pre.relu)).store(output)
-            }
-            var cell = 0
-            while cell < vectorCells {
-                let (s, b) = (Lanes.load(ss + cell), Lanes.load(bs + cell))
-                let (positive, negative) = ((s + b).relu, (-s + b).relu)
-                var i = 0
-                while i + 4 <= n {
-                    var (a0, a1, a2, a3) = (Lanes(), Lanes(), Lanes(), Lanes())
-                    var source = rowR + cell, column = g + i
-                    for _ in 0..<n {
-                        let value = Lanes.load(source)
-                        a0 = a0.addingProduct(value, Lanes(repeating: column[0]))
-                        a1 = a1.addingProduct(value, Lanes(repeating: column[1]))
-                        a2 = a2.addingProduct(value, Lanes(repeating: column[2]))
-                        a3 = a3.addingProduct(value, Lanes(repeating: column[3]))
-                        source += k
-                        column += n
-                    }
-                    finish(a0, i: i, cell: cell, positive: positive, negative: negative)
-                    finish(a1, i: i + 1, cell: cell, positive: positive, negative: negative)
-                    finish(a2, i: i + 2, cell: cell, positive: positive, negative: negative)
-                    finish(a3, i: i + 3, cell: cell, positive: positive, negative: negative)
-                    i += 4
-                }
-                while i < n {
-                    var total = Lanes()
-                    var source = rowR + cell, column = g + i
-                    for _ in 0..<n {
-                        total = total.addingProduct(Lanes.load(source), Lanes(repeating: column[0]))
-                        source += k
-                        column += n
-                    }
-                    finish(total, i: i, cell: cell, positive: positive, negative: negative)
-                    i += 1
-                }
-                cell += 8
-            }
-            // Cells left over: across i.
-            while cell < k {
-                let (positive, negative) = ((ss[cell] + bs[cell]).relu, (-ss[cell] + bs[cell]).relu)
-                var i = 0
-                while i + 8 <= n {
-                    var total = Lanes()
-                    var source = rowR + cell, column = g + i
-                    for _ in 0..<n {
-                        total = total.addingProduct(Lanes(repeating: source[0]), Lanes.load(column))
-                        source += k
-                        column += n
-                    }
-                    for lane in 0..<8 {
-                        finish(total[lane], i: i + lane, cell: cell, positive: positive, negative: negative)
-                    }
-                    i += 8
-                }
-                while i < n {
-                    var total = 0.0
-                    var source = rowR + cell, column = g + i
-                    for _ in 0..<n {
-                        total = total.addingProduct(source[0], column[0])
-                        source += k
-                        column += n
-                    }
-                    finish(total, i: i, cell: cell, positive: positive, negative: negative)
-                    i += 1
-                }
-                cell += 1
-            }
-        }
+        SpanPass(
+            architecture: architecture, depth: sampleCount, points: sampleCount, cells: cells,
+            noiseCoefficients: noiseCoefficients, right: gram, initialProducts: initialProducts,
+            muCoefficients: muCoefficients, biases: biases, projections: projections, noiseDotMu: noiseDotMu,
+            cleanLabels: cleanLabels, outputs: outputs, preActivations: preActivations
+        ).run()
     }
 
     /// One gradient step of every cell with the rates `−η_{j,r}` in ``rates`` (``GradientCoefficients``, then
@@ -443,7 +365,7 @@ package final class SpanBatch {
         let (signs, rates) = (L(sign), L(rate))
         var sum = L.zero
         var offset = row * n * k + cell, weights = lossWeights + cell
-        for i in 0..<n {
+        for _ in 0..<n {
             let coefficient = L.load(preActivations + offset).positive(signs * L.load(weights))
             sum = sum + coefficient
             (L.load(noiseCoefficients + offset) + rates * coefficient).store(noiseCoefficients + offset)
@@ -452,41 +374,4 @@ package final class SpanBatch {
         }
         sum.store(noiseSums + cell)
     }
-}
-
-/// The arithmetic of ``SpanBatch``'s loops on one cell (`Double`) or 8 (`SIMD8<Double>`): the same operations per
-/// cell either way.
-private protocol Lane {
-    static var zero: Self { get }
-    init(_ value: Double)
-    static func load(_ pointer: UnsafeMutablePointer<Double>) -> Self
-    func store(_ pointer: UnsafeMutablePointer<Double>)
-    static func + (left: Self, right: Self) -> Self
-    static func * (left: Self, right: Self) -> Self
-    /// `value` where `self > 0`, else `+0` (NaN is not `> 0`).
-    func positive(_ value: Self) -> Self
-    /// `max(self, 0)` as Swift's `max` computes it: `+0` where `0 ≥ self`, else `self` (NaN stays NaN).
-    var relu: Self { get }
-}
-
-extension Double: Lane {
-    @inline(__always) static var zero: Double { 0 }
-    @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Double>) -> Double { pointer.pointee }
-    @inline(__always) func store(_ pointer: UnsafeMutablePointer<Double>) { pointer.pointee = self }
-    @inline(__always) func positive(_ value: Double) -> Double { self > 0 ? value : 0 }
-    @inline(__always) var relu: Double { max(self, 0) }
-}
-
-extension SIMD8<Double>: Lane {
-    @inline(__always) init(_ value: Double) { self.init(repeating: value) }
-    @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Double>) -> SIMD8<Double> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
-    }
-    @inline(__always) func store(_ pointer: UnsafeMutablePointer<Double>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD8<Double>.self)
-    }
-    @inline(__always) func positive(_ value: SIMD8<Double>) -> SIMD8<Double> {
-        value.replacing(with: 0, where: .!(self .> 0))
-    }
-    @inline(__always) var relu: SIMD8<Double> { replacing(with: 0, where: self .<= 0) }
 }

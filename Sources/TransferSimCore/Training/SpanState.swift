@@ -238,21 +238,40 @@ package struct SpanRepresentation: Sendable {
     ///
     /// - Complexity: O(m N n_test) with both products cached, else O((m + N) d n_test).
     package func noiseProducts(test: TaskSample, training: TaskSample, cache: DrawCache?, keys: Keys?) -> Matrix {
-        func product(_ key: DrawCache.Key?, _ left: Matrix) -> Matrix {
-            let compute = {
-                var result = Matrix(rows: left.rows, cols: test.count)
-                BLAS.gemm(left, test.noise, transposeB: true, into: &result)
-                return result
-            }
-            guard let cache, let key else { return compute() }
-            return cache.matrix(key, compute)
-        }
-        var products = product(keys.map { .initialTestProducts(initial: $0.initial, test: $0.test) }, initial)
+        var products = Self.initialTestProducts(initial, test: test, cache: cache, keys: keys)
         BLAS.gemm(
-            noiseCoefficients,
-            product(keys.map { .trainingTestProducts(training: $0.training, test: $0.test) }, training.noise),
+            noiseCoefficients, Self.trainingTestProducts(training, test: test, cache: cache, keys: keys),
             into: &products, beta: 1)
         BLAS.ger(muCoefficients, test.noise.times(training.mu), into: &products)
         return products
+    }
+
+    /// `W⁽⁰⁾Ξ_tᵀ` (`2m × n_test`, `dgemm`), computed once per `keys` with `cache`.
+    package static func initialTestProducts(
+        _ initial: Matrix, test: TaskSample, cache: DrawCache?, keys: Keys?
+    ) -> Matrix {
+        testProducts(
+            initial, test: test, cache: cache,
+            key: keys.map { .initialTestProducts(initial: $0.initial, test: $0.test) })
+    }
+
+    /// `ΞΞ_tᵀ` (`N × n_test`, `dgemm`) of `training`'s noise, computed once per `keys` with `cache`.
+    package static func trainingTestProducts(
+        _ training: TaskSample, test: TaskSample, cache: DrawCache?, keys: Keys?
+    ) -> Matrix {
+        testProducts(
+            training.noise, test: test, cache: cache,
+            key: keys.map { .trainingTestProducts(training: $0.training, test: $0.test) })
+    }
+
+    private static func testProducts(_ left: Matrix, test: TaskSample, cache: DrawCache?, key: DrawCache.Key?) -> Matrix
+    {
+        let compute = {
+            var result = Matrix(rows: left.rows, cols: test.count)
+            BLAS.gemm(left, test.noise, transposeB: true, into: &result)
+            return result
+        }
+        guard let cache, let key else { return compute() }
+        return cache.matrix(key, compute)
     }
 }

@@ -144,10 +144,11 @@ public struct TransferExperiment: Sendable {
     ///
     /// - Throws: `LAPACKError` from the population estimator.
     ///
-    /// `trainedBaseline` is stage 4's task-2 training set and training when already done (``run(cells:upstream:cache:)``).
+    /// `trainedBaseline` is stage 4's task-2 training set and training when already done, with its test error when
+    /// already estimated (``run(cells:upstream:cache:)``; nil: estimated here).
     package func run(
         upstream: Upstream?, cache: DrawCache? = nil,
-        trainedBaseline: (sample: TaskSample, training: TrainingResult)? = nil
+        trainedBaseline: (sample: TaskSample, training: TrainingResult, test: TestError?)? = nil
     ) throws -> ExperimentResult {
         let architecture = config.architecture
         let keys = drawKeys
@@ -172,7 +173,8 @@ public struct TransferExperiment: Sendable {
                 from: fresh, on: sample, schedule: baselineSchedule, evaluator: historyEvaluator(draws),
                 shared: cache.map { ($0, keys) })
         let baselineOutcome = StageOutcome(
-            training: baseline, test: try evaluate(baseline, on: draws, keys: keys, cache: cache))
+            training: baseline,
+            test: try trainedBaseline?.test ?? evaluate(baseline, on: draws, keys: keys, cache: cache))
         let stage = TransferStage(
             experiment: self, sample: sample, draws: draws, fresh: fresh, inherited: inherited,
             inheritedRows: mask?.rows ?? [Bool](repeating: false, count: architecture.filterCount),
@@ -203,11 +205,13 @@ public struct TransferExperiment: Sendable {
     /// Stages 2–4 of several experiments that share `upstream` (nil: none needs one), as ``run(upstream:cache:trainedBaseline:)``
     /// for each, the same results bit for bit. The baselines of experiments with the same network, schedule, fresh init
     /// and task-2 noise and labels — the cells of a sweep row over `‖μ‖` — train together
-    /// (``GradientDescent/train(cells:from:schedule:evaluators:shared:)``); `cache` shares their draws and products.
+    /// (``GradientDescent/train(cells:from:schedule:evaluators:shared:)``) and, where they share their test noise too, are
+    /// tested together (``TestDraws/evaluate(_:_:on:keys:cache:)``); `cache` shares their draws and products.
     package static func run(
         cells experiments: [TransferExperiment], upstream: Upstream?, cache: DrawCache
     ) -> [Result<ExperimentResult, Error>] {
-        var baselines = [(sample: TaskSample, training: TrainingResult)?](repeating: nil, count: experiments.count)
+        var baselines = [(sample: TaskSample, training: TrainingResult, test: TestError?)?](
+            repeating: nil, count: experiments.count)
         for group in indexGroups(experiments, { $0.startsBaselineLike($1) }) {
             let lead = experiments[group[0]]
             let evaluators = group.map { index -> HistoryEvaluator? in
@@ -220,7 +224,32 @@ public struct TransferExperiment: Sendable {
             let trainings = lead.trainer.train(
                 cells: samples, from: lead.freshInit(cache: cache), schedule: lead.baselineSchedule,
                 evaluators: evaluators, shared: (cache, group.map { experiments[$0].drawKeys }))
-            for (position, index) in group.enumerated() { baselines[index] = (samples[position], trainings[position]) }
+            var tests = [TestError?](repeating: nil, count: group.count)
+            // The finished small span-engine baselines tested by the sample estimator, in batches that share their
+            // training and test noise (named by their keys) and clean test labels.
+            let tested = group.indices.filter { position in
+                trainings[position].status == .ok && experiments[group[position]].config.evaluation == .sample
+                    && TestDraws.testsInBatches(trainings[position].finalModel)
+            }
+            let draws = tested.map { position in
+                let experiment = experiments[group[position]]
+                return experiment.testDraws(experiment.config.distribution(.two), role: .test, cache: cache)
+            }
+            let keys: [SpanRepresentation.Keys] = tested.map { experiments[group[$0]].drawKeys }
+            let batches = indexGroups(Array(zip(keys, draws))) { (left: (SpanRepresentation.Keys, TestDraws), right) in
+                let sameLabels = left.1.points?.cleanLabels == right.1.points?.cleanLabels
+                return left.0.training == right.0.training && left.0.test == right.0.test && sameLabels
+            }
+            for batch in batches {
+                let errors = TestDraws.evaluate(
+                    lead.config.architecture, batch.map { trainings[tested[$0]].finalModel },
+                    on: batch.map { draws[$0] },
+                    keys: keys[batch[0]], cache: cache)
+                for (member, error) in zip(batch, errors) { tests[tested[member]] = error }
+            }
+            for (position, index) in group.enumerated() {
+                baselines[index] = (samples[position], trainings[position], tests[position])
+            }
         }
         return experiments.indices.map { index in
             Result { try experiments[index].run(upstream: upstream, cache: cache, trainedBaseline: baselines[index]) }

@@ -28,7 +28,9 @@ package enum ResultsVersion {
     /// only where a test point's output changes sign by rounding; `γ`, `ρ` and the ratios built on them by rounding.
     /// Version 8: ``SpanBatch`` sums `R G` with a fused multiply-add per term (`addingProduct`, correctly rounded in
     /// every build) instead of a multiplication and an addition: small span-engine runs move by rounding.
-    package static let current = 8
+    /// Version 9: small span-engine models (``TestDraws/testsInBatches(_:)``) are tested by ``SpanPass`` — a sweep row's
+    /// in one pass, cell index innermost — instead of a `dgemm` per model: their test outputs move by rounding.
+    package static let current = 9
 
     /// The file name inside a sweep directory.
     package static let fileName = "results_version"
