@@ -197,8 +197,9 @@ extension VerificationSuite {
                 let sample = stage == .upstream ? result.upstreamSample! : result.downstreamSample
                 let rebuilt = training.decomposition.reconstruct(
                     initial: training.initial.weights, architecture: config.architecture, sample: sample)
-                let scale = max(1, training.final.maxMagnitude)
-                let error = zip(rebuilt.storage, training.final.weights.storage).map { abs($0 - $1) }.max() ?? 0
+                let final = training.final
+                let scale = max(1, final.maxMagnitude)
+                let error = zip(rebuilt.storage, final.weights.storage).map { abs($0 - $1) }.max() ?? 0
                 worstReconstruction = max(worstReconstruction, error / scale)
             }
             // Central differences on 40 random filter entries of the final baseline model.

@@ -194,20 +194,21 @@ package final class SpanBatch {
         guard ended || step % schedule.logEvery == 0 else { return }
         let error = Forward.errorRate(outputs: cellOutputs, labels: cellLabels)
         let decomposition = self.decomposition(cell: cell)
-        let representation = span(cell: cell)
-        let sample = samples[cell]
         var record = HistoryRecord(
             step: step, loss: loss, trainError: error, alignments: alignments(cell: cell),
             decomposition: decomposition, architecture: architecture, labels: cellLabels)
-        let model = FinalModel(span: representation, training: sample, biases: cellBiases(cell), head: nil)
-        if let evaluator = evaluators[cell], !diverged, let test = evaluator(model.parameters) {
+        let model = {
+            FinalModel(
+                span: self.span(cell: cell), training: self.samples[cell], biases: self.cellBiases(cell), head: nil)
+        }
+        if let evaluator = evaluators[cell], !diverged, let test = evaluator(model().parameters) {
             record.testError = test.error
             record.cleanTestError = test.cleanError
         }
         histories[cell].append(record)
         guard ended else { return }
         results[cell] = TrainingResult(
-            initial: initial, final: model, decomposition: decomposition, history: histories[cell],
+            initial: initial, final: model(), decomposition: decomposition, history: histories[cell],
             status: diverged ? .diverged : .ok, trainLoss: loss, trainError: error, steps: step,
             converged: schedule.targetLoss > 0 ? reached : nil,
             signalNoiseRatio: decomposition.signalNoiseRatio(architecture: architecture, labels: cellLabels),

@@ -77,7 +77,7 @@ package enum RunWriter {
         }
         // What an independent implementation needs to retrain the recipe (docs/model.md §11).
         if let transfer = result.transfer.training {
-            if let a0 = transfer.initial.head, let aT = transfer.final.head {
+            if let a0 = transfer.initial.head, let aT = transfer.finalModel.head {
                 files.append(("transfer_a0.npy", NPYFile.encode(a0, shape: [2, m])))
                 files.append(("transfer_aT.npy", NPYFile.encode(aT, shape: [2, m])))
             }

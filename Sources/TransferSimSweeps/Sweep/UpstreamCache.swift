@@ -112,10 +112,11 @@ package struct UpstreamCache: Sendable {
         let test = upstream.outcome.test
         integer(test == nil ? 0 : 1)
         [test?.error, test?.cleanError, test?.cleanStandardError].forEach { double($0 ?? .nan) }
-        integer(training.final.weights.rows)
-        integer(training.final.weights.cols)
-        training.final.weights.entries.forEach(double)
-        training.final.biases.forEach(double)
+        let final = training.final
+        integer(final.weights.rows)
+        integer(final.weights.cols)
+        final.weights.entries.forEach(double)
+        final.biases.forEach(double)
         withUnsafeBytes(of: Self.checksum(bytes[...]).littleEndian) { bytes += $0 }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
