@@ -224,29 +224,7 @@ public struct TransferExperiment: Sendable {
             let trainings = lead.trainer.train(
                 cells: samples, from: lead.freshInit(cache: cache), schedule: lead.baselineSchedule,
                 evaluators: evaluators, shared: (cache, group.map { experiments[$0].drawKeys }))
-            var tests = [TestError?](repeating: nil, count: group.count)
-            // The finished small span-engine baselines tested by the sample estimator, in batches that share their
-            // training and test noise (named by their keys) and clean test labels.
-            let tested = group.indices.filter { position in
-                trainings[position].status == .ok && experiments[group[position]].config.evaluation == .sample
-                    && TestDraws.testsInBatches(trainings[position].finalModel)
-            }
-            let draws = tested.map { position in
-                let experiment = experiments[group[position]]
-                return experiment.testDraws(experiment.config.distribution(.two), role: .test, cache: cache)
-            }
-            let keys: [SpanRepresentation.Keys] = tested.map { experiments[group[$0]].drawKeys }
-            let batches = indexGroups(Array(zip(keys, draws))) { (left: (SpanRepresentation.Keys, TestDraws), right) in
-                let sameLabels = left.1.points?.cleanLabels == right.1.points?.cleanLabels
-                return left.0.training == right.0.training && left.0.test == right.0.test && sameLabels
-            }
-            for batch in batches {
-                let errors = TestDraws.evaluate(
-                    lead.config.architecture, batch.map { trainings[tested[$0]].finalModel },
-                    on: batch.map { draws[$0] },
-                    keys: keys[batch[0]], cache: cache)
-                for (member, error) in zip(batch, errors) { tests[tested[member]] = error }
-            }
+            let tests = testedTogether(group.map { experiments[$0] }, trainings, cache: cache)
             for (position, index) in group.enumerated() {
                 baselines[index] = (samples[position], trainings[position], tests[position])
             }
@@ -254,6 +232,36 @@ public struct TransferExperiment: Sendable {
         return experiments.indices.map { index in
             Result { try experiments[index].run(upstream: upstream, cache: cache, trainedBaseline: baselines[index]) }
         }
+    }
+
+    /// The test errors of `experiments`' trained baselines `trainings` that are finished small span-engine models tested by
+    /// the sample estimator (``TestDraws/testsInBatches(_:)``), in one ``TestDraws/evaluate(_:_:on:keys:cache:)`` per set
+    /// that shares its training and test noise (named by the draw keys) and clean test labels; nil for the others
+    /// (``run(upstream:cache:trainedBaseline:)`` tests them).
+    private static func testedTogether(
+        _ experiments: [TransferExperiment], _ trainings: [TrainingResult], cache: DrawCache
+    ) -> [TestError?] {
+        var tests = [TestError?](repeating: nil, count: experiments.count)
+        let tested = experiments.indices.filter { position in
+            trainings[position].status == .ok && experiments[position].config.evaluation == .sample
+                && TestDraws.testsInBatches(trainings[position].finalModel)
+        }
+        let draws = tested.map { position in
+            let experiment = experiments[position]
+            return experiment.testDraws(experiment.config.distribution(.two), role: .test, cache: cache)
+        }
+        let keys: [SpanRepresentation.Keys] = tested.map { experiments[$0].drawKeys }
+        let batches = indexGroups(Array(zip(keys, draws))) { (left: (SpanRepresentation.Keys, TestDraws), right) in
+            let sameLabels = left.1.points?.cleanLabels == right.1.points?.cleanLabels
+            return left.0.training == right.0.training && left.0.test == right.0.test && sameLabels
+        }
+        for batch in batches {
+            let errors = TestDraws.evaluate(
+                experiments[tested[batch[0]]].config.architecture, batch.map { trainings[tested[$0]].finalModel },
+                on: batch.map { draws[$0] }, keys: keys[batch[0]], cache: cache)
+            for (member, error) in zip(batch, errors) { tests[tested[member]] = error }
+        }
+        return tests
     }
 
     /// Whether `other`'s baseline trains with the same trainer and schedule from the same fresh init (its training set
