@@ -144,11 +144,11 @@ public struct TransferExperiment: Sendable {
     ///
     /// - Throws: `LAPACKError` from the population estimator.
     ///
-    /// `trainedBaseline` is stage 4's task-2 training set and training when already done, with its test error when
-    /// already estimated (``run(cells:upstream:cache:)``; nil: estimated here).
+    /// `trainedBaseline` is stage 4's task-2 training set and training when already done, with its test error and the
+    /// task-2 test draws it was estimated on when already estimated (``run(cells:upstream:cache:)``; nil: here).
     package func run(
         upstream: Upstream?, cache: DrawCache? = nil,
-        trainedBaseline: (sample: TaskSample, training: TrainingResult, test: TestError?)? = nil
+        trainedBaseline: (sample: TaskSample, training: TrainingResult, tested: (TestError, TestDraws)?)? = nil
     ) throws -> ExperimentResult {
         let architecture = config.architecture
         let keys = drawKeys
@@ -165,7 +165,7 @@ public struct TransferExperiment: Sendable {
             mask = drawn
         }
         let sample = trainedBaseline?.sample ?? downstreamSample(cache: cache)
-        let draws = testDraws(config.distribution(.two), role: .test, cache: cache)
+        let draws = trainedBaseline?.tested?.1 ?? testDraws(config.distribution(.two), role: .test, cache: cache)
         let baselineSchedule = self.baselineSchedule
         let baseline =
             trainedBaseline?.training
@@ -174,7 +174,7 @@ public struct TransferExperiment: Sendable {
                 shared: cache.map { ($0, keys) })
         let baselineOutcome = StageOutcome(
             training: baseline,
-            test: try trainedBaseline?.test ?? evaluate(baseline, on: draws, keys: keys, cache: cache))
+            test: try trainedBaseline?.tested?.0 ?? evaluate(baseline, on: draws, keys: keys, cache: cache))
         let stage = TransferStage(
             experiment: self, sample: sample, draws: draws, fresh: fresh, inherited: inherited,
             inheritedRows: mask?.rows ?? [Bool](repeating: false, count: architecture.filterCount),
@@ -210,7 +210,7 @@ public struct TransferExperiment: Sendable {
     package static func run(
         cells experiments: [TransferExperiment], upstream: Upstream?, cache: DrawCache
     ) -> [Result<ExperimentResult, Error>] {
-        var baselines = [(sample: TaskSample, training: TrainingResult, test: TestError?)?](
+        var baselines = [(sample: TaskSample, training: TrainingResult, tested: (TestError, TestDraws)?)?](
             repeating: nil, count: experiments.count)
         for group in indexGroups(experiments, { $0.startsBaselineLike($1) }) {
             let lead = experiments[group[0]]
@@ -234,14 +234,14 @@ public struct TransferExperiment: Sendable {
         }
     }
 
-    /// The test errors of `experiments`' trained baselines `trainings` that are finished small span-engine models tested by
-    /// the sample estimator (``TestDraws/testsInBatches(_:)``), in one ``TestDraws/evaluate(_:_:on:keys:cache:)`` per set
-    /// that shares its training and test noise (named by the draw keys) and clean test labels; nil for the others
-    /// (``run(upstream:cache:trainedBaseline:)`` tests them).
+    /// The test errors, with the draws they were estimated on, of `experiments`' trained baselines `trainings` that are
+    /// finished small span-engine models tested by the sample estimator (``TestDraws/testsInBatches(_:)``), in one
+    /// ``TestDraws/evaluate(_:_:on:keys:cache:)`` per set that shares its training and test noise (named by the draw
+    /// keys) and clean test labels; nil for the others (``run(upstream:cache:trainedBaseline:)`` tests them).
     private static func testedTogether(
         _ experiments: [TransferExperiment], _ trainings: [TrainingResult], cache: DrawCache
-    ) -> [TestError?] {
-        var tests = [TestError?](repeating: nil, count: experiments.count)
+    ) -> [(TestError, TestDraws)?] {
+        var tests = [(TestError, TestDraws)?](repeating: nil, count: experiments.count)
         let tested = experiments.indices.filter { position in
             trainings[position].status == .ok && experiments[position].config.evaluation == .sample
                 && TestDraws.testsInBatches(trainings[position].finalModel)
@@ -259,7 +259,7 @@ public struct TransferExperiment: Sendable {
             let errors = TestDraws.evaluate(
                 experiments[tested[batch[0]]].config.architecture, batch.map { trainings[tested[$0]].finalModel },
                 on: batch.map { draws[$0] }, keys: keys[batch[0]], cache: cache)
-            for (member, error) in zip(batch, errors) { tests[tested[member]] = error }
+            for (member, error) in zip(batch, errors) { tests[tested[member]] = (error, draws[member]) }
         }
         return tests
     }
