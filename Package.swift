@@ -24,7 +24,12 @@ let package = Package(
         // Core <- Files (atomic files, locks, staged directories, CSV/NPY/JSON, interruption)
         // Experiment, Files <- Sweeps (runs, sweeps, merge, Slurm) <- Analysis (analyses, boundaries, claims,
         // verification) <- Plots (pictures of results) <- CLI; Sweeps <- Bench (the `bench` command's workloads).
-        .target(name: "TransferSimCore", dependencies: ["CLAPACK"]),
+        // Core holds every hot loop, among them the project's own SIMD products (SpanPass, PackedGram): the debug
+        // build `make test` uses compiles it optimised too, or each SIMD operation is a call (same bits either way:
+        // every fused multiply-add is `addingProduct`, rounded once).
+        .target(
+            name: "TransferSimCore", dependencies: ["CLAPACK"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "TransferSimExperiment", dependencies: ["TransferSimCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "TransferSimFiles", dependencies: ["TransferSimCore"]),
         .target(

@@ -36,7 +36,7 @@ import Testing
             ).train()
         }
 
-        /// `cell` trained by ``TrainingRun`` over ``SpanState`` (the BLAS products), as before ``SpanBatch`` existed.
+        /// `cell` trained by ``TrainingRun`` over ``SpanState`` (one model at a time, as before ``SpanBatch`` existed).
         func blas(_ cell: Int, _ schedule: TrainingSchedule) -> TrainingResult {
             var run = TrainingRun(
                 state: SpanState(architecture: architecture, sample: samples[cell], initial: initial),
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test(
-        "each cell of a batch equals TrainingRun over SpanState (BLAS products) to rounding: filters, decomposition, log, loss, steps; a diverging cell stops at the same step"
+        "each cell of a batch equals TrainingRun over SpanState (one model at a time) to rounding: filters, decomposition, log, loss, steps; a diverging cell stops at the same step"
     )
     func batch_matchesSpanEngine() throws {
         for seed in 1...3 as ClosedRange<UInt64> {

@@ -27,7 +27,7 @@ import yaml
 __all__ = ["Sweep", "Run", "load", "load_run", "read_blas", "tidy", "plot_heatmap", "plot_lines", "KNOWN_RESULTS_VERSIONS"]
 
 #: Results versions (``DIR/results_version``) whose files this reader understands.
-KNOWN_RESULTS_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9)
+KNOWN_RESULTS_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 #: The kind of every column of ``results.csv`` (``columns.json``, written by ``transfersim keys --columns --json``
 #: from the CLI's one column table; a test keeps the two equal): ``choice``, ``config``, ``status``, ``label``, ``metric``, …

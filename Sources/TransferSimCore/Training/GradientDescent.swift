@@ -192,7 +192,7 @@ public enum Engine: String, Sendable, CaseIterable {
     /// The span engine when its FLOP count is lower, else weight space.
     ///
     /// Weight space costs `T · 4·(2m)·N·d` (forward and update `dgemm` per step); the span engine
-    /// `T · 2·(2m)·N² + 2·N²·d + 2·(2m)·N·d` (one `dgemm` per step, the Gram matrix and `W⁽⁰⁾Ξᵀ` once): for long
+    /// `T · 2·(2m)·N² + 2·N²·d + 2·(2m)·N·d` (one product `R G` per step, the Gram matrix and `W⁽⁰⁾Ξᵀ` once): for long
     /// runs the span engine wins when `N < 2d`.
     case auto
     /// The `2m × d` filters themselves (``WeightSpaceState``).
@@ -263,7 +263,7 @@ package struct GradientDescent: Sendable {
                         SpanState(architecture: architecture, sample: sample, initial: initial), initial, sample,
                         schedule, evaluator))
             }
-            let gram = cache.matrix(.gram(training: keys.training)) { SpanState.gram(sample.noise) }
+            let gram = PackedGram(cache.matrix(.gram(training: keys.training)) { SpanState.gram(sample.noise) })
             let products = cache.matrix(.initialProducts(initial: keys.initial, training: keys.training)) {
                 SpanState.initialProducts(initial.weights, sample.noise)
             }
@@ -353,12 +353,12 @@ package struct GradientDescent: Sendable {
     /// initial parameters, signal, labels and schedule; the results equal those of ``train(from:on:schedule:evaluator:shared:)``
     /// one by one, bit for bit, under every BLAS kernel.
     ///
-    /// With the span engine the models share the Gram matrix `G = ΞΞᵀ` (computed once); each model's step then
-    /// makes exactly the products of its own run (`P = P₀ + R G`, one `dgemm` of `2m` rows). Results version 3
-    /// stacked the `K` models' coefficient matrices into one `dgemm` of `K·2m` rows instead: a row of that product
-    /// depends on its batch-mates under some OpenBLAS kernels (Prescott's: one ulp of ρ), so a row followed the
-    /// batch it was in, and with it the thread count. Jobs whose noise differs, or that the weight-space engine
-    /// trains, are trained one by one.
+    /// With the span engine the models share the Gram matrix `G = ΞΞᵀ` (computed and laid out once, ``PackedGram``);
+    /// each model's step then makes exactly the products of its own run (`P = P₀ + R G`, `2m` rows, each entry a fixed
+    /// chain of fused multiply-adds). Results version 3 stacked the `K` models' coefficient matrices into one `dgemm`
+    /// of `K·2m` rows instead: a row of that product depends on its batch-mates under some OpenBLAS kernels
+    /// (Prescott's: one ulp of ρ), so a row followed the batch it was in, and with it the thread count. Jobs whose
+    /// noise differs, or that the weight-space engine trains, are trained one by one.
     ///
     /// - Complexity: O(N² d + K (T m N² + m N d)) for `K` span-engine jobs.
     package func train(
@@ -371,7 +371,7 @@ package struct GradientDescent: Sendable {
                     && !batches($0.sample, from: $0.initial, schedule: $0.schedule)
             })
         else { return jobs.map { train(from: $0.initial, on: $0.sample, schedule: $0.schedule) } }
-        let gram = SpanState.gram(first.sample.noise)
+        let gram = PackedGram(SpanState.gram(first.sample.noise))
         return jobs.map {
             drive(
                 run(

@@ -36,8 +36,9 @@ package final class SpanBatch {
     private let cells: Int
     /// Training samples `N`.
     private let sampleCount: Int
-    /// The largest `N` that ``GradientDescent`` trains here rather than by ``SpanState``'s `dgemm`: this type's own
-    /// product runs at a fraction of `dgemm`'s rate on large matrices (a fig2 upstream stage's `N₁ = 300`).
+    /// The largest `N` that ``GradientDescent`` trains here rather than by ``SpanState`` (one model at a time, its
+    /// product by ``PackedGram``): with the cell index innermost, the cells beyond a block of 8 take a path bound by
+    /// the latency of one chain of fused multiply-adds, slow at large `N` (a fig2 upstream stage's `N₁ = 300`: 2.85×).
     package static let maxSampleCount = 64
 
     private let schedule: TrainingSchedule

@@ -18,8 +18,8 @@ struct SpanState: DescentState {
     let architecture: Architecture
     let sample: TaskSample
     let initial: Parameters
-    /// `G = Ξ Ξᵀ`.
-    let gram: Matrix
+    /// `G = Ξ Ξᵀ`, laid out for the step's product.
+    let gram: PackedGram
     /// `m_i = ⟨ξ_i, μ⟩`.
     let noiseDotMu: [Double]
     /// `‖μ‖²`.
@@ -37,17 +37,17 @@ struct SpanState: DescentState {
     /// the second layer; nil for §3's fixed one.
     var head: [Double]?
 
-    /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` (``gram(_:)``) and `initialProducts` `W⁽⁰⁾Ξᵀ`
+    /// The state at `initial` on `sample`; `gram` is `ΞΞᵀ` (``gram(_:)``, laid out) and `initialProducts` `W⁽⁰⁾Ξᵀ`
     /// (``initialProducts(_:_:)``) when already computed.
     init(
-        architecture: Architecture, sample: TaskSample, initial: Parameters, gram: Matrix? = nil,
+        architecture: Architecture, sample: TaskSample, initial: Parameters, gram: PackedGram? = nil,
         initialProducts: Matrix? = nil
     ) {
         self.architecture = architecture
         self.sample = sample
         self.initial = initial
         let rows = architecture.filterCount
-        self.gram = gram ?? Self.gram(sample.noise)
+        self.gram = gram ?? PackedGram(Self.gram(sample.noise))
         noiseDotMu = sample.noise.times(sample.mu)
         muSquared = BLAS.dot(sample.mu, sample.mu)
         self.initialProducts = initialProducts ?? Self.initialProducts(initial.weights, sample.noise)
@@ -80,7 +80,7 @@ struct SpanState: DescentState {
 
     func forward(into forward: inout Forward) {
         forward.noisePreActivations.copyRows(from: initialProducts, at: 0)
-        BLAS.gemm(noiseCoefficients, gram, into: &forward.noisePreActivations, beta: 1)
+        gram.addProduct(noiseCoefficients, to: &forward.noisePreActivations)
         completeForward(&forward)
     }
 

@@ -30,7 +30,10 @@ package enum ResultsVersion {
     /// every build) instead of a multiplication and an addition: small span-engine runs move by rounding.
     /// Version 9: small span-engine models (``TestDraws/testsInBatches(_:)``) are tested by ``SpanPass`` — a sweep row's
     /// in one pass, cell index innermost — instead of a `dgemm` per model: their test outputs move by rounding.
-    package static let current = 9
+    /// Version 10: the other span-engine runs (``SpanState``: `N` above ``SpanBatch/maxSampleCount``, e.g. a fig2
+    /// upstream stage) sum their step's `R G` by ``PackedGram`` — a fixed chain of fused multiply-adds per entry —
+    /// instead of a `dgemm`: they move by rounding and no longer depend on the BLAS kernel for their steps.
+    package static let current = 10
 
     /// The file name inside a sweep directory.
     package static let fileName = "results_version"

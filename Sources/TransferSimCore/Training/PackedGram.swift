@@ -1,0 +1,99 @@
+/// The Gram matrix `G = ΞΞᵀ` (`N × N`) laid out for the span engine's step product `P₀ + R G` (docs/model.md §5,
+/// ``SpanState``): its columns in blocks of 8, each block's `N` rows of 8 entries contiguous (the last block padded
+/// with zeros), so that the product streams one block (`8N` entries: 19 KB at `N = 300`) from the first-level cache
+/// for every group of rows of `R`, with no packing per step.
+///
+/// Every entry of the product is the same chain of operations whatever the number of rows, the group they fall in,
+/// the other models of a batch or the machine:
+///
+///     t = 0;  t = fma(R_{r,i}, G_{i,j}, t)  for i = 0, 1, …, N − 1;  out_{r,j} ← out_{r,j} + t
+///
+/// (``SpanPass``'s sum, one fused multiply-add per term, `addingProduct`: one rounding each, an instruction with FMA and
+/// libm's `fma` without). Results version 10 replaced a `dgemm` per step by it: `dgemm`'s order depends on the
+/// OpenBLAS kernel, and at `2m = 20` rows it ran at ~30 GFLOP/s here, this product at ~43 (docs/performance.md).
+///
+/// - Complexity: O(N²) to lay out; O(2m N²) per product, no allocation.
+struct PackedGram: Sendable {
+    /// `N`.
+    let size: Int
+    /// Block `b` (columns `8b ..< 8b + 8`) at `8N·b`, its row `i` at `8N·b + 8i`.
+    private let blocks: [Double]
+
+    /// Lays out `gram` (square).
+    init(_ gram: Matrix) {
+        precondition(gram.rows == gram.cols, "PackedGram: the Gram matrix is \(gram.rows)×\(gram.cols)")
+        let n = gram.rows
+        size = n
+        var blocks = [Double](repeating: 0, count: (n + 7) / 8 * 8 * n)
+        for column in 0..<n {
+            let base = column / 8 * 8 * n + column % 8
+            for i in 0..<n { blocks[base + 8 * i] = gram[i, column] }
+        }
+        self.blocks = blocks
+    }
+
+    /// Rows of `R` per group: each group's accumulators (5 × 8 lanes) stay in registers over the whole sum.
+    private static let group = 5
+
+    /// `out ← out + R G` for `R` = `coefficients` (`rows × N`) and `out` (`rows × N`), each entry by the chain above.
+    func addProduct(_ coefficients: Matrix, to out: inout Matrix) {
+        precondition(
+            coefficients.cols == size && out.cols == size && out.rows == coefficients.rows,
+            "PackedGram: R is \(coefficients.rows)×\(coefficients.cols), out \(out.rows)×\(out.cols), G \(size)×\(size)"
+        )
+        typealias Lanes = SIMD8<Double>
+        let n = size, rows = coefficients.rows
+        blocks.withUnsafeBufferPointer { blocks in
+            coefficients.storage.withUnsafeBufferPointer { r in
+                out.storage.withUnsafeMutableBufferPointer { out in
+                    guard let g = blocks.baseAddress, let r = r.baseAddress, let out = out.baseAddress else { return }
+                    /// Adds the 8 sums `t` of row `row` to `out` at columns `column ..< column + 8` (those below `N`).
+                    @inline(__always) func add(_ t: Lanes, row: Int, column: Int) {
+                        let target = out + row * n + column
+                        if column + 8 <= n {
+                            (Lanes.load(target) + t).store(target)
+                        } else {
+                            for lane in 0..<(n - column) { target[lane] += t[lane] }
+                        }
+                    }
+                    for column in stride(from: 0, to: n, by: 8) {
+                        let block = g + column * n
+                        var row = 0
+                        while row + Self.group <= rows {
+                            let r0 = r + row * n
+                            let (r1, r2, r3, r4) = (r0 + n, r0 + 2 * n, r0 + 3 * n, r0 + 4 * n)
+                            var (t0, t1, t2, t3, t4) = (Lanes(), Lanes(), Lanes(), Lanes(), Lanes())
+                            var entries = block
+                            for i in 0..<n {
+                                let value = Lanes.load(entries)
+                                t0 = t0.addingProduct(Lanes(repeating: r0[i]), value)
+                                t1 = t1.addingProduct(Lanes(repeating: r1[i]), value)
+                                t2 = t2.addingProduct(Lanes(repeating: r2[i]), value)
+                                t3 = t3.addingProduct(Lanes(repeating: r3[i]), value)
+                                t4 = t4.addingProduct(Lanes(repeating: r4[i]), value)
+                                entries += 8
+                            }
+                            add(t0, row: row, column: column)
+                            add(t1, row: row + 1, column: column)
+                            add(t2, row: row + 2, column: column)
+                            add(t3, row: row + 3, column: column)
+                            add(t4, row: row + 4, column: column)
+                            row += Self.group
+                        }
+                        while row < rows {
+                            let r0 = r + row * n
+                            var t = Lanes()
+                            var entries = block
+                            for i in 0..<n {
+                                t = t.addingProduct(Lanes(repeating: r0[i]), Lanes.load(entries))
+                                entries += 8
+                            }
+                            add(t, row: row, column: column)
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

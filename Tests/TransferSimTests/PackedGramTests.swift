@@ -1,0 +1,65 @@
+import Testing
+
+@testable import TransferSimCore
+
+@Suite struct PackedGramTests {
+    /// A symmetric `n × n` Gram matrix `ΞΞᵀ` and a `rows × n` coefficient matrix, from `seed`.
+    static func operands(rows: Int, n: Int, seed: UInt64) -> (gram: Matrix, coefficients: Matrix, start: Matrix) {
+        var generator = Xoshiro256StarStar(seed: seed)
+        let noise = Matrix(rows: n, cols: 7, storage: generator.normals(count: 7 * n))
+        return (
+            SpanState.gram(noise), Matrix(rows: rows, cols: n, storage: generator.normals(count: rows * n)),
+            Matrix(rows: rows, cols: n, storage: generator.normals(count: rows * n))
+        )
+    }
+
+    /// Shapes around the 8-column blocks and 5-row groups: leftover columns, leftover rows, one of each.
+    static let shapes = [(1, 1), (3, 7), (5, 8), (6, 9), (10, 16), (12, 23), (20, 41), (1, 64)]
+
+    @Test("each entry of out + R G is the chain t = fma(R_i, G_ij, t) over i = 0…N−1, then out + t, bit for bit")
+    func entriesAreTheFixedChain() {
+        for (index, (rows, n)) in Self.shapes.enumerated() {
+            let (gram, coefficients, start) = Self.operands(rows: rows, n: n, seed: UInt64(index))
+            var out = start
+            PackedGram(gram).addProduct(coefficients, to: &out)
+            for row in 0..<rows {
+                for column in 0..<n {
+                    var t = 0.0
+                    for i in 0..<n { t = t.addingProduct(coefficients[row, i], gram[i, column]) }
+                    #expect(
+                        out[row, column].bitPattern == (start[row, column] + t).bitPattern,
+                        "\(rows)×\(n) (\(row), \(column))")
+                }
+            }
+        }
+    }
+
+    @Test("a row's product does not depend on the other rows: each row alone gives the same bits")
+    func rowsIndependentOfTheirGroup() {
+        let (gram, coefficients, start) = Self.operands(rows: 13, n: 29, seed: 9)
+        let packed = PackedGram(gram)
+        var together = start
+        packed.addProduct(coefficients, to: &together)
+        for row in 0..<13 {
+            var one = Matrix(rows: 1, cols: 29), alone = Matrix(rows: 1, cols: 29)
+            coefficients.copyRows(at: row, into: &one)
+            start.copyRows(at: row, into: &alone)
+            packed.addProduct(one, to: &alone)
+            #expect(alone.storage == Array(together.storage[(row * 29)..<((row + 1) * 29)]), "row \(row)")
+        }
+    }
+
+    @Test("out + R G agrees with BLAS dgemm to rounding")
+    func agreesWithBLAS() {
+        for (index, (rows, n)) in Self.shapes.enumerated() {
+            let (gram, coefficients, start) = Self.operands(rows: rows, n: n, seed: 100 + UInt64(index))
+            var packed = start, blas = start
+            PackedGram(gram).addProduct(coefficients, to: &packed)
+            BLAS.gemm(coefficients, gram, into: &blas, beta: 1)
+            let scale = gram.storage.map(abs).max()! * coefficients.storage.map(abs).reduce(0, +) + 1
+            for k in packed.storage.indices {
+                #expect(abs(packed.storage[k] - blas.storage[k]) <= 1e-14 * scale, "\(rows)×\(n) entry \(k)")
+            }
+        }
+    }
+}
