@@ -84,15 +84,31 @@ struct SpanState: DescentState {
         completeForward(&forward)
     }
 
-    /// Completes a forward pass whose noise products hold `P₀ + R G`: adds `c (Ξμ)ᵀ`, sets the signal projections
-    /// `s₀ + R Ξμ + c ‖μ‖²`, then the biases and outputs (``Forward``).
+    /// Completes a forward pass whose noise products hold `P₀ + R G`: adds `c_r m_i` to each (a multiplication and
+    /// an addition), sets the signal projections `s_r = (s₀_r + Σ_i R_{r,i} m_i) + c_r ‖μ‖²` (the sum in `i` order, a
+    /// multiplication and an addition per term: ``SpanBatch``'s operations), then the biases and outputs (``Forward``).
+    /// No BLAS call: a step's bits do not depend on the BLAS kernel.
     func completeForward(_ forward: inout Forward) {
-        BLAS.ger(muCoefficients, noiseDotMu, into: &forward.noisePreActivations)
-        forward.signalProjections.withUnsafeMutableBufferPointer { projections in
-            _ = projections.update(fromContentsOf: initialProjections)
+        let rows = noiseCoefficients.rows, n = noiseCoefficients.cols
+        noiseCoefficients.storage.withUnsafeBufferPointer { r in
+            noiseDotMu.withUnsafeBufferPointer { m in
+                forward.noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
+                    forward.signalProjections.withUnsafeMutableBufferPointer { totals in
+                        // The rows' sums side by side (independent chains), each in i order.
+                        totals.update(repeating: 0)
+                        for i in 0..<n {
+                            let dot = m[i]
+                            for row in 0..<rows { totals[row] = totals[row] + r[row * n + i] * dot }
+                        }
+                        for row in 0..<rows {
+                            let c = muCoefficients[row]
+                            for i in 0..<n { a[row * n + i] = a[row * n + i] + c * m[i] }
+                            totals[row] = (initialProjections[row] + totals[row]) + c * muSquared
+                        }
+                    }
+                }
+            }
         }
-        BLAS.gemv(noiseCoefficients, noiseDotMu, into: &forward.signalProjections, beta: 1)
-        for row in muCoefficients.indices { forward.signalProjections[row] += muCoefficients[row] * muSquared }
         forward.complete(architecture: architecture, biases: biases, head: head, sample: sample)
     }
 

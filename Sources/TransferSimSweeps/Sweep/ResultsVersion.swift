@@ -32,7 +32,8 @@ package enum ResultsVersion {
     /// in one pass, cell index innermost — instead of a `dgemm` per model: their test outputs move by rounding.
     /// Version 10: the other span-engine runs (``SpanState``: `N` above ``SpanBatch/maxSampleCount``, e.g. a fig2
     /// upstream stage) sum their step's `R G` by ``PackedGram`` — a fixed chain of fused multiply-adds per entry —
-    /// instead of a `dgemm`: they move by rounding and no longer depend on the BLAS kernel for their steps.
+    /// instead of a `dgemm`, and `c m`, `R Ξμ` by their own loops instead of `dger`, `dgemv`: they move by rounding,
+    /// and their steps make no BLAS call (`ΞΞᵀ`, `W⁽⁰⁾Ξᵀ` and `W⁽⁰⁾μ`, computed once, still do).
     package static let current = 10
 
     /// The file name inside a sweep directory.
