@@ -92,6 +92,24 @@ extension Matrix {
 }
 
 extension Matrix {
+    /// `totals_r = Σ_i A_{r,i} x_i` for every row `r`, each sum from 0 in `i` order with a multiplication and an addition
+    /// per term (the rows' chains side by side, which changes no row's operations): the span engine's fixed-order
+    /// `R (Ξ v)` (docs/derivations.md §7), independent of the BLAS kernel.
+    ///
+    /// - Complexity: O(rows · cols), no allocation.
+    package func rowSums(weightedBy x: UnsafeBufferPointer<Double>, into totals: UnsafeMutableBufferPointer<Double>) {
+        precondition(x.count == cols && totals.count == rows, "rowSums: \(x.count) weights, \(totals.count) rows")
+        storage.withUnsafeBufferPointer { a in
+            totals.update(repeating: 0)
+            for i in 0..<cols {
+                let value = x[i]
+                for row in 0..<rows { totals[row] = totals[row] + a[row * cols + i] * value }
+            }
+        }
+    }
+}
+
+extension Matrix {
     /// Projects every row off orthonormal sparse directions, one after the other: `x ← x − ⟨x, q⟩ q` for each `q`
     /// (`(axis, value)` pairs) in order — `(I − P)` applied to the rows, as docs/model.md §2 does to noise patches
     /// and §7 to filters.

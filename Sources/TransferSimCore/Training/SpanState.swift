@@ -85,26 +85,19 @@ struct SpanState: DescentState {
     }
 
     /// Completes a forward pass whose noise products hold `P₀ + R G`: adds `c_r m_i` to each (a multiplication and
-    /// an addition), sets the signal projections `s_r = (s₀_r + Σ_i R_{r,i} m_i) + c_r ‖μ‖²` (the sum in `i` order, a
-    /// multiplication and an addition per term: ``SpanBatch``'s operations), then the biases and outputs (``Forward``).
-    /// No BLAS call: a step's bits do not depend on the BLAS kernel.
+    /// an addition), sets the signal projections `s_r = (s₀_r + Σ_i R_{r,i} m_i) + c_r ‖μ‖²` (the sum by
+    /// ``Matrix/rowSums(weightedBy:into:)``: ``SpanBatch``'s operations), then the biases and outputs (``Forward``).
+    /// No BLAS call: only `G`, `P₀` and `s₀`, computed once, came from BLAS.
     func completeForward(_ forward: inout Forward) {
-        let rows = noiseCoefficients.rows, n = noiseCoefficients.cols
-        noiseCoefficients.storage.withUnsafeBufferPointer { r in
-            noiseDotMu.withUnsafeBufferPointer { m in
-                forward.noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
-                    forward.signalProjections.withUnsafeMutableBufferPointer { totals in
-                        // The rows' sums side by side (independent chains), each in i order.
-                        totals.update(repeating: 0)
-                        for i in 0..<n {
-                            let dot = m[i]
-                            for row in 0..<rows { totals[row] = totals[row] + r[row * n + i] * dot }
-                        }
-                        for row in 0..<rows {
-                            let c = muCoefficients[row]
-                            for i in 0..<n { a[row * n + i] = a[row * n + i] + c * m[i] }
-                            totals[row] = (initialProjections[row] + totals[row]) + c * muSquared
-                        }
+        let n = noiseCoefficients.cols
+        noiseDotMu.withUnsafeBufferPointer { m in
+            forward.noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
+                forward.signalProjections.withUnsafeMutableBufferPointer { totals in
+                    noiseCoefficients.rowSums(weightedBy: m, into: totals)
+                    for row in 0..<totals.count {
+                        let c = muCoefficients[row]
+                        for i in 0..<n { a[row * n + i] = a[row * n + i] + c * m[i] }
+                        totals[row] = (initialProjections[row] + totals[row]) + c * muSquared
                     }
                 }
             }
@@ -239,10 +232,12 @@ package struct SpanRepresentation: Sendable {
         var projections = [Double](repeating: 0, count: initial.rows)
         BLAS.gemv(initial, v, into: &projections)
         let dots = training.noise.times(v), muDot = BLAS.dot(training.mu, v)
+        var totals = [Double](repeating: 0, count: projections.count)
+        dots.withUnsafeBufferPointer { dots in
+            totals.withUnsafeMutableBufferPointer { noiseCoefficients.rowSums(weightedBy: dots, into: $0) }
+        }
         for row in projections.indices {
-            var total = 0.0
-            for i in dots.indices { total = total + noiseCoefficients[row, i] * dots[i] }
-            projections[row] = (projections[row] + total) + muCoefficients[row] * muDot
+            projections[row] = (projections[row] + totals[row]) + muCoefficients[row] * muDot
         }
         return projections
     }
