@@ -283,7 +283,7 @@ package struct GradientDescent: Sendable {
     /// cells of a sweep row that share their noise patches `Ξ`, labels and init and differ only in `μ` (a Kou-type row).
     /// Each result equals ``train(from:on:schedule:evaluator:shared:)`` of that cell alone, bit for bit: a span-engine
     /// run of at most ``SpanBatch/maxSampleCount`` samples trains in a ``SpanBatch`` (its bits do not depend on the
-    /// batch), one per set of cells with equal `Ξ` and labels (a cell equal to another, `μ` too, is trained once); other
+    /// batch), in batches of at most ``SpanBatch/cellsPerBatch`` cells with equal `Ξ` and labels (a cell equal to another, `μ` too, is trained once); other
     /// runs train one by one. `evaluators` holds each cell's history evaluator (empty: none); `shared` a cache and each
     /// cell's keys, as for one run.
     package func train(
@@ -337,11 +337,16 @@ package struct GradientDescent: Sendable {
         let norms: [Double]? = shared.map {
             $0.cache.value(.noiseNorms(training: $0.keys.training)) { first.noiseSquaredNorms }
         }
-        return SpanBatch(
-            architecture: architecture, initial: initial, samples: samples, schedule: schedule,
-            alignmentDirections: alignmentDirections, evaluators: evaluators, gram: gram, initialProducts: products,
-            noiseSquaredNorms: norms
-        ).train()
+        // Every cell's bits are the same in any batch: batches of ``SpanBatch/cellsPerBatch`` keep a batch's state in
+        // the second-level cache through each step.
+        return stride(from: 0, to: samples.count, by: SpanBatch.cellsPerBatch).flatMap { start in
+            let cells = start..<min(start + SpanBatch.cellsPerBatch, samples.count)
+            return SpanBatch(
+                architecture: architecture, initial: initial, samples: Array(samples[cells]), schedule: schedule,
+                alignmentDirections: alignmentDirections, evaluators: Array(evaluators[cells]), gram: gram,
+                initialProducts: products, noiseSquaredNorms: norms
+            ).train()
+        }
     }
 
     /// Whether a span-engine run from `initial` with `schedule` on `sample` trains in a ``SpanBatch``.

@@ -40,6 +40,11 @@ package final class SpanBatch {
     /// product by ``PackedGram``): with the cell index innermost, the cells beyond a block of 8 take a path bound by
     /// the latency of one chain of fused multiply-adds, slow at large `N` (a fig2 upstream stage's `N₁ = 300`: 2.85×).
     package static let maxSampleCount = 64
+    /// The most cells ``GradientDescent`` trains in one batch (two blocks of 8 lanes): a sweep row's cells (up to 64 per
+    /// run) go in batches of this many, whose state (`R` and the pre-activations, `2 · 2m N K` doubles: 100 KB at a Kou
+    /// row's sizes, against 410 KB for 64 cells, most of a 512 KB second-level cache) stays in cache through a step. A
+    /// cell's bits do not depend on it. Measured on a Kou slice (docs/performance.md): 16 cells 0.83× the time of 64, 8 cells 0.95×, 32 cells as 16.
+    package static let cellsPerBatch = 16
 
     private let schedule: TrainingSchedule
     private let initial: Parameters
