@@ -243,9 +243,10 @@ package struct Benchmark: Sendable {
         return (architecture, distribution.sample(count: n, seed: 3), initial)
     }
 
-    /// Seconds per cell per step of a ``SpanBatch`` of `cells` cells of `kou2023-code`'s network (as ``stepSeconds``
-    /// with `kou`) that share `Ξ`, labels and initial filters, with ‖μ‖ = 0, 0.1, …; the best of 5 runs, the one-off
-    /// shared products included.
+    /// Seconds per cell per step of `cells` cells of `kou2023-code`'s network (as ``stepSeconds`` with `kou`) that share
+    /// `Ξ`, labels and initial filters, with ‖μ‖ = 0, 0.1, …, trained as a sweep row trains them
+    /// (``GradientDescent/train(cells:from:schedule:evaluators:shared:)``: ``SpanBatch``es of
+    /// ``SpanBatch/cellsPerBatch``); the best of 5 runs, the one-off shared products included.
     func batchStepSeconds(cells: Int, n: Int, d: Int, m: Int, steps: Int) -> Double {
         let (architecture, sample, initial) = Self.stepProblem(n: n, d: d, m: m, kou: true)
         let norm = BLAS.dot(sample.mu, sample.mu).squareRoot()
@@ -256,9 +257,8 @@ package struct Benchmark: Sendable {
         }
         let schedule = TrainingSchedule(
             stepSize: 0.1, steps: steps, filterCount: architecture.filterCount, logEvery: steps)
-        func run() {
-            _ = SpanBatch(architecture: architecture, initial: initial, samples: samples, schedule: schedule).train()
-        }
+        let trainer = GradientDescent(architecture: architecture, alignmentDirections: [], engine: .span)
+        func run() { _ = trainer.train(cells: samples, from: initial, schedule: schedule) }
         run()
         let best = (0..<5).map { _ in Self.time { run() } }.min() ?? .nan
         return best / Double(steps * cells)

@@ -16,12 +16,12 @@ import Testing
     /// Shapes around the 8-column blocks and 5-row groups: leftover columns, leftover rows, one of each.
     static let shapes = [(1, 1), (3, 7), (5, 8), (6, 9), (10, 16), (12, 23), (20, 41), (1, 64)]
 
-    @Test("each entry of out + R G is the chain t = fma(R_i, G_ij, t) over i = 0…N−1, then out + t, bit for bit")
+    @Test("each entry of start + R G is the chain t = fma(R_i, G_ij, t) over i = 0…N−1, then start + t, bit for bit")
     func entriesAreTheFixedChain() {
         for (index, (rows, n)) in Self.shapes.enumerated() {
             let (gram, coefficients, start) = Self.operands(rows: rows, n: n, seed: UInt64(index))
-            var out = start
-            PackedGram(gram).addProduct(coefficients, to: &out)
+            var out = Matrix(rows: rows, cols: n)
+            PackedGram(gram).product(coefficients, plus: start, into: &out)
             for row in 0..<rows {
                 for column in 0..<n {
                     var t = 0.0
@@ -38,23 +38,23 @@ import Testing
     func rowsIndependentOfTheirGroup() {
         let (gram, coefficients, start) = Self.operands(rows: 13, n: 29, seed: 9)
         let packed = PackedGram(gram)
-        var together = start
-        packed.addProduct(coefficients, to: &together)
+        var together = Matrix(rows: 13, cols: 29)
+        packed.product(coefficients, plus: start, into: &together)
         for row in 0..<13 {
-            var one = Matrix(rows: 1, cols: 29), alone = Matrix(rows: 1, cols: 29)
+            var one = Matrix(rows: 1, cols: 29), first = Matrix(rows: 1, cols: 29), alone = Matrix(rows: 1, cols: 29)
             coefficients.copyRows(at: row, into: &one)
-            start.copyRows(at: row, into: &alone)
-            packed.addProduct(one, to: &alone)
+            start.copyRows(at: row, into: &first)
+            packed.product(one, plus: first, into: &alone)
             #expect(alone.storage == Array(together.storage[(row * 29)..<((row + 1) * 29)]), "row \(row)")
         }
     }
 
-    @Test("out + R G agrees with BLAS dgemm to rounding")
+    @Test("start + R G agrees with BLAS dgemm to rounding")
     func agreesWithBLAS() {
         for (index, (rows, n)) in Self.shapes.enumerated() {
             let (gram, coefficients, start) = Self.operands(rows: rows, n: n, seed: 100 + UInt64(index))
-            var packed = start, blas = start
-            PackedGram(gram).addProduct(coefficients, to: &packed)
+            var packed = Matrix(rows: rows, cols: n), blas = start
+            PackedGram(gram).product(coefficients, plus: start, into: &packed)
             BLAS.gemm(coefficients, gram, into: &blas, beta: 1)
             let scale = gram.storage.map(abs).max()! * coefficients.storage.map(abs).reduce(0, +) + 1
             for k in packed.storage.indices {

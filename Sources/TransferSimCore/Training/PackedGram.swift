@@ -6,7 +6,7 @@
 /// Every entry of the product is the same chain of operations whatever the number of rows, the group they fall in,
 /// the other models of a batch or the machine:
 ///
-///     t = 0;  t = fma(R_{r,i}, G_{i,j}, t)  for i = 0, 1, …, N − 1;  out_{r,j} ← out_{r,j} + t
+///     t = 0;  t = fma(R_{r,i}, G_{i,j}, t)  for i = 0, 1, …, N − 1;  out_{r,j} ← start_{r,j} + t
 ///
 /// (``SpanPass``'s sum, one fused multiply-add per term, `addingProduct`: one rounding each, an instruction with FMA and
 /// libm's `fma` without). Results version 10 replaced a `dgemm` per step by it: `dgemm`'s order depends on the
@@ -36,61 +36,68 @@ struct PackedGram: Sendable {
     /// Rows of `R` per group: each group's accumulators (5 × 8 lanes) stay in registers over the whole sum.
     private static let group = 5
 
-    /// `out ← out + R G` for `R` = `coefficients` (`rows × N`) and `out` (`rows × N`), each entry by the chain above.
-    func addProduct(_ coefficients: Matrix, to out: inout Matrix) {
+    /// `out ← start + R G` for `R` = `coefficients`, `start` and `out` (`rows × N` each), each entry by the chain above
+    /// (the span step's `P₀ + R G` with `start = P₀`: no copy of `P₀` first).
+    func product(_ coefficients: Matrix, plus start: Matrix, into out: inout Matrix) {
         precondition(
-            coefficients.cols == size && out.cols == size && out.rows == coefficients.rows,
-            "PackedGram: R is \(coefficients.rows)×\(coefficients.cols), out \(out.rows)×\(out.cols), G \(size)×\(size)"
+            coefficients.cols == size && start.cols == size && out.cols == size && start.rows == coefficients.rows
+                && out.rows == coefficients.rows,
+            "PackedGram: R is \(coefficients.rows)×\(coefficients.cols), start \(start.rows)×\(start.cols), out \(out.rows)×\(out.cols), G \(size)×\(size)"
         )
         typealias Lanes = SIMD8<Double>
         let n = size, rows = coefficients.rows
         blocks.withUnsafeBufferPointer { blocks in
             coefficients.storage.withUnsafeBufferPointer { r in
-                out.storage.withUnsafeMutableBufferPointer { out in
-                    guard let g = blocks.baseAddress, let r = r.baseAddress, let out = out.baseAddress else { return }
-                    /// Adds the 8 sums `t` of row `row` to `out` at columns `column ..< column + 8` (those below `N`).
-                    @inline(__always) func add(_ t: Lanes, row: Int, column: Int) {
-                        let target = out + row * n + column
-                        if column + 8 <= n {
-                            (Lanes.load(target) + t).store(target)
-                        } else {
-                            for lane in 0..<(n - column) { target[lane] += t[lane] }
-                        }
-                    }
-                    for column in stride(from: 0, to: n, by: 8) {
-                        let block = g + column * n
-                        var row = 0
-                        while row + Self.group <= rows {
-                            let r0 = r + row * n
-                            let (r1, r2, r3, r4) = (r0 + n, r0 + 2 * n, r0 + 3 * n, r0 + 4 * n)
-                            var (t0, t1, t2, t3, t4) = (Lanes(), Lanes(), Lanes(), Lanes(), Lanes())
-                            var entries = block
-                            for i in 0..<n {
-                                let value = Lanes.load(entries)
-                                t0 = t0.addingProduct(Lanes(repeating: r0[i]), value)
-                                t1 = t1.addingProduct(Lanes(repeating: r1[i]), value)
-                                t2 = t2.addingProduct(Lanes(repeating: r2[i]), value)
-                                t3 = t3.addingProduct(Lanes(repeating: r3[i]), value)
-                                t4 = t4.addingProduct(Lanes(repeating: r4[i]), value)
-                                entries += 8
+                start.storage.withUnsafeBufferPointer { start in
+                    out.storage.withUnsafeMutableBufferPointer { out in
+                        guard let g = blocks.baseAddress, let r = r.baseAddress, let start = start.baseAddress,
+                            let out = out.baseAddress
+                        else { return }
+                        /// Sets `out = start + t` for the 8 sums `t` of row `row` at columns `column ..< column + 8` (those
+                        /// below `N`).
+                        @inline(__always) func add(_ t: Lanes, row: Int, column: Int) {
+                            let (source, target) = (start + row * n + column, out + row * n + column)
+                            if column + 8 <= n {
+                                (Lanes.load(source) + t).store(target)
+                            } else {
+                                for lane in 0..<(n - column) { target[lane] = source[lane] + t[lane] }
                             }
-                            add(t0, row: row, column: column)
-                            add(t1, row: row + 1, column: column)
-                            add(t2, row: row + 2, column: column)
-                            add(t3, row: row + 3, column: column)
-                            add(t4, row: row + 4, column: column)
-                            row += Self.group
                         }
-                        while row < rows {
-                            let r0 = r + row * n
-                            var t = Lanes()
-                            var entries = block
-                            for i in 0..<n {
-                                t = t.addingProduct(Lanes(repeating: r0[i]), Lanes.load(entries))
-                                entries += 8
+                        for column in stride(from: 0, to: n, by: 8) {
+                            let block = g + column * n
+                            var row = 0
+                            while row + Self.group <= rows {
+                                let r0 = r + row * n
+                                let (r1, r2, r3, r4) = (r0 + n, r0 + 2 * n, r0 + 3 * n, r0 + 4 * n)
+                                var (t0, t1, t2, t3, t4) = (Lanes(), Lanes(), Lanes(), Lanes(), Lanes())
+                                var entries = block
+                                for i in 0..<n {
+                                    let value = Lanes.load(entries)
+                                    t0 = t0.addingProduct(Lanes(repeating: r0[i]), value)
+                                    t1 = t1.addingProduct(Lanes(repeating: r1[i]), value)
+                                    t2 = t2.addingProduct(Lanes(repeating: r2[i]), value)
+                                    t3 = t3.addingProduct(Lanes(repeating: r3[i]), value)
+                                    t4 = t4.addingProduct(Lanes(repeating: r4[i]), value)
+                                    entries += 8
+                                }
+                                add(t0, row: row, column: column)
+                                add(t1, row: row + 1, column: column)
+                                add(t2, row: row + 2, column: column)
+                                add(t3, row: row + 3, column: column)
+                                add(t4, row: row + 4, column: column)
+                                row += Self.group
                             }
-                            add(t, row: row, column: column)
-                            row += 1
+                            while row < rows {
+                                let r0 = r + row * n
+                                var t = Lanes()
+                                var entries = block
+                                for i in 0..<n {
+                                    t = t.addingProduct(Lanes(repeating: r0[i]), Lanes.load(entries))
+                                    entries += 8
+                                }
+                                add(t, row: row, column: column)
+                                row += 1
+                            }
                         }
                     }
                 }

@@ -79,8 +79,7 @@ struct SpanState: DescentState {
     }
 
     func forward(into forward: inout Forward) {
-        forward.noisePreActivations.copyRows(from: initialProducts, at: 0)
-        gram.addProduct(noiseCoefficients, to: &forward.noisePreActivations)
+        gram.product(noiseCoefficients, plus: initialProducts, into: &forward.noisePreActivations)
         completeForward(&forward)
     }
 
