@@ -62,7 +62,7 @@ package enum ResultColumns {
             ),
             (
                 "`seconds`",
-                "wall time of the row: the cells of a unit run together, up to 64 at a time (a Kou-type row's baselines train as one `SpanBatch`), and each row gets its run's wall time divided by its cells (upstream models are trained before and not counted)"
+                "wall time of the row: the cells of a unit run together, up to 64 at a time (a Kou-type row's baselines train together, in `SpanBatch`es of 16), and each row gets its run's wall time divided by its cells (upstream models are trained before and not counted)"
             ),
             (
                 "`row_crc32`",
