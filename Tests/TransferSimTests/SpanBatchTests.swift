@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test(
-        "a cell's bits depend on nothing but the cell: alone, in the whole batch, reversed, beside other cells, or through GradientDescent"
+        "a cell's bits depend on nothing but the cell: alone, in the whole batch, reversed, beside other cells, or through GradientDescent (in batches of 16)"
     )
     func cellBits_independentOfBatch() throws {
         let row = Row(seed: 9, norms: Self.norms + [0.7, 3.3, 5, 9.9] + (0..<30).map { 0.3 * Double($0) })
@@ -131,6 +131,14 @@ import Testing
             for cell in [0, 4, 17] {
                 let alone = trainer.train(from: row.initial, on: row.samples[cell], schedule: schedule)
                 #expect(Self.values(alone).map(\.bitPattern) == reference[cell]?.map(\.bitPattern), "cell \(cell)")
+            }
+            // Through train(cells:) with every cell: more than SpanBatch.cellsPerBatch, so in several batches.
+            #expect(row.samples.count > 2 * SpanBatch.cellsPerBatch)
+            let everything = trainer.train(cells: row.samples, from: row.initial, schedule: schedule)
+            for cell in all {
+                #expect(
+                    Self.values(everything[cell]).map(\.bitPattern) == reference[cell]?.map(\.bitPattern),
+                    "cell \(cell) of \(all.count) through train(cells:)")
             }
             // Through train(cells:), with repeated cells (trained once) and a cell whose noise differs (its own batch).
             var other = row.samples[5]
