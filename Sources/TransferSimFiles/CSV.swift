@@ -13,7 +13,12 @@ package enum CSV {
 
     /// One record as a line (with the trailing newline).
     package static func line(_ fields: [String]) -> String {
-        fields.map(quote).joined(separator: ",") + "\n"
+        record(fields) + "\n"
+    }
+
+    /// One record without its newline: the fields, quoted if needed, joined by commas.
+    package static func record(_ fields: [String]) -> String {
+        fields.map(quote).joined(separator: ",")
     }
 
     /// A field, quoted if needed.

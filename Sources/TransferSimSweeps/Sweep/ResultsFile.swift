@@ -61,7 +61,7 @@ package final class ResultsFile: @unchecked Sendable {
     /// One row as the bytes ``append(_:)`` writes: the CSV line of `fields` (every column but the last) closed by its
     /// ``RowChecksum`` in `row_crc32`; made by the caller outside any lock.
     package static func encode(_ fields: [String]) -> Data {
-        Data((RowChecksum.sealed(String(CSV.line(fields).dropLast())) + "\n").utf8)
+        Data((RowChecksum.sealed(CSV.record(fields)) + "\n").utf8)
     }
 
     /// Appends one row (``encode(_:)``) and flushes it to the operating system; returns the byte offset it starts at.
