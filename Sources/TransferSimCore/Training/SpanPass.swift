@@ -9,7 +9,7 @@
 /// (``TestDraws/evaluate(_:_:on:keys:cache:)``) `B = ΞΞ_tᵀ`, `P = W⁽⁰⁾Ξ_tᵀ`, `m = Ξ_t μ` and the points are the test
 /// points (`WΞ_tᵀ = W⁽⁰⁾Ξ_tᵀ + c (Ξ_tμ)ᵀ + R ΞΞ_tᵀ`). `s_r = ⟨w_r, μ⟩`. Each element's operations are the same whatever
 /// the batch: cells in blocks of 8 are vectorised across cells, four points at a time (each `R` load serves four
-/// columns of `B`); the cells left over across points, 8 at a time, then one; the points in tiles of ``tile``. The fused multiply-add is
+/// columns of `B`); the cells left over across points, 16 at a time (two chains side by side), then 8, 4 and one; the points in tiles of ``tile``. The fused multiply-add is
 /// `addingProduct` (rounded once: an instruction with FMA, libm's `fma` without), so the bits depend on nothing but the
 /// cell's own numbers.
 ///
@@ -102,6 +102,25 @@ struct SpanPass {
                 while cell < k {
                     let (positive, negative) = ((ss[cell] + bs[cell]).relu, (-ss[cell] + bs[cell]).relu)
                     var i = tileStart
+                    // 16 points at a time (two chains side by side, each bound by its latency), then 8.
+                    while i + 16 <= tileEnd {
+                        var (first, second) = (Lanes(), Lanes())
+                        var source = rowR + cell, column = g + i
+                        for _ in 0..<n {
+                            let value = Lanes(repeating: source[0])
+                            first = first.addingProduct(value, Lanes.load(column))
+                            second = second.addingProduct(value, Lanes.load(column + 8))
+                            source += k
+                            column += columns
+                        }
+                        for lane in 0..<8 {
+                            finish(first[lane], i: i + lane, cell: cell, positive: positive, negative: negative)
+                        }
+                        for lane in 0..<8 {
+                            finish(second[lane], i: i + 8 + lane, cell: cell, positive: positive, negative: negative)
+                        }
+                        i += 16
+                    }
                     while i + 8 <= tileEnd {
                         var total = Lanes()
                         var source = rowR + cell, column = g + i
@@ -114,6 +133,20 @@ struct SpanPass {
                             finish(total[lane], i: i + lane, cell: cell, positive: positive, negative: negative)
                         }
                         i += 8
+                    }
+                    while i + 4 <= tileEnd {
+                        var total = SIMD4<Double>()
+                        var source = rowR + cell, column = g + i
+                        for _ in 0..<n {
+                            let entries = SIMD4(column[0], column[1], column[2], column[3])
+                            total = total.addingProduct(SIMD4(repeating: source[0]), entries)
+                            source += k
+                            column += columns
+                        }
+                        for lane in 0..<4 {
+                            finish(total[lane], i: i + lane, cell: cell, positive: positive, negative: negative)
+                        }
+                        i += 4
                     }
                     while i < tileEnd {
                         var total = 0.0
