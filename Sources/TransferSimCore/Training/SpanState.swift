@@ -93,19 +93,21 @@ struct SpanState: DescentState {
             forward.noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
                 forward.signalProjections.withUnsafeMutableBufferPointer { totals in
                     noiseCoefficients.rowSums(weightedBy: m, into: totals)
-                    guard let a = a.baseAddress, let m = m.baseAddress else { return }
                     for row in 0..<totals.count {
-                        let c = muCoefficients[row], target = a + row * n
-                        // 8 entries at a time, then one: the same multiplication and addition per entry.
-                        var i = 0
-                        while i + 8 <= n {
-                            let sum = SIMD8<Double>.load(target + i) + SIMD8(c) * SIMD8<Double>.load(m + i)
-                            sum.store(target + i)
-                            i += 8
-                        }
-                        while i < n {
-                            target[i] = target[i] + c * m[i]
-                            i += 1
+                        let c = muCoefficients[row]
+                        if let a = a.baseAddress, let m = m.baseAddress {
+                            // 8 entries at a time, then one: the same multiplication and addition per entry.
+                            let target = a + row * n
+                            var i = 0
+                            while i + 8 <= n {
+                                let sum = SIMD8<Double>.load(target + i) + SIMD8(c) * SIMD8<Double>.load(m + i)
+                                sum.store(target + i)
+                                i += 8
+                            }
+                            while i < n {
+                                target[i] = target[i] + c * m[i]
+                                i += 1
+                            }
                         }
                         totals[row] = (initialProjections[row] + totals[row]) + c * muSquared
                     }
