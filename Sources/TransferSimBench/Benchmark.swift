@@ -6,12 +6,12 @@ import TransferSimSweeps
 
 /// `transfersim bench`: measured rates of this machine and of the simulator, in one process and run.
 ///
-/// Rows: the BLAS library and kernel in use (``BLASIdentity``); the `dgemm` rate (the floor's unit); the time of one normal draw; the weight-space and span step times
-/// at several (N, d, m) with their FLOP counts and fraction of the floor (`floor = FLOPs / dgemm rate`); end-to-end throughput
-/// of a Kou et al. grid slice (and, without `quick`, the whole grid's wall time), of `fig2-quick` and (without `quick`)
-/// of one full `fig2` row with its FLOP ceiling
-/// (the row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate); the same workloads
-/// in `bench/reference.py` (numpy) and the ratio; the peak resident size. Timing lives here, never in tests.
+/// Rows: the BLAS library and kernel in use (``BLASIdentity``); the `dgemm` rate (the floor's unit); the time of one
+/// normal draw; the weight-space and span step times at several (N, d, m) with their FLOP counts and fraction of the
+/// floor (`floor = FLOPs / dgemm rate`); end-to-end throughput of a Kou et al. grid slice (and, without `quick`, the
+/// whole grid's wall time), of `fig2-quick` and (without `quick`) of one full `fig2` row with its FLOP ceiling (the
+/// row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate); the same workloads in
+/// `bench/reference.py` (numpy) and the ratio; the peak resident size. Timing lives here, never in tests.
 package struct Benchmark: Sendable {
     /// One measurement.
     package struct Row: Sendable {
@@ -243,8 +243,8 @@ package struct Benchmark: Sendable {
         return (architecture, distribution.sample(count: n, seed: 3), initial)
     }
 
-    /// Seconds per cell per step of `cells` cells of `kou2023-code`'s network (as ``stepSeconds`` with `kou`) that share
-    /// `Ξ`, labels and initial filters, with ‖μ‖ = 0, 0.1, …, trained as a sweep row trains them
+    /// Seconds per cell per step of `cells` cells of `kou2023-code`'s network (as ``stepSeconds`` with `kou`) that
+    /// share `Ξ`, labels and initial filters, with ‖μ‖ = 0, 0.1, …, trained as a sweep row trains them
     /// (``GradientDescent/train(cells:from:schedule:evaluators:shared:)``: ``SpanBatch``es of
     /// ``SpanBatch/cellsPerBatch``); the best of 5 runs, the one-off shared products included.
     func batchStepSeconds(cells: Int, n: Int, d: Int, m: Int, steps: Int) -> Double {

@@ -69,9 +69,9 @@ package struct Matrix: Sendable, Equatable {
 }
 
 extension Matrix {
-    /// `A x`. When `x` has few non-zero entries (at most `cols / 16` — the signals lie on coordinate axes, docs/model.md
-    /// §1) the sum runs over those columns only, in index order: O(rows · nnz) instead of a `dgemv` over every
-    /// column. Either way it is the exact product up to rounding.
+    /// `A x`. When `x` has few non-zero entries (at most `cols / 16` — the signals lie on coordinate axes,
+    /// docs/model.md §1) the sum runs over those columns only, in index order: O(rows · nnz) instead of a `dgemv` over
+    /// every column. Either way it is the exact product up to rounding.
     package func times(_ x: [Double]) -> [Double] {
         precondition(x.count == cols, "times: x has \(x.count) entries, A has \(cols) columns")
         let support = x.indices.filter { x[$0] != 0 }
@@ -92,9 +92,9 @@ extension Matrix {
 }
 
 extension Matrix {
-    /// `totals_r = Σ_i A_{r,i} x_i` for every row `r`, each sum from 0 in `i` order with a multiplication and an addition
-    /// per term (eight rows' chains side by side, which changes no row's operations): the span engine's fixed-order
-    /// `R (Ξ v)` (docs/derivations.md §7), independent of the BLAS kernel.
+    /// `totals_r = Σ_i A_{r,i} x_i` for every row `r`, each sum from 0 in `i` order with a multiplication and an
+    /// addition per term (eight rows' chains side by side, which changes no row's operations): the span engine's
+    /// fixed-order `R (Ξ v)` (docs/derivations.md §7), independent of the BLAS kernel.
     ///
     /// - Complexity: O(rows · cols), no allocation.
     package func rowSums(weightedBy x: UnsafeBufferPointer<Double>, into totals: UnsafeMutableBufferPointer<Double>) {

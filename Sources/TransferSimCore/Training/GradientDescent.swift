@@ -18,14 +18,15 @@ package struct TrainingSchedule: Sendable, Equatable {
     /// step; ``steps`` is then a cap. 0 (the default) is off.
     package var targetLoss = 0.0
     /// `β_sp` of L2-SP (docs/model.md §11, recipe `l2sp`): the rows of ``anchoredRows`` train on
-    /// `L(W) + (β_sp/2) Σ (‖w_{j,r} − w⁰_{j,r}‖² + (b_{j,r} − b⁰_{j,r})²)`, `w⁰` the run's initial parameters. 0 is off.
+    /// `L(W) + (β_sp/2) Σ (‖w_{j,r} − w⁰_{j,r}‖² + (b_{j,r} − b⁰_{j,r})²)`, `w⁰` the run's initial parameters. 0 is
+    /// off.
     package var anchorStrength = 0.0
     /// The rows pulled towards their initial values (the inherited filters); none by default.
     package var anchoredRows: [Bool] = []
     /// Knowledge distillation (recipe `distill`): train on soft labels besides the hard ones; nil is off.
     package var distillation: Distillation?
-    /// `h` of the head's step `h η` (docs/model.md §11, `linear-probe`, `lp-ft`): the head of the initial parameters trains
-    /// when set; nil leaves it (or §3's fixed second layer) unchanged.
+    /// `h` of the head's step `h η` (docs/model.md §11, `linear-probe`, `lp-ft`): the head of the initial parameters
+    /// trains when set; nil leaves it (or §3's fixed second layer) unchanged.
     package var headStepScale: Double?
     /// LoRA (recipe `lora`): the filters are `W⁰ + (s/r) B A` per class with `W⁰` the initial filters, and only the
     /// adapter's `A`, `B` train; nil is off.
@@ -64,7 +65,8 @@ package struct TrainingSchedule: Sendable, Equatable {
     }
 }
 
-/// The soft-label term of recipe `distill` (docs/model.md §11): `L_KD = (1/N) Σ_i [(1 − β) ℓ(y_i f_i) + β τ² H(q_i, s_i)]`.
+/// The soft-label term of recipe `distill` (docs/model.md §11): `L_KD = (1/N) Σ_i [(1 − β) ℓ(y_i f_i) + β τ² H(q_i,
+/// s_i)]`.
 package struct Distillation: Sendable, Equatable {
     /// `f_t(x_i)`: the teacher's logits on the training inputs.
     package let teacherLogits: [Double]
@@ -83,8 +85,8 @@ package struct Distillation: Sendable, Equatable {
         self.temperature = temperature
     }
 
-    /// `N ∂L_KD/∂f_i = (1 − β) g + β τ (s_i − q_i)` from the hard-label `g = y_i ℓ'(y_i f_i)`, with `s_i = sigmoid(f_i/τ)`
-    /// of the student's `output` `f_i` on training sample `sample` (docs/model.md §11).
+    /// `N ∂L_KD/∂f_i = (1 − β) g + β τ (s_i − q_i)` from the hard-label `g = y_i ℓ'(y_i f_i)`, with `s_i =
+    /// sigmoid(f_i/τ)` of the student's `output` `f_i` on training sample `sample` (docs/model.md §11).
     @inline(__always)
     package func derivative(_ g: Double, output: Double, sample i: Int) -> Double {
         let student = 1 / (1 + exp(-output / temperature))
@@ -200,7 +202,8 @@ public enum Engine: String, Sendable, CaseIterable {
     /// Coefficients on the training patches (``SpanState``).
     case span
 
-    /// The engine used to train `filterCount` filters for `steps` steps on `sampleCount` samples of dimension `dimension`.
+    /// The engine used to train `filterCount` filters for `steps` steps on `sampleCount` samples of dimension
+    /// `dimension`.
     package func resolved(sampleCount n: Int, dimension d: Int, filterCount rows: Int, steps: Int) -> Engine {
         guard self == .auto else { return self }
         let (n, d, rows, t) = (Double(n), Double(d), Double(rows), Double(steps))
@@ -280,12 +283,12 @@ package struct GradientDescent: Sendable {
     }
 
     /// Trains one model per training set in `samples` from the same `initial` parameters with the same `schedule`: the
-    /// cells of a sweep row that share their noise patches `Ξ`, labels and init and differ only in `μ` (a Kou-type row).
-    /// Each result equals ``train(from:on:schedule:evaluator:shared:)`` of that cell alone, bit for bit: a span-engine
-    /// run of at most ``SpanBatch/maxSampleCount`` samples trains in a ``SpanBatch`` (its bits do not depend on the
-    /// batch), in batches of at most ``SpanBatch/cellsPerBatch`` cells with equal `Ξ` and labels (a cell equal to another, `μ` too, is trained once); other
-    /// runs train one by one. `evaluators` holds each cell's history evaluator (empty: none); `shared` a cache and each
-    /// cell's keys, as for one run.
+    /// cells of a sweep row that share their noise patches `Ξ`, labels and init and differ only in `μ` (a Kou-type
+    /// row). Each result equals ``train(from:on:schedule:evaluator:shared:)`` of that cell alone, bit for bit: a
+    /// span-engine run of at most ``SpanBatch/maxSampleCount`` samples trains in a ``SpanBatch`` (its bits do not
+    /// depend on the batch), in batches of at most ``SpanBatch/cellsPerBatch`` cells with equal `Ξ` and labels (a cell
+    /// equal to another, `μ` too, is trained once); other runs train one by one. `evaluators` holds each cell's history
+    /// evaluator (empty: none); `shared` a cache and each cell's keys, as for one run.
     package func train(
         cells samples: [TaskSample], from initial: Parameters, schedule: TrainingSchedule,
         evaluators: [HistoryEvaluator?] = [], shared: (cache: DrawCache, keys: [SpanRepresentation.Keys])? = nil
@@ -321,8 +324,8 @@ package struct GradientDescent: Sendable {
         return results.map { $0! }
     }
 
-    /// One ``SpanBatch`` of `samples` (equal `Ξ` and labels), with the shared products from `shared`'s cache (`keys` name
-    /// the first sample's noise, and so every sample's).
+    /// One ``SpanBatch`` of `samples` (equal `Ξ` and labels), with the shared products from `shared`'s cache (`keys`
+    /// name the first sample's noise, and so every sample's).
     private func train(
         batch samples: [TaskSample], from initial: Parameters, schedule: TrainingSchedule,
         evaluators: [HistoryEvaluator?], shared: (cache: DrawCache, keys: SpanRepresentation.Keys)?
@@ -355,8 +358,8 @@ package struct GradientDescent: Sendable {
     }
 
     /// Trains several models on training sets with the same noise patches `Ξ` (bit for bit), each from its own
-    /// initial parameters, signal, labels and schedule; the results equal those of ``train(from:on:schedule:evaluator:shared:)``
-    /// one by one, bit for bit, under every BLAS kernel.
+    /// initial parameters, signal, labels and schedule; the results equal those of
+    /// ``train(from:on:schedule:evaluator:shared:)`` one by one, bit for bit, under every BLAS kernel.
     ///
     /// With the span engine the models share the Gram matrix `G = ΞΞᵀ` (computed and laid out once, ``PackedGram``);
     /// each model's step then makes exactly the products of its own run (`P = P₀ + R G`, `2m` rows, each entry a fixed

@@ -8,8 +8,8 @@
 ///
 ///     t = 0;  t = fma(R_{r,i}, G_{i,j}, t)  for i = 0, 1, …, N − 1;  out_{r,j} ← start_{r,j} + t
 ///
-/// (``SpanPass``'s sum, one fused multiply-add per term, `addingProduct`: one rounding each, an instruction with FMA and
-/// libm's `fma` without). Results version 10 replaced a `dgemm` per step by it: `dgemm`'s order depends on the
+/// (``SpanPass``'s sum, one fused multiply-add per term, `addingProduct`: one rounding each, an instruction with FMA
+/// and libm's `fma` without). Results version 10 replaced a `dgemm` per step by it: `dgemm`'s order depends on the
 /// OpenBLAS kernel, and at `2m = 20` rows and `N = 300` it ran at ~31 GFLOP/s here, this product at ~45
 /// (docs/performance.md).
 ///
@@ -53,8 +53,8 @@ struct PackedGram: Sendable {
                         guard let g = blocks.baseAddress, let r = r.baseAddress, let start = start.baseAddress,
                             let out = out.baseAddress
                         else { return }
-                        /// Sets `out = start + t` for the 8 sums `t` of row `row` at columns `column ..< column + 8` (those
-                        /// below `N`).
+                        /// Sets `out = start + t` for the 8 sums `t` of row `row` at columns `column ..< column + 8`
+                        /// (those below `N`).
                         @inline(__always) func add(_ t: Lanes, row: Int, column: Int) {
                             let (source, target) = (start + row * n + column, out + row * n + column)
                             if column + 8 <= n {

@@ -10,19 +10,19 @@ import Foundation
 ///
 ///     ⟨w_{j,r}, ξ_i⟩ = P₀ + (R G)_{j,r,i} + c_{j,r} m_i,      ⟨w_{j,r}, μ⟩ = s₀ + (R m)_{j,r} + c_{j,r} ‖μ‖²
 ///
-/// then the outputs, the coefficients of ``GradientCoefficients``, `R ← R − η_{j,r} noise`, `c ← c − η_{j,r} signal` and
-/// `b ← b − η_{j,r} ∇_b L`, with per-filter steps ``TrainingSchedule/rowScales(atStep:)`` (`T_freeze`, `λ`), the target loss (§12), the divergence
-/// test and the log of ``TrainingRun``. The decomposition (§5) is read off the coefficients where it is logged:
-/// `γ_{j,r} = j c_{j,r} ‖μ‖²` and `ρ_{j,r,i} = R_{j,r,i} ‖ξ_i‖²` — what ``SpanState`` accumulates step by step
-/// (`γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²`), the same sums up to rounding. The products are the
-/// project's own loops (``SpanPass``), not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k}
-/// G_{k,i}` is summed over `k` in increasing order from 0 with one fused multiply-add per term (`addingProduct`:
-/// `fma(R, G, total)`, rounded once, an instruction on CPUs with FMA and libm's correctly rounded `fma` elsewhere, so
-/// the same bits from every build), then added to `P₀`, and every other sum runs in index order with a multiplication
-/// and an addition per term. The loops are vectorised across cells
-/// (or, for the cells left over, across `i`), which changes no element's operations: each cell computes the same
-/// operations in the same order whatever the batch — its size, its other cells, their order — and its bits depend on
-/// nothing else, not even the BLAS kernel. Against ``SpanState``'s BLAS products the iterates agree to rounding.
+/// then the outputs, the coefficients of ``GradientCoefficients``, `R ← R − η_{j,r} noise`, `c ← c − η_{j,r} signal`
+/// and `b ← b − η_{j,r} ∇_b L`, with per-filter steps ``TrainingSchedule/rowScales(atStep:)`` (`T_freeze`, `λ`), the
+/// target loss (§12), the divergence test and the log of ``TrainingRun``. The decomposition (§5) is read off the
+/// coefficients where it is logged: `γ_{j,r} = j c_{j,r} ‖μ‖²` and `ρ_{j,r,i} = R_{j,r,i} ‖ξ_i‖²` — what ``SpanState``
+/// accumulates step by step (`γ += −η_{j,r} j signal ‖μ‖²`, `ρ += −η_{j,r} noise ‖ξ_i‖²`), the same sums up to
+/// rounding. The products are the project's own loops (``SpanPass``), not BLAS: `(R G)_{j,r,i} = Σ_k R_{j,r,k} G_{k,i}`
+/// is summed over `k` in increasing order from 0 with one fused multiply-add per term (`addingProduct`: `fma(R, G,
+/// total)`, rounded once, an instruction on CPUs with FMA and libm's correctly rounded `fma` elsewhere, so the same
+/// bits from every build), then added to `P₀`, and every other sum runs in index order with a multiplication and an
+/// addition per term. The loops are vectorised across cells (or, for the cells left over, across `i`), which changes no
+/// element's operations: each cell computes the same operations in the same order whatever the batch — its size, its
+/// other cells, their order — and its bits depend on nothing else, not even the BLAS kernel. Against ``SpanState``'s
+/// BLAS products the iterates agree to rounding.
 ///
 /// Distillation (recipe `distill`) is covered: its soft labels are the schedule's, so shared by the cells. L2-SP, a
 /// trainable head and LoRA are not (``accepts(_:initial:)``): ``SpanState`` trains them.
@@ -40,10 +40,11 @@ package final class SpanBatch {
     /// product by ``PackedGram``): with the cell index innermost, the cells beyond a block of 8 take a path bound by
     /// the latency of one chain of fused multiply-adds, slow at large `N` (a fig2 upstream stage's `N₁ = 300`: 2.85×).
     package static let maxSampleCount = 64
-    /// The most cells ``GradientDescent`` trains in one batch (two blocks of 8 lanes): a sweep row's cells (up to 64 per
-    /// run) go in batches of this many, whose state (`R` and the pre-activations, `2 · 2m N K` doubles: 100 KB at a Kou
-    /// row's sizes, against 410 KB for 64 cells, most of a 512 KB second-level cache) stays in cache through a step. A
-    /// cell's bits do not depend on it. Measured on a Kou slice (docs/performance.md): 16 cells 0.83× the time of 64, 8 cells 0.95×, 32 cells as 16.
+    /// The most cells ``GradientDescent`` trains in one batch (two blocks of 8 lanes): a sweep row's cells (up to 64
+    /// per run) go in batches of this many, whose state (`R` and the pre-activations, `2 · 2m N K` doubles: 100 KB at a
+    /// Kou row's sizes, against 410 KB for 64 cells, most of a 512 KB second-level cache) stays in cache through a
+    /// step. A cell's bits do not depend on it. Measured on a Kou slice (docs/performance.md): 16 cells 0.83× the time
+    /// of 64, 8 cells 0.95×, 32 cells as 16.
     package static let cellsPerBatch = 16
 
     private let schedule: TrainingSchedule
@@ -51,7 +52,8 @@ package final class SpanBatch {
     private let samples: [TaskSample]
     private let evaluators: [HistoryEvaluator?]
     private let directions: [[(Int, Double)]]
-    /// Per direction `ŝ`: `⟨w⁽⁰⁾_{j,r}, ŝ⟩` by row, `⟨ξ_i, ŝ⟩` by sample and `⟨μ, ŝ⟩` by cell (``SpanState/component``).
+    /// Per direction `ŝ`: `⟨w⁽⁰⁾_{j,r}, ŝ⟩` by row, `⟨ξ_i, ŝ⟩` by sample and `⟨μ, ŝ⟩` by cell
+    /// (``SpanState/component``).
     private let initialParts: [[Double]], noiseParts: [[Double]], muParts: [[Double]]
 
     /// One allocation holding every array below (doubles), freed with the batch.
@@ -76,10 +78,11 @@ package final class SpanBatch {
             && schedule.adapter == nil && initial.head == nil
     }
 
-    /// A batch at `initial` with `schedule` (both shared; ``accepts(_:initial:)``) for `samples` (one per cell: the same
-    /// `Ξ`, labels and clean labels, each its own `μ`), logging alignments with `alignmentDirections` and, at each
+    /// A batch at `initial` with `schedule` (both shared; ``accepts(_:initial:)``) for `samples` (one per cell: the
+    /// same `Ξ`, labels and clean labels, each its own `μ`), logging alignments with `alignmentDirections` and, at each
     /// logged step, the test error by the cell's `evaluators` entry (nil: none; empty: none for any cell). `gram` is
-    /// `ΞΞᵀ`, `initialProducts` `W⁽⁰⁾Ξᵀ` and `noiseSquaredNorms` the `‖ξ_i‖²` when already computed (a sweep row's cache).
+    /// `ΞΞᵀ`, `initialProducts` `W⁽⁰⁾Ξᵀ` and `noiseSquaredNorms` the `‖ξ_i‖²` when already computed (a sweep row's
+    /// cache).
     package init(
         architecture: Architecture, initial: Parameters, samples: [TaskSample], schedule: TrainingSchedule,
         alignmentDirections: [[(Int, Double)]] = [], evaluators: [HistoryEvaluator?] = [], gram: Matrix? = nil,
@@ -184,8 +187,8 @@ package final class SpanBatch {
     }
 
     /// Cell `cell` at step `step` after the forward pass: stops it when it diverged (an output beyond
-    /// ``Forward/divergenceBound``, or NaN, or a parameter not finite), reached the target loss or `last`; logs the step
-    /// when due or when it ends (``TrainingRun/advance()``).
+    /// ``Forward/divergenceBound``, or NaN, or a parameter not finite), reached the target loss or `last`; logs the
+    /// step when due or when it ends (``TrainingRun/advance()``).
     private func observe(cell: Int, step: Int, last: Bool) {
         let n = sampleCount, k = cells
         var moderate = finiteness[cell] == 0
@@ -248,7 +251,8 @@ package final class SpanBatch {
         return decomposition
     }
 
-    /// `⟨w_{j,r}, ŝ⟩ = ⟨w⁽⁰⁾_{j,r}, ŝ⟩ + c_{j,r} ⟨μ, ŝ⟩ + Σ_i R_{j,r,i} ⟨ξ_i, ŝ⟩` for every direction (``SpanState/alignments(_:)``).
+    /// `⟨w_{j,r}, ŝ⟩ = ⟨w⁽⁰⁾_{j,r}, ŝ⟩ + c_{j,r} ⟨μ, ŝ⟩ + Σ_i R_{j,r,i} ⟨ξ_i, ŝ⟩` for every direction
+    /// (``SpanState/alignments(_:)``).
     private func alignments(cell: Int) -> [[Double]] {
         let rows = architecture.filterCount, n = sampleCount, k = cells
         return directions.indices.map { direction in
@@ -284,8 +288,8 @@ package final class SpanBatch {
         products()
     }
 
-    /// The pass of ``SpanPass`` over the training samples: `(R G)`, the pre-activations `((P₀ + R G) + c m_i) + b` (kept
-    /// for the step) and the outputs.
+    /// The pass of ``SpanPass`` over the training samples: `(R G)`, the pre-activations `((P₀ + R G) + c m_i) + b`
+    /// (kept for the step) and the outputs.
     private func products() {
         SpanPass(
             architecture: architecture, depth: sampleCount, points: sampleCount, cells: cells,

@@ -9,9 +9,9 @@
 /// (``TestDraws/evaluate(_:_:on:keys:cache:)``) `B = ΞΞ_tᵀ`, `P = W⁽⁰⁾Ξ_tᵀ`, `m = Ξ_t μ` and the points are the test
 /// points (`WΞ_tᵀ = W⁽⁰⁾Ξ_tᵀ + c (Ξ_tμ)ᵀ + R ΞΞ_tᵀ`). `s_r = ⟨w_r, μ⟩`. Each element's operations are the same whatever
 /// the batch: cells in blocks of 8 are vectorised across cells, four points at a time (each `R` load serves four
-/// columns of `B`); the cells left over across points, 16 at a time (two chains side by side), then 8, 4 and one; the points in tiles of ``tile``. The fused multiply-add is
-/// `addingProduct` (rounded once: an instruction with FMA, libm's `fma` without), so the bits depend on nothing but the
-/// cell's own numbers.
+/// columns of `B`); the cells left over across points, 16 at a time (two chains side by side), then 8, 4 and one; the
+/// points in tiles of ``tile``. The fused multiply-add is `addingProduct` (rounded once: an instruction with FMA,
+/// libm's `fma` without), so the bits depend on nothing but the cell's own numbers.
 ///
 /// - Complexity: O(2m N P K) for `P` points and `K` cells; no allocation.
 struct SpanPass {
