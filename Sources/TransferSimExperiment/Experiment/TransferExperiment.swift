@@ -17,16 +17,23 @@ public struct TransferExperiment: Sendable {
     /// Equal for experiments whose ``trainer``s are equal: network, logged directions (``directionsText(_:)``) and
     /// engine (computed once, as ``drawKeys``).
     private let trainerIdentity: (Architecture, String, Engine)
+    /// The task-2 streams' seeds (``ExperimentConfig/streamSeed(_:)`` of `downstream-init`, `downstream-data` and
+    /// `test`), derived once: each is asked for several times per cell, and a derivation renders the stream's layout.
+    private let downstreamSeeds: (initial: UInt64, data: UInt64, test: UInt64)
 
     /// An experiment for `config` (already validated by ``ConfigLoader``).
     public init(config: ExperimentConfig) {
         self.config = config
         let c = config
+        let seeds = (
+            initial: c.streamSeed(.downstreamInit), data: c.streamSeed(.downstreamData), test: c.streamSeed(.test)
+        )
+        downstreamSeeds = seeds
         let noise = "\(c.sigmaP2)|\(c.noise.rawValue)|\(Self.directionsText(c.distribution(.two).removedDirections))"
         drawKeys = SpanRepresentation.Keys(
-            initial: "\(c.streamSeed(.downstreamInit))|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
-            training: "\(c.streamSeed(.downstreamData))|\(c.n2)|\(c.d)|\(noise)",
-            test: "\(c.streamSeed(.test))|\(c.nTest)|\(c.d)|\(noise)")
+            initial: "\(seeds.initial)|\(c.initialization)|\(c.d)|\(c.m)|\(c.bias)",
+            training: "\(seeds.data)|\(c.n2)|\(c.d)|\(noise)",
+            test: "\(seeds.test)|\(c.nTest)|\(c.d)|\(noise)")
         trainerIdentity = (c.architecture, Self.directionsText(c.signals.alignmentDirections), c.engine)
     }
 
@@ -275,7 +282,7 @@ public struct TransferExperiment: Sendable {
     /// stream, init and sizes: ``drawKeys``' `initial`).
     private func freshInit(cache: DrawCache?) -> Parameters {
         let draw = {
-            var initStream = Xoshiro256StarStar(seed: config.streamSeed(.downstreamInit))
+            var initStream = Xoshiro256StarStar(seed: downstreamSeeds.initial)
             return config.initialization.draw(config.architecture, generator: &initStream)
         }
         return cache.map { $0.value(.freshInit(initial: drawKeys.initial), draw) } ?? draw()
@@ -283,7 +290,7 @@ public struct TransferExperiment: Sendable {
 
     /// The task-2 training set (`downstream-data`).
     private func downstreamSample(cache: DrawCache?) -> TaskSample {
-        config.distribution(.two).sample(count: config.n2, seed: config.streamSeed(.downstreamData), cache: cache)
+        config.distribution(.two).sample(count: config.n2, seed: downstreamSeeds.data, cache: cache)
     }
 
     /// Stage 4's schedule: every filter stepped by `η_2` for `T_2` steps (or to the target loss).
@@ -449,7 +456,9 @@ public struct TransferExperiment: Sendable {
         let count = config.evaluation == .sample ? config.nTest : config.populationDraws
         return TestDraws(
             distribution: distribution, method: config.evaluation, count: count,
-            filterCount: config.architecture.filterCount, seed: config.streamSeed(role), cache: cache)
+            filterCount: config.architecture.filterCount,
+            seed: role == .test ? downstreamSeeds.test : config.streamSeed(role),
+            cache: cache)
     }
 
     /// The test error of a finished run; `nil` for a diverged one (its filters are not finite). A span-engine
