@@ -54,28 +54,41 @@ package struct Forward: Sendable {
 
     /// Turns the inner products held in ``signalProjections`` and ``noisePreActivations`` (without bias) into the
     /// forward pass in place: adds the biases and sums the outputs `f_i` (§3; with a trainable `head`, §11).
-    mutating func complete(architecture: Architecture, biases: [Double], head: [Double]? = nil, sample: TaskSample) {
+    ///
+    /// With `signalTerms` `(c, m)` (the span engine, ``SpanState/completeForward(_:)``) each held product first gets
+    /// `c_r m_i` (a multiplication and an addition): the pre-activation is `(⟨…⟩ + c_r m_i) + b_r`, in the same pass.
+    mutating func complete(
+        architecture: Architecture, biases: [Double], head: [Double]? = nil, sample: TaskSample,
+        signalTerms: (coefficients: [Double], dots: [Double])? = nil
+    ) {
         let rows = architecture.filterCount
         let n = sample.count
         precondition(
             signalProjections.count == rows && noisePreActivations.rows == rows && noisePreActivations.cols == n
-                && biases.count == rows && outputs.count == n,
+                && biases.count == rows && outputs.count == n
+                && (signalTerms.map { $0.coefficients.count == rows && $0.dots.count == n } ?? true),
             "Forward: products are \(noisePreActivations.rows)×\(noisePreActivations.cols), expected \(rows)×\(n)")
-        let projections = signalProjections
+        let dots = signalTerms?.dots ?? [], projections = signalProjections
         noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
             outputs.withUnsafeMutableBufferPointer { f in
                 sample.cleanLabels.withUnsafeBufferPointer { yHat in
-                    f.update(repeating: 0)
-                    for row in 0..<rows {
-                        let bias = biases[row]
-                        let sign = architecture.outputWeight(ofRow: row, head: head)
-                        // ŷ ∈ {±1}: the signal patch's activation is one of two values per filter.
-                        let positive = max(projections[row] + bias, 0), negative = max(-projections[row] + bias, 0)
-                        let preActivations = a.baseAddress! + row * n
-                        for i in 0..<n {
-                            let preActivation = preActivations[i] + bias
-                            preActivations[i] = preActivation
-                            f[i] += sign * ((yHat[i] > 0 ? positive : negative) + max(preActivation, 0))
+                    dots.withUnsafeBufferPointer { m in
+                        f.update(repeating: 0)
+                        for row in 0..<rows {
+                            let bias = biases[row]
+                            let sign = architecture.outputWeight(ofRow: row, head: head)
+                            // ŷ ∈ {±1}: the signal patch's activation is one of two values per filter.
+                            let positive = max(projections[row] + bias, 0), negative = max(-projections[row] + bias, 0)
+                            let preActivations = a.baseAddress! + row * n
+                            @inline(__always) func finish(_ i: Int, _ preActivation: Double) {
+                                preActivations[i] = preActivation
+                                f[i] += sign * ((yHat[i] > 0 ? positive : negative) + max(preActivation, 0))
+                            }
+                            if let c = signalTerms?.coefficients[row], let m = m.baseAddress {
+                                for i in 0..<n { finish(i, (preActivations[i] + c * m[i]) + bias) }
+                            } else {
+                                for i in 0..<n { finish(i, preActivations[i] + bias) }
+                            }
                         }
                     }
                 }

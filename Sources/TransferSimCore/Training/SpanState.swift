@@ -83,38 +83,22 @@ struct SpanState: DescentState {
         completeForward(&forward)
     }
 
-    /// Completes a forward pass whose noise products hold `P₀ + R G`: adds `c_r m_i` to each (a multiplication and
-    /// an addition), sets the signal projections `s_r = (s₀_r + Σ_i R_{r,i} m_i) + c_r ‖μ‖²` (the sum by
-    /// ``Matrix/rowSums(weightedBy:into:)``: ``SpanBatch``'s operations), then the biases and outputs (``Forward``).
-    /// No BLAS call: only `G`, `P₀` and `s₀`, computed once, came from BLAS.
+    /// Completes a forward pass whose noise products hold `P₀ + R G`: sets the signal projections
+    /// `s_r = (s₀_r + Σ_i R_{r,i} m_i) + c_r ‖μ‖²` (the sum by ``Matrix/rowSums(weightedBy:into:)``: ``SpanBatch``'s
+    /// operations), then adds `c_r m_i` to each product (a multiplication and an addition), the biases and the outputs
+    /// in one pass (``Forward``). No BLAS call: only `G`, `P₀` and `s₀`, computed once, came from BLAS.
     func completeForward(_ forward: inout Forward) {
-        let n = noiseCoefficients.cols
         noiseDotMu.withUnsafeBufferPointer { m in
-            forward.noisePreActivations.storage.withUnsafeMutableBufferPointer { a in
-                forward.signalProjections.withUnsafeMutableBufferPointer { totals in
-                    noiseCoefficients.rowSums(weightedBy: m, into: totals)
-                    for row in 0..<totals.count {
-                        let c = muCoefficients[row]
-                        if let a = a.baseAddress, let m = m.baseAddress {
-                            // 8 entries at a time, then one: the same multiplication and addition per entry.
-                            let target = a + row * n
-                            var i = 0
-                            while i + 8 <= n {
-                                let sum = SIMD8<Double>.load(target + i) + SIMD8(c) * SIMD8<Double>.load(m + i)
-                                sum.store(target + i)
-                                i += 8
-                            }
-                            while i < n {
-                                target[i] = target[i] + c * m[i]
-                                i += 1
-                            }
-                        }
-                        totals[row] = (initialProjections[row] + totals[row]) + c * muSquared
-                    }
+            forward.signalProjections.withUnsafeMutableBufferPointer { totals in
+                noiseCoefficients.rowSums(weightedBy: m, into: totals)
+                for row in 0..<totals.count {
+                    totals[row] = (initialProjections[row] + totals[row]) + muCoefficients[row] * muSquared
                 }
             }
         }
-        forward.complete(architecture: architecture, biases: biases, head: head, sample: sample)
+        forward.complete(
+            architecture: architecture, biases: biases, head: head, sample: sample,
+            signalTerms: (muCoefficients, noiseDotMu))
     }
 
     mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
