@@ -18,7 +18,18 @@ package enum CSV {
 
     /// One record without its newline: the fields, quoted if needed, joined by commas.
     package static func record(_ fields: [String]) -> String {
-        fields.map(quote).joined(separator: ",")
+        var bytes: [UInt8] = []
+        append(fields, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``record(_:)``'s UTF-8 bytes to `bytes`, with no string built in between (a sweep writes one
+    /// ~1500-byte record per trained cell).
+    package static func append(_ fields: [String], to bytes: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: quote(field).utf8)
+        }
     }
 
     /// A field, quoted if needed.

@@ -1,4 +1,3 @@
-
 /// The checksum closing every row of `results.csv` (column `row_crc32`): CRC-32 (IEEE 802.3, reflected polynomial
 /// `0xEDB88320`, initial value and final XOR `0xFFFFFFFF`, zlib's `crc32`) of the row's UTF-8 bytes before its last
 /// comma, written as 8 lowercase hexadecimal digits.
@@ -27,11 +26,11 @@ package enum RowChecksum {
         return String(repeating: "0", count: 8 - hex.count) + hex
     }
 
-    /// `line` (one CSV row without its newline) followed by `,` and its checksum.
-    package static func sealed(_ line: String) -> String {
-        var line = line
-        let crc = line.withUTF8 { crc32($0) }
-        return line + "," + text(crc)
+    /// Appends `,` and the checksum of `line` (the UTF-8 bytes of one CSV row without its newline) to it.
+    package static func seal(_ line: inout [UInt8]) {
+        let crc = line.withUnsafeBufferPointer { crc32($0) }
+        line.append(UInt8(ascii: ","))
+        line.append(contentsOf: text(crc).utf8)
     }
 
     /// Whether `line` (without its newline) ends in the checksum of the bytes before its last comma (the 8 hex

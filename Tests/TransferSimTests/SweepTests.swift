@@ -2,11 +2,11 @@ import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
 @testable import TransferSimCore
 @testable import TransferSimExperiment
-@testable import TransferSimPlots
-@testable import TransferSimAnalysis
 @testable import TransferSimFiles
+@testable import TransferSimPlots
 @testable import TransferSimSweeps
 
 @Suite struct SweepTests {
@@ -115,6 +115,17 @@ import Testing
         #expect(CSV.parse(text, keep: 2) == records.map { $0.enumerated().map { $0.offset < 2 ? $0.element : "" } })
         #expect(CSV.parse("ab\"c,d\"e,f\n") == [["abc,de", "f"]])
         #expect(CSV.parse("\"a\"\"b\"\n,\n") == [["a\"b"], ["", ""]])
+    }
+
+    @Test("the seconds column prints as %.6f does, bar exact ties of whole microseconds; extremes fall back to %.6f")
+    func results_secondsText() {
+        var generator = Xoshiro256StarStar(seed: 11)
+        let values =
+            [0, 0.5, 1e-7, 1.5e-6, 59.999_999_4, 3599.999_999_6, 86_400.25, 1e11, -1, .infinity]
+            + (0..<2000).map { k in generator.uniform() * (k % 2 == 0 ? 2 : 5000) }
+        for value in values {
+            #expect(ResultColumns.secondsText(value) == String(format: "%.6f", value), "\(value)")
+        }
     }
 
     @Test("1 and 2 threads give the same rows and a byte-identical summary.csv")

@@ -61,7 +61,12 @@ package final class ResultsFile: @unchecked Sendable {
     /// One row as the bytes ``append(_:)`` writes: the CSV line of `fields` (every column but the last) closed by its
     /// ``RowChecksum`` in `row_crc32`; made by the caller outside any lock.
     package static func encode(_ fields: [String]) -> Data {
-        Data((RowChecksum.sealed(CSV.record(fields)) + "\n").utf8)
+        var line: [UInt8] = []
+        line.reserveCapacity(2048)
+        CSV.append(fields, to: &line)
+        RowChecksum.seal(&line)
+        line.append(UInt8(ascii: "\n"))
+        return Data(line)
     }
 
     /// Appends one row (``encode(_:)``) and flushes it to the operating system; returns the byte offset it starts at.
