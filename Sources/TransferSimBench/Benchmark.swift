@@ -10,7 +10,8 @@ import TransferSimSweeps
 /// normal draw; the weight-space and span step times at several (N, d, m) with their FLOP counts and fraction of the
 /// floor (`floor = FLOPs / dgemm rate`); end-to-end throughput of a Kou et al. grid slice (and, without `quick`, the
 /// whole grid's wall time), of `fig2-quick` and (without `quick`) of one full `fig2` row with its FLOP ceiling (the
-/// row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate); the same workloads in
+/// row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate measured around the run, as is
+/// the grid's floor: this machine's speed drifts between minutes); the same workloads in
 /// `bench/reference.py` (numpy) and the ratio; the peak resident size. Timing lives here, never in tests.
 package struct Benchmark: Sendable {
     /// One measurement.
@@ -127,27 +128,27 @@ package struct Benchmark: Sendable {
             // The whole sweep as `sweep --config experiments/kou2023.yaml` runs it, fixed costs included; its rate per
             // training against numpy's on the slice (the same d values on average, fixed costs amortised over 100×).
             let full = try sweepThroughput(
-                name: "kou2023 full grid", config: "\(experiments)/kou2023.yaml", kouSlice: nil)
+                name: "kou2023 full grid", config: "\(experiments)/kou2023.yaml", kouSlice: nil, unitSize: 1000)
             let ratio = numpyKou.map { String(format: ", %.0f× numpy's rate on the slice", full.rate / $0) } ?? ""
             add(
                 Row(
                     name: "kou2023 full grid", value: full.seconds, unit: "s",
                     note: String(format: "10⁵ trainings, %.0f trainings/s, %d threads", full.rate, threads) + ratio))
             // The span engine's floor for the grid: per training T₂ steps of 2 · 2m N₂² FLOP (P = R G, §5) and the test
-            // product 2 · 2m N₂ n_test (the noise coefficients onto the test points), at `threads` dgemm rates.
+            // product 2 · 2m N₂ n_test (the noise coefficients onto the test points), at `threads` dgemm rates measured
+            // around the run.
             let cell = full.plan.cells[0].config
             let perTraining =
                 Double(cell.steps2) * 4 * Double(cell.m * cell.n2 * cell.n2) + 4 * Double(cell.m * cell.n2 * cell.nTest)
-            let floor =
-                perTraining * Double(full.plan.cells.count * full.plan.spec.replicates) / (rate * Double(threads))
+            let flops = perTraining * Double(full.plan.cells.count * full.plan.spec.replicates)
+            let (floorRatio, unit) = full.floorRatio(flops: flops, threads: threads)
             add(
                 Row(
-                    name: "kou2023 full grid FLOP floor", value: floor, unit: "s",
+                    name: "kou2023 full grid FLOP floor", value: flops / (unit * Double(threads)), unit: "s",
                     note: String(
                         format:
-                            "%.3f TFLOP of span steps and test products at %d × the dgemm rate: the grid runs at %.1f× its floor",
-                        perTraining * Double(full.plan.cells.count * full.plan.spec.replicates) / 1e12, threads,
-                        full.seconds / floor)))
+                            "%.3f TFLOP of span steps and test products at %d × the dgemm rate around the run (%.1f GFLOP/s): the grid runs at %.1f× its floor",
+                        flops / 1e12, threads, unit / 1e9, floorRatio)))
         }
         let fig2 = try sweepThroughput(name: "fig2-quick", config: "\(experiments)/fig2-quick.yaml", kouSlice: nil)
         add(fig2.row)
@@ -162,20 +163,22 @@ package struct Benchmark: Sendable {
             // 3 runs: one run is under a second, and this machine's speed drifts between seconds.
             let d = 500
             let row = try sweepThroughput(
-                name: "fig2 row d=\(d)", config: "\(experiments)/fig2.yaml", kouSlice: nil, fixedD: d, runs: 3)
+                name: "fig2 row d=\(d)", config: "\(experiments)/fig2.yaml", kouSlice: nil, fixedD: d, runs: 3,
+                unitSize: 1000)
             add(row.row)
             // The span engine's upstream steps alone cost 2 · 2m N₁² FLOP each (P = R G, §5); at `threads` dgemm rates
-            // they bound the row's throughput, whatever else is made faster.
+            // (measured around each run) they bound the row's throughput, whatever else is made faster.
             let config = row.plan.cells[0].config
             let flops = Double(row.upstreamTrainings * config.steps1) * 4 * Double(config.m * config.n1 * config.n1)
-            let ceiling = row.rate * row.seconds / (flops / (rate * Double(threads)))
+            let (ratio, unit) = row.floorRatio(flops: flops, threads: threads)
+            let ceiling = row.rate * row.seconds / (flops / (unit * Double(threads)))
             add(
                 Row(
                     name: "fig2 row d=\(d) FLOP ceiling", value: ceiling, unit: "trainings/s",
                     note: String(
                         format:
-                            "%.1f GFLOP of upstream span steps at %d × the dgemm rate: the row runs at %.0f%% of it",
-                        flops / 1e9, threads, 100 * row.rate / ceiling)))
+                            "%.1f GFLOP of upstream span steps at %d × the dgemm rate around the best run (%.1f GFLOP/s): the row runs at %.0f%% of it",
+                        flops / 1e9, threads, unit / 1e9, 100 / ratio)))
             if let numpy = referenceRun(["fig2row", String(d)]) {
                 add(
                     Row(
@@ -267,9 +270,11 @@ package struct Benchmark: Sendable {
     /// Runs a sweep into a temporary directory and returns its throughput row (trainings per second), from the
     /// fastest of `runs` runs (each into a directory of its own).
     /// With `kouSlice = (μ steps, d steps, replicates)` the grid is replaced by that slice of Kou et al.'s ranges;
-    /// with `fixedD` the `d` axis by that one value, with one replicate.
+    /// with `fixedD` the `d` axis by that one value, with one replicate. With `unitSize` each run is bracketed by two
+    /// ``dgemmRate(size:)`` measurements (``Throughput/runs``).
     func sweepThroughput(
-        name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil, runs: Int = 1
+        name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil, runs: Int = 1,
+        unitSize: Int? = nil
     ) throws -> Throughput {
         var plan = try SweepPlan.load(path: config)
         if let fixedD {
@@ -293,16 +298,22 @@ package struct Benchmark: Sendable {
             plan = try SweepPlan(baseLayers: plan.baseLayers, spec: spec)
         }
         var upstreamTrainings = 0
-        let seconds =
-            try (0..<max(runs, 1)).map { _ in
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "transfersim-bench-\(UUID().uuidString)")
-                defer { try? FileManager.default.removeItem(at: directory) }
-                return try Self.time {
-                    upstreamTrainings = try SweepRunner(plan: plan, directory: directory.path, threads: threads).run()
-                        .upstreamTrainings
-                }
-            }.min() ?? .nan
+        // With `unitSize`, each run is bracketed by `dgemm` measurements: this machine's speed drifts between minutes,
+        // so a run's floor is taken at the rate of its own moment (the mean of the two), not the table's first line.
+        let measured = try (0..<max(runs, 1)).map { _ in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "transfersim-bench-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let before = unitSize.map(dgemmRate(size:))
+            let seconds = try Self.time {
+                upstreamTrainings = try SweepRunner(plan: plan, directory: directory.path, threads: threads).run()
+                    .upstreamTrainings
+            }
+            let after = unitSize.map(dgemmRate(size:))
+            let unit = before.flatMap { first in after.map { (first + $0) / 2 } }
+            return (seconds: seconds, unit: unit)
+        }
+        let seconds = measured.map(\.seconds).min() ?? .nan
         let trainings =
             plan.cells.reduce(0) { $0 + ($1.config.needsUpstream ? 2 : 1) } * plan.spec.replicates + upstreamTrainings
         let rate = Double(trainings) / seconds
@@ -312,7 +323,8 @@ package struct Benchmark: Sendable {
                 note: String(
                     format: "%d trainings (%d cells × %d replicates) in %.2f s, %d threads", trainings,
                     plan.cells.count, plan.spec.replicates, seconds, threads)),
-            rate: rate, seconds: seconds, plan: plan, upstreamTrainings: upstreamTrainings)
+            rate: rate, seconds: seconds, plan: plan, upstreamTrainings: upstreamTrainings,
+            runs: measured.compactMap { run in run.unit.map { (seconds: run.seconds, unit: $0) } })
     }
 
     /// A sweep workload's measurement: its table row, trainings per second, wall seconds, the plan it ran and how
@@ -323,6 +335,14 @@ package struct Benchmark: Sendable {
         let seconds: Double
         let plan: SweepPlan
         let upstreamTrainings: Int
+        /// Each run's wall seconds and the `dgemm` rate measured around it (with `unitSize`; else empty).
+        let runs: [(seconds: Double, unit: Double)]
+
+        /// The smallest ratio of a run's time to `flops` at `threads` × its own `dgemm` rate, and that rate.
+        func floorRatio(flops: Double, threads: Int) -> (ratio: Double, unit: Double) {
+            runs.map { (ratio: $0.seconds / (flops / ($0.unit * Double(threads))), unit: $0.unit) }
+                .min { $0.ratio < $1.ratio } ?? (.nan, .nan)
+        }
     }
 
     /// Trainings per second of `bench/reference.py` with `arguments`, or nil when python3/numpy is unavailable.
