@@ -312,13 +312,22 @@ package final class SpanBatch {
         for cell in 0..<(2 * k) { sums[cell] = 0 }
         for i in 0..<n {
             let label = y[i], classSum = sums + (yHat[i] > 0 ? 0 : k), outputsRow = f + i * k, weights = h + i * k
-            for cell in 0..<k {
+            // 8 cells at a time (ℓ' by lanes: each the scalar's operations), then one; with distillation one by one.
+            var cell = 0
+            while schedule.distillation == nil, cell + 8 <= k {
+                let g = LogisticLoss.derivative(SIMD8(label) * SIMD8.load(outputsRow + cell)) * SIMD8(label)
+                (SIMD8.load(classSum + cell) + g).store(classSum + cell)
+                (SIMD8(scale) * g).store(weights + cell)
+                cell += 8
+            }
+            while cell < k {
                 var g = LogisticLoss.derivative(label * outputsRow[cell]) * label
                 if let distillation = schedule.distillation {
                     g = distillation.derivative(g, output: outputsRow[cell], sample: i)
                 }
                 classSum[cell] += g
                 weights[cell] = scale * g
+                cell += 1
             }
         }
         for row in 0..<rows {
