@@ -70,11 +70,29 @@ package struct GradientCoefficients: Sendable {
         }
         var positiveSum = 0.0, negativeSum = 0.0
         scaledLossWeights.withUnsafeMutableBufferPointer { h in
-            for i in 0..<n {
-                var g = LogisticLoss.derivative(sample.labels[i] * forward.outputs[i]) * sample.labels[i]
-                if let distillation { g = distillation.derivative(g, output: forward.outputs[i], sample: i) }
-                if sample.cleanLabels[i] > 0 { positiveSum += g } else { negativeSum += g }
-                h[i] = scale * g
+            sample.labels.withUnsafeBufferPointer { y in
+                forward.outputs.withUnsafeBufferPointer { f in
+                    /// Sample `i`'s `g_i` into the class sums (i increasing) and `h_i`.
+                    @inline(__always) func add(_ g: Double, _ i: Int) {
+                        if sample.cleanLabels[i] > 0 { positiveSum += g } else { negativeSum += g }
+                        h[i] = scale * g
+                    }
+                    // ℓ' of 8 samples at a time (each lane the scalar's operations), then one; with distillation one by
+                    // one.
+                    var i = 0
+                    while distillation == nil, i + 8 <= n, let y = y.baseAddress, let f = f.baseAddress {
+                        let labels = SIMD8<Double>.load(y + i)
+                        let g = LogisticLoss.derivative(labels * SIMD8<Double>.load(f + i)) * labels
+                        for lane in 0..<8 { add(g[lane], i + lane) }
+                        i += 8
+                    }
+                    while i < n {
+                        var g = LogisticLoss.derivative(y[i] * f[i]) * y[i]
+                        if let distillation { g = distillation.derivative(g, output: f[i], sample: i) }
+                        add(g, i)
+                        i += 1
+                    }
+                }
             }
         }
         let hasBias = architecture.hasBias
