@@ -13,18 +13,14 @@ package enum CSV {
 
     /// One record as a line (with the trailing newline).
     package static func line(_ fields: [String]) -> String {
-        record(fields) + "\n"
-    }
-
-    /// One record without its newline: the fields, quoted if needed, joined by commas.
-    package static func record(_ fields: [String]) -> String {
         var bytes: [UInt8] = []
         append(fields, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends ``record(_:)``'s UTF-8 bytes to `bytes`, with no string built in between (a sweep writes one
-    /// ~1500-byte record per trained cell).
+    /// Appends one record's UTF-8 bytes, without its newline, to `bytes`: the fields, quoted if needed, separated by
+    /// commas, with no string built in between (a sweep writes one ~1500-byte record per trained cell).
     package static func append(_ fields: [String], to bytes: inout [UInt8]) {
         for (index, field) in fields.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
