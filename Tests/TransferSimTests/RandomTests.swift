@@ -2,11 +2,11 @@ import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
 @testable import TransferSimCore
 @testable import TransferSimExperiment
-@testable import TransferSimPlots
-@testable import TransferSimAnalysis
 @testable import TransferSimFiles
+@testable import TransferSimPlots
 @testable import TransferSimSweeps
 
 @Suite struct RandomTests {
@@ -118,7 +118,9 @@ import Testing
         #expect((0..<10).map { _ in a.next() } == (0..<10).map { _ in b.next() })
     }
 
-    @Test("stream seeds depend on seed, replicate and layout keys only, not on scale parameters")
+    @Test(
+        "stream seeds depend on seed, replicate and layout keys only, not on scale parameters; from their parts, the same"
+    )
     func streamSeeds_layoutOnly() throws {
         let base = try Fixtures.config(.theory)
         let scaled = try Fixtures.config(
@@ -129,6 +131,13 @@ import Testing
             #expect(base.streamSeed(role) == scaled.streamSeed(role))
             #expect(base.streamSeed(role) != otherD.streamSeed(role))
             #expect(base.streamSeed(role) != otherReplicate.streamSeed(role))
+            // From its parts (a sweep renders a cell's layout once for its replicates): the config's own seed.
+            for config in [base, otherD, otherReplicate] {
+                #expect(
+                    ExperimentConfig.streamSeed(
+                        role, seed: config.seed, replicate: config.replicate, layout: config.streamLayout(role))
+                        == config.streamSeed(role))
+            }
         }
         let seeds = StreamSeed.Role.allCases.map { base.streamSeed($0) }
         #expect(Set(seeds).count == seeds.count)

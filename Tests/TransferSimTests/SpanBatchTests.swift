@@ -67,9 +67,14 @@ import Testing
 
     /// Every number of a result (NaN, e.g. an unlogged test error, as −12345 so that two NaNs compare equal).
     static func values(_ result: TrainingResult) -> [Double] {
+        values(result, history: true)
+    }
+
+    /// ``values(_:)``, without the history's unless `history`.
+    static func values(_ result: TrainingResult, history: Bool) -> [Double] {
         let all =
             result.final.weights.storage + result.final.biases + result.decomposition.gamma
-            + result.decomposition.rho.storage + result.history.flatMap(\.values)
+            + result.decomposition.rho.storage + (history ? result.history.flatMap(\.values) : [])
             + [result.trainLoss, result.trainError, Double(result.steps), result.signalNoiseRatio, result.rhoBarMax]
             + (result.span.map { $0.muCoefficients + $0.noiseCoefficients.storage } ?? [])
         return all.map { $0.isNaN ? -12345 : $0 }
@@ -101,6 +106,30 @@ import Testing
             }
             let target = Self.schedules(rows: row.architecture.filterCount)[2]
             #expect(row.batch([2], target)[0].converged == true, "the target loss is reached by some cell")
+        }
+    }
+
+    @Test(
+        "a schedule that records no history trains every cell to the same bits and keeps only the last record (SpanBatch and TrainingRun over SpanState)"
+    )
+    func recordsHistoryOff_keepsOnlyTheLastRecord() throws {
+        let row = Row(seed: 4, norms: Self.norms)
+        let cells = Array(Self.norms.indices)
+        for schedule in Self.schedules(rows: row.architecture.filterCount) {
+            var quiet = schedule
+            quiet.recordsHistory = false
+            let (full, last) = (row.batch(cells, schedule), row.batch(cells, quiet))
+            for cell in cells {
+                for (logged, unlogged) in [(full[cell], last[cell]), (row.blas(cell, schedule), row.blas(cell, quiet))]
+                {
+                    let final = try #require(logged.history.last)
+                    #expect(logged.history.count >= 2 || logged.status == .diverged, "cell \(cell): steps were logged")
+                    #expect(unlogged.history.map { $0.values.map(\.bitPattern) } == [final.values.map(\.bitPattern)])
+                    #expect(
+                        Self.values(unlogged, history: false).map(\.bitPattern)
+                            == Self.values(logged, history: false).map(\.bitPattern), "cell \(cell)")
+                }
+            }
         }
     }
 

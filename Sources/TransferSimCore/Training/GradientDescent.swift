@@ -14,6 +14,9 @@ package struct TrainingSchedule: Sendable, Equatable {
     package var freezeSteps: Int
     /// Record a ``HistoryRecord`` at every multiple of this many steps, and at the last step.
     package var logEvery: Int
+    /// Whether the steps ``logEvery`` names are recorded; false records only the last step (a sweep that writes no
+    /// history: its rows take only the end of training, so the other records would be built and dropped).
+    package var recordsHistory = true
     /// Target training loss `ε` (docs/model.md §12): stop at the first step `t ≤ T` with `L(W⁽ᵗ⁾) ≤ ε`, checked every
     /// step; ``steps`` is then a cap. 0 (the default) is off.
     package var targetLoss = 0.0
@@ -55,6 +58,11 @@ package struct TrainingSchedule: Sendable, Equatable {
         self.frozenRows = frozenRows
         self.freezeSteps = freezeSteps
         self.logEvery = logEvery
+    }
+
+    /// Whether step `t` is recorded besides the last: a multiple of ``logEvery`` when ``recordsHistory``.
+    package func logs(step t: Int) -> Bool {
+        recordsHistory && t % logEvery == 0
     }
 
     /// `−η_{j,r}` at step `t`: 0 for a frozen row while `t < T_freeze`, else `−η · scale_{j,r}`.

@@ -194,13 +194,13 @@ package final class SpanBatch {
         var moderate = finiteness[cell] == 0
         for i in 0..<n { moderate = moderate && abs(outputs[i * k + cell]) <= Forward.divergenceBound }
         let diverged = !moderate
-        guard diverged || last || step % schedule.logEvery == 0 || schedule.targetLoss > 0 else { return }
+        guard diverged || last || schedule.logs(step: step) || schedule.targetLoss > 0 else { return }
         let cellOutputs = (0..<n).map { outputs[$0 * k + cell] }
         let cellLabels = samples[cell].labels
         let loss = Forward.loss(outputs: cellOutputs, labels: cellLabels)
         let reached = schedule.targetLoss > 0 && !diverged && loss <= schedule.targetLoss
         let ended = diverged || reached || last
-        guard ended || step % schedule.logEvery == 0 else { return }
+        guard ended || schedule.logs(step: step) else { return }
         let error = Forward.errorRate(outputs: cellOutputs, labels: cellLabels)
         let decomposition = self.decomposition(cell: cell)
         var record = HistoryRecord(

@@ -69,7 +69,7 @@ struct TrainingRun<State: DescentState> {
         // Target loss (§12): checked at every step, so the loss is computed at every step when one is set.
         let reached = schedule.targetLoss > 0 && !diverged && forward.loss(labels: labels) <= schedule.targetLoss
         let ended = diverged || reached || step == schedule.steps
-        if ended || step % schedule.logEvery == 0 {
+        if ended || schedule.logs(step: step) {
             let loss = forward.loss(labels: labels), error = forward.errorRate(labels: labels)
             var record = HistoryRecord(
                 step: step, loss: loss, trainError: error, alignments: state.alignments(alignmentDirections),

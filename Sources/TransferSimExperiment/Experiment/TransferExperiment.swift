@@ -10,6 +10,10 @@ public struct TransferExperiment: Sendable {
     /// `population_draws × 2m` product; sample: a pass over the `n_test` points). Sweeps keep no history and
     /// leave it off.
     public var historyTestErrors = false
+    /// Record every logged step of the task-2 stages (transfer, baseline, teacher: ``TrainingResult/history``); false
+    /// records only their last step, all a sweep without `keep_history` takes of them (the same rows). The upstream
+    /// stage always records its history: an upstream cache may hand its model to a run that writes it.
+    public var recordsDownstreamHistory = true
 
     /// Strings that determine the baseline's `W⁽⁰⁾`, the task-2 training noise and the task-2 test noise (computed once:
     /// a sweep row compares and looks them up for every cell).
@@ -299,6 +303,7 @@ public struct TransferExperiment: Sendable {
             stepSize: config.eta2, steps: config.steps2, filterCount: config.architecture.filterCount,
             logEvery: config.logEvery)
         schedule.targetLoss = config.targetLoss2
+        schedule.recordsHistory = recordsDownstreamHistory
         return schedule
     }
 
@@ -324,6 +329,7 @@ public struct TransferExperiment: Sendable {
                 rowStepScales: inheritedRows.map { $0 ? config.inheritedLrScale : 1 },
                 frozenRows: inheritedRows, freezeSteps: config.freezeSteps, logEvery: config.logEvery)
             schedule.targetLoss = config.targetLoss2
+            schedule.recordsHistory = experiment.recordsDownstreamHistory
             return schedule
         }
 
@@ -334,6 +340,7 @@ public struct TransferExperiment: Sendable {
                 stepSize: config.eta2, steps: steps, rowStepScales: [Double](repeating: 1, count: rows),
                 frozenRows: [Bool](repeating: true, count: rows), freezeSteps: steps, logEvery: config.logEvery)
             schedule.targetLoss = config.targetLoss2
+            schedule.recordsHistory = experiment.recordsDownstreamHistory
             schedule.headStepScale = head.stepScale
             return schedule
         }

@@ -12,7 +12,7 @@ import TransferSimFiles
 /// is kept; two rows that differ otherwise are refused, naming the pair and both files (an argument order must never
 /// decide a merge). A row that fails its ``RowChecksum`` or does not parse is not indexed but listed in ``corrupt``:
 /// a resumed sweep computes its pair again, a merge counts it missing, an analysis refuses the file.
-package final class ResultsIndex {
+package final class ResultsIndex: Sendable {
     /// One row's location.
     struct Entry {
         let file: Int
@@ -22,7 +22,7 @@ package final class ResultsIndex {
     }
 
     /// The open files, closed when the last index reading them goes (``adding(_:)`` shares them).
-    private final class Files {
+    private final class Files: Sendable {
         let handles: [FileHandle]
         let urls: [URL]
         init(_ handles: [FileHandle], urls: [URL]) {

@@ -225,6 +225,7 @@ public struct SweepRunner: Sendable {
             let experiments = configs.map { config in
                 var experiment = TransferExperiment(config: config)
                 experiment.historyTestErrors = plan.spec.keepHistory
+                experiment.recordsDownstreamHistory = plan.spec.keepHistory
                 return experiment
             }
             let results: [Result<ExperimentResult, Error>]

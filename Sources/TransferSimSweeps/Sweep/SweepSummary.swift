@@ -42,19 +42,19 @@ package enum SweepSummary {
     private static let heatmapMeanColumns = heatmapMetrics.map { metric in header.firstIndex(of: "\(metric)_mean")! }
 
     /// The summary row of `cell` from its rows (replicates ascending).
-    static func summaryRow(_ cell: SweepPlan.Cell, _ group: [[String]]) -> [String] {
-        let failed = group.filter(isFailure).count
-        var fields = [cell.id] + keyColumns.map { group[0][$0] } + [String(group.count), String(failed)]
+    private static func summaryRow(_ cell: SweepPlan.Cell, _ rows: [RowFields]) -> [String] {
+        let failed = rows.filter(isFailure).count
+        var fields = [cell.id] + keyColumns.map { rows[0].text($0) } + [String(rows.count), String(failed)]
         for column in metricColumns {
-            let stats = statistics(group.map { Double($0[column]) ?? .nan })
+            let stats = statistics(rows.map { Double($0.text(column)) ?? .nan })
             fields += [CSV.number(stats.mean), CSV.number(stats.se), String(stats.n)]
         }
         return fields
     }
 
     /// Whether a row has a stage `diverged` or `error`.
-    static func isFailure(_ row: [String]) -> Bool {
-        statusColumns.contains { row[$0] == "diverged" || row[$0] == ResultColumns.errorStatus }
+    private static func isFailure(_ row: RowFields) -> Bool {
+        statusColumns.contains { row.text($0) == "diverged" || row.text($0) == ResultColumns.errorStatus }
     }
 
     /// `heatmap_<metric>.csv` for a 2-D sweep from the cells' means: first axis = x (columns), second = y
@@ -78,29 +78,48 @@ package enum SweepSummary {
         let summary: [String]?
     }
 
+    /// One `results.csv` line whose fields are decoded when asked for: a summary reads about half of a row's 103
+    /// fields, and decoding every one was most of finishing a large sweep.
+    private struct RowFields {
+        let bytes: [UInt8]
+        /// Field `f` is `bytes[bounds[f]..<bounds[f + 1] - 1]`, quotes included.
+        let bounds: [Int]
+
+        /// The fields of `line` (a comma inside quotes belongs to its field; a doubled quote toggles twice).
+        init(_ line: String) {
+            bytes = Array(line.utf8)
+            var bounds = [0], quoted = false
+            for (index, byte) in bytes.enumerated() {
+                if byte == UInt8(ascii: "\"") {
+                    quoted.toggle()
+                } else if byte == UInt8(ascii: ","), !quoted {
+                    bounds.append(index + 1)
+                }
+            }
+            bounds.append(bytes.count + 1)
+            self.bounds = bounds
+        }
+
+        /// Field `f` as ``CSV/parse(_:keep:)`` reads it ("" beyond the last field).
+        func text(_ f: Int) -> String {
+            guard f + 1 < bounds.count else { return "" }
+            let field = bytes[bounds[f]..<(bounds[f + 1] - 1)]
+            guard field.contains(UInt8(ascii: "\"")) else { return String(decoding: field, as: UTF8.self) }
+            return CSV.parse(String(decoding: field, as: UTF8.self) + "\n").first?.first ?? ""
+        }
+    }
+
     /// The digest of `cell` from its rows' `lines` (replicates ascending); nil when it has none.
     private static func digest(_ cell: SweepPlan.Cell, lines: [String], summarise: Bool) -> Digest? {
         guard !lines.isEmpty else { return nil }
-        let group = lines.compactMap { CSV.parse($0 + "\n").first }
-        let failures = group.filter(isFailure).map { row in
-            let statuses = statusColumns.map { row[$0] }.joined(separator: "/")
-            let message = row[messageColumn]
+        let rows = lines.map(RowFields.init)
+        let failures = rows.filter(isFailure).map { row in
+            let statuses = statusColumns.map { row.text($0) }.joined(separator: "/")
+            let message = row.text(messageColumn)
             return
-                "cell \(cell.id) replicate \(row[replicateColumn]): \(statuses)\(message.isEmpty ? "" : " (\(message))")"
+                "cell \(cell.id) replicate \(row.text(replicateColumn)): \(statuses)\(message.isEmpty ? "" : " (\(message))")"
         }
-        return Digest(failures: failures, summary: summarise ? summaryRow(cell, group) : nil)
-    }
-
-    /// Digests of a block of cells, each slot written by one worker of a `concurrentPerform` (disjoint slots, read
-    /// after the workers are done).
-    private final class Digests: @unchecked Sendable {
-        private var slots: [Digest?]
-        private let lock = NSLock()
-        init(count: Int) { slots = [Digest?](repeating: nil, count: count) }
-        subscript(k: Int) -> Digest? {
-            get { lock.lock(); defer { lock.unlock() }; return slots[k] }
-            set { lock.lock(); defer { lock.unlock() }; slots[k] = newValue }
-        }
+        return Digest(failures: failures, summary: summarise ? summaryRow(cell, rows) : nil)
     }
 
     /// Writes `results.csv` in canonical order (cell, then replicate) and, with `summaries`, `summary.csv`
@@ -119,18 +138,23 @@ package enum SweepSummary {
         try summary?.write(CSV.line(header))
         var means: [Int: [String: String]] = [:]
         var failures: [String] = []
-        // Blocks of cells: their rows read in order, parsed and summarised on every core, written in order (the same
-        // bytes as one by one; memory holds one block's rows).
+        // Blocks of cells: their rows read, parsed and summarised on every core, written in order (the same bytes as one
+        // by one; memory holds one block's rows).
         let blockSize = 256
         for start in stride(from: 0, to: plan.cells.count, by: blockSize) {
             let cells = Array(plan.cells[start..<min(start + blockSize, plan.cells.count)])
-            let lines = try cells.map { try index.lines(of: $0.id, replicates: plan.spec.replicates) }
-            let digests = Digests(count: cells.count)
-            DispatchQueue.concurrentPerform(iterations: cells.count) { k in
-                digests[k] = digest(cells[k], lines: lines[k], summarise: summaries)
-            }
+            let read = try parallelMap(cells.count) { k in
+                Result {
+                    let lines = try index.lines(of: cells[k].id, replicates: plan.spec.replicates)
+                    return (lines: lines, digest: digest(cells[k], lines: lines, summarise: summaries))
+                }
+            }.map { try $0.get() }
+            let (lines, digests) = (read.map(\.lines), read.map(\.digest))
             for (k, cell) in cells.enumerated() where !lines[k].isEmpty {
-                for line in lines[k] { try results.write(line + "\n") }
+                for line in lines[k] {
+                    try results.write(line)
+                    try results.write("\n")
+                }
                 guard let digest = digests[k] else { continue }
                 failures += digest.failures
                 guard let summary, let row = digest.summary else { continue }
