@@ -49,6 +49,27 @@ import Testing
         }
     }
 
+    @Test(
+        "a product large enough to share, computed with a helping thread, equals the product alone, bit for bit",
+        .timeLimit(.minutes(10)))
+    func sharedProductIsTheProductAlone() {
+        // 20 × 163² terms ≥ PackedGram.sharedWork; 21 blocks of columns, the last one partial: 6 chunks, the last short.
+        let (gram, coefficients, start) = Self.operands(rows: 20, n: 163, seed: 17)
+        #expect(20 * 163 * 163 >= PackedGram.sharedWork)
+        var alone = Matrix(rows: 20, cols: 163)
+        PackedGram(gram).product(coefficients, plus: start, into: &alone)
+        var mismatches = 0
+        ProductTeamTests.withHelper { team in
+            let packed = PackedGram(gram, team: team)
+            for _ in 0..<40 {
+                var shared = Matrix(rows: 20, cols: 163)
+                packed.product(coefficients, plus: start, into: &shared)
+                if shared.storage.map(\.bitPattern) != alone.storage.map(\.bitPattern) { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("start + R G agrees with BLAS dgemm to rounding")
     func agreesWithBLAS() {
         for (index, (rows, n)) in Self.shapes.enumerated() {

@@ -142,6 +142,39 @@ import Testing
         #expect(try Self.read(one, "heatmap_transfer_gain.csv") == Self.read(two, "heatmap_transfer_gain.csv"))
     }
 
+    @Test(
+        "a row whose upstream step products a waiting worker helps with gives one worker's rows, bit for bit",
+        .timeLimit(.minutes(10)))
+    func sharedUpstreamProducts_doNotChangeResults() throws {
+        // Five upstream models with the same noise (every ‖u‖ > 0): batches of 3 and 2 on two workers, so the second
+        // worker waits while the first trains its third; 2m·N₁² = 20 · 160² terms a step, above PackedGram.sharedWork.
+        let (root, config) = try Self.setUp(
+            """
+            preset: theory
+            engine: span
+            d: 100
+            m: 10
+            n1: 160
+            n2: 8
+            steps1: 12
+            steps2: 4
+            sigma0: 0.2
+            population_draws: 200
+            log_every: 4
+            grid:
+              u_norm: {from: 0.4, to: 1.2, step: 0.2}
+
+            """)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = try SweepPlan.load(path: config)
+        #expect(20 * 160 * 160 >= PackedGram.sharedWork)
+        let one = root.appendingPathComponent("one"), two = root.appendingPathComponent("two")
+        _ = try SweepRunner(plan: plan, directory: one.path, threads: 1).run()
+        _ = try SweepRunner(plan: plan, directory: two.path, threads: 2).run()
+        #expect(try Self.rowsWithoutTiming(one).count == 5)
+        #expect(try Self.rowsWithoutTiming(one) == Self.rowsWithoutTiming(two))
+    }
+
     @Test("a sweep cut part way (with a torn last line) and resumed gives the same rows, none missing or doubled")
     func resume_afterInterruption() throws {
         let (root, config) = try Self.setUp(Self.grid)

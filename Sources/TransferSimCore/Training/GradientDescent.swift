@@ -376,9 +376,12 @@ package struct GradientDescent: Sendable {
     /// (Prescott's: one ulp of ρ), so a row followed the batch it was in, and with it the thread count. Jobs whose
     /// noise differs, or that the weight-space engine trains, are trained one by one.
     ///
+    /// Waiting workers of `team` may compute chunks of the span engine's large step products (``PackedGram``): the same
+    /// bits.
+    ///
     /// - Complexity: O(N² d + K (T m N² + m N d)) for `K` span-engine jobs.
     package func train(
-        batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)]
+        batch jobs: [(initial: Parameters, sample: TaskSample, schedule: TrainingSchedule)], team: ProductTeam? = nil
     ) -> [TrainingResult] {
         guard let first = jobs.first,
             jobs.allSatisfy({
@@ -387,7 +390,7 @@ package struct GradientDescent: Sendable {
                     && !batches($0.sample, from: $0.initial, schedule: $0.schedule)
             })
         else { return jobs.map { train(from: $0.initial, on: $0.sample, schedule: $0.schedule) } }
-        let gram = PackedGram(SpanState.gram(first.sample.noise))
+        let gram = PackedGram(SpanState.gram(first.sample.noise), team: team)
         return jobs.map {
             drive(
                 run(

@@ -88,10 +88,10 @@ public struct TransferExperiment: Sendable {
     ///
     /// Experiments with the same network, logged directions and engine whose task-1 training sets have the same
     /// noise patches — e.g. the cells of a sweep row over `‖u‖` with the same seed and `d` — are trained
-    /// together by ``GradientDescent/train(batch:)``; standard draws (task-1 training and test) are shared
-    /// through `cache`.
+    /// together by ``GradientDescent/train(batch:team:)``, waiting workers of `team` taking chunks of their step
+    /// products; standard draws (task-1 training and test) are shared through `cache`.
     package static func trainUpstreams(
-        _ experiments: [TransferExperiment], cache: DrawCache
+        _ experiments: [TransferExperiment], cache: DrawCache, team: ProductTeam? = nil
     ) -> [Result<Upstream, Error>] {
         // Groups of experiments that can share a batch: same trainer, bit-identical noise. A group's training
         // sets share one copy of the noise matrix (equal values, so nothing changes but the memory held).
@@ -109,7 +109,7 @@ public struct TransferExperiment: Sendable {
         }
         var results = [Result<Upstream, Error>?](repeating: nil, count: experiments.count)
         for group in groups {
-            let trainings = experiments[group[0]].trainer.train(batch: group.map { jobs[$0] })
+            let trainings = experiments[group[0]].trainer.train(batch: group.map { jobs[$0] }, team: team)
             for (index, training) in zip(group, trainings) {
                 results[index] = Result {
                     let experiment = experiments[index]

@@ -38,8 +38,9 @@ public struct SweepReport: Sendable {
 /// Work is grouped into units of (upstream key, replicate): a unit trains its upstream model once and
 /// then runs every cell that shares it; cells with `α = 0` need none and are grouped by their task-2
 /// streams instead, so that they reuse standard draws. Units whose upstream models share task-1 noise are
-/// batched, their upstream models trained together (``GradientDescent/train(batch:)``, the same bits as one
-/// by one). Batches run on `threads` workers, OpenBLAS pinned to one thread. Rows are appended to
+/// batched, their upstream models trained together (``GradientDescent/train(batch:team:)``, the same bits as one
+/// by one). Batches run on `threads` workers, OpenBLAS pinned to one thread; a worker with no batch left helps the
+/// others' large upstream step products (``ProductTeam``, the same bits). Rows are appended to
 /// `results.csv` as cells finish; when the shard is complete the file is rewritten in canonical order and
 /// (unsharded) `summary.csv` and heatmaps are written.
 public struct SweepRunner: Sendable {
@@ -153,9 +154,13 @@ public struct SweepRunner: Sendable {
                     cellID: cell.id, config: cell.config(replicate: pair.replicate), error: error, seconds: 0),
                 failed: true)
         }
+        // A worker with no batch left helps the others' upstream step products (``ProductTeam``: the same bits).
+        let team = ProductTeam()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let batch = state.nextBatch() {
-                Self.process(batch, plan: plan, upstreamCache: upstreamCache, state: state)
+            team.join {
+                while let batch = state.nextBatch() {
+                    Self.process(batch, plan: plan, upstreamCache: upstreamCache, team: team, state: state)
+                }
             }
         }
         state.progress.finish()
@@ -177,9 +182,12 @@ public struct SweepRunner: Sendable {
         return report
     }
 
-    /// Runs a batch of units: their upstream models together, then each unit's cells; standard draws with the
-    /// same streams (e.g. the test draws of a row) are shared through one ``DrawCache``.
-    private static func process(_ batch: [[Pair]], plan: SweepPlan, upstreamCache: UpstreamCache?, state: RunState) {
+    /// Runs a batch of units: their upstream models together (waiting workers of `team` taking chunks of their step
+    /// products), then each unit's cells; standard draws with the same streams (e.g. the test draws of a row) are
+    /// shared through one ``DrawCache``.
+    private static func process(
+        _ batch: [[Pair]], plan: SweepPlan, upstreamCache: UpstreamCache?, team: ProductTeam, state: RunState
+    ) {
         guard !state.stopped else { return }
         let cache = DrawCache()
         let leads = batch.map { plan.cells[$0[0].cell].config(replicate: $0[0].replicate) }
@@ -198,7 +206,7 @@ public struct SweepRunner: Sendable {
             }
         }
         let trained = TransferExperiment.trainUpstreams(
-            needing.map { TransferExperiment(config: leads[$0]) }, cache: cache)
+            needing.map { TransferExperiment(config: leads[$0]) }, cache: cache, team: team)
         for (unit, upstream) in zip(needing, trained) {
             upstreams[unit] = upstream
             if case .success(let model) = upstream {
