@@ -222,7 +222,7 @@ import Testing
         try Self.run(["sweep"] + common + ["--out", "a", "--shard", "0/2"], kernel: first, in: root)
         try Self.run(["sweep"] + common + ["--out", "b", "--shard", "1/2"], kernel: second, in: root)
         let a = root.appendingPathComponent("a")
-        let before = try CLIHarness.tree(a).map { ($0, try? Data(contentsOf: a.appendingPathComponent($0))) }
+        let before = CLIHarness.tree(a).map { ($0, try? Data(contentsOf: a.appendingPathComponent($0))) }
         let resumed = try CLIHarness.run(
             ["sweep"] + common + ["--out", "a", "--shard", "0/2"], in: root,
             environment: [BLASKernel.environmentVariable: second])
@@ -230,7 +230,7 @@ import Testing
             resumed.status == 1 && resumed.stderr.contains("kernel \(first)")
                 && resumed.stderr.contains("kernel \(second)"), "\(resumed.stderr)")
         #expect(
-            try CLIHarness.tree(a).map { ($0, try? Data(contentsOf: a.appendingPathComponent($0))) }.elementsEqual(
+            CLIHarness.tree(a).map { ($0, try? Data(contentsOf: a.appendingPathComponent($0))) }.elementsEqual(
                 before
             ) { $0 == $1 })
         for kernel in [first, second] {
