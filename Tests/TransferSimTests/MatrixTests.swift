@@ -8,7 +8,7 @@ import Testing
     )
     func rowSums_areEachRowsChain() {
         var generator = Xoshiro256StarStar(seed: 5)
-        // Row counts around the groups of 8 and 4 chains: a lone row, a group of 4 with leftovers, a span step's 20.
+        // Row counts around the groups of 8 chains: a lone row, leftovers after one or two groups, a span step's 20.
         for rows in [1, 3, 4, 5, 8, 12, 13, 20, 21] {
             let cols = 37
             let matrix = Matrix(rows: rows, cols: cols, storage: generator.normals(count: rows * cols))

@@ -93,7 +93,7 @@ extension Matrix {
 
 extension Matrix {
     /// `totals_r = Σ_i A_{r,i} x_i` for every row `r`, each sum from 0 in `i` order with a multiplication and an
-    /// addition per term (eight or four rows' chains side by side, which changes no row's operations): the span engine's
+    /// addition per term (eight rows' chains side by side, which changes no row's operations): the span engine's
     /// fixed-order `R (Ξ v)` (docs/derivations.md §7), independent of the BLAS kernel.
     ///
     /// - Complexity: O(rows · cols), no allocation.
@@ -102,7 +102,7 @@ extension Matrix {
         storage.withUnsafeBufferPointer { a in
             guard let a = a.baseAddress, let x = x.baseAddress else { return totals.update(repeating: 0) }
             // Eight rows' chains at a time in registers (each bound by its additions' latency, so side by side), then
-            // four, then one at a time (a span step's 2m = 20 rows: 8, 8 and 4 chains side by side).
+            // one at a time.
             var row = 0
             while row + 8 <= rows {
                 let r = a + row * cols
@@ -121,19 +121,6 @@ extension Matrix {
                 (totals[row], totals[row + 1], totals[row + 2], totals[row + 3]) = (t0, t1, t2, t3)
                 (totals[row + 4], totals[row + 5], totals[row + 6], totals[row + 7]) = (t4, t5, t6, t7)
                 row += 8
-            }
-            if row + 4 <= rows {
-                let r = a + row * cols
-                var (t0, t1, t2, t3) = (0.0, 0.0, 0.0, 0.0)
-                for i in 0..<cols {
-                    let value = x[i]
-                    t0 = t0 + r[i] * value
-                    t1 = t1 + r[cols + i] * value
-                    t2 = t2 + r[2 * cols + i] * value
-                    t3 = t3 + r[3 * cols + i] * value
-                }
-                (totals[row], totals[row + 1], totals[row + 2], totals[row + 3]) = (t0, t1, t2, t3)
-                row += 4
             }
             while row < rows {
                 let r = a + row * cols

@@ -50,7 +50,7 @@ struct PackedGram: Sendable {
                 && out.rows == coefficients.rows,
             "PackedGram: R is \(coefficients.rows)×\(coefficients.cols), start \(start.rows)×\(start.cols), out \(out.rows)×\(out.cols), G \(size)×\(size)"
         )
-        let n = size, rows = coefficients.rows, blockCount = (n + 7) / 8
+        let n = size, rows = coefficients.rows
         blocks.withUnsafeBufferPointer { blocks in
             coefficients.storage.withUnsafeBufferPointer { r in
                 start.storage.withUnsafeBufferPointer { start in
@@ -60,10 +60,10 @@ struct PackedGram: Sendable {
                         else { return }
                         let operands = Operands(gram: g, coefficients: r, start: start, out: out, rows: rows, size: n)
                         guard let team, rows * n * n >= Self.sharedWork else {
-                            operands.compute(blocks: 0..<blockCount)
+                            operands.compute(blocks: 0..<operands.blockCount)
                             return
                         }
-                        team.share(chunks: (blockCount + Self.chunkBlocks - 1) / Self.chunkBlocks, operands)
+                        team.share(chunks: (operands.blockCount + Self.chunkBlocks - 1) / Self.chunkBlocks, operands)
                     }
                 }
             }
@@ -89,8 +89,10 @@ struct PackedGram: Sendable {
         let rows: Int
         let size: Int
 
+        /// Column blocks of 8 (the last one partial when `N` is not a multiple of 8).
+        var blockCount: Int { (size + 7) / 8 }
+
         func compute(chunk: Int) {
-            let blockCount = (size + 7) / 8
             compute(blocks: (chunk * PackedGram.chunkBlocks)..<min(blockCount, (chunk + 1) * PackedGram.chunkBlocks))
         }
 
