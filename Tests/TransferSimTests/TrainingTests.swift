@@ -1,11 +1,12 @@
+import Foundation
 import Testing
 
 @testable import TransferSim
+@testable import TransferSimAnalysis
 @testable import TransferSimCore
 @testable import TransferSimExperiment
-@testable import TransferSimPlots
-@testable import TransferSimAnalysis
 @testable import TransferSimFiles
+@testable import TransferSimPlots
 @testable import TransferSimSweeps
 
 @Suite struct TrainingTests {
@@ -62,6 +63,62 @@ import Testing
             }
             let expected = -0.7 * architecture.outputScale / Double(sample.count) * sum * muSquared
             #expect(abs(result.decomposition.gamma[row] - expected) < 1e-12)
+        }
+    }
+
+    @Test(
+        "the span engine's step moves R and ρ in one pass with the bits of two passes, and reports a moved R entry that is not finite"
+    )
+    func spanStep_onePassMatchesTwo() throws {
+        let config = try Fixtures.config(.theory)
+        let (architecture, sample) = (config.architecture, Fixtures.sample(config))
+        let initial = Fixtures.parameters(config, scale: 3)
+        let coefficients = GradientCoefficients(
+            architecture: architecture, biases: initial.biases,
+            forward: Forward(architecture: architecture, parameters: initial, sample: sample), sample: sample)
+        let (rows, n) = (architecture.filterCount, sample.count)
+        let (norms, muSquared) = (sample.noiseSquaredNorms, BLAS.dot(sample.mu, sample.mu))
+        // Per-row steps with row 1 frozen, from coefficients that are not zero.
+        let scales = (0..<rows).map { $0 == 1 ? 0 : -0.3 - 0.1 * Double($0) }
+        var start = Decomposition(filterCount: rows, sampleCount: n)
+        var startR = Matrix(rows: rows, cols: n)
+        for k in startR.storage.indices {
+            startR.storage[k] = sin(Double(k))
+            start.rho.storage[k] = cos(Double(k))
+        }
+        // Two passes: ρ (and γ), then R += s noise on the rows that move (what `SpanState` did before).
+        var twoPasses = start
+        twoPasses.accumulate(
+            coefficients, rowScales: scales, architecture: architecture, muSquaredNorm: muSquared,
+            noiseSquaredNorms: norms)
+        var twoPassesR = startR
+        for row in 0..<rows where scales[row] != 0 {
+            for i in 0..<n { twoPassesR[row, i] += scales[row] * coefficients.noise[row, i] }
+        }
+        var onePass = start, onePassR = startR
+        let finite = onePassR.storage.withUnsafeMutableBufferPointer {
+            onePass.accumulate(
+                coefficients, rowScales: scales, architecture: architecture, muSquaredNorm: muSquared,
+                noiseSquaredNorms: norms, stepping: $0.baseAddress)
+        }
+        #expect(finite)
+        #expect(onePassR.storage.map(\.bitPattern) == twoPassesR.storage.map(\.bitPattern))
+        #expect(onePass.rho.storage.map(\.bitPattern) == twoPasses.rho.storage.map(\.bitPattern))
+        #expect(onePass.gamma.map(\.bitPattern) == twoPasses.gamma.map(\.bitPattern))
+        #expect(Fixtures.maxDifference(onePassR.storage, startR.storage) > 1e-6, "the step moved R")
+        // A moved entry that overflows is reported; an infinite entry in the frozen row, which the step does not move,
+        // is left to the state's own check.
+        for (rowScales, frozenValue, expected) in [
+            (scales.map { $0 == 0 ? 0 : Double.nan }, 0.0, false), (scales, Double.infinity, true),
+        ] {
+            var decomposition = start, r = startR
+            r[1, 3] = frozenValue
+            let moved = r.storage.withUnsafeMutableBufferPointer {
+                decomposition.accumulate(
+                    coefficients, rowScales: rowScales, architecture: architecture, muSquaredNorm: muSquared,
+                    noiseSquaredNorms: norms, stepping: $0.baseAddress)
+            }
+            #expect(moved == expected)
         }
     }
 

@@ -162,11 +162,16 @@ extension Array where Element == Double {
         withUnsafeBufferPointer { values in
             guard let base = values.baseAddress else { return true }
             var carries: UInt64 = 0
-            for i in 0..<values.count {
-                carries |=
-                    ((base[i].bitPattern & 0x7FF0_0000_0000_0000) &+ 0x0010_0000_0000_0000) & 0x8000_0000_0000_0000
-            }
+            for i in 0..<values.count { carries |= base[i].nonFiniteCarry }
             return carries == 0
         }
+    }
+}
+
+extension Double {
+    /// The sign bit alone when this value is ∞ or NaN, else 0: an exponent field of all ones carries into the sign bit
+    /// when `2⁵²` is added to it. OR-ing it over many values tests them all without a branch.
+    @inline(__always) package var nonFiniteCarry: UInt64 {
+        ((bitPattern & 0x7FF0_0000_0000_0000) &+ 0x0010_0000_0000_0000) & 0x8000_0000_0000_0000
     }
 }

@@ -56,12 +56,20 @@ package struct Decomposition: Sendable, Equatable {
 
     /// Adds one gradient step with `rowScales[r] = −η_{j,r}`.
     ///
+    /// With `stepping`, the span engine's noise coefficients `R` (``SpanState``, `2m × N`, in exact arithmetic
+    /// `ρ_{j,r,i}/‖ξ_i‖²`) take the same step in the same pass: with `s = −η_{j,r} noise_{j,r,i}`, `R_{j,r,i} += s` and
+    /// `ρ_{j,r,i} += s ‖ξ_i‖²` — the operations of the two passes it replaces. Returns whether every entry of `R` it
+    /// moved is finite (true without `stepping`).
+    ///
     /// - Complexity: O(m N).
+    @discardableResult
     package mutating func accumulate(
         _ coefficients: GradientCoefficients, rowScales: [Double], architecture: Architecture,
-        muSquaredNorm: Double, noiseSquaredNorms: [Double]
-    ) {
+        muSquaredNorm: Double, noiseSquaredNorms: [Double],
+        stepping noiseCoefficients: UnsafeMutablePointer<Double>? = nil
+    ) -> Bool {
         let n = rho.cols
+        var carries: UInt64 = 0
         for row in 0..<rho.rows {
             gamma[row] += rowScales[row] * architecture.classSign(ofRow: row) * coefficients.signal[row] * muSquaredNorm
         }
@@ -72,11 +80,21 @@ package struct Decomposition: Sendable, Equatable {
                         let scale = rowScales[row]
                         guard scale != 0 else { continue }
                         let target = r.baseAddress! + row * n, source = c.baseAddress! + row * n
-                        for i in 0..<n { target[i] += scale * source[i] * xi[i] }
+                        guard let stepped = noiseCoefficients.map({ $0 + row * n }) else {
+                            for i in 0..<n { target[i] += scale * source[i] * xi[i] }
+                            continue
+                        }
+                        for i in 0..<n {
+                            let step = scale * source[i]
+                            target[i] += step * xi[i]
+                            stepped[i] += step
+                            carries |= stepped[i].nonFiniteCarry
+                        }
                     }
                 }
             }
         }
+        return carries == 0
     }
 
     /// `γ_row ← factors[row] γ_row`, `ρ_row ← factors[row] ρ_row` (L2-SP: `(1 − η β_sp)`, §11).

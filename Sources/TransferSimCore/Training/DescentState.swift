@@ -10,8 +10,12 @@ protocol DescentState {
     /// Overwrites `forward` (shaped by ``Forward/init(architecture:sample:)``) with the forward pass at the current point.
     func forward(into forward: inout Forward)
     /// One step: filter `row` moves by `rowScales[row] · ∇_{w_row} L` (and its bias likewise), the head (if any) by
-    /// `headScale · ∇_a L`.
-    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double)
+    /// `headScale · ∇_a L`; when the state ``keepsSpan``, `decomposition` accumulates the same step
+    /// (``Decomposition/accumulate(_:rowScales:architecture:muSquaredNorm:noiseSquaredNorms:stepping:)``, with
+    /// `‖μ‖²` and the `‖ξ_i‖²` of the training set).
+    mutating func step(
+        _ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double,
+        decomposition: inout Decomposition, muSquaredNorm: Double, noiseSquaredNorms: [Double])
     /// `w_row ← w⁰_row + factors[row] (w_row − w⁰_row)` and the same for the bias (L2-SP's shrinkage towards the start).
     mutating func shrinkDisplacement(_ factors: [Double])
     /// `⟨w_row, ŝ⟩` for every direction (outer index) and filter row (inner index).
@@ -66,7 +70,13 @@ struct WeightSpaceState: DescentState {
         forward.recompute(architecture: architecture, parameters: current, sample: sample)
     }
 
-    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
+    mutating func step(
+        _ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double,
+        decomposition: inout Decomposition, muSquaredNorm: Double, noiseSquaredNorms: [Double]
+    ) {
+        decomposition.accumulate(
+            coefficients, rowScales: rowScales, architecture: architecture, muSquaredNorm: muSquaredNorm,
+            noiseSquaredNorms: noiseSquaredNorms)
         coefficients.apply(rowScales: rowScales, headScale: headScale, sample: sample, to: &current)
     }
 

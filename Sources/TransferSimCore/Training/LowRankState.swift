@@ -42,8 +42,12 @@ struct LowRankState: DescentState {
     }
 
     /// Every row has the same step `−η` (validation refuses `T_freeze` and `λ` with `lora`); the gradient with respect
-    /// to the filters, scaled by it, drives both factors.
-    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
+    /// to the filters, scaled by it, drives both factors. The update leaves the span of the patches, so `decomposition`
+    /// (undefined, ``keepsSpan``) is left as it is.
+    mutating func step(
+        _ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double,
+        decomposition: inout Decomposition, muSquaredNorm: Double, noiseSquaredNorms: [Double]
+    ) {
         precondition(rowScales.allSatisfy { $0 == rowScales.first }, "LowRankState: LoRA steps every filter alike")
         var scaled = Parameters(
             weights: Matrix(rows: current.weights.rows, cols: current.weights.cols),

@@ -74,8 +74,12 @@ struct SpanState: DescentState {
         return products
     }
 
+    /// Whether every entry of ``noiseCoefficients`` is finite: tested as ``step(_:rowScales:headScale:decomposition:muSquaredNorm:noiseSquaredNorms:)``
+    /// moves them (and by ``shrinkDisplacement(_:)``), so ``isFinite`` makes no pass over them.
+    private var noiseCoefficientsFinite = true
+
     var isFinite: Bool {
-        muCoefficients.allFinite && noiseCoefficients.storage.allFinite && biases.allFinite && (head?.allFinite ?? true)
+        noiseCoefficientsFinite && muCoefficients.allFinite && biases.allFinite && (head?.allFinite ?? true)
     }
 
     func forward(into forward: inout Forward) {
@@ -101,18 +105,18 @@ struct SpanState: DescentState {
             signalTerms: (muCoefficients, noiseDotMu))
     }
 
-    mutating func step(_ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double) {
-        let n = noiseCoefficients.cols
-        noiseCoefficients.storage.withUnsafeMutableBufferPointer { r in
-            coefficients.noise.storage.withUnsafeBufferPointer { c in
-                for row in 0..<noiseCoefficients.rows {
-                    let scale = rowScales[row]
-                    guard scale != 0 else { continue }
-                    let target = r.baseAddress! + row * n, source = c.baseAddress! + row * n
-                    for i in 0..<n { target[i] += scale * source[i] }
-                }
-            }
+    /// `R` and §5's `ρ` take their step in one pass (``Decomposition/accumulate(_:rowScales:architecture:muSquaredNorm:noiseSquaredNorms:stepping:)``),
+    /// which also tests the moved entries of `R` for finiteness; then `c`, the biases and the head.
+    mutating func step(
+        _ coefficients: GradientCoefficients, rowScales: [Double], headScale: Double,
+        decomposition: inout Decomposition, muSquaredNorm: Double, noiseSquaredNorms: [Double]
+    ) {
+        let finite = noiseCoefficients.storage.withUnsafeMutableBufferPointer { r in
+            decomposition.accumulate(
+                coefficients, rowScales: rowScales, architecture: architecture, muSquaredNorm: muSquaredNorm,
+                noiseSquaredNorms: noiseSquaredNorms, stepping: r.baseAddress)
         }
+        noiseCoefficientsFinite = noiseCoefficientsFinite && finite
         for row in muCoefficients.indices {
             muCoefficients[row] += rowScales[row] * coefficients.signal[row]
             biases[row] += rowScales[row] * coefficients.bias[row]
@@ -129,6 +133,7 @@ struct SpanState: DescentState {
             for i in 0..<noiseCoefficients.cols { noiseCoefficients[row, i] *= factors[row] }
             biases[row] = initial.biases[row] + factors[row] * (biases[row] - initial.biases[row])
         }
+        noiseCoefficientsFinite = noiseCoefficients.storage.allFinite
     }
 
     func alignments(_ directions: [[(Int, Double)]]) -> [[Double]] {

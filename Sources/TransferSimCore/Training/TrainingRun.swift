@@ -102,13 +102,9 @@ struct TrainingRun<State: DescentState> {
             state.shrinkDisplacement(factors)
             decomposition.shrink(factors)
         }
-        if state.keepsSpan {
-            decomposition.accumulate(
-                coefficients, rowScales: scales, architecture: architecture,
-                muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
-        }
         state.step(
-            coefficients, rowScales: scales, headScale: schedule.headStepScale.map { -schedule.stepSize * $0 } ?? 0)
+            coefficients, rowScales: scales, headScale: schedule.headStepScale.map { -schedule.stepSize * $0 } ?? 0,
+            decomposition: &decomposition, muSquaredNorm: muSquared, noiseSquaredNorms: xiSquared)
         step += 1
         return nil
     }
