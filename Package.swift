@@ -54,7 +54,7 @@ let package = Package(
         ),
         // The CLI target is a dependency so that `swift test` builds the `transfersim` binary the reliability
         // tests run as a subprocess (kills, locks, signals need a process of their own).
-        .testTarget(name: "TransferSimTests", dependencies: ["TransferSim", "TransferSimCLI"]),
+        .testTarget(name: "TransferSimTests", dependencies: ["TransferSim", "TransferSimCLI", "TransferSimBench"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,7 +11,8 @@ import TransferSimSweeps
 /// floor (`floor = FLOPs / dgemm rate`); end-to-end throughput of a Kou et al. grid slice (and, without `quick`, the
 /// whole grid's wall time), of `fig2-quick` and (without `quick`) of one full `fig2` row with its FLOP ceiling (the
 /// row's upstream span steps, `2 · 2m N₁²` FLOP each, at `threads` × the `dgemm` rate measured around the run, as is
-/// the grid's floor: this machine's speed drifts between minutes); the same workloads in
+/// the grid's floor: this machine's speed drifts between minutes); the grid's ``FloorBudget`` (its time in and outside
+/// the steps, from a second run at `T₂ = 1`); the same workloads in
 /// `bench/reference.py` (numpy) and the ratio; the peak resident size. Timing lives here, never in tests.
 package struct Benchmark: Sendable {
     /// One measurement.
@@ -110,7 +111,9 @@ package struct Benchmark: Sendable {
                     kouStep / batchStep, batchStep / (cellStepFlops / rate))))
         // Whole rows of the grid (every ‖μ‖ at a few d), so the slice shares draws as the full grid does.
         let kouSlice = quick ? (100, 1, 1) : (100, 10, 1)
-        let kou = try sweepThroughput(name: "kou2023 slice", config: "\(experiments)/kou2023.yaml", kouSlice: kouSlice)
+        let kouConfig = "\(experiments)/kou2023.yaml"
+        let kou = try sweepThroughput(
+            name: "kou2023 slice", config: kouConfig, kouSlice: kouSlice, unitSize: quick ? 400 : nil)
         add(kou.row)
         let numpyKou = referenceRun(["kou", String(kouSlice.0), String(kouSlice.1), String(kouSlice.2)])
         if let numpy = numpyKou {
@@ -124,11 +127,12 @@ package struct Benchmark: Sendable {
                 Row(
                     name: "kou2023 full grid (projected)", value: 100_000 / kou.rate, unit: "s",
                     note: "10⁵ trainings at the slice's rate"))
+            add(try budgetRow(kou, name: "kou2023 slice budget", config: kouConfig, kouSlice: kouSlice, unitSize: 400))
         } else {
             // The whole sweep as `sweep --config experiments/kou2023.yaml` runs it, fixed costs included; its rate per
             // training against numpy's on the slice (the same d values on average, fixed costs amortised over 100×).
             let full = try sweepThroughput(
-                name: "kou2023 full grid", config: "\(experiments)/kou2023.yaml", kouSlice: nil, unitSize: 1000)
+                name: "kou2023 full grid", config: kouConfig, kouSlice: nil, unitSize: 1000)
             let ratio = numpyKou.map { String(format: ", %.0f× numpy's rate on the slice", full.rate / $0) } ?? ""
             add(
                 Row(
@@ -149,6 +153,7 @@ package struct Benchmark: Sendable {
                         format:
                             "%.3f TFLOP of span steps and test products at %d × the dgemm rate around the run (%.1f GFLOP/s): the grid runs at %.1f× its floor",
                         flops / 1e12, threads, unit / 1e9, floorRatio)))
+            add(try budgetRow(full, name: "kou2023 full grid budget", config: kouConfig, kouSlice: nil, unitSize: 1000))
         }
         let fig2 = try sweepThroughput(name: "fig2-quick", config: "\(experiments)/fig2-quick.yaml", kouSlice: nil)
         add(fig2.row)
@@ -231,6 +236,31 @@ package struct Benchmark: Sendable {
         return best / Double(steps)
     }
 
+    /// The row of ``FloorBudget`` for `measured` (a Kou et al. workload, `config` and `kouSlice` as measured, runs bracketed
+    /// by `dgemm` measurements): the same workload again with one step per training (`steps2 = 1`, the span engine, which
+    /// `T₂ = 100` picks), so that its time splits into the `T₂` steps and everything else.
+    ///
+    /// - Throws: ``ConfigError`` if the workload's config cannot be loaded or its sweep fails.
+    func budgetRow(
+        _ measured: Throughput, name: String, config: String, kouSlice: (Int, Int, Int)?, unitSize: Int
+    ) throws -> Row {
+        let once = try sweepThroughput(
+            name: name, config: config, kouSlice: kouSlice,
+            overrides: [(key: "steps2", value: "1"), (key: "engine", value: "span")], unitSize: unitSize)
+        let cell = measured.plan.cells[0].config
+        let budget = FloorBudget(
+            steps: cell.steps2, stepFlops: 4 * Double(cell.m * cell.n2 * cell.n2),
+            testFlops: 4 * Double(cell.m * cell.n2 * cell.nTest),
+            full: measured.normalisedSecondsPerTraining(threads: threads),
+            once: once.normalisedSecondsPerTraining(threads: threads))
+        return Row(
+            name: name, value: budget.total, unit: "× floor",
+            note: String(
+                format:
+                    "%.1f× in the %d steps (%.1f× their own floor) + %.1f× outside them (the test with its draws and products, the rows, the summary): the same trainings at T₂ = 1 took %.2f s",
+                budget.inSteps, cell.steps2, budget.stepsAgainstOwnFloor, budget.outsideSteps, once.seconds))
+    }
+
     /// The network, training set (seed 3) and initial parameters (seed 4) the step measurements train: the theory
     /// preset's (no bias, `κ = 1/m`, Gaussian init, projected noise), or with `kou` that of `kou2023-code` (biases,
     /// `κ = 1/2`, PyTorch's uniform init, isotropic noise).
@@ -270,13 +300,15 @@ package struct Benchmark: Sendable {
     /// Runs a sweep into a temporary directory and returns its throughput row (trainings per second), from the
     /// fastest of `runs` runs (each into a directory of its own).
     /// With `kouSlice = (μ steps, d steps, replicates)` the grid is replaced by that slice of Kou et al.'s ranges;
-    /// with `fixedD` the `d` axis by that one value, with one replicate. With `unitSize` each run is bracketed by two
+    /// with `fixedD` the `d` axis by that one value, with one replicate; `overrides` are set on every cell (a layer
+    /// after the file's). With `unitSize` each run is bracketed by two
     /// ``dgemmRate(size:)`` measurements (``Throughput/runs``).
     func sweepThroughput(
-        name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil, runs: Int = 1,
-        unitSize: Int? = nil
+        name: String, config: String, kouSlice: (Int, Int, Int)?, fixedD: Int? = nil,
+        overrides: [ConfigLoader.Entry] = [], runs: Int = 1, unitSize: Int? = nil
     ) throws -> Throughput {
         var plan = try SweepPlan.load(path: config)
+        if !overrides.isEmpty { plan = try SweepPlan(baseLayers: plan.baseLayers + [overrides], spec: plan.spec) }
         if let fixedD {
             let axes = plan.spec.axes.map {
                 $0.keys == ["d"] ? SweepSpec.Axis(keys: ["d"], points: [[String(fixedD)]], zipped: false) : $0
@@ -337,6 +369,13 @@ package struct Benchmark: Sendable {
         let upstreamTrainings: Int
         /// Each run's wall seconds and the `dgemm` rate measured around it (with `unitSize`; else empty).
         let runs: [(seconds: Double, unit: Double)]
+
+        /// The smallest of the runs' wall seconds per training times `threads` × their own `dgemm` rate: a training's
+        /// time in FLOP at that rate, comparable between runs at different moments (NaN without ``runs``).
+        func normalisedSecondsPerTraining(threads: Int) -> Double {
+            let trainings = rate * seconds
+            return runs.map { $0.seconds * $0.unit * Double(threads) / trainings }.min() ?? .nan
+        }
 
         /// The smallest ratio of a run's time to `flops` at `threads` × its own `dgemm` rate, and that rate.
         func floorRatio(flops: Double, threads: Int) -> (ratio: Double, unit: Double) {
