@@ -127,7 +127,7 @@ package struct Benchmark: Sendable {
                 Row(
                     name: "kou2023 full grid (projected)", value: 100_000 / kou.rate, unit: "s",
                     note: "10⁵ trainings at the slice's rate"))
-            add(try budgetRow(kou, name: "kou2023 slice budget", config: kouConfig, kouSlice: kouSlice, unitSize: 400))
+            add(try budgetRow(kou, name: "kou2023 slice budget", config: kouConfig, kouSlice: kouSlice))
         } else {
             // The whole sweep as `sweep --config experiments/kou2023.yaml` runs it, fixed costs included; its rate per
             // training against numpy's on the slice (the same d values on average, fixed costs amortised over 100×).
@@ -153,7 +153,7 @@ package struct Benchmark: Sendable {
                         format:
                             "%.3f TFLOP of span steps and test products at %d × the dgemm rate around the run (%.1f GFLOP/s): the grid runs at %.1f× its floor",
                         flops / 1e12, threads, unit / 1e9, floorRatio)))
-            add(try budgetRow(full, name: "kou2023 full grid budget", config: kouConfig, kouSlice: nil, unitSize: 1000))
+            add(try budgetRow(full, name: "kou2023 full grid budget", config: kouConfig, kouSlice: nil))
         }
         let fig2 = try sweepThroughput(name: "fig2-quick", config: "\(experiments)/fig2-quick.yaml", kouSlice: nil)
         add(fig2.row)
@@ -236,23 +236,22 @@ package struct Benchmark: Sendable {
         return best / Double(steps)
     }
 
-    /// The row of ``FloorBudget`` for `measured` (a Kou et al. workload, `config` and `kouSlice` as measured, runs bracketed
-    /// by `dgemm` measurements): the same workload again with one step per training (`steps2 = 1`, the span engine, which
-    /// `T₂ = 100` picks), so that its time splits into the `T₂` steps and everything else.
+    /// The row of ``FloorBudget`` for `measured` (a Kou et al. workload, `config` and `kouSlice` as measured, its runs
+    /// bracketed by `dgemm` measurements): the same workload again with one step per training (`steps2 = 1`, the span
+    /// engine, which `T₂ = 100` picks), so that its time splits into the `T₂` steps and everything else. Both runs' times
+    /// are taken at the `dgemm` rate measured around `measured`'s (the grid's floor line), so that the split is their
+    /// wall times' and a noisy `dgemm` measurement scales it without skewing it.
     ///
     /// - Throws: ``ConfigError`` if the workload's config cannot be loaded or its sweep fails.
-    func budgetRow(
-        _ measured: Throughput, name: String, config: String, kouSlice: (Int, Int, Int)?, unitSize: Int
-    ) throws -> Row {
+    func budgetRow(_ measured: Throughput, name: String, config: String, kouSlice: (Int, Int, Int)?) throws -> Row {
         let once = try sweepThroughput(
             name: name, config: config, kouSlice: kouSlice,
-            overrides: [(key: "steps2", value: "1"), (key: "engine", value: "span")], unitSize: unitSize)
+            overrides: [(key: "steps2", value: "1"), (key: "engine", value: "span")])
         let cell = measured.plan.cells[0].config
+        let rate = measured.floorRatio(flops: 1, threads: threads).unit * Double(threads)
         let budget = FloorBudget(
             steps: cell.steps2, stepFlops: 4 * Double(cell.m * cell.n2 * cell.n2),
-            testFlops: 4 * Double(cell.m * cell.n2 * cell.nTest),
-            full: measured.normalisedSecondsPerTraining(threads: threads),
-            once: once.normalisedSecondsPerTraining(threads: threads))
+            testFlops: 4 * Double(cell.m * cell.n2 * cell.nTest), full: rate / measured.rate, once: rate / once.rate)
         return Row(
             name: name, value: budget.total, unit: "× floor",
             note: String(
@@ -369,13 +368,6 @@ package struct Benchmark: Sendable {
         let upstreamTrainings: Int
         /// Each run's wall seconds and the `dgemm` rate measured around it (with `unitSize`; else empty).
         let runs: [(seconds: Double, unit: Double)]
-
-        /// The smallest of the runs' wall seconds per training times `threads` × their own `dgemm` rate: a training's
-        /// time in FLOP at that rate, comparable between runs at different moments (NaN without ``runs``).
-        func normalisedSecondsPerTraining(threads: Int) -> Double {
-            let trainings = rate * seconds
-            return runs.map { $0.seconds * $0.unit * Double(threads) / trainings }.min() ?? .nan
-        }
 
         /// The smallest ratio of a run's time to `flops` at `threads` × its own `dgemm` rate, and that rate.
         func floorRatio(flops: Double, threads: Int) -> (ratio: Double, unit: Double) {
