@@ -10,8 +10,8 @@
 ///
 /// (``SpanPass``'s sum, one fused multiply-add per term, `addingProduct`: one rounding each, an instruction with FMA
 /// and libm's `fma` without). Results version 10 replaced a `dgemm` per step by it: `dgemm`'s order depends on the
-/// OpenBLAS kernel, and at `2m = 20` rows and `N = 300` it ran at ~31 GFLOP/s here, this product at ~45
-/// (docs/performance.md).
+/// OpenBLAS kernel, and at `2m = 20` rows and `N = 300` it ran at ~31 GFLOP/s here (packing `G` on every call), this
+/// product at about the rate of a square `dgemm` (~35 GFLOP/s at `N` = 200 to 400: docs/performance.md).
 ///
 /// - Complexity: O(N²) to lay out; O(2m N²) per product, no allocation.
 struct PackedGram: Sendable {
